@@ -1,0 +1,105 @@
+package main
+
+import (
+	"encoding/base64"
+	"errors"
+	"flag"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Config is everything okrbot reads from its environment. Every variable is
+// also a flag of `okrbot serve`; a flag given on the command line wins.
+type Config struct {
+	Addr          string
+	MongoURI      string
+	MongoDatabase string
+	DataDir       string
+	TimeZone      string
+	EncryptionKey string
+
+	SlackSigningSecret string
+	SlackBotToken      string
+	SlackAppToken      string
+	SlackClientID      string
+	SlackClientSecret  string
+	SlackAPIURL        string
+
+	MicrosoftAppID            string
+	MicrosoftAppPassword      string
+	MicrosoftAppTenantID      string
+	MicrosoftOpenIDMetadataURL string
+	MicrosoftTokenURL         string
+}
+
+// setting ties an environment variable to a flag and a Config field. The
+// README's configuration table is checked against this list by a test.
+type setting struct {
+	env, flag, def, help string
+	secret               bool
+	dst                  func(*Config) *string
+}
+
+var settings = []setting{
+	{"OKRBOT_ADDR", "addr", ":3000", "HTTP listen address", false, func(c *Config) *string { return &c.Addr }},
+	{"MONGODB_URI", "mongodb-uri", "", "MongoDB connection string; unset: the embedded store", true, func(c *Config) *string { return &c.MongoURI }},
+	{"MONGODB_DATABASE", "mongodb-database", "okrbot", "database name", false, func(c *Config) *string { return &c.MongoDatabase }},
+	{"OKRBOT_DATA_DIR", "data-dir", "./data", "where the embedded store keeps its files", false, func(c *Config) *string { return &c.DataDir }},
+	{"OKRBOT_TIMEZONE", "timezone", "UTC", "default time zone of new workspaces (IANA name)", false, func(c *Config) *string { return &c.TimeZone }},
+	{"OKRBOT_ENCRYPTION_KEY", "encryption-key", "", "32-byte key, base64, that encrypts stored workspace tokens", true, func(c *Config) *string { return &c.EncryptionKey }},
+	{"SLACK_SIGNING_SECRET", "slack-signing-secret", "", "Slack signing secret; required for the Slack HTTP endpoints", true, func(c *Config) *string { return &c.SlackSigningSecret }},
+	{"SLACK_BOT_TOKEN", "slack-bot-token", "", "Slack bot token (xoxb-…): single-workspace mode", true, func(c *Config) *string { return &c.SlackBotToken }},
+	{"SLACK_APP_TOKEN", "slack-app-token", "", "Slack app-level token (xapp-…): Socket Mode", true, func(c *Config) *string { return &c.SlackAppToken }},
+	{"SLACK_CLIENT_ID", "slack-client-id", "", "Slack OAuth client id: multi-workspace install", false, func(c *Config) *string { return &c.SlackClientID }},
+	{"SLACK_CLIENT_SECRET", "slack-client-secret", "", "Slack OAuth client secret", true, func(c *Config) *string { return &c.SlackClientSecret }},
+	{"SLACK_API_URL", "slack-api-url", "https://slack.com/api/", "Slack Web API base URL", false, func(c *Config) *string { return &c.SlackAPIURL }},
+	{"MICROSOFT_APP_ID", "microsoft-app-id", "", "Azure Bot app id: enables Teams", false, func(c *Config) *string { return &c.MicrosoftAppID }},
+	{"MICROSOFT_APP_PASSWORD", "microsoft-app-password", "", "Azure Bot client secret", true, func(c *Config) *string { return &c.MicrosoftAppPassword }},
+	{"MICROSOFT_APP_TENANT_ID", "microsoft-app-tenant-id", "", "Azure tenant of a single-tenant bot", false, func(c *Config) *string { return &c.MicrosoftAppTenantID }},
+	{"MICROSOFT_OPENID_METADATA_URL", "microsoft-openid-metadata-url", "https://login.botframework.com/v1/.well-known/openidconfiguration", "Bot Framework OpenID metadata", false, func(c *Config) *string { return &c.MicrosoftOpenIDMetadataURL }},
+	{"MICROSOFT_TOKEN_URL", "microsoft-token-url", "", "token endpoint; default: the tenant's, or Bot Framework's multi-tenant one", false, func(c *Config) *string { return &c.MicrosoftTokenURL }},
+}
+
+// bindConfig registers every setting as a flag of fs, defaulting to the
+// environment's value and then the built-in default.
+func bindConfig(fs *flag.FlagSet, getenv func(string) string) *Config {
+	c := &Config{}
+	for _, s := range settings {
+		def := s.def
+		if v := getenv(s.env); v != "" {
+			def = v
+		}
+		help := s.help + " (" + s.env + ")"
+		fs.StringVar(s.dst(c), s.flag, def, help)
+	}
+	return c
+}
+
+// validate checks the values that would otherwise fail late and obscurely.
+func (c *Config) validate() error {
+	if _, err := time.LoadLocation(c.TimeZone); err != nil {
+		return fmt.Errorf("OKRBOT_TIMEZONE %q is not an IANA time zone (example: Europe/Paris)", c.TimeZone)
+	}
+	if c.EncryptionKey != "" {
+		if _, err := c.encryptionKey(); err != nil {
+			return err
+		}
+	}
+	if !strings.HasSuffix(c.SlackAPIURL, "/") {
+		c.SlackAPIURL += "/"
+	}
+	return nil
+}
+
+// encryptionKey decodes OKRBOT_ENCRYPTION_KEY (nil when unset).
+func (c *Config) encryptionKey() ([]byte, error) {
+	if c.EncryptionKey == "" {
+		return nil, nil
+	}
+	k, err := base64.StdEncoding.DecodeString(strings.TrimSpace(c.EncryptionKey))
+	if err != nil || len(k) != 32 {
+		return nil, errors.New("OKRBOT_ENCRYPTION_KEY must be 32 bytes in base64 (make one with: openssl rand -base64 32)")
+	}
+	return k, nil
+}

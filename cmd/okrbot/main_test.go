@@ -1,0 +1,251 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/okrbot/okrbot/domain"
+	"github.com/okrbot/okrbot/storage"
+)
+
+// syncBuffer is a bytes.Buffer safe for a writer and a reader at once.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+var listenRE = regexp.MustCompile(`"msg":"listening","addr":"([^"]+)"`)
+
+// waitListening waits for the "listening" log line and returns the address.
+func waitListening(t *testing.T, logs interface{ String() string }) string {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for time.Now().Before(deadline) {
+		if m := listenRE.FindStringSubmatch(logs.String()); m != nil {
+			return strings.Replace(m[1], "[::]", "127.0.0.1", 1)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Fatalf("okrbot did not start listening; logs:\n%s", logs.String())
+	return ""
+}
+
+func get(t *testing.T, url string) (int, string) {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+func env(m map[string]string) func(string) string {
+	return func(k string) string { return m[k] }
+}
+
+func TestServeWithNoConfiguration(t *testing.T) {
+	dir := t.TempDir()
+	ctx, cancel := context.WithCancel(context.Background())
+	logs := &syncBuffer{}
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, []string{"okrbot"}, env(map[string]string{"OKRBOT_ADDR": "127.0.0.1:0", "OKRBOT_DATA_DIR": dir}), strings.NewReader(""), io.Discard, logs)
+	}()
+	addr := waitListening(t, logs)
+	for _, path := range []string{"/healthz", "/readyz"} {
+		if code, body := get(t, "http://"+addr+path); code != 200 {
+			t.Errorf("GET %s = %d %s", path, code, body)
+		}
+	}
+	if code, body := get(t, "http://"+addr+"/metrics"); code != 200 || !strings.Contains(body, "go_goroutines") {
+		t.Errorf("GET /metrics = %d", code)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "okrbot.sqlite")); err != nil {
+		t.Errorf("the embedded store's files are not in the data directory: %v", err)
+	}
+	if !strings.Contains(logs.String(), "set MONGODB_URI to use MongoDB instead") {
+		t.Errorf("no log line about the embedded store:\n%s", logs)
+	}
+	for _, line := range strings.Split(strings.TrimSpace(logs.String()), "\n") {
+		if !json.Valid([]byte(line)) {
+			t.Errorf("log line is not JSON: %s", line)
+		}
+	}
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("run returned %v", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("run did not return within 5s of cancellation")
+	}
+}
+
+func TestBadConfigurationIsAUsageError(t *testing.T) {
+	for name, e := range map[string]map[string]string{
+		"time zone":      {"OKRBOT_TIMEZONE": "Mars/Olympus"},
+		"encryption key": {"OKRBOT_ENCRYPTION_KEY": "c2hvcnQ="},
+	} {
+		err := run(context.Background(), []string{"okrbot", "serve"}, env(e), nil, io.Discard, io.Discard)
+		if err == nil || exitCode(err) != 2 || strings.Contains(err.Error(), "c2hvcnQ") {
+			t.Errorf("%s: err = %v (exit %d)", name, err, exitCode(err))
+		}
+	}
+	if err := run(context.Background(), []string{"okrbot", "frobnicate"}, env(nil), nil, io.Discard, io.Discard); exitCode(err) != 2 {
+		t.Errorf("unknown command: %v", err)
+	}
+	var out bytes.Buffer
+	if err := run(context.Background(), []string{"okrbot", "version"}, env(nil), nil, &out, io.Discard); err != nil || !strings.HasPrefix(out.String(), "okrbot ") {
+		t.Errorf("version: %q %v", out.String(), err)
+	}
+}
+
+// buildBinary builds okrbot once for the tests that run it as a process.
+var buildBinary = sync.OnceValues(func() (string, error) {
+	dir, err := os.MkdirTemp("", "okrbot-bin")
+	if err != nil {
+		return "", err
+	}
+	bin := filepath.Join(dir, "okrbot")
+	out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput()
+	if err != nil {
+		return "", &buildError{string(out)}
+	}
+	return bin, nil
+})
+
+type buildError struct{ out string }
+
+func (b *buildError) Error() string { return "go build: " + b.out }
+
+// startProcess runs the built okrbot with a data directory and returns its
+// address and the command.
+func startProcess(t *testing.T, dataDir string) (string, *exec.Cmd, *syncBuffer) {
+	t.Helper()
+	bin, err := buildBinary()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(bin, "serve")
+	cmd.Env = append(os.Environ(), "OKRBOT_ADDR=127.0.0.1:0", "OKRBOT_DATA_DIR="+dataDir, "MONGODB_URI=")
+	logs := &syncBuffer{}
+	cmd.Stderr = logs
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill() })
+	return waitListening(t, logs), cmd, logs
+}
+
+func TestProcessStopsOnSIGTERMAndKeepsData(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the binary")
+	}
+	dir := t.TempDir()
+	addr, cmd, logs := startProcess(t, dir)
+	if code, _ := get(t, "http://"+addr+"/readyz"); code != 200 {
+		t.Fatalf("readyz = %d", code)
+	}
+
+	// Store something through the running process's embedded server.
+	uri, err := os.ReadFile(filepath.Join(dir, "okrbot.addr"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	st, err := storage.Open(ctx, strings.TrimSpace(string(uri)), "okrbot", time.Now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.EnsureWorkspace(ctx, domain.Workspace{ID: "slack:T1", Platform: domain.Slack, ExternalID: "T1", Name: "Acme"}); err != nil {
+		t.Fatal(err)
+	}
+	st.Close(ctx)
+
+	start := time.Now()
+	cmd.Process.Signal(syscall.SIGTERM)
+	err = cmd.Wait()
+	if took := time.Since(start); took > 5*time.Second {
+		t.Errorf("stopping took %v", took)
+	}
+	if err != nil {
+		t.Fatalf("exit after SIGTERM: %v\n%s", err, logs)
+	}
+
+	// Restarted, the process serves what was stored before.
+	addr, cmd, _ = startProcess(t, dir)
+	if code, _ := get(t, "http://"+addr+"/readyz"); code != 200 {
+		t.Fatalf("readyz after restart = %d", code)
+	}
+	uri, _ = os.ReadFile(filepath.Join(dir, "okrbot.addr"))
+	st, err = storage.Open(ctx, strings.TrimSpace(string(uri)), "okrbot", time.Now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, err := st.Workspace(ctx, "slack:T1")
+	st.Close(ctx)
+	if err != nil || w.Name != "Acme" {
+		t.Fatalf("after restart: %+v, %v", w, err)
+	}
+	cmd.Process.Signal(syscall.SIGTERM)
+	if err := cmd.Wait(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestREADMEConfigurationTable keeps the README's table in step with the code.
+func TestREADMEConfigurationTable(t *testing.T) {
+	f, err := os.Open("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	rows := map[string]string{}
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		if m := regexp.MustCompile("^\\| `([A-Z_]+)`").FindStringSubmatch(sc.Text()); m != nil {
+			rows[m[1]] = sc.Text()
+		}
+	}
+	for _, s := range settings {
+		row, ok := rows[s.env]
+		if !ok {
+			t.Errorf("README has no row for %s", s.env)
+			continue
+		}
+		if s.def != "" && !strings.Contains(row, "`"+s.def+"`") {
+			t.Errorf("README row for %s does not give the default %q: %s", s.env, s.def, row)
+		}
+		if !strings.Contains(row, "`--"+s.flag+"`") {
+			t.Errorf("README row for %s does not name the flag --%s", s.env, s.flag)
+		}
+	}
+}

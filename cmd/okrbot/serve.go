@@ -1,0 +1,185 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/okrbot/okrbot/storage"
+	"github.com/okrbot/okrbot/storage/embedded"
+)
+
+// shutdownBudget bounds a graceful stop: SIGTERM to exit within 5 seconds.
+const shutdownBudget = 4 * time.Second
+
+func serve(ctx context.Context, args []string, getenv func(string) string, stderr io.Writer) error {
+	fs := flag.NewFlagSet("okrbot serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	cfg := bindConfig(fs, getenv)
+	if err := fs.Parse(args); err != nil {
+		return usageError{err}
+	}
+	if err := cfg.validate(); err != nil {
+		return usageError{err}
+	}
+	log := newLogger(stderr)
+	log.Info("starting okrbot", "version", versionString())
+
+	st, closeStore, err := openStore(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		t := time.Now()
+		closeStore()
+		log.Info("store closed", "took", time.Since(t).Round(time.Millisecond).String())
+	}()
+
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		io.WriteString(w, "ok\n")
+	})
+	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+		defer cancel()
+		if err := st.Ping(ctx); err != nil {
+			log.Warn("store not reachable", "err", err)
+			http.Error(w, "store not reachable", http.StatusServiceUnavailable)
+			return
+		}
+		io.WriteString(w, "ok\n")
+	})
+	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
+	}
+	srv := &http.Server{
+		Handler:           recoverer(log, mux),
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       15 * time.Second,
+		WriteTimeout:      30 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+	log.Info("listening", "addr", ln.Addr().String())
+
+	select {
+	case err := <-served:
+		return fmt.Errorf("http server: %w", err)
+	case <-ctx.Done():
+	}
+	log.Info("shutting down")
+	stopping := time.Now()
+	defer func() { log.Info("stopped", "took", time.Since(stopping).Round(time.Millisecond).String()) }()
+	sctx, cancel := context.WithTimeout(context.Background(), shutdownBudget/2)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil && !errors.Is(err, context.DeadlineExceeded) {
+		log.Warn("http shutdown", "err", err)
+	}
+	return nil
+}
+
+// openStore connects to MongoDB at MONGODB_URI or, when it is unset, starts
+// (or joins) the embedded store in the data directory.
+func openStore(ctx context.Context, cfg *Config, log *slog.Logger) (*storage.Store, func(), error) {
+	uri := cfg.MongoURI
+	var srv *embedded.Server
+	if uri == "" {
+		var err error
+		ferretLog := slog.New(log.Handler()).With("component", "ferretdb")
+		srv, err = embedded.Start(ctx, cfg.DataDir, slog.New(levelFilter{ferretLog.Handler(), slog.LevelError}))
+		if err != nil {
+			return nil, nil, fmt.Errorf("embedded store in %s: %w", cfg.DataDir, err)
+		}
+		uri = srv.URI()
+		if srv.Owner() {
+			log.Info("using the embedded store (FerretDB over SQLite); set MONGODB_URI to use MongoDB instead", "dir", srv.Dir())
+		} else {
+			log.Info("using the embedded store run by another okrbot on this data directory; set MONGODB_URI to use MongoDB instead", "dir", srv.Dir())
+		}
+	} else {
+		log.Info("using MongoDB", "database", cfg.MongoDatabase)
+	}
+	octx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	st, err := storage.Open(octx, uri, cfg.MongoDatabase, time.Now)
+	if err != nil {
+		if srv != nil {
+			srv.Close()
+		}
+		return nil, nil, err
+	}
+	closeAll := func() {
+		cctx, cancel := context.WithTimeout(context.Background(), shutdownBudget/4)
+		defer cancel()
+		st.Close(cctx)
+		if srv != nil {
+			if err := srv.Close(); err != nil {
+				log.Warn("embedded store", "err", err)
+			}
+		}
+	}
+	return st, closeAll, nil
+}
+
+// newLogger logs JSON, or text when w is a terminal.
+func newLogger(w io.Writer) *slog.Logger {
+	if f, ok := w.(*os.File); ok {
+		if fi, err := f.Stat(); err == nil && fi.Mode()&os.ModeCharDevice != 0 {
+			return slog.New(slog.NewTextHandler(w, nil))
+		}
+	}
+	return slog.New(slog.NewJSONHandler(w, nil))
+}
+
+// levelFilter drops records below a minimum level.
+type levelFilter struct {
+	slog.Handler
+	min slog.Level
+}
+
+func (l levelFilter) Enabled(ctx context.Context, lv slog.Level) bool {
+	return lv >= l.min && l.Handler.Enabled(ctx, lv)
+}
+
+func (l levelFilter) WithAttrs(a []slog.Attr) slog.Handler {
+	return levelFilter{l.Handler.WithAttrs(a), l.min}
+}
+
+func (l levelFilter) WithGroup(n string) slog.Handler {
+	return levelFilter{l.Handler.WithGroup(n), l.min}
+}
+
+// recoverer turns a panic in a handler into a 500 and one log line.
+func recoverer(log *slog.Logger, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer func() {
+			if v := recover(); v != nil {
+				if v == http.ErrAbortHandler {
+					panic(v)
+				}
+				log.Error("panic in handler", "path", r.URL.Path, "panic", fmt.Sprint(v))
+				http.Error(w, "internal error", http.StatusInternalServerError)
+			}
+		}()
+		next.ServeHTTP(w, r)
+	})
+}

@@ -1,0 +1,84 @@
+// Package domain holds okrbot's types and the pure rules about them: progress,
+// pace, projection, grading, KPI health, key result parsing and validation.
+// It imports only the standard library.
+package domain
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Error codes. Programs act on the code, people read the message.
+const (
+	EINVALID   = "invalid"   // the input is malformed or breaks a rule
+	ENOTFOUND  = "not_found" // a ref, slug or user does not exist
+	EFORBIDDEN = "forbidden" // the actor may not do this
+	ECONFLICT  = "conflict"  // the thing exists already, or changed underneath
+	EINTERNAL  = "internal"  // anything else; never shown in detail
+)
+
+// Error is an error meant for the person who caused it. Message is one line
+// written for them; Example, when set, shows the right form of the input.
+type Error struct {
+	Code    string
+	Message string
+	Example string
+}
+
+// Error implements the error interface.
+func (e *Error) Error() string {
+	if e.Example != "" {
+		return fmt.Sprintf("%s: %s (example: %s)", e.Code, e.Message, e.Example)
+	}
+	return fmt.Sprintf("%s: %s", e.Code, e.Message)
+}
+
+// Errorf returns an *Error with the given code and a formatted message.
+func Errorf(code, format string, args ...any) *Error {
+	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
+}
+
+// Invalid returns an EINVALID error with a message and an example of the right form.
+func Invalid(example, format string, args ...any) *Error {
+	return &Error{Code: EINVALID, Message: fmt.Sprintf(format, args...), Example: example}
+}
+
+// NotFound returns an ENOTFOUND error.
+func NotFound(format string, args ...any) *Error {
+	return Errorf(ENOTFOUND, format, args...)
+}
+
+// ErrorCode returns the code of the first *Error in err's chain, EINTERNAL for
+// any other error, and "" for nil.
+func ErrorCode(err error) string {
+	if err == nil {
+		return ""
+	}
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Code
+	}
+	return EINTERNAL
+}
+
+// ErrorMessage returns the user-facing message of err: the message of the first
+// *Error in its chain, or "Internal error." for anything else.
+func ErrorMessage(err error) string {
+	if err == nil {
+		return ""
+	}
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Message
+	}
+	return "Internal error."
+}
+
+// ErrorExample returns the example attached to the first *Error in err's chain.
+func ErrorExample(err error) string {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Example
+	}
+	return ""
+}

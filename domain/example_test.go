@@ -1,0 +1,71 @@
+package domain_test
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/okrbot/okrbot/domain"
+)
+
+func ExampleParseKeyResult() {
+	for _, text := range []string{
+		"Increase web leads from 22 to 35 per day",
+		"Reduce response time from 12h to 4h",
+		"NPS from 40 to 60",
+		"Reach NPS 60",
+		"Keep churn below 2%",
+		"Hire a VP of sales for Europe",
+	} {
+		p, _ := domain.ParseKeyResult(text)
+		fmt.Printf("%-10s %v → %v %q\n", p.Kind, p.Start, p.Target, p.Unit)
+	}
+	// Output:
+	// increase   22 → 35 "per day"
+	// decrease   12 → 4 "h"
+	// increase   40 → 60 ""
+	// reach      0 → 60 ""
+	// stay-below 0 → 2 "%"
+	// milestone  0 → 0 ""
+}
+
+func ExampleKeyResult_Progress() {
+	leads := domain.KeyResult{Kind: domain.Increase, Start: 22, Target: 35, Current: 30}
+	response := domain.KeyResult{Kind: domain.Decrease, Start: 12, Target: 4, Current: 6}
+	churn := domain.KeyResult{Kind: domain.StayBelow, Target: 2, Current: 2.4, Measured: true}
+	fmt.Printf("%.2f %.2f %.0f\n", leads.Progress(), response.Progress(), churn.Progress())
+	// Output: 0.62 0.75 0
+}
+
+func ExampleObjective_Progress() {
+	o := domain.Objective{KeyResults: []domain.KeyResult{
+		{Kind: domain.Milestone, Done: true, Weight: 2},
+		{Kind: domain.Reach, Target: 60, Current: 30, Weight: 1},
+	}}
+	fmt.Printf("%.2f\n", o.Progress())
+	// Output: 0.83
+}
+
+func ExampleAssess() {
+	c := domain.Cycle("2026-Q4")
+	start, _ := c.Bounds(time.UTC)
+	kr := domain.KeyResult{Kind: domain.Increase, Start: 22, Target: 35, Current: 23, Measured: true, Confidence: 9, Weight: 1}
+	history := []domain.Point{{At: start.AddDate(0, 0, 7), Value: 22}, {At: start.AddDate(0, 0, 35), Value: 23}}
+	a := domain.Assess(kr, domain.Pace{Cycle: c, Now: start.AddDate(0, 0, 46)}, history)
+	fmt.Printf("progress %.2f, pace %.2f, projected %.2f, behind %v, mismatch %v: %s\n",
+		a.Progress, a.Expected, a.Projected, a.Behind, a.Mismatch, a.Status)
+	// Output: progress 0.08, pace 0.50, projected 0.23, behind true, mismatch true: at risk
+}
+
+func ExampleKPI_Judge() {
+	f := func(v float64) *float64 { return &v }
+	churn := domain.KPI{Direction: domain.LowerIsBetter, Target: f(2), Warn: f(3), Alert: f(5)}
+	fmt.Println(churn.Judge(1.8), churn.Judge(4), churn.Judge(6))
+	// Output: green yellow red
+}
+
+func ExampleWeekOf() {
+	tokyo, _ := time.LoadLocation("Asia/Tokyo")
+	friday := time.Date(2026, 11, 27, 15, 0, 0, 0, tokyo)
+	fmt.Println(domain.WeekOf(friday, tokyo), domain.CycleOf(friday, tokyo))
+	// Output: 2026-W48 2026-Q4
+}

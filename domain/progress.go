@@ -1,0 +1,270 @@
+package domain
+
+import (
+	"math"
+	"sort"
+	"time"
+)
+
+// Progress returns how far the key result is towards its target, in [0, 1]:
+//   - increase, decrease, reach: (current − start) / (target − start), clamped;
+//   - stay above / below: 1 while the latest value holds, else 0;
+//   - milestone: 0 until done, then 1.
+func (kr KeyResult) Progress() float64 {
+	return progressAt(kr.Kind, kr.Start, kr.Target, kr.Current, kr.Measured, kr.Done)
+}
+
+func progressAt(k Kind, start, target, value float64, measured, done bool) float64 {
+	switch k {
+	case Milestone:
+		if done {
+			return 1
+		}
+		return 0
+	case StayAbove, StayBelow:
+		if measured && holds(k, target, value) {
+			return 1
+		}
+		return 0
+	}
+	if done {
+		return 1
+	}
+	if target == start {
+		if (k == Decrease && value <= target) || (k != Decrease && value >= target) {
+			return 1
+		}
+		return 0
+	}
+	return clamp01((value - start) / (target - start))
+}
+
+func holds(k Kind, target, value float64) bool {
+	if k == StayAbove {
+		return value >= target
+	}
+	return value <= target
+}
+
+// Progress returns the weight-averaged progress of the objective's key results
+// (0 for an objective without any).
+func (o Objective) Progress() float64 {
+	var sum, weights float64
+	for _, kr := range o.KeyResults {
+		w := kr.Weight
+		if w <= 0 {
+			w = 1
+		}
+		sum += w * kr.Progress()
+		weights += w
+	}
+	if weights == 0 {
+		return 0
+	}
+	return sum / weights
+}
+
+// Band is a traffic-light colour.
+type Band string
+
+// Bands. BandNone means there is nothing to judge yet.
+const (
+	BandNone   Band = ""
+	BandRed    Band = "red"
+	BandYellow Band = "yellow"
+	BandGreen  Band = "green"
+)
+
+// ConfidenceBand returns red for 1–3, yellow for 4–6, green for 7–10 and none
+// for 0 (not given yet).
+func ConfidenceBand(c int) Band {
+	switch {
+	case c <= 0:
+		return BandNone
+	case c <= 3:
+		return BandRed
+	case c <= 6:
+		return BandYellow
+	}
+	return BandGreen
+}
+
+// DefaultBehindFactor: a key result is behind when its progress is under this
+// fraction of the expected progress.
+const DefaultBehindFactor = 0.8
+
+// Behind reports whether progress is under factor × expected.
+func Behind(progress, expected, factor float64) bool {
+	if factor <= 0 {
+		factor = DefaultBehindFactor
+	}
+	return progress < factor*expected
+}
+
+// Point is one observed value of a key result at a moment.
+type Point struct {
+	At    time.Time
+	Value float64
+}
+
+// Project fits a least-squares line through points and returns its value at
+// end. It needs two points at different moments; ok is false otherwise.
+func Project(points []Point, end time.Time) (value float64, ok bool) {
+	if len(points) < 2 {
+		return 0, false
+	}
+	t0 := points[0].At
+	var n, sx, sy, sxx, sxy float64
+	for _, p := range points {
+		x := p.At.Sub(t0).Hours()
+		n++
+		sx += x
+		sy += p.Value
+		sxx += x * x
+		sxy += x * p.Value
+	}
+	den := n*sxx - sx*sx
+	if math.Abs(den) < 1e-9 {
+		return 0, false
+	}
+	slope := (n*sxy - sx*sy) / den
+	intercept := (sy - slope*sx) / n
+	return intercept + slope*end.Sub(t0).Hours(), true
+}
+
+// Mismatch reports a confidence that disagrees with the projection: green
+// confidence with a projection under 0.4, or red confidence with one over 0.9.
+func Mismatch(confidence int, projected float64) bool {
+	switch ConfidenceBand(confidence) {
+	case BandGreen:
+		return projected < 0.4
+	case BandRed:
+		return projected > 0.9
+	}
+	return false
+}
+
+// Status is how a key result or objective stands, from worst to best.
+type Status int
+
+// Statuses in order of increasing health. An objective's status is its
+// weakest key result's.
+const (
+	StatusNone Status = iota
+	OffTrack
+	AtRisk
+	OnTrack
+	Achieved
+)
+
+// String returns the status as people read it.
+func (s Status) String() string {
+	switch s {
+	case OffTrack:
+		return "off track"
+	case AtRisk:
+		return "at risk"
+	case OnTrack:
+		return "on track"
+	case Achieved:
+		return "done"
+	}
+	return "no data"
+}
+
+// Assessment is everything the digest and the status views say about a key result.
+type Assessment struct {
+	Progress      float64
+	Expected      float64 // pace: fraction of the cycle elapsed
+	Behind        bool
+	Projected     float64 // projected progress at cycle end
+	HasProjection bool
+	Mismatch      bool
+	Confidence    Band
+	Status        Status
+}
+
+// AtRisk reports whether the key result belongs in the digest's at-risk list:
+// red confidence, behind pace, or a confidence/projection mismatch.
+func (a Assessment) AtRisk() bool {
+	return a.Status != Achieved && (a.Confidence == BandRed || a.Behind || a.Mismatch)
+}
+
+// Pace holds what assessing a key result needs besides the key result itself.
+type Pace struct {
+	Cycle        Cycle
+	Location     *time.Location
+	Now          time.Time
+	BehindFactor float64 // DefaultBehindFactor when 0
+}
+
+// Assess judges a key result against the pace of its cycle. history holds its
+// check-in values, oldest first; the start value at cycle start anchors the
+// line when there are fewer than two.
+func Assess(kr KeyResult, p Pace, history []Point) Assessment {
+	loc := p.Location
+	if loc == nil {
+		loc = time.UTC
+	}
+	a := Assessment{
+		Progress:   kr.Progress(),
+		Expected:   p.Cycle.Elapsed(p.Now, loc),
+		Confidence: ConfidenceBand(kr.Confidence),
+	}
+	a.Behind = Behind(a.Progress, a.Expected, p.BehindFactor)
+	if kr.Kind != Milestone {
+		pts := append([]Point(nil), history...)
+		sort.SliceStable(pts, func(i, j int) bool { return pts[i].At.Before(pts[j].At) })
+		start, end := p.Cycle.Bounds(loc)
+		if len(pts) < 2 && kr.Kind != StayAbove && kr.Kind != StayBelow {
+			pts = append([]Point{{At: start, Value: kr.Start}}, pts...)
+		}
+		if v, ok := Project(pts, end); ok {
+			a.Projected = progressAt(kr.Kind, kr.Start, kr.Target, v, true, false)
+			a.HasProjection = true
+			a.Mismatch = Mismatch(kr.Confidence, a.Projected)
+		}
+	}
+	switch {
+	case a.Progress >= 1 && kr.Kind != StayAbove && kr.Kind != StayBelow:
+		a.Status = Achieved
+	case a.Confidence == BandRed, (kr.Kind == StayAbove || kr.Kind == StayBelow) && kr.Measured && a.Progress == 0:
+		a.Status = OffTrack
+	case a.Confidence == BandYellow, a.Behind, a.Mismatch:
+		a.Status = AtRisk
+	default:
+		a.Status = OnTrack
+	}
+	return a
+}
+
+// Weakest returns the worst status of several, StatusNone for none.
+func Weakest(statuses ...Status) Status {
+	w := StatusNone
+	for i, s := range statuses {
+		if i == 0 || s < w {
+			w = s
+		}
+	}
+	return w
+}
+
+// DefaultGrade returns the grade an objective gets when its owner gives none:
+// its progress, rounded to two decimals.
+func DefaultGrade(o Objective) float64 {
+	return math.Round(o.Progress()*100) / 100
+}
+
+// ValidateGrade checks a grade given by a person.
+func ValidateGrade(g float64) error {
+	if math.IsNaN(g) || g < 0 || g > 1 {
+		return Invalid("/okr grade O-3 0.7 shipped two of three", "A grade is a number from 0.0 to 1.0.")
+	}
+	return nil
+}
+
+// Succeeded reports whether a grade counts as success for the commitment
+// (1.0 for committed, 0.7 for aspirational objectives).
+func Succeeded(c Commitment, grade float64) bool {
+	return grade+1e-9 >= c.Expected()
+}
