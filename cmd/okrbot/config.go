@@ -26,11 +26,11 @@ type Config struct {
 	SlackClientSecret  string
 	SlackAPIURL        string
 
-	MicrosoftAppID            string
-	MicrosoftAppPassword      string
-	MicrosoftAppTenantID      string
+	MicrosoftAppID             string
+	MicrosoftAppPassword       string
+	MicrosoftAppTenantID       string
 	MicrosoftOpenIDMetadataURL string
-	MicrosoftTokenURL         string
+	MicrosoftTokenURL          string
 }
 
 // setting ties an environment variable to a flag and a Config field. The
