@@ -118,3 +118,13 @@ func truncate(s string, n int) string {
 	}
 	return string(r[:n]) + "…"
 }
+
+// CheckInWeek returns the week a check-in made at t belongs to, when prompts
+// go out on day: the week of the latest such day at or before t, in loc. With
+// Friday prompts, a late answer on Monday still counts for the week before,
+// and Friday's prompt then asks about the new week.
+func CheckInWeek(t time.Time, loc *time.Location, day time.Weekday) Week {
+	local := t.In(loc)
+	back := (int(local.Weekday()) - int(day) + 7) % 7
+	return WeekOf(local.AddDate(0, 0, -back), loc)
+}

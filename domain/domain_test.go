@@ -399,3 +399,25 @@ func TestErrors(t *testing.T) {
 type errErr string
 
 func (e errErr) Error() string { return string(e) }
+
+func TestCheckInWeek(t *testing.T) {
+	loc := time.UTC
+	tests := []struct {
+		at   string
+		day  time.Weekday
+		want domain.Week
+	}{
+		{"2026-11-27 15:00", time.Friday, "2026-W48"}, // Friday: this week
+		{"2026-11-29 20:00", time.Friday, "2026-W48"}, // Sunday: still this week
+		{"2026-11-30 10:00", time.Friday, "2026-W48"}, // Monday reminder: last week
+		{"2026-12-03 23:00", time.Friday, "2026-W48"}, // Thursday: last week
+		{"2026-12-04 09:00", time.Friday, "2026-W49"}, // Friday again: new week
+		{"2026-11-30 10:00", time.Monday, "2026-W49"}, // Monday prompts: this week
+	}
+	for _, tt := range tests {
+		at, _ := time.ParseInLocation("2006-01-02 15:04", tt.at, loc)
+		if got := domain.CheckInWeek(at, loc, tt.day); got != tt.want {
+			t.Errorf("CheckInWeek(%s, %s) = %s, want %s", tt.at, tt.day, got, tt.want)
+		}
+	}
+}

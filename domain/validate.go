@@ -196,7 +196,7 @@ func FormatValue(v float64, unit string) string {
 	case strings.ContainsRune("$€£¥", firstRune(unit)):
 		_, size := utf8.DecodeRuneInString(unit)
 		return unit[:size] + n + unit[size:]
-	case !strings.Contains(unit, " ") && utf8.RuneCountInString(unit) <= 3:
+	case strings.HasPrefix(unit, "/") || !strings.Contains(unit, " ") && utf8.RuneCountInString(unit) <= 3:
 		return n + unit
 	}
 	return n + " " + unit

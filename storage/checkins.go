@@ -3,7 +3,6 @@ package storage
 import (
 	"context"
 	"fmt"
-	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
@@ -63,16 +62,8 @@ func (s *Store) WeekNotes(ctx context.Context, workspace string, week domain.Wee
 	return out, nil
 }
 
-// CheckInFilter narrows CheckIns. Zero fields do not filter.
-type CheckInFilter struct {
-	User  string
-	Weeks []domain.Week
-	KRs   []string
-	Since time.Time
-}
-
 // CheckIns returns a workspace's check-ins that match f, oldest first.
-func (s *Store) CheckIns(ctx context.Context, workspace string, f CheckInFilter) ([]domain.CheckIn, error) {
+func (s *Store) CheckIns(ctx context.Context, workspace string, f domain.CheckInFilter) ([]domain.CheckIn, error) {
 	q := ws(workspace)
 	if f.User != "" {
 		q["user"] = f.User

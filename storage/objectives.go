@@ -53,19 +53,8 @@ func (s *Store) ObjectiveOfKR(ctx context.Context, workspace, krRef string) (dom
 	return o, nil
 }
 
-// ObjectiveFilter narrows Objectives. Zero fields do not filter.
-type ObjectiveFilter struct {
-	Cycle    domain.Cycle
-	Person   string // owns the objective or one of its key results
-	KROwner  string // owns one of its key results
-	Team     string
-	KPI      string // has a key result linked to this KPI
-	Statuses []domain.ObjectiveStatus
-	Refs     []string
-}
-
 // Objectives returns the objectives of a workspace that match f, by ref number.
-func (s *Store) Objectives(ctx context.Context, workspace string, f ObjectiveFilter) ([]domain.Objective, error) {
+func (s *Store) Objectives(ctx context.Context, workspace string, f domain.ObjectiveFilter) ([]domain.Objective, error) {
 	q := ws(workspace)
 	if f.Cycle != "" {
 		q["cycle"] = f.Cycle

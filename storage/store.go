@@ -8,6 +8,7 @@ package storage
 
 import (
 	"context"
+	"crypto/cipher"
 	"errors"
 	"fmt"
 	"time"
@@ -44,6 +45,7 @@ type Store struct {
 	client *mongo.Client
 	db     *mongo.Database
 	now    func() time.Time
+	aead   cipher.AEAD // encrypts stored tokens; nil until SetTokenKey
 }
 
 // Open connects to uri, checks the server answers, and makes sure every
@@ -123,7 +125,10 @@ var indexes = map[string][]index{
 	},
 	colEvents:        {{bson.D{{Key: "at", Value: 1}}, false}},
 	colInstallations: {},
-	colConversations: {{bson.D{{Key: "workspace", Value: 1}, {Key: "user", Value: 1}}, false}},
+	colConversations: {
+		{bson.D{{Key: "workspace", Value: 1}, {Key: "conversation", Value: 1}}, true},
+		{bson.D{{Key: "workspace", Value: 1}, {Key: "user", Value: 1}}, false},
+	},
 }
 
 func (s *Store) ensureIndexes(ctx context.Context) error {
@@ -184,4 +189,15 @@ func findAll[T any](ctx context.Context, col *mongo.Collection, filter any, opts
 		return nil, err
 	}
 	return out, nil
+}
+
+// RawDocument returns the document with _id as extended JSON. It is for
+// tests and troubleshooting: it reads what is stored, undecrypted.
+func (s *Store) RawDocument(ctx context.Context, collection string, id any) (string, error) {
+	raw, err := s.c(collection).FindOne(ctx, bson.M{"_id": id}).Raw()
+	if err != nil {
+		return "", err
+	}
+	b, err := bson.MarshalExtJSON(raw, false, false)
+	return string(b), err
 }

@@ -2,6 +2,8 @@ package storage_test
 
 import (
 	"context"
+	"errors"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -46,7 +48,7 @@ func TestObjectivesAreScopedByWorkspace(t *testing.T) {
 		t.Fatalf("refs are per workspace: got %s and %s", a.Ref, b.Ref)
 	}
 
-	got, err := st.Objectives(ctx, "slack:TB", storage.ObjectiveFilter{})
+	got, err := st.Objectives(ctx, "slack:TB", domain.ObjectiveFilter{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -59,7 +61,7 @@ func TestObjectivesAreScopedByWorkspace(t *testing.T) {
 		t.Fatalf("Objective(B, O-1) = %+v, %v", o, err)
 	}
 	// A's person queried from B finds nothing.
-	got, err = st.Objectives(ctx, "slack:TB", storage.ObjectiveFilter{Person: "UA"})
+	got, err = st.Objectives(ctx, "slack:TB", domain.ObjectiveFilter{Person: "UA"})
 	if err != nil || len(got) != 0 {
 		t.Fatalf("B's query for A's owner returned %d objectives, %v", len(got), err)
 	}
@@ -99,7 +101,7 @@ func TestCheckInOncePerWeek(t *testing.T) {
 		}()
 	}
 	wg.Wait()
-	got, err := st.CheckIns(ctx, "slack:T1", storage.CheckInFilter{User: "U1"})
+	got, err := st.CheckIns(ctx, "slack:T1", domain.CheckInFilter{User: "U1"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -111,10 +113,10 @@ func TestCheckInOncePerWeek(t *testing.T) {
 	if created, _ := st.SaveCheckIn(ctx, c); !created {
 		t.Error("a new week should create a check-in")
 	}
-	if got, _ := st.CheckIns(ctx, "slack:T2", storage.CheckInFilter{}); len(got) != 0 {
+	if got, _ := st.CheckIns(ctx, "slack:T2", domain.CheckInFilter{}); len(got) != 0 {
 		t.Errorf("another workspace sees %d check-ins", len(got))
 	}
-	if got, _ := st.CheckIns(ctx, "slack:T1", storage.CheckInFilter{Weeks: []domain.Week{"2026-W48"}}); len(got) != 1 || got[0].Note != "" && got[0].Confidence != 8 {
+	if got, _ := st.CheckIns(ctx, "slack:T1", domain.CheckInFilter{Weeks: []domain.Week{"2026-W48"}}); len(got) != 1 || got[0].Note != "" && got[0].Confidence != 8 {
 		t.Errorf("week filter: %+v", got)
 	}
 }
@@ -278,7 +280,7 @@ func TestDeleteRemovesCheckIns(t *testing.T) {
 	if _, err := st.DeleteKeyResult(ctx, "slack:T1", kr); err != nil {
 		t.Fatal(err)
 	}
-	if got, _ := st.CheckIns(ctx, "slack:T1", storage.CheckInFilter{}); len(got) != 0 {
+	if got, _ := st.CheckIns(ctx, "slack:T1", domain.CheckInFilter{}); len(got) != 0 {
 		t.Errorf("%d check-ins left", len(got))
 	}
 	if err := st.DeleteObjective(ctx, "slack:T1", o.Ref); err != nil {
@@ -305,5 +307,75 @@ func TestOpenTwiceOnOneDatabase(t *testing.T) {
 			st.Drop(ctx)
 		}
 		st.Close(ctx)
+	}
+}
+
+func TestInstallationTokensAreEncrypted(t *testing.T) {
+	st := storagetest.Open(t, "", nil)
+	in := domain.Installation{WorkspaceID: "slack:T1", TeamID: "T1", BotToken: "xoxb-secret-token"}
+	if err := st.SaveInstallation(ctx, in); !errors.Is(err, storage.ErrNoKey) {
+		t.Fatalf("saving without a key: %v, want ErrNoKey", err)
+	}
+	key := make([]byte, 32)
+	key[0] = 7
+	if err := st.SetTokenKey(key); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.SaveInstallation(ctx, in); err != nil {
+		t.Fatal(err)
+	}
+	if raw := storagetest.Raw(t, st, "installations", "slack:T1"); strings.Contains(raw, "xoxb") {
+		t.Fatalf("token stored in clear: %s", raw)
+	}
+	got, err := st.Installation(ctx, "slack:T1")
+	if err != nil || got.BotToken != "xoxb-secret-token" {
+		t.Fatalf("Installation = %+v, %v", got, err)
+	}
+	key[0] = 8
+	st.SetTokenKey(key)
+	if _, err := st.Installation(ctx, "slack:T1"); err == nil || strings.Contains(err.Error(), "xoxb") {
+		t.Fatalf("wrong key: %v", err)
+	}
+	if err := st.DeleteInstallation(ctx, "slack:T1"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.Installation(ctx, "slack:T1"); domain.ErrorCode(err) != domain.ENOTFOUND {
+		t.Fatalf("after delete: %v", err)
+	}
+}
+
+func TestConversationRefs(t *testing.T) {
+	st := storagetest.Open(t, "", nil)
+	r := domain.ConversationRef{WorkspaceID: "teams:X", Conversation: "a:1", Type: "personal", User: "29:u", ServiceURL: "https://smba/"}
+	if err := st.SaveConversationRef(ctx, r); err != nil {
+		t.Fatal(err)
+	}
+	r.ServiceURL = "https://smba2/"
+	if err := st.SaveConversationRef(ctx, r); err != nil {
+		t.Fatal(err)
+	}
+	got, err := st.PersonalConversationRef(ctx, "teams:X", "29:u")
+	if err != nil || got.ServiceURL != "https://smba2/" {
+		t.Fatalf("PersonalConversationRef = %+v, %v", got, err)
+	}
+	if all, _ := st.ConversationRefs(ctx, "teams:X"); len(all) != 1 {
+		t.Fatalf("%d refs", len(all))
+	}
+	if _, err := st.PersonalConversationRef(ctx, "teams:Y", "29:u"); domain.ErrorCode(err) != domain.ENOTFOUND {
+		t.Fatalf("other tenant: %v", err)
+	}
+}
+
+func TestRemember(t *testing.T) {
+	st := storagetest.Open(t, "", nil)
+	if first, err := st.Remember(ctx, "k"); err != nil || !first {
+		t.Fatalf("first: %v %v", first, err)
+	}
+	if first, _ := st.Remember(ctx, "k"); first {
+		t.Fatal("a key was new twice")
+	}
+	st.Forget(ctx, "k")
+	if first, _ := st.Remember(ctx, "k"); !first {
+		t.Fatal("a forgotten key is not new")
 	}
 }

@@ -69,3 +69,14 @@ func Open(t testing.TB, uri string, now func() time.Time) *storage.Store {
 	})
 	return st
 }
+
+// Raw returns a stored document as extended JSON, to check what is really
+// on disk (an encrypted token, say).
+func Raw(t testing.TB, st *storage.Store, collection string, id any) string {
+	t.Helper()
+	s, err := st.RawDocument(context.Background(), collection, id)
+	if err != nil {
+		t.Fatalf("raw %s %v: %v", collection, id, err)
+	}
+	return s
+}

@@ -1,0 +1,455 @@
+package conversations
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/okrbot/okrbot/domain"
+)
+
+// maxFormKRs bounds the check-in form: four blocks a row keeps a Slack modal
+// under its 100 blocks, and nobody should own more in one week anyway.
+const maxFormKRs = 20
+
+// checkInInput is what a person typed for one key result.
+type checkInInput struct {
+	kr                      domain.KeyResult
+	objective               string
+	value, confidence, note string
+}
+
+// Input ids of the check-in form.
+func valueID(kr string) string      { return "value/" + kr }
+func confidenceID(kr string) string { return "confidence/" + kr }
+func noteID(kr string) string       { return "note/" + kr }
+
+const weekNoteID = "note"
+
+// readCheckIn validates one row. Errors are keyed by "value", "confidence"
+// and "note". An empty value keeps the current one; an empty confidence
+// keeps the last one given, and is an error when there is none.
+func (ss *session) readCheckIn(in checkInInput, week domain.Week) (domain.CheckIn, map[string]error) {
+	kr := in.kr
+	c := domain.CheckIn{
+		WorkspaceID: ss.ws.ID, UserID: ss.actor.User, KR: kr.Ref, Objective: in.objective, Week: week,
+		Value: kr.Current, Done: kr.Done, At: ss.now,
+	}
+	errs := map[string]error{}
+	v := strings.TrimSpace(in.value)
+	lv := strings.ToLower(v)
+	switch {
+	case v == "":
+	case lv == "done" || lv == "yes":
+		c.Done = true
+		if kr.Kind != domain.Milestone && kr.Kind != domain.StayAbove && kr.Kind != domain.StayBelow {
+			c.Value = kr.Target
+		}
+	case lv == "not done" || lv == "no" || lv == "open" || lv == "not-done":
+		if kr.Kind != domain.Milestone {
+			errs["value"] = domain.Invalid(exUpdate, "%s is not a milestone; give its current value.", kr.Ref)
+		}
+		c.Done = false
+	case kr.Kind == domain.Milestone:
+		errs["value"] = domain.Invalid(ss.example("/okr update "+kr.Ref+" done confidence 8"), "%s is a milestone: answer done or not done.", kr.Ref)
+	case kr.KPI != "":
+		errs["value"] = domain.Invalid(ss.example("/kpi set "+kr.KPI+" "+v), "%s follows the KPI %s; record the value with /kpi set.", kr.Ref, kr.KPI)
+	default:
+		x, _, err := domain.ParseValue(v)
+		if err != nil {
+			errs["value"] = domain.Invalid(ss.example(fmt.Sprintf("/okr update %s %s confidence 7", kr.Ref, domain.FormatNumber(kr.Target))), "%q is not a number.", clip(v, 30))
+		} else {
+			c.Value = x
+		}
+	}
+	switch conf := strings.TrimSpace(in.confidence); {
+	case conf == "" && kr.Confidence > 0:
+		c.Confidence = kr.Confidence
+	case conf == "":
+		errs["confidence"] = domain.Invalid(ss.example("/okr update "+kr.Ref+" 28 confidence 7"), "Give a confidence from 1 to 10 for %s.", kr.Ref)
+	default:
+		n, err := domain.ParseConfidence(conf)
+		if err != nil {
+			errs["confidence"] = err
+		}
+		c.Confidence = n
+	}
+	c.Note = strings.TrimSpace(in.note)
+	if err := domain.ValidateText("note", c.Note, domain.MaxNoteLen, false); err != nil {
+		errs["note"] = err
+	}
+	return c, errs
+}
+
+// saveCheckIns stores check-ins (one per key result and week, so a second
+// submission updates the first) and moves the key results to the new values.
+func (ss *session) saveCheckIns(cs []domain.CheckIn, weekNote string) error {
+	byObjective := map[string][]domain.CheckIn{}
+	for _, c := range cs {
+		if _, err := ss.store.SaveCheckIn(ss.ctx, c); err != nil {
+			return err
+		}
+		byObjective[c.Objective] = append(byObjective[c.Objective], c)
+	}
+	for oref, list := range byObjective {
+		_, err := ss.store.ModifyObjective(ss.ctx, ss.ws.ID, oref, func(o *domain.Objective) error {
+			for _, c := range list {
+				if kr := o.KeyResult(c.KR); kr != nil {
+					kr.Done, kr.Confidence, kr.UpdatedAt = c.Done, c.Confidence, ss.now
+					if kr.KPI == "" {
+						kr.Current, kr.Measured = c.Value, true
+					}
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+	}
+	if weekNote != "" && len(cs) > 0 {
+		return ss.store.SaveWeekNote(ss.ctx, domain.WeekNote{WorkspaceID: ss.ws.ID, UserID: ss.actor.User, Week: cs[0].Week, Note: weekNote, At: ss.now})
+	}
+	return nil
+}
+
+// ownedKRs returns the actor's key results in active objectives of the
+// current cycle, by objective.
+func (ss *session) ownedKRs(user string) ([]domain.Objective, error) {
+	os, err := ss.store.Objectives(ss.ctx, ss.ws.ID, domain.ObjectiveFilter{KROwner: user, Statuses: []domain.ObjectiveStatus{domain.Active}})
+	if err != nil {
+		return nil, err
+	}
+	out := os[:0]
+	for _, o := range os {
+		if start, end := o.Cycle.Bounds(ss.wsLoc); ss.now.Before(start) || !ss.now.Before(end) {
+			continue
+		}
+		krs := o.KeyResults[:0:0]
+		for _, kr := range o.KeyResults {
+			if kr.Owner == user {
+				krs = append(krs, kr)
+			}
+		}
+		o.KeyResults = krs
+		out = append(out, o)
+	}
+	return out, nil
+}
+
+func (ss *session) openCheckIn() Reply {
+	f, err := ss.checkInForm()
+	if err != nil {
+		return ss.fail(err, "/okr checkin")
+	}
+	if f == nil {
+		return Reply{Message: Lines("Nothing to check in on", T("You own no key results in this cycle's active objectives. Add one with ").
+			AddCode(ss.cmd("okr")+" kr add O-3 Increase web leads from 22 to 35 per day").Add("."))}
+	}
+	return Reply{Form: f}
+}
+
+// CheckInForm returns this week's check-in form for the actor, or nil when
+// they own no key result to check in on.
+func (s *Service) CheckInForm(ctx context.Context, a Actor) (*Form, error) {
+	ss, err := s.begin(ctx, a)
+	if err != nil {
+		return nil, err
+	}
+	return ss.checkInForm()
+}
+
+func (ss *session) checkInForm() (*Form, error) {
+	os, err := ss.ownedKRs(ss.actor.User)
+	if err != nil {
+		return nil, err
+	}
+	week := ss.week()
+	var refs []string
+	for _, o := range os {
+		for _, kr := range o.KeyResults {
+			refs = append(refs, kr.Ref)
+		}
+	}
+	if len(refs) == 0 {
+		return nil, nil
+	}
+	done, err := ss.store.CheckIns(ss.ctx, ss.ws.ID, domain.CheckInFilter{User: ss.actor.User, Weeks: []domain.Week{week}, KRs: refs})
+	if err != nil {
+		return nil, err
+	}
+	prev := map[string]domain.CheckIn{}
+	for _, c := range done {
+		prev[c.KR] = c
+	}
+	f := &Form{ID: FormCheckIn, Title: "Weekly check-in", Submit: "Check in", State: string(week)}
+	f.Intro = T(fmt.Sprintf("Week %s. For each key result: where it stands, how confident you are (1–10) that it will be met, and a note if there is news.", weekShort(week)))
+	if len(done) > 0 {
+		f.Intro = f.Intro.Add(" You checked in already this week; submitting again updates it.")
+	}
+	n := 0
+	for _, o := range os {
+		for _, kr := range o.KeyResults {
+			if n == maxFormKRs {
+				f.Intro = f.Intro.Add(fmt.Sprintf(" Only the first %d key results fit in the form; update the others with %s update.", maxFormKRs, ss.cmd("okr")))
+				break
+			}
+			n++
+			f.Sections = append(f.Sections, ss.checkInRow(o, kr, prev[kr.Ref]))
+		}
+	}
+	f.Sections = append(f.Sections, FormSection{Inputs: []Input{{
+		ID: weekNoteID, Label: "Anything else this week?", Kind: TextArea, Optional: true, MaxLength: domain.MaxNoteLen,
+		Placeholder: "Wins, blockers, help needed",
+	}}})
+	return f, nil
+}
+
+func (ss *session) checkInRow(o domain.Objective, kr domain.KeyResult, prev domain.CheckIn) FormSection {
+	sec := FormSection{
+		Heading: Text{}.AddCode(kr.Ref).Add(" ").AddB(kr.Title),
+		Note:    T(fmt.Sprintf("%s · %s %s", describeKR(kr), o.Ref, clip(o.Title, 60))),
+	}
+	conf := Input{ID: confidenceID(kr.Ref), Label: "Confidence", Kind: Select, Hint: "1–3 unlikely · 4–6 maybe · 7–10 likely"}
+	for i := 1; i <= 10; i++ {
+		conf.Options = append(conf.Options, Option{Value: strconv.Itoa(i), Label: strconv.Itoa(i)})
+	}
+	if kr.Confidence > 0 {
+		conf.Initial = strconv.Itoa(kr.Confidence)
+	}
+	note := Input{ID: noteID(kr.Ref), Label: "Note", Kind: TextInput, Optional: true, MaxLength: domain.MaxNoteLen, Initial: prev.Note}
+	switch {
+	case kr.Kind == domain.Milestone:
+		v := Input{ID: valueID(kr.Ref), Label: "Done?", Kind: Select, Options: []Option{{"not done", "Not done yet"}, {"done", "Done"}}, Initial: "not done"}
+		if kr.Done {
+			v.Initial = "done"
+		}
+		sec.Inputs = append(sec.Inputs, v)
+	case kr.KPI != "":
+		sec.Note = sec.Note.Add(" · its value comes from the KPI")
+	default:
+		v := Input{ID: valueID(kr.Ref), Label: "Current value" + unitLabel(kr.Unit), Kind: NumberInput, Optional: true,
+			Placeholder: domain.FormatNumber(kr.Current), Hint: "Leave empty to keep " + domain.FormatValue(kr.Current, kr.Unit)}
+		if prev.KR != "" {
+			v.Initial = domain.FormatNumber(prev.Value)
+		}
+		sec.Inputs = append(sec.Inputs, v)
+	}
+	sec.Inputs = append(sec.Inputs, conf, note)
+	return sec
+}
+
+func unitLabel(u string) string {
+	if u == "" {
+		return ""
+	}
+	return " (" + u + ")"
+}
+
+// weekShort is the week's number: "48" for 2026-W48.
+func weekShort(w domain.Week) string {
+	if i := strings.Index(string(w), "-W"); i > 0 {
+		return strings.TrimLeft(string(w)[i+2:], "0")
+	}
+	return string(w)
+}
+
+// Submit handles a filled-in form. A submission whose Key was seen before
+// has no further effect.
+func (s *Service) Submit(ctx context.Context, a Actor, sub Submission) Reply {
+	ss, err := s.begin(ctx, a)
+	if err != nil {
+		return s.fail(ctx, a, err, "")
+	}
+	if sub.Key != "" {
+		key := "submit/" + ss.ws.ID + "/" + sub.Key
+		first, err := s.store.Remember(ctx, key)
+		if err != nil {
+			return ss.fail(err, "")
+		}
+		if !first {
+			return Reply{Message: Lines("Already recorded", T("That was already recorded; nothing changed."))}
+		}
+		r := ss.submit(sub)
+		if len(r.Errors) > 0 || r.failed {
+			s.store.Forget(context.WithoutCancel(ctx), key)
+		}
+		return r.Reply
+	}
+	return ss.submit(sub).Reply
+}
+
+type submitted struct {
+	Reply
+	failed bool
+}
+
+func (ss *session) submit(sub Submission) submitted {
+	switch sub.Form {
+	case FormCheckIn:
+		return ss.submitCheckIn(sub)
+	case FormCreate:
+		return ss.submitCreate(sub)
+	}
+	return submitted{ss.fail(domain.Invalid("/okr checkin", "That form is no longer valid."), ""), true}
+}
+
+func (ss *session) submitCheckIn(sub Submission) submitted {
+	week := domain.Week(sub.State)
+	cur := ss.week()
+	if week != cur && week != cur.Previous() {
+		return submitted{ss.fail(domain.Invalid("/okr checkin", "This form is from an older week; open this week's with /okr checkin."), ""), true}
+	}
+	os, err := ss.ownedKRs(ss.actor.User)
+	if err != nil {
+		return submitted{ss.fail(err, ""), true}
+	}
+	errs := map[string]string{}
+	var cs []domain.CheckIn
+	for _, o := range os {
+		for _, kr := range o.KeyResults {
+			in := checkInInput{kr: kr, objective: o.Ref,
+				value: sub.Values[valueID(kr.Ref)], confidence: sub.Values[confidenceID(kr.Ref)], note: sub.Values[noteID(kr.Ref)]}
+			_, hasValue := sub.Values[valueID(kr.Ref)]
+			_, hasConf := sub.Values[confidenceID(kr.Ref)]
+			if !hasValue && !hasConf {
+				continue // not in the form (beyond the first rows)
+			}
+			c, fe := ss.readCheckIn(in, week)
+			for field, e := range fe {
+				errs[field+"/"+kr.Ref] = domain.ErrorMessage(e)
+			}
+			cs = append(cs, c)
+		}
+	}
+	note := strings.TrimSpace(sub.Values[weekNoteID])
+	if err := domain.ValidateText("note", note, domain.MaxNoteLen, false); err != nil {
+		errs[weekNoteID] = domain.ErrorMessage(err)
+	}
+	if len(errs) > 0 {
+		return submitted{Reply: Reply{Errors: errs}}
+	}
+	if len(cs) == 0 {
+		return submitted{Reply{Message: Lines("Nothing to check in on", T("None of your key results were in that form any more; nothing was recorded."))}, false}
+	}
+	if err := ss.saveCheckIns(cs, note); err != nil {
+		return submitted{ss.fail(err, ""), true}
+	}
+	sort.Slice(cs, func(i, j int) bool { return cs[i].KR < cs[j].KR })
+	lines := []Text{T(fmt.Sprintf("Thanks! Checked in on %d key result%s for week %s.", len(cs), plural(len(cs)), weekShort(week)))}
+	for _, c := range cs {
+		v := domain.FormatNumber(c.Value)
+		if kr := findKR(os, c.KR); kr != nil {
+			v = checkInValue(*kr, c)
+		}
+		lines = append(lines, Text{}.AddCode(c.KR).Add(fmt.Sprintf(" %s · confidence %d/10", v, c.Confidence)))
+	}
+	return submitted{Reply{Message: &Message{Summary: "Checked in for week " + weekShort(week), Sections: []Section{{Lines: lines}}}}, false}
+}
+
+func findKR(os []domain.Objective, ref string) *domain.KeyResult {
+	for i := range os {
+		if kr := os[i].KeyResult(ref); kr != nil {
+			return kr
+		}
+	}
+	return nil
+}
+
+// checkInValue says what a check-in recorded: "done", "not done", "9h".
+func checkInValue(kr domain.KeyResult, c domain.CheckIn) string {
+	switch {
+	case c.Done:
+		return "done"
+	case kr.Kind == domain.Milestone:
+		return "not done"
+	}
+	return domain.FormatValue(c.Value, kr.Unit)
+}
+
+func plural(n int) string {
+	if n == 1 {
+		return ""
+	}
+	return "s"
+}
+
+// createForm is the objective creation form (with its key results, one per line).
+func (ss *session) createForm() *Form {
+	return &Form{
+		ID: FormCreate, Title: "New objective", Submit: "Create", State: ss.actor.Channel,
+		Sections: []FormSection{{Inputs: []Input{
+			{ID: "title", Label: "Objective", Kind: TextInput, Placeholder: "Grow the European market", MaxLength: domain.MaxTitleLen},
+			{ID: "commitment", Label: "Commitment", Kind: Select, Initial: "committed", Options: []Option{
+				{"committed", "Committed (we will reach 1.0)"}, {"aspirational", "Aspirational (0.7 is success)"}}},
+			{ID: "cycle", Label: "Cycle", Kind: TextInput, Initial: string(domain.CycleOf(ss.now, ss.wsLoc)), MaxLength: 7},
+			{ID: "parent", Label: "Aligned to (optional)", Kind: TextInput, Optional: true, Placeholder: "O-1 or KR-3", MaxLength: 12},
+			{ID: "krs", Label: "Key results, one per line", Kind: TextArea, Optional: true, MaxLength: 3000,
+				Placeholder: "Increase web leads from 22 to 35 per day\nKeep churn below 2%\nHire a VP of sales for Europe"},
+		}}},
+	}
+}
+
+func (ss *session) submitCreate(sub Submission) submitted {
+	v := sub.Values
+	errs := map[string]string{}
+	set := func(field string, err error) {
+		if err != nil && errs[field] == "" {
+			errs[field] = domain.ErrorMessage(err)
+		}
+	}
+	title := strings.TrimSpace(v["title"])
+	set("title", domain.ValidateText("title", title, domain.MaxTitleLen, true))
+	if c := strings.TrimSpace(v["cycle"]); c != "" {
+		_, err := domain.ParseCycle(c)
+		set("cycle", err)
+	}
+	if p := strings.TrimSpace(v["parent"]); p != "" {
+		_, err := ss.parentRef(p)
+		set("parent", err)
+	}
+	var lines []string
+	for _, l := range strings.Split(v["krs"], "\n") {
+		if l = strings.TrimSpace(strings.TrimLeft(l, "-•* ")); l != "" {
+			lines = append(lines, l)
+		}
+	}
+	if len(lines) > domain.MaxKRs {
+		set("krs", domain.Invalid("", "At most %d key results per objective.", domain.MaxKRs))
+	}
+	for i, l := range lines {
+		if _, err := domain.ParseKeyResult(l); err != nil {
+			set("krs", domain.Invalid("", "Line %d: %s", i+1, domain.ErrorMessage(err)))
+		}
+	}
+	if len(errs) > 0 {
+		return submitted{Reply: Reply{Errors: errs}}
+	}
+	saved := ss.actor.Channel
+	ss.actor.Channel = sub.State
+	defer func() { ss.actor.Channel = saved }()
+	o, err := ss.newObjective(title, v["commitment"] == "aspirational", false, strings.TrimSpace(v["cycle"]), strings.TrimSpace(v["parent"]), "")
+	if err != nil {
+		return submitted{Reply: Reply{Errors: map[string]string{"title": domain.ErrorMessage(err)}}}
+	}
+	for _, l := range lines {
+		kr, err := ss.newKR(l, "", "", "")
+		if err != nil {
+			return submitted{Reply: Reply{Errors: map[string]string{"krs": domain.ErrorMessage(err)}}}
+		}
+		o.KeyResults = append(o.KeyResults, kr)
+	}
+	if err := ss.store.CreateObjective(ss.ctx, &o); err != nil {
+		return submitted{ss.fail(err, ""), true}
+	}
+	r := ss.created(o)
+	if len(o.KeyResults) > 0 {
+		r.Message.Sections = r.Message.Sections[:1]
+		for _, kr := range o.KeyResults {
+			r.Message.Sections[0].Lines = append(r.Message.Sections[0].Lines, Text{}.AddCode(kr.Ref).Add(" "+kr.Title))
+		}
+	}
+	return submitted{r, false}
+}

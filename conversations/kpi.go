@@ -1,0 +1,358 @@
+package conversations
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/okrbot/okrbot/domain"
+)
+
+const (
+	exKPICreate = `/kpi create web-leads "Web leads" unit /day higher target 35 warn 25 alert 15 every day`
+	exKPISet    = `/kpi set web-leads 28 on 2026-11-20 campaign paused`
+	exKPIShow   = `/kpi show web-leads`
+)
+
+func (ss *session) kpi(args string) Reply {
+	verb, rest, _ := strings.Cut(strings.TrimSpace(args), " ")
+	rest = strings.TrimSpace(rest)
+	switch strings.ToLower(verb) {
+	case "", "help":
+		return ss.help()
+	case "create", "new":
+		return ss.kpiCreate(rest)
+	case "set", "record":
+		return ss.kpiSet(rest)
+	case "show":
+		return ss.kpiShow(rest)
+	case "list", "ls":
+		return ss.kpiList()
+	}
+	return ss.fail(domain.Invalid("/kpi list", "Unknown command /kpi %s; it knows create, set, show and list.", clip(verb, 30)), "")
+}
+
+func (ss *session) kpiCreate(args string) Reply {
+	toks := tokenize(args)
+	if len(toks) < 2 {
+		return ss.fail(domain.Invalid(exKPICreate, "Give a slug and a name in quotes."), "")
+	}
+	k := domain.KPI{
+		WorkspaceID: ss.ws.ID, Slug: strings.ToLower(toks[0].s), Name: toks[1].s,
+		Direction: domain.HigherIsBetter, Cadence: domain.Weekly, Owner: ss.actor.User, Team: ss.actor.Channel,
+		CreatedAt: ss.now,
+	}
+	if err := domain.ValidateSlug(k.Slug); err != nil {
+		return ss.fail(err, exKPICreate)
+	}
+	num := func(i int, what string) (*float64, error) {
+		if i >= len(toks) {
+			return nil, domain.Invalid(exKPICreate, "Give a number after %s.", what)
+		}
+		v, _, err := domain.ParseValue(toks[i].s)
+		if err != nil {
+			return nil, domain.Invalid(exKPICreate, "The %s %q is not a number.", what, clip(toks[i].s, 20))
+		}
+		return &v, nil
+	}
+	var err error
+	for i := 2; i < len(toks) && err == nil; i++ {
+		switch w := strings.ToLower(toks[i].s); w {
+		case "unit":
+			if i+1 >= len(toks) {
+				err = domain.Invalid(exKPICreate, "Give the unit after unit.")
+				break
+			}
+			k.Unit = toks[i+1].s
+			i++
+		case "higher", "up":
+			k.Direction = domain.HigherIsBetter
+		case "lower", "down":
+			k.Direction = domain.LowerIsBetter
+		case "target":
+			k.Target, err = num(i+1, w)
+			i++
+		case "warn", "warning":
+			k.Warn, err = num(i+1, "warn threshold")
+			i++
+		case "alert":
+			k.Alert, err = num(i+1, "alert threshold")
+			i++
+		case "every", "each":
+			if i+1 >= len(toks) {
+				err = domain.Invalid(exKPICreate, "Say every day, week or month.")
+				break
+			}
+			k.Cadence = domain.Cadence(strings.TrimSuffix(strings.ToLower(toks[i+1].s), "ly"))
+			if k.Cadence == "dai" {
+				k.Cadence = domain.Daily
+			}
+			i++
+		case "daily", "weekly", "monthly":
+			k.Cadence = map[string]domain.Cadence{"daily": domain.Daily, "weekly": domain.Weekly, "monthly": domain.Monthly}[w]
+		default:
+			err = domain.Invalid(exKPICreate, "%q is not a KPI option; use unit, higher, lower, target, warn, alert or every.", clip(toks[i].s, 20))
+		}
+	}
+	if err != nil {
+		return ss.fail(err, exKPICreate)
+	}
+	if err := k.Validate(); err != nil {
+		return ss.fail(err, exKPICreate)
+	}
+	if err := ss.store.CreateKPI(ss.ctx, k); err != nil {
+		return ss.fail(err, exKPICreate)
+	}
+	return Reply{Message: &Message{
+		Summary:  "Created KPI " + k.Slug,
+		Sections: []Section{{Lines: []Text{Text{}.Add("Created KPI ").AddCode(k.Slug).Add(" ").AddB(k.Name)}, Note: T(describeKPI(k) + " · record values with ").AddCode(ss.cmd("kpi") + " set " + k.Slug + " 42")}},
+	}}
+}
+
+func describeKPI(k domain.KPI) string {
+	var parts []string
+	parts = append(parts, string(k.Direction)+" is better")
+	f := func(label string, v *float64) {
+		if v != nil {
+			parts = append(parts, label+" "+domain.FormatValue(*v, k.Unit))
+		}
+	}
+	f("target", k.Target)
+	f("warn", k.Warn)
+	f("alert", k.Alert)
+	parts = append(parts, "every "+string(k.Cadence))
+	return strings.Join(parts, " · ")
+}
+
+func (ss *session) kpiSet(args string) Reply {
+	toks := tokenize(args)
+	if len(toks) < 2 {
+		return ss.fail(domain.Invalid(exKPISet, "Give the KPI and its value."), "")
+	}
+	slug := strings.ToLower(toks[0].s)
+	if err := domain.ValidateSlug(slug); err != nil {
+		return ss.fail(err, exKPISet)
+	}
+	v, _, err := domain.ParseValue(toks[1].s)
+	if err != nil {
+		return ss.fail(domain.Invalid(exKPISet, "The value %q is not a number.", clip(toks[1].s, 20)), "")
+	}
+	at := ss.now
+	i := 2
+	if i+1 < len(toks) && strings.EqualFold(toks[i].s, "on") {
+		d, err := domain.ParseDate(toks[i+1].s, ss.loc)
+		if err != nil {
+			return ss.fail(err, exKPISet)
+		}
+		if d.After(ss.now) {
+			return ss.fail(domain.Invalid(exKPISet, "%s is in the future; values are recorded for today or earlier.", toks[i+1].s), "")
+		}
+		if d.Before(ss.now.AddDate(-5, 0, 0)) {
+			return ss.fail(domain.Invalid(exKPISet, "%s is more than five years ago.", toks[i+1].s), "")
+		}
+		if y, m, dd := ss.now.In(ss.loc).Date(); d.Year() != y || d.Month() != m || d.Day() != dd {
+			at = d.Add(12 * time.Hour) // a past day counts from its middle
+		}
+		i += 2
+	}
+	var words []string
+	for _, t := range toks[i:] {
+		words = append(words, t.s)
+	}
+	note := strings.Join(words, " ")
+	if err := domain.ValidateText("note", note, domain.MaxNoteLen, false); err != nil {
+		return ss.fail(err, exKPISet)
+	}
+	k, err := ss.store.KPI(ss.ctx, ss.ws.ID, slug)
+	if err != nil {
+		return ss.fail(err, exKPISet)
+	}
+	if k.Owner != ss.actor.User && !ss.isAdmin() {
+		return ss.fail(domain.Errorf(domain.EFORBIDDEN, "Only the owner of %s (%s) or a workspace admin can record its values.", slug, ss.name(k.Owner)), "")
+	}
+	before := k.HealthOf(ss.now)
+	k, err = ss.store.AddKPIValue(ss.ctx, domain.KPIValue{WorkspaceID: ss.ws.ID, Slug: slug, Value: v, At: at, Note: note, By: ss.actor.User})
+	if err != nil {
+		return ss.fail(err, exKPISet)
+	}
+	linked, err := ss.followKPI(k)
+	if err != nil {
+		return ss.fail(err, exKPISet)
+	}
+	if ss.opt.KPIChanged != nil {
+		ss.opt.KPIChanged(ss.ctx, ss.ws.ID, slug)
+	}
+	after := k.HealthOf(ss.now)
+	line := Text{}.Add("Recorded ").AddCode(slug).Add(" = " + domain.FormatValue(v, k.Unit))
+	if !at.Equal(ss.now) {
+		line = line.Add(" on " + at.In(ss.loc).Format(time.DateOnly))
+	}
+	line = line.Add(" · " + healthMark(after) + " " + string(after))
+	if before != after && before != domain.HealthUnknown {
+		line = line.Add(fmt.Sprintf(" (was %s)", before))
+	}
+	m := Lines("Recorded "+slug, line)
+	if linked > 0 {
+		m.Sections[0].Note = T(fmt.Sprintf("%d key result%s follow%s this KPI and moved with it.", linked, plural(linked), map[bool]string{true: "s", false: ""}[linked == 1]))
+	}
+	return Reply{Message: m}
+}
+
+// followKPI moves the key results linked to a KPI to its latest value, and
+// returns how many there are.
+func (ss *session) followKPI(k domain.KPI) (int, error) {
+	if k.Latest == nil {
+		return 0, nil
+	}
+	os, err := ss.store.Objectives(ss.ctx, ss.ws.ID, domain.ObjectiveFilter{KPI: k.Slug, Statuses: []domain.ObjectiveStatus{domain.Active}})
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, o := range os {
+		_, err := ss.store.ModifyObjective(ss.ctx, ss.ws.ID, o.Ref, func(o *domain.Objective) error {
+			for i := range o.KeyResults {
+				if kr := &o.KeyResults[i]; kr.KPI == k.Slug {
+					kr.Current, kr.Measured, kr.UpdatedAt = k.Latest.Value, true, ss.now
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return n, err
+		}
+		for _, kr := range o.KeyResults {
+			if kr.KPI == k.Slug {
+				n++
+			}
+		}
+	}
+	return n, nil
+}
+
+func healthMark(h domain.Health) string {
+	switch h {
+	case domain.HealthRed:
+		return "🔴"
+	case domain.HealthYellow:
+		return "🟡"
+	case domain.HealthGreen:
+		return "🟢"
+	case domain.HealthStale:
+		return "⏳"
+	}
+	return "⚪"
+}
+
+// sparkline draws values (oldest first) as "▁▃▅▇".
+func sparkline(vals []float64) string {
+	if len(vals) == 0 {
+		return ""
+	}
+	lo, hi := vals[0], vals[0]
+	for _, v := range vals {
+		lo, hi = min(lo, v), max(hi, v)
+	}
+	ticks := []rune("▁▂▃▄▅▆▇█")
+	var b strings.Builder
+	for _, v := range vals {
+		i := 3
+		if hi > lo {
+			i = int((v - lo) / (hi - lo) * float64(len(ticks)-1))
+		}
+		b.WriteRune(ticks[i])
+	}
+	return b.String()
+}
+
+func (ss *session) kpiShow(args string) Reply {
+	toks := tokenize(args)
+	if len(toks) != 1 {
+		return ss.fail(domain.Invalid(exKPIShow, "Say which KPI to show."), "")
+	}
+	slug := strings.ToLower(toks[0].s)
+	if err := domain.ValidateSlug(slug); err != nil {
+		return ss.fail(err, exKPIShow)
+	}
+	k, err := ss.store.KPI(ss.ctx, ss.ws.ID, slug)
+	if err != nil {
+		return ss.fail(err, exKPIShow)
+	}
+	vals, err := ss.store.KPIValues(ss.ctx, ss.ws.ID, slug, 20)
+	if err != nil {
+		return ss.fail(err, exKPIShow)
+	}
+	h := k.HealthOf(ss.now)
+	m := &Message{Summary: k.Slug + " " + k.Name, Title: k.Name + " (" + k.Slug + ")"}
+	sec := Section{Fields: []Field{
+		{"Health", T(healthMark(h) + " " + string(h))},
+		{"Latest", T(latestString(k, ss.loc))},
+		{"Owner", Text{}.AddUser(k.Owner, ss.name(k.Owner))},
+		{"Rules", T(describeKPI(k))},
+	}}
+	if len(vals) > 0 {
+		series := make([]float64, len(vals))
+		for i, v := range vals {
+			series[len(vals)-1-i] = v.Value
+		}
+		sec.Lines = append(sec.Lines, T(sparkline(series)+fmt.Sprintf("  last %d values", len(vals))))
+		for _, v := range vals[:min(5, len(vals))] {
+			line := T(v.At.In(ss.loc).Format(time.DateOnly) + " · " + domain.FormatValue(v.Value, k.Unit) + " · " + healthMark(k.Judge(v.Value)))
+			if v.Note != "" {
+				line = line.Add(" · ").AddI(clip(v.Note, 200))
+			}
+			sec.Lines = append(sec.Lines, line)
+		}
+	} else {
+		sec.Lines = append(sec.Lines, T("No values yet: ").AddCode(ss.cmd("kpi")+" set "+slug+" 42"))
+	}
+	m.Sections = append(m.Sections, sec)
+	if os, err := ss.store.Objectives(ss.ctx, ss.ws.ID, domain.ObjectiveFilter{KPI: slug}); err == nil && len(os) > 0 {
+		var refs []string
+		for _, o := range os {
+			for _, kr := range o.KeyResults {
+				if kr.KPI == slug {
+					refs = append(refs, kr.Ref+" "+clip(kr.Title, 50))
+				}
+			}
+		}
+		m.Sections = append(m.Sections, Section{Note: T("Key results that follow it: " + strings.Join(refs, "; "))})
+	}
+	return Reply{Message: m}
+}
+
+func latestString(k domain.KPI, loc *time.Location) string {
+	if k.Latest == nil {
+		return "no value yet"
+	}
+	return domain.FormatValue(k.Latest.Value, k.Unit) + " on " + k.Latest.At.In(loc).Format(time.DateOnly)
+}
+
+// sortKPIs orders KPIs red first, then by slug.
+func sortKPIs(ks []domain.KPI, now time.Time) {
+	sort.SliceStable(ks, func(i, j int) bool {
+		hi, hj := ks[i].HealthOf(now).Rank(), ks[j].HealthOf(now).Rank()
+		if hi != hj {
+			return hi < hj
+		}
+		return ks[i].Slug < ks[j].Slug
+	})
+}
+
+func (ss *session) kpiList() Reply {
+	ks, err := ss.store.KPIs(ss.ctx, ss.ws.ID)
+	if err != nil {
+		return ss.fail(err, "/kpi list")
+	}
+	if len(ks) == 0 {
+		return Reply{Message: Lines("No KPIs", T("No KPIs yet. Define one: ").AddCode(ss.example(exKPICreate)))}
+	}
+	sortKPIs(ks, ss.now)
+	sec := Section{}
+	for _, k := range ks {
+		h := k.HealthOf(ss.now)
+		sec.Lines = append(sec.Lines, T(healthMark(h)+" ").AddCode(k.Slug).Add(" "+k.Name+" · "+latestString(k, ss.loc)))
+	}
+	return Reply{Message: &Message{Summary: fmt.Sprintf("%d KPIs", len(ks)), Title: "KPIs", Sections: []Section{sec}}}
+}

@@ -1,0 +1,270 @@
+// Package conversations is everything a person experiences with okrbot,
+// without any chat platform: the /okr and /kpi commands, the check-in
+// dialog, the digest, prompts, reminders and alerts. Adapters translate a
+// platform's requests into calls of Service and render the neutral Message
+// it returns.
+package conversations
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/okrbot/okrbot/conversations/chart"
+	"github.com/okrbot/okrbot/domain"
+)
+
+// WorkspaceStore keeps workspaces, their people and settings.
+type WorkspaceStore interface {
+	EnsureWorkspace(ctx context.Context, w domain.Workspace) (domain.Workspace, error)
+	Workspace(ctx context.Context, id string) (domain.Workspace, error)
+	SaveSettings(ctx context.Context, workspace string, s domain.Settings) error
+	TeamSettings(ctx context.Context, workspace string) ([]domain.TeamSettings, error)
+	SaveTeamSettings(ctx context.Context, t domain.TeamSettings) error
+	SaveUser(ctx context.Context, u domain.User) error
+	User(ctx context.Context, workspace, id string) (domain.User, error)
+	Users(ctx context.Context, workspace string, ids ...string) ([]domain.User, error)
+	SetAway(ctx context.Context, workspace, user string, until time.Time) error
+	Subscribe(ctx context.Context, s domain.Subscription) error
+	Unsubscribe(ctx context.Context, workspace, channel string) (bool, error)
+	Subscriptions(ctx context.Context, workspace string) ([]domain.Subscription, error)
+}
+
+// ObjectiveStore keeps objectives with their key results, and check-ins.
+type ObjectiveStore interface {
+	NextRef(ctx context.Context, workspace, prefix string) (string, error)
+	CreateObjective(ctx context.Context, o *domain.Objective) error
+	Objective(ctx context.Context, workspace, ref string) (domain.Objective, error)
+	ObjectiveOfKR(ctx context.Context, workspace, krRef string) (domain.Objective, error)
+	Objectives(ctx context.Context, workspace string, f domain.ObjectiveFilter) ([]domain.Objective, error)
+	ModifyObjective(ctx context.Context, workspace, ref string, change func(*domain.Objective) error) (domain.Objective, error)
+	DeleteObjective(ctx context.Context, workspace, ref string) error
+	DeleteKeyResult(ctx context.Context, workspace, krRef string) (domain.Objective, error)
+	SaveCheckIn(ctx context.Context, c domain.CheckIn) (bool, error)
+	SaveWeekNote(ctx context.Context, n domain.WeekNote) error
+	CheckIns(ctx context.Context, workspace string, f domain.CheckInFilter) ([]domain.CheckIn, error)
+}
+
+// KPIStore keeps KPIs and their values.
+type KPIStore interface {
+	CreateKPI(ctx context.Context, k domain.KPI) error
+	KPI(ctx context.Context, workspace, slug string) (domain.KPI, error)
+	KPIs(ctx context.Context, workspace string, slugs ...string) ([]domain.KPI, error)
+	AddKPIValue(ctx context.Context, v domain.KPIValue) (domain.KPI, error)
+	KPIValues(ctx context.Context, workspace, slug string, limit int) ([]domain.KPIValue, error)
+}
+
+// Deduper remembers keys so that a repeated request has one effect.
+type Deduper interface {
+	// Remember records key and reports whether it was new.
+	Remember(ctx context.Context, key string) (bool, error)
+	// Forget removes key, so that a request that failed can be retried.
+	Forget(ctx context.Context, key string) error
+}
+
+// Store is everything the conversations need from storage.
+type Store interface {
+	WorkspaceStore
+	ObjectiveStore
+	KPIStore
+	Deduper
+}
+
+// Options tune a Service. Zero values give the product's defaults.
+type Options struct {
+	// Now is the clock; time.Now when nil.
+	Now func() time.Time
+	// TimeZone of new workspaces (IANA); UTC when empty.
+	TimeZone string
+	// Log receives internal errors, logged once here and never shown to people.
+	Log *slog.Logger
+	// Chart renders the digest's chart (chart.Render); no chart when nil.
+	Chart func(chart.Chart) ([]byte, error)
+	// KPIChanged is called after a KPI value is recorded, so that an alert
+	// can go out at once rather than at the next scheduled check.
+	KPIChanged func(ctx context.Context, workspace, slug string)
+}
+
+// Service runs the conversations. It is safe for concurrent use.
+type Service struct {
+	store Store
+	opt   Options
+	seen  sync.Map // workspace id/user id -> name|tz last saved, to skip redundant writes
+}
+
+// New returns a Service over store.
+func New(store Store, opt Options) *Service {
+	if opt.Now == nil {
+		opt.Now = time.Now
+	}
+	if opt.TimeZone == "" {
+		opt.TimeZone = "UTC"
+	}
+	if opt.Log == nil {
+		opt.Log = slog.New(slog.DiscardHandler)
+	}
+	return &Service{store: store, opt: opt}
+}
+
+// Actor is the person acting and where, as the platform reports it.
+type Actor struct {
+	Platform  domain.Platform
+	Workspace string // Slack team id, Teams tenant id
+	User      string // platform user id
+	Channel   string // channel or conversation where it happened; "" for a DM or the console
+	Name      string // display name, when known
+	TimeZone  string // IANA time zone, when known
+	Admin     bool   // the platform says the person administers the workspace
+}
+
+// WorkspaceID returns the store's id of the actor's workspace.
+func (a Actor) WorkspaceID() string { return domain.WorkspaceID(a.Platform, a.Workspace) }
+
+// session is one request's view of the world.
+type session struct {
+	*Service
+	ctx   context.Context
+	actor Actor
+	ws    domain.Workspace
+	now   time.Time
+	loc   *time.Location // the actor's time zone, else the workspace's
+	wsLoc *time.Location
+}
+
+func (s *Service) begin(ctx context.Context, a Actor) (*session, error) {
+	if a.Workspace == "" || a.User == "" {
+		return nil, fmt.Errorf("conversations: actor without workspace or user: %+v", a)
+	}
+	ws, err := s.store.EnsureWorkspace(ctx, domain.Workspace{
+		ID: a.WorkspaceID(), Platform: a.Platform, ExternalID: a.Workspace,
+		Settings: domain.DefaultSettings(s.opt.TimeZone),
+	})
+	if err != nil {
+		return nil, err
+	}
+	key := ws.ID + "/" + a.User
+	if v, ok := s.seen.Load(key); !ok || v != a.Name+"|"+a.TimeZone {
+		if err := s.store.SaveUser(ctx, domain.User{WorkspaceID: ws.ID, ID: a.User, Name: a.Name, TimeZone: a.TimeZone}); err != nil {
+			return nil, err
+		}
+		s.seen.Store(key, a.Name+"|"+a.TimeZone)
+	}
+	ss := &session{Service: s, ctx: ctx, actor: a, ws: ws, now: s.opt.Now()}
+	ss.wsLoc = loadLocation(ws.Settings.TimeZone)
+	ss.loc = ss.wsLoc
+	if a.TimeZone != "" {
+		ss.loc = loadLocation(a.TimeZone)
+	}
+	return ss, nil
+}
+
+var locations sync.Map
+
+func loadLocation(name string) *time.Location {
+	if v, ok := locations.Load(name); ok {
+		return v.(*time.Location)
+	}
+	loc, err := time.LoadLocation(name)
+	if err != nil || name == "" {
+		loc = time.UTC
+	}
+	locations.Store(name, loc)
+	return loc
+}
+
+// week is the check-in week at the session's moment, in the actor's time zone.
+func (ss *session) week() domain.Week {
+	return domain.CheckInWeek(ss.now, ss.loc, ss.ws.Settings.CheckIn.Weekday)
+}
+
+// isAdmin reports whether the actor administers the workspace.
+func (ss *session) isAdmin() bool {
+	return ss.actor.Admin || ss.ws.IsAdmin(ss.actor.User)
+}
+
+// mayChange checks that the actor owns the objective or administers the workspace.
+func (ss *session) mayChange(o domain.Objective, what string) error {
+	if o.Owner == ss.actor.User || ss.isAdmin() {
+		return nil
+	}
+	return domain.Errorf(domain.EFORBIDDEN, "Only the owner of %s (%s) or a workspace admin can %s it.", o.Ref, ss.name(o.Owner), what)
+}
+
+// name returns a person's display name as okrbot knows it, else their id.
+func (ss *session) name(user string) string {
+	if user == ss.actor.User && ss.actor.Name != "" {
+		return ss.actor.Name
+	}
+	if u, err := ss.store.User(ss.ctx, ss.ws.ID, user); err == nil && u.Name != "" {
+		return u.Name
+	}
+	return user
+}
+
+// names resolves many people at once.
+func (ss *session) names(ids []string) map[string]string {
+	out := map[string]string{}
+	users, err := ss.store.Users(ss.ctx, ss.ws.ID, ids...)
+	if err == nil {
+		for _, u := range users {
+			if u.Name != "" {
+				out[u.ID] = u.Name
+			}
+		}
+	}
+	for _, id := range ids {
+		if out[id] == "" {
+			out[id] = id
+		}
+	}
+	if ss.actor.Name != "" {
+		out[ss.actor.User] = ss.actor.Name
+	}
+	return out
+}
+
+// cmd returns the command prefix people type on this platform: "/okr" on
+// Slack and in the console, "okr" on Teams.
+func (ss *session) cmd(name string) string {
+	if ss.actor.Platform == domain.Teams {
+		return name
+	}
+	return "/" + name
+}
+
+// example adapts an example to the platform ("/okr …" becomes "okr …" on Teams).
+func (ss *session) example(e string) string {
+	if ss.actor.Platform == domain.Teams && (strings.HasPrefix(e, "/okr") || strings.HasPrefix(e, "/kpi")) {
+		return e[1:]
+	}
+	return e
+}
+
+// fail turns an error into the one-line answer a person sees. Internal
+// errors are logged here, once, and shown only as "Internal error".
+func (ss *session) fail(err error, usageExample string) Reply {
+	return ss.Service.fail(ss.ctx, ss.actor, err, ss.example(usageExample))
+}
+
+func (s *Service) fail(ctx context.Context, a Actor, err error, example string) Reply {
+	code := domain.ErrorCode(err)
+	if code == domain.EINTERNAL {
+		s.opt.Log.ErrorContext(ctx, "internal error", "workspace", a.WorkspaceID(), "user", a.User, "err", err)
+		return Reply{Message: Lines("Something went wrong", T("Something went wrong on okrbot's side; nothing was changed. Please try again in a moment."))}
+	}
+	msg := domain.ErrorMessage(err)
+	if e := domain.ErrorExample(err); e != "" {
+		example = e
+	}
+	if a.Platform == domain.Teams && (strings.HasPrefix(example, "/okr") || strings.HasPrefix(example, "/kpi")) {
+		example = example[1:]
+	}
+	line := T(msg)
+	if example != "" && (code == domain.EINVALID || code == domain.ENOTFOUND) {
+		line = line.Add(" Example: ").AddCode(example)
+	}
+	return Reply{Message: Lines(msg, line)}
+}

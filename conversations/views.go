@@ -1,0 +1,346 @@
+package conversations
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/okrbot/okrbot/domain"
+)
+
+// maxListed bounds /okr list; the rest is summarised.
+const maxListed = 30
+
+// list shows objectives: mine (default), a person's, a channel's, or all.
+func (ss *session) list(args string) Reply {
+	p, err := parseArgs(args, flagSpec{"cycle": true}, exList)
+	if err != nil {
+		return ss.fail(err, exList)
+	}
+	f := domain.ObjectiveFilter{Cycle: domain.CycleOf(ss.now, ss.wsLoc)}
+	if c := p.flags["cycle"]; c != "" {
+		if f.Cycle, err = domain.ParseCycle(c); err != nil {
+			return ss.fail(err, exList)
+		}
+	}
+	if len(p.words) > 1 {
+		return ss.fail(domain.Invalid(exList, "List takes one of: mine, @person, #channel, all."), "")
+	}
+	who := strings.ToLower(p.word(0))
+	var title string
+	switch {
+	case who == "" || who == "mine" || who == "me":
+		f.Person, title = ss.actor.User, "Your objectives"
+	case who == "all":
+		title = "All objectives"
+	default:
+		if id, name, ok := parseUser(p.word(0)); ok {
+			if name == "" {
+				name = ss.name(id)
+			}
+			f.Person, title = id, name+"'s objectives"
+		} else if id, name, ok := parseChannel(p.word(0)); ok {
+			f.Team, title = id, "#"+name+" objectives"
+		} else {
+			return ss.fail(domain.Invalid(exList, "%q is not mine, all, a @person or a #channel.", clip(p.word(0), 30)), "")
+		}
+	}
+	os, err := ss.store.Objectives(ss.ctx, ss.ws.ID, f)
+	if err != nil {
+		return ss.fail(err, exList)
+	}
+	title += " · " + string(f.Cycle)
+	if len(os) == 0 {
+		return Reply{Message: Lines(title+": none", T(title+": none yet. Create one with ").AddCode(ss.cmd("okr")+" create Grow the European market").Add("."))}
+	}
+	v := ss.newView(os)
+	m := &Message{Summary: fmt.Sprintf("%s: %d", title, len(os)), Title: title}
+	for i, o := range os {
+		if i == maxListed {
+			m.Sections = append(m.Sections, Section{Note: T(fmt.Sprintf("…and %d more. Narrow it with @person, #channel or --cycle.", len(os)-maxListed))})
+			break
+		}
+		m.Sections = append(m.Sections, v.objectiveSection(o, true))
+	}
+	return Reply{Message: m}
+}
+
+// view holds what rendering objectives needs, fetched once.
+type view struct {
+	ss    *session
+	names map[string]string
+	hist  map[string][]domain.Point // key result ref -> check-in values
+}
+
+func (ss *session) newView(os []domain.Objective) *view {
+	var people, krs []string
+	for _, o := range os {
+		people = append(people, o.Owner)
+		for _, kr := range o.KeyResults {
+			people = append(people, kr.Owner)
+			krs = append(krs, kr.Ref)
+		}
+	}
+	v := &view{ss: ss, names: ss.names(dedupe(people)), hist: map[string][]domain.Point{}}
+	if len(krs) > 0 {
+		start, _ := os[0].Cycle.Bounds(ss.wsLoc)
+		cs, err := ss.store.CheckIns(ss.ctx, ss.ws.ID, domain.CheckInFilter{KRs: krs, Since: start.AddDate(0, -1, 0)})
+		if err == nil {
+			v.hist = history(cs)
+		}
+	}
+	return v
+}
+
+// history turns check-ins into one point per key result and week (the last
+// value given that week), oldest first.
+func history(cs []domain.CheckIn) map[string][]domain.Point {
+	type kw struct {
+		kr   string
+		week domain.Week
+	}
+	last := map[kw]domain.CheckIn{}
+	for _, c := range cs {
+		k := kw{c.KR, c.Week}
+		if prev, ok := last[k]; !ok || c.At.After(prev.At) {
+			last[k] = c
+		}
+	}
+	out := map[string][]domain.Point{}
+	for k, c := range last {
+		out[k.kr] = append(out[k.kr], domain.Point{At: c.At, Value: c.Value})
+	}
+	for _, pts := range out {
+		sort.Slice(pts, func(i, j int) bool { return pts[i].At.Before(pts[j].At) })
+	}
+	return out
+}
+
+func dedupe(s []string) []string {
+	seen := map[string]bool{}
+	out := s[:0:0]
+	for _, x := range s {
+		if x != "" && !seen[x] {
+			seen[x] = true
+			out = append(out, x)
+		}
+	}
+	return out
+}
+
+func (v *view) pace(o domain.Objective) domain.Pace {
+	return domain.Pace{Cycle: o.Cycle, Location: v.ss.wsLoc, Now: v.ss.now}
+}
+
+func (v *view) assess(o domain.Objective, kr domain.KeyResult) domain.Assessment {
+	return domain.Assess(kr, v.pace(o), v.hist[kr.Ref])
+}
+
+// objectiveStatus is the weakest of its key results' statuses.
+func (v *view) objectiveStatus(o domain.Objective) domain.Status {
+	if o.Status == domain.Closed {
+		return domain.StatusNone
+	}
+	var st []domain.Status
+	for _, kr := range o.KeyResults {
+		st = append(st, v.assess(o, kr).Status)
+	}
+	return domain.Weakest(st...)
+}
+
+func statusMark(s domain.Status) string {
+	switch s {
+	case domain.OffTrack:
+		return "🔴"
+	case domain.AtRisk:
+		return "🟡"
+	case domain.OnTrack:
+		return "🟢"
+	case domain.Achieved:
+		return "✅"
+	}
+	return "⚪"
+}
+
+// objectiveSection is an objective with its key results, as in /okr list.
+func (v *view) objectiveSection(o domain.Objective, withKRs bool) Section {
+	prog := o.Progress()
+	expected := o.Cycle.Elapsed(v.ss.now, v.ss.wsLoc)
+	head := Text{}.AddCode(o.Ref).Add(" ").AddB(o.Title)
+	line := Text{}.AddBar(prog, expected).Add(fmt.Sprintf(" %d%% · pace %d%%", pct(prog), pct(expected)))
+	if o.Status == domain.Closed {
+		g := 0.0
+		if o.Grade != nil {
+			g = *o.Grade
+		}
+		line = Text{}.AddBar(prog, -1).Add(fmt.Sprintf(" %d%% · closed, graded %.2f", pct(prog), g))
+	} else {
+		st := v.objectiveStatus(o)
+		line = line.Add(" · " + statusMark(st) + " " + st.String())
+	}
+	sec := Section{Heading: head, Lines: []Text{line}}
+	for _, kr := range o.KeyResults {
+		if !withKRs {
+			break
+		}
+		sec.Lines = append(sec.Lines, v.krLine(o, kr))
+	}
+	note := Text{}.Add(fmt.Sprintf("%s · %s · ", o.Cycle, o.Commitment)).AddUser(o.Owner, v.names[o.Owner])
+	if o.Team != "" {
+		note = note.Add(" · ").AddChannel(o.Team, "")
+	}
+	if o.Parent != "" {
+		note = note.Add(" · aligned to " + o.Parent)
+	}
+	sec.Note = note
+	return sec
+}
+
+// krLine is one key result on one line.
+func (v *view) krLine(o domain.Objective, kr domain.KeyResult) Text {
+	a := v.assess(o, kr)
+	t := Text{}.Add("    ").AddCode(kr.Ref).Add(" "+clip(kr.Title, 80)+" — ").AddBar(a.Progress, -1).
+		Add(fmt.Sprintf(" %d%%", pct(a.Progress)))
+	if kr.Kind != domain.Milestone {
+		t = t.Add(" · " + currentOrNone(kr))
+	}
+	if kr.Confidence > 0 {
+		t = t.Add(fmt.Sprintf(" · confidence %d/10", kr.Confidence))
+	}
+	if a.Mismatch {
+		t = t.Add(" · ⚠ projection disagrees")
+	}
+	return t.Add(" · ").AddUser(kr.Owner, v.names[kr.Owner])
+}
+
+// show is one objective or key result in detail.
+func (ss *session) show(args string) Reply {
+	toks := tokenize(args)
+	if len(toks) != 1 {
+		return ss.fail(domain.Invalid(exShow, "Say which objective or key result to show."), "")
+	}
+	kind, r, err := ref(toks[0].s, "", exShow)
+	if err != nil {
+		return ss.fail(err, exShow)
+	}
+	if kind == "KR" {
+		return ss.showKR(r)
+	}
+	o, err := ss.store.Objective(ss.ctx, ss.ws.ID, r)
+	if err != nil {
+		return ss.fail(err, exShow)
+	}
+	v := ss.newView([]domain.Objective{o})
+	m := &Message{Summary: o.Ref + " " + o.Title, Title: o.Ref + " " + o.Title}
+	sec := v.objectiveSection(o, false)
+	sec.Heading = nil
+	sec.Fields = []Field{
+		{"Owner", Text{}.AddUser(o.Owner, v.names[o.Owner])},
+		{"Cycle", T(string(o.Cycle))},
+		{"Commitment", T(fmt.Sprintf("%s (success: %.1f)", o.Commitment, o.Commitment.Expected()))},
+		{"Status", T(string(o.Status))},
+	}
+	if o.Team != "" {
+		sec.Fields = append(sec.Fields, Field{"Team", Text{}.AddChannel(o.Team, "")})
+	}
+	if o.Parent != "" {
+		sec.Fields = append(sec.Fields, Field{"Aligned to", T(o.Parent)})
+	}
+	if o.Grade != nil {
+		sec.Fields = append(sec.Fields, Field{"Grade", T(fmt.Sprintf("%.2f %s", *o.Grade, o.GradeNote))})
+	}
+	sec.Note = nil
+	m.Sections = append(m.Sections, sec)
+	for _, kr := range o.KeyResults {
+		m.Sections = append(m.Sections, v.krSection(o, kr))
+	}
+	if len(o.KeyResults) == 0 {
+		m.Sections = append(m.Sections, Section{Lines: []Text{T("No key results yet: ").AddCode(ss.cmd("okr") + " kr add " + o.Ref + " Increase web leads from 22 to 35 per day")}})
+	}
+	children, err := ss.store.Objectives(ss.ctx, ss.ws.ID, domain.ObjectiveFilter{})
+	if err == nil {
+		var aligned []string
+		for _, c := range children {
+			if c.Parent == o.Ref || o.KeyResult(c.Parent) != nil {
+				aligned = append(aligned, c.Ref+" "+clip(c.Title, 40))
+			}
+		}
+		if len(aligned) > 0 {
+			m.Sections = append(m.Sections, Section{Note: T("Aligned to it: " + strings.Join(aligned, "; "))})
+		}
+	}
+	return Reply{Message: m}
+}
+
+func (v *view) krSection(o domain.Objective, kr domain.KeyResult) Section {
+	a := v.assess(o, kr)
+	sec := Section{
+		Heading: Text{}.AddCode(kr.Ref).Add(" ").AddB(kr.Title),
+		Lines: []Text{Text{}.AddBar(a.Progress, a.Expected).Add(fmt.Sprintf(" %d%% · pace %d%% · %s %s",
+			pct(a.Progress), pct(a.Expected), statusMark(a.Status), a.Status))},
+		Note: T(describeKR(kr)).Add(" · owner ").AddUser(kr.Owner, v.names[kr.Owner]),
+	}
+	var facts []string
+	if kr.Confidence > 0 {
+		facts = append(facts, fmt.Sprintf("confidence %d/10 (%s)", kr.Confidence, a.Confidence))
+	}
+	if a.HasProjection {
+		facts = append(facts, fmt.Sprintf("projected %d%% at cycle end", pct(a.Projected)))
+	}
+	if a.Behind {
+		facts = append(facts, "behind pace")
+	}
+	if a.Mismatch {
+		facts = append(facts, "⚠ confidence and projection disagree")
+	}
+	if kr.Weight != 1 {
+		facts = append(facts, "weight "+domain.FormatNumber(kr.Weight))
+	}
+	if len(facts) > 0 {
+		sec.Lines = append(sec.Lines, T(strings.Join(facts, " · ")))
+	}
+	return sec
+}
+
+func (ss *session) showKR(r string) Reply {
+	o, err := ss.store.ObjectiveOfKR(ss.ctx, ss.ws.ID, r)
+	if err != nil {
+		return ss.fail(err, exShow)
+	}
+	kr := *o.KeyResult(r)
+	v := ss.newView([]domain.Objective{o})
+	m := &Message{Summary: kr.Ref + " " + kr.Title, Title: kr.Ref + " " + kr.Title}
+	sec := v.krSection(o, kr)
+	sec.Heading = nil
+	m.Sections = append(m.Sections, sec)
+	cs, err := ss.store.CheckIns(ss.ctx, ss.ws.ID, domain.CheckInFilter{KRs: []string{r}})
+	if err != nil {
+		return ss.fail(err, exShow)
+	}
+	if len(cs) > 0 {
+		hist := Section{Heading: B("Check-ins")}
+		names := ss.names(dedupe(userIDs(cs)))
+		from := max(0, len(cs)-8)
+		for _, c := range cs[from:] {
+			line := T(fmt.Sprintf("%s · %s · confidence %d/10 · ", c.Week, checkInValue(kr, c), c.Confidence)).AddUser(c.UserID, names[c.UserID])
+			if c.Note != "" {
+				line = line.Add(" · ").AddI(clip(c.Note, 200))
+			}
+			hist.Lines = append(hist.Lines, line)
+		}
+		if from > 0 {
+			hist.Note = T(fmt.Sprintf("and %d earlier", from))
+		}
+		m.Sections = append(m.Sections, hist)
+	}
+	m.Sections = append(m.Sections, Section{Note: Text{}.Add("In ").AddCode(o.Ref).Add(" " + o.Title)})
+	return Reply{Message: m}
+}
+
+func userIDs(cs []domain.CheckIn) []string {
+	out := make([]string, len(cs))
+	for i, c := range cs {
+		out[i] = c.UserID
+	}
+	return out
+}
