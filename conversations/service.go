@@ -263,7 +263,7 @@ func (s *Service) fail(ctx context.Context, a Actor, err error, example string) 
 		example = example[1:]
 	}
 	line := T(msg)
-	if example != "" && (code == domain.EINVALID || code == domain.ENOTFOUND) {
+	if example != "" && code != domain.EFORBIDDEN {
 		line = line.Add(" Example: ").AddCode(example)
 	}
 	return Reply{Message: Lines(msg, line)}

@@ -20,10 +20,11 @@ func (s *Store) SaveCheckIn(ctx context.Context, c domain.CheckIn) (created bool
 	}
 	err = retryDup(func() error {
 		r, err := s.c(colCheckIns).UpdateOne(ctx,
-			and(ws(c.WorkspaceID), "user", c.UserID, "kr", c.KR, "week", c.Week),
+			byID(key(c.WorkspaceID, c.UserID, c.KR, string(c.Week))),
 			bson.M{
 				"$set": bson.M{"objective": c.Objective, "value": c.Value, "done": c.Done,
 					"confidence": c.Confidence, "note": c.Note, "at": c.At},
+				"$setOnInsert": bson.M{"workspace": c.WorkspaceID, "user": c.UserID, "kr": c.KR, "week": c.Week},
 			},
 			options.UpdateOne().SetUpsert(true))
 		if err == nil {
@@ -43,8 +44,9 @@ func (s *Store) SaveWeekNote(ctx context.Context, n domain.WeekNote) error {
 		n.At = s.now()
 	}
 	err := retryDup(func() error {
-		_, err := s.c(colWeekNotes).UpdateOne(ctx, and(ws(n.WorkspaceID), "user", n.UserID, "week", n.Week),
-			bson.M{"$set": bson.M{"note": n.Note, "at": n.At}}, options.UpdateOne().SetUpsert(true))
+		_, err := s.c(colWeekNotes).UpdateOne(ctx, byID(key(n.WorkspaceID, n.UserID, string(n.Week))),
+			bson.M{"$set": bson.M{"note": n.Note, "at": n.At}, "$setOnInsert": bson.M{"workspace": n.WorkspaceID, "user": n.UserID, "week": n.Week}},
+			options.UpdateOne().SetUpsert(true))
 		return err
 	})
 	if err != nil {

@@ -58,3 +58,14 @@ func (s *Store) release(ctx context.Context, key string, at time.Time) error {
 	_, err := s.c(colClaims).DeleteOne(ctx, f)
 	return err
 }
+
+// CleanupClaims deletes the claims on objective versions made before t (the
+// embedded server has no TTL indexes, so a scheduled job calls this). Claims
+// on refs are kept: they are what keeps refs unique for ever.
+func (s *Store) CleanupClaims(ctx context.Context, t time.Time) (int64, error) {
+	r, err := s.c(colClaims).DeleteMany(ctx, bson.M{"_id": bson.M{"$regex": "^rev/"}, "at": bson.M{"$lt": t}})
+	if err != nil {
+		return 0, fmt.Errorf("storage.CleanupClaims: %w", err)
+	}
+	return r.DeletedCount, nil
+}

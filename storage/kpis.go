@@ -12,6 +12,12 @@ import (
 	"github.com/okrbot/okrbot/domain"
 )
 
+// kpiDoc is a KPI as stored, with its natural key as _id.
+type kpiDoc struct {
+	ID          string `bson:"_id"`
+	*domain.KPI `bson:",inline"`
+}
+
 // CreateKPI stores a new KPI; a slug in use is a conflict.
 func (s *Store) CreateKPI(ctx context.Context, k domain.KPI) error {
 	if k.CreatedAt.IsZero() {
@@ -20,7 +26,7 @@ func (s *Store) CreateKPI(ctx context.Context, k domain.KPI) error {
 	if k.Health == "" {
 		k.Health = domain.HealthUnknown
 	}
-	if _, err := s.c(colKPIs).InsertOne(ctx, k); err != nil {
+	if _, err := s.c(colKPIs).InsertOne(ctx, kpiDoc{ID: key(k.WorkspaceID, k.Slug), KPI: &k}); err != nil {
 		if mongo.IsDuplicateKeyError(err) {
 			return fmt.Errorf("storage.CreateKPI: %w", domain.Errorf(domain.ECONFLICT, "There is a KPI called %s already.", k.Slug))
 		}
@@ -32,7 +38,7 @@ func (s *Store) CreateKPI(ctx context.Context, k domain.KPI) error {
 // KPI returns the KPI with slug.
 func (s *Store) KPI(ctx context.Context, workspace, slug string) (domain.KPI, error) {
 	var k domain.KPI
-	err := s.c(colKPIs).FindOne(ctx, and(ws(workspace), "slug", slug)).Decode(&k)
+	err := s.c(colKPIs).FindOne(ctx, byID(key(workspace, slug))).Decode(&k)
 	if err != nil {
 		return k, fmt.Errorf("storage.KPI: %s: %w", slug, notFound(err, "There is no KPI %s.", slug))
 	}
@@ -63,18 +69,38 @@ func (s *Store) AddKPIValue(ctx context.Context, v domain.KPIValue) (domain.KPI,
 	if _, err := s.c(colKPIValues).InsertOne(ctx, v); err != nil {
 		return k, fmt.Errorf("%s: %s: %w", op, v.Slug, err)
 	}
-	// Only move latest forward: a back-dated value must not replace a newer one.
-	filter := and(ws(v.WorkspaceID), "slug", v.Slug, "$or", bson.A{
-		bson.M{"latest": nil},
-		bson.M{"latest.at": bson.M{"$lte": v.At}},
-	})
-	err = s.c(colKPIs).FindOneAndUpdate(ctx, filter, bson.M{"$set": bson.M{"latest": v}},
-		options.FindOneAndUpdate().SetReturnDocument(options.After)).Decode(&k)
-	if err == mongo.ErrNoDocuments {
-		return s.KPI(ctx, v.WorkspaceID, v.Slug)
+	// Only move latest forward: a back-dated value must not replace a newer
+	// one. Two values recorded in the same instant may race; the kpi-alerts
+	// job recomputes latest from the values (RefreshLatest), which heals it.
+	if k.Latest != nil && v.At.Before(k.Latest.At) {
+		return k, nil
 	}
-	if err != nil {
+	if _, err := s.c(colKPIs).UpdateOne(ctx, byID(key(v.WorkspaceID, v.Slug)), bson.M{"$set": bson.M{"latest": v}}); err != nil {
 		return k, fmt.Errorf("%s: %s: %w", op, v.Slug, err)
+	}
+	k.Latest = &v
+	return k, nil
+}
+
+// RefreshLatest sets a KPI's latest value from its stored values.
+func (s *Store) RefreshLatest(ctx context.Context, workspace, slug string) (domain.KPI, error) {
+	vals, err := s.KPIValues(ctx, workspace, slug, 1)
+	if err != nil || len(vals) == 0 {
+		k, kerr := s.KPI(ctx, workspace, slug)
+		if err == nil {
+			err = kerr
+		}
+		return k, err
+	}
+	k, err := s.KPI(ctx, workspace, slug)
+	if err != nil {
+		return k, err
+	}
+	if k.Latest == nil || !k.Latest.At.Equal(vals[0].At) || k.Latest.Value != vals[0].Value {
+		if _, err := s.c(colKPIs).UpdateOne(ctx, byID(key(workspace, slug)), bson.M{"$set": bson.M{"latest": vals[0]}}); err != nil {
+			return k, fmt.Errorf("storage.RefreshLatest: %s: %w", slug, err)
+		}
+		k.Latest = &vals[0]
 	}
 	return k, nil
 }

@@ -12,6 +12,12 @@ import (
 	"github.com/okrbot/okrbot/domain"
 )
 
+// objectiveDoc is an objective as stored, with its natural key as _id.
+type objectiveDoc struct {
+	ID                string `bson:"_id"`
+	*domain.Objective `bson:",inline"`
+}
+
 // CreateObjective stores a new objective with its key results. Its ref must
 // come from NextRef; a ref that exists already is a conflict.
 func (s *Store) CreateObjective(ctx context.Context, o *domain.Objective) error {
@@ -24,7 +30,7 @@ func (s *Store) CreateObjective(ctx context.Context, o *domain.Objective) error 
 	if o.KeyResults == nil {
 		o.KeyResults = []domain.KeyResult{}
 	}
-	if _, err := s.c(colObjectives).InsertOne(ctx, o); err != nil {
+	if _, err := s.c(colObjectives).InsertOne(ctx, objectiveDoc{ID: key(o.WorkspaceID, o.Ref), Objective: o}); err != nil {
 		if mongo.IsDuplicateKeyError(err) {
 			return fmt.Errorf("%s: %s: %w", op, o.Ref, domain.Errorf(domain.ECONFLICT, "%s exists already.", o.Ref))
 		}
@@ -36,7 +42,7 @@ func (s *Store) CreateObjective(ctx context.Context, o *domain.Objective) error 
 // Objective returns the objective with ref.
 func (s *Store) Objective(ctx context.Context, workspace, ref string) (domain.Objective, error) {
 	var o domain.Objective
-	err := s.c(colObjectives).FindOne(ctx, and(ws(workspace), "ref", ref)).Decode(&o)
+	err := s.c(colObjectives).FindOne(ctx, byID(key(workspace, ref))).Decode(&o)
 	if err != nil {
 		return o, fmt.Errorf("storage.Objective: %s: %w", ref, notFound(err, "There is no objective %s.", ref))
 	}
@@ -99,19 +105,22 @@ func (s *Store) UpdateObjective(ctx context.Context, o *domain.Objective) error 
 	next := *o
 	next.Version = o.Version + 1
 	next.UpdatedAt = s.now()
-	key := fmt.Sprintf("rev/%s/%s/%d", o.WorkspaceID, o.Ref, next.Version)
+	claimKey := fmt.Sprintf("rev/%s/%s/%d", o.WorkspaceID, o.Ref, next.Version)
 	conflict := domain.Errorf(domain.ECONFLICT, "%s was changed by someone else just now; try again.", o.Ref)
-	won, err := s.claim(ctx, key)
+	won, err := s.claim(ctx, claimKey)
 	if err != nil {
 		return fmt.Errorf("%s: %w", op, err)
 	}
 	if !won {
-		s.releaseIfStale(ctx, key, o)
+		s.releaseIfStale(ctx, claimKey, o)
 		return fmt.Errorf("%s: %s: %w", op, o.Ref, conflict)
 	}
-	r, err := s.c(colObjectives).ReplaceOne(ctx, and(ws(o.WorkspaceID), "ref", o.Ref, "version", o.Version), next)
+	// Winning the claim on version n+1 makes this the only writer of the
+	// stored version n, so the replace needs no version condition (which
+	// would also keep the embedded server from using the _id).
+	r, err := s.c(colObjectives).ReplaceOne(ctx, byID(key(o.WorkspaceID, o.Ref)), objectiveDoc{ID: key(o.WorkspaceID, o.Ref), Objective: &next})
 	if err != nil || r.MatchedCount == 0 {
-		s.release(ctx, key, time.Time{})
+		s.release(ctx, claimKey, time.Time{})
 		if err != nil {
 			return fmt.Errorf("%s: %s: %w", op, o.Ref, err)
 		}
@@ -120,8 +129,9 @@ func (s *Store) UpdateObjective(ctx context.Context, o *domain.Objective) error 
 		}
 		return fmt.Errorf("%s: %s: %w", op, o.Ref, conflict)
 	}
-	// The claim on the version before is no longer needed by anyone.
-	s.release(ctx, fmt.Sprintf("rev/%s/%s/%d", o.WorkspaceID, o.Ref, o.Version), time.Time{})
+	// The claims of earlier versions stay: releasing one would let a writer
+	// still holding that version win it again and overwrite newer work.
+	// CleanupClaims removes them once nobody can hold such an old read.
 	*o = next
 	return nil
 }
@@ -166,7 +176,7 @@ func (s *Store) DeleteObjective(ctx context.Context, workspace, ref string) erro
 	if err != nil {
 		return fmt.Errorf("%s: %w", op, err)
 	}
-	r, err := s.c(colObjectives).DeleteOne(ctx, and(ws(workspace), "ref", ref))
+	r, err := s.c(colObjectives).DeleteOne(ctx, byID(key(workspace, ref)))
 	if err != nil {
 		return fmt.Errorf("%s: %s: %w", op, ref, err)
 	}

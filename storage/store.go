@@ -11,6 +11,7 @@ import (
 	"crypto/cipher"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -167,6 +168,16 @@ func notFound(err error, format string, args ...any) error {
 }
 
 func ws(workspace string) bson.M { return bson.M{"workspace": workspace} }
+
+// key builds the _id of a document from its natural key, workspace first:
+// "slack:T1/O-12". Lookups by _id alone are the one filter the embedded
+// server (FerretDB v1 over SQLite) pushes down to SQL; any other filter
+// decodes and tests every document of the collection in Go. So single
+// documents are always fetched by _id, and the workspace in the key keeps
+// every such lookup scoped by workspace.
+func key(parts ...string) string { return strings.Join(parts, "/") }
+
+func byID(id string) bson.M { return bson.M{"_id": id} }
 
 func and(base bson.M, kv ...any) bson.M {
 	m := bson.M{}

@@ -379,3 +379,38 @@ func TestRemember(t *testing.T) {
 		t.Fatal("a forgotten key is not new")
 	}
 }
+
+func TestCleanupClaimsKeepsRefs(t *testing.T) {
+	now := time.Date(2026, 11, 20, 12, 0, 0, 0, time.UTC)
+	st := storagetest.Open(t, "", func() time.Time { return now })
+	o := objective(t, st, "slack:T1", "U1")
+	for range 3 {
+		if _, err := st.ModifyObjective(ctx, "slack:T1", o.Ref, func(o *domain.Objective) error { o.Title += "!"; return nil }); err != nil {
+			t.Fatal(err)
+		}
+	}
+	n, err := st.CleanupClaims(ctx, now.Add(time.Second))
+	if err != nil || n != 3 {
+		t.Fatalf("cleaned %d claims, %v; want the 3 version claims", n, err)
+	}
+	if ref, _ := st.NextRef(ctx, "slack:T1", "O"); ref != "O-2" {
+		t.Errorf("after cleanup the next ref is %s", ref)
+	}
+}
+
+func TestRefreshLatest(t *testing.T) {
+	st := storagetest.Open(t, "", nil)
+	k := domain.KPI{WorkspaceID: "slack:T1", Slug: "nps", Name: "NPS", Direction: domain.HigherIsBetter, Cadence: domain.Weekly}
+	if err := st.CreateKPI(ctx, k); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := st.RefreshLatest(ctx, "slack:T1", "nps"); err != nil || got.Latest != nil {
+		t.Fatalf("no values: %+v %v", got.Latest, err)
+	}
+	day := time.Date(2026, 11, 20, 0, 0, 0, 0, time.UTC)
+	st.AddKPIValue(ctx, domain.KPIValue{WorkspaceID: "slack:T1", Slug: "nps", Value: 40, At: day})
+	st.AddKPIValue(ctx, domain.KPIValue{WorkspaceID: "slack:T1", Slug: "nps", Value: 45, At: day.Add(time.Hour)})
+	if got, err := st.RefreshLatest(ctx, "slack:T1", "nps"); err != nil || got.Latest.Value != 45 {
+		t.Fatalf("latest = %+v, %v", got.Latest, err)
+	}
+}

@@ -120,8 +120,8 @@ func (s *Store) SaveUser(ctx context.Context, u domain.User) error {
 		set["timezone"] = u.TimeZone
 	}
 	err := retryDup(func() error {
-		_, err := s.c(colUsers).UpdateOne(ctx, and(ws(u.WorkspaceID), "user", u.ID),
-			bson.M{"$set": set}, options.UpdateOne().SetUpsert(true))
+		_, err := s.c(colUsers).UpdateOne(ctx, byID(key(u.WorkspaceID, u.ID)),
+			bson.M{"$set": set, "$setOnInsert": bson.M{"workspace": u.WorkspaceID, "user": u.ID}}, options.UpdateOne().SetUpsert(true))
 		return err
 	})
 	if err != nil {
@@ -133,7 +133,7 @@ func (s *Store) SaveUser(ctx context.Context, u domain.User) error {
 // User returns a person of the workspace.
 func (s *Store) User(ctx context.Context, workspace, id string) (domain.User, error) {
 	var u domain.User
-	err := s.c(colUsers).FindOne(ctx, and(ws(workspace), "user", id)).Decode(&u)
+	err := s.c(colUsers).FindOne(ctx, byID(key(workspace, id))).Decode(&u)
 	if err != nil {
 		return u, fmt.Errorf("storage.User: %s %s: %w", workspace, id, notFound(err, "okrbot does not know that person yet."))
 	}
@@ -155,12 +155,13 @@ func (s *Store) Users(ctx context.Context, workspace string, ids ...string) ([]d
 
 // SetAway pauses a person's prompts until the given moment (zero: back now).
 func (s *Store) SetAway(ctx context.Context, workspace, user string, until time.Time) error {
-	upd := bson.M{"$set": bson.M{"away_until": until, "updated_at": s.now()}}
+	onInsert := bson.M{"workspace": workspace, "user": user}
+	upd := bson.M{"$set": bson.M{"away_until": until, "updated_at": s.now()}, "$setOnInsert": onInsert}
 	if until.IsZero() {
-		upd = bson.M{"$unset": bson.M{"away_until": ""}, "$set": bson.M{"updated_at": s.now()}}
+		upd = bson.M{"$unset": bson.M{"away_until": ""}, "$set": bson.M{"updated_at": s.now()}, "$setOnInsert": onInsert}
 	}
 	err := retryDup(func() error {
-		_, err := s.c(colUsers).UpdateOne(ctx, and(ws(workspace), "user", user), upd, options.UpdateOne().SetUpsert(true))
+		_, err := s.c(colUsers).UpdateOne(ctx, byID(key(workspace, user)), upd, options.UpdateOne().SetUpsert(true))
 		return err
 	})
 	if err != nil {
