@@ -39,6 +39,9 @@ type Console struct {
 	in    *bufio.Scanner
 	out   io.Writer
 	actor conversations.Actor
+	// pending is a command typed while a form was being filled in: the form
+	// was left and the command runs next.
+	pending string
 }
 
 // New returns a console over svc reading in and writing out.
@@ -98,6 +101,11 @@ func (c *Console) prompt() string {
 }
 
 func (c *Console) read(prompt string) (string, bool) {
+	if c.pending != "" {
+		line := c.pending
+		c.pending = ""
+		return line, true
+	}
 	if prompt != "" && c.opt.Interactive {
 		fmt.Fprint(c.out, prompt)
 	}
@@ -171,7 +179,7 @@ func (c *Console) print(m *conversations.Message) {
 // fill asks for a form's inputs one by one, submits, and asks again for the
 // inputs the submission rejected. "/cancel" leaves the form.
 func (c *Console) fill(ctx context.Context, f *conversations.Form) {
-	fmt.Fprintf(c.out, "%s (answer each question; Enter keeps [the default]; /cancel leaves the form)\n", f.Title)
+	fmt.Fprintf(c.out, "%s (answer each question; Enter keeps [the default]; /cancel or a command leaves the form unsaved)\n", f.Title)
 	if len(f.Intro) > 0 {
 		fmt.Fprintln(c.out, conversations.TextLine(f.Intro))
 	}
@@ -202,6 +210,10 @@ func (c *Console) fill(ctx context.Context, f *conversations.Form) {
 				fmt.Fprintln(c.out, q+": "+ans)
 			}
 			if !ok || strings.TrimSpace(ans) == "/cancel" {
+				return false
+			}
+			if isCommand(ans) {
+				c.pending = ans
 				return false
 			}
 			if in.Kind == conversations.TextArea && in.ID == "krs" && strings.TrimSpace(ans) != "" {
@@ -241,7 +253,7 @@ func (c *Console) fill(ctx context.Context, f *conversations.Form) {
 		for _, in := range s.Inputs {
 			inputs[in.ID] = in
 			if !ask(in) {
-				fmt.Fprintln(c.out, "Form cancelled; nothing was saved.")
+				fmt.Fprintln(c.out, "Form left unfinished; nothing was saved.")
 				return
 			}
 		}
@@ -257,12 +269,27 @@ func (c *Console) fill(ctx context.Context, f *conversations.Form) {
 		}
 		for id := range r.Errors {
 			if in, ok := inputs[id]; ok && !ask(in) {
-				fmt.Fprintln(c.out, "Form cancelled; nothing was saved.")
+				fmt.Fprintln(c.out, "Form left unfinished; nothing was saved.")
 				return
 			}
 		}
 	}
 	fmt.Fprintln(c.out, "Too many attempts; form cancelled, nothing was saved.")
+}
+
+// isCommand reports whether a line typed into a form is a console command
+// rather than an answer.
+func isCommand(line string) bool {
+	line = strings.TrimSpace(line)
+	if _, _, ok := conversations.SplitCommand(line); ok && strings.HasPrefix(line, "/") {
+		return true
+	}
+	for _, p := range []string{"/as ", "/in ", "/quit", "/exit"} {
+		if strings.HasPrefix(line, p) {
+			return true
+		}
+	}
+	return false
 }
 
 func validOption(in conversations.Input, v string) bool {
