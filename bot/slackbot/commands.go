@@ -1,0 +1,347 @@
+package slackbot
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/slack-go/slack"
+
+	"github.com/okrbot/okrbot/conversations"
+)
+
+// triggerLife is how long a trigger_id can open a modal (Slack: 3 s), less
+// a margin for the call itself.
+const triggerLife = 2500 * time.Millisecond
+
+// request is one verified request from Slack, whichever way it came (HTTP
+// or Socket Mode), reduced to what the handlers need.
+type request struct {
+	team, user, channel string
+	responseURL         string
+	triggerID           string
+	at                  time.Time // when it arrived: trigger_ids expire 3 s later
+}
+
+// answer is the body of a reply to a command or button: the JSON Slack
+// accepts in an HTTP response and at a response_url.
+type answer struct {
+	ResponseType    string        `json:"response_type,omitempty"`
+	Text            string        `json:"text"`
+	Blocks          []slack.Block `json:"blocks,omitempty"`
+	ReplaceOriginal bool          `json:"replace_original,omitempty"`
+	DeleteOriginal  bool          `json:"delete_original,omitempty"`
+}
+
+func messageAnswer(m *conversations.Message, public bool) answer {
+	a := answer{ResponseType: "ephemeral", Text: fallbackText(m), Blocks: renderBlocks(m, maxMessageBlocks)}
+	if public {
+		a.ResponseType = "in_channel"
+	}
+	return a
+}
+
+// serveCommand answers POST /slack/commands: /okr and /kpi. The command runs
+// in its own goroutine; its answer goes in the HTTP response when it is
+// ready within InlineWait, else the request is acknowledged with an empty
+// 200 and the answer follows through response_url. Either way Slack has its
+// answer well within 3 s.
+func (b *Bot) serveCommand(w http.ResponseWriter, r *http.Request, _ []byte) {
+	sc, err := slack.SlashCommandParse(r)
+	if err != nil || sc.TeamID == "" || sc.UserID == "" {
+		http.Error(w, "bad request", http.StatusBadRequest)
+		return
+	}
+	body := b.command(r.Context(), sc, b.now())
+	writeAck(w, body)
+}
+
+// command runs a slash command and returns what to answer at once (nil for
+// an empty acknowledgement). It is the path HTTP and Socket Mode share.
+func (b *Bot) command(ctx context.Context, sc slack.SlashCommand, at time.Time) []byte {
+	req := request{team: sc.TeamID, user: sc.UserID, channel: sc.ChannelID, responseURL: sc.ResponseURL, triggerID: sc.TriggerID, at: at}
+	cmd := strings.TrimPrefix(strings.ToLower(sc.Command), "/")
+	inline := make(chan []byte)
+	gaveUp := make(chan struct{})
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), b.cfg.CommandTimeout)
+		defer cancel()
+		tryInline := func(body []byte) bool {
+			select {
+			case inline <- body:
+				return true
+			case <-gaveUp:
+				return false
+			}
+		}
+		b.runCommand(ctx, req, cmd, sc.Text, tryInline)
+	}()
+	t := time.NewTimer(b.cfg.InlineWait)
+	defer t.Stop()
+	select {
+	case body := <-inline:
+		return body
+	case <-done:
+		return nil
+	case <-t.C:
+		close(gaveUp)
+		return nil
+	}
+}
+
+func writeAck(w http.ResponseWriter, body []byte) {
+	if len(body) == 0 {
+		w.WriteHeader(http.StatusOK)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Write(body)
+}
+
+// formCommand reports whether a command opens a form: /okr checkin, and
+// /okr create without a title. Those open a "Loading…" modal at once, while
+// the trigger_id is fresh, and fill it in when the form is ready.
+func formCommand(cmd, text string) bool {
+	if cmd != "okr" {
+		return false
+	}
+	verb, rest, _ := strings.Cut(strings.TrimSpace(text), " ")
+	switch strings.ToLower(verb) {
+	case "checkin", "check-in":
+		return true
+	case "create", "new":
+		return strings.TrimSpace(rest) == ""
+	}
+	return false
+}
+
+func (b *Bot) runCommand(ctx context.Context, req request, cmd, text string, inline func([]byte) bool) {
+	c, err := b.client(ctx, req.team)
+	if err != nil {
+		b.log.Warn("slack command from a workspace okrbot cannot answer", "team", req.team, "err", safeErr(err))
+		b.respond(ctx, nil, req, messageAnswer(conversations.Lines("Not installed",
+			conversations.T("okrbot is not installed in this workspace any more. Ask an admin to install it again.")), false), inline)
+		return
+	}
+	var viewID string
+	if formCommand(cmd, text) && req.triggerID != "" {
+		viewID = b.preopen(ctx, c, req)
+	}
+	a := b.actor(ctx, c, req.team, req.user, req.channel)
+	rep := b.svc.Command(ctx, a, cmd, text)
+	b.deliver(ctx, c, req, a, rep, viewID, inline)
+}
+
+// preopen opens the "Loading…" modal and returns its view id ("" on failure).
+func (b *Bot) preopen(ctx context.Context, c *slack.Client, req request) string {
+	vctx, cancel := context.WithTimeout(ctx, triggerLife-b.now().Sub(req.at))
+	defer cancel()
+	v, err := c.OpenViewContext(vctx, req.triggerID, loadingModal())
+	if err != nil {
+		b.log.Warn("slack views.open failed", "team", req.team, "err", safeErr(err))
+		return ""
+	}
+	return v.ID
+}
+
+// deliver carries out a reply: the form into its modal, the message to the
+// person (inline, response_url or Web API), the announcement to the channel.
+func (b *Bot) deliver(ctx context.Context, c *slack.Client, req request, a conversations.Actor, rep conversations.Reply, viewID string, inline func([]byte) bool) {
+	switch {
+	case rep.Form != nil:
+		b.openForm(ctx, c, req, a, rep.Form, viewID, inline)
+	case viewID != "" && rep.Message != nil:
+		// The modal was opened for a form that turned out to be a message
+		// ("nothing to check in on"): show it there.
+		if _, err := c.UpdateViewContext(ctx, messageModal(rep.Message), "", "", viewID); err != nil {
+			b.log.Warn("slack views.update failed", "team", req.team, "err", safeErr(err))
+			b.respond(ctx, c, req, messageAnswer(rep.Message, false), inline)
+		}
+	case rep.Message != nil:
+		b.respond(ctx, c, req, messageAnswer(rep.Message, rep.Public), inline)
+	}
+	if rep.Announce != nil && a.Channel != "" {
+		b.announce(ctx, c, req, a.Channel, rep.Announce, inline)
+	}
+}
+
+// openForm shows a form: in the preopened modal, else in a new one while the
+// trigger is fresh, else as a message with a button that opens it.
+func (b *Bot) openForm(ctx context.Context, c *slack.Client, req request, a conversations.Actor, f *conversations.Form, viewID string, inline func([]byte) bool) {
+	meta := formMeta{Channel: a.Channel}
+	if b.responseURLAllowed(req.responseURL) {
+		meta.ResponseURL = req.responseURL
+	}
+	view, err := renderModal(f, meta)
+	if err != nil {
+		b.log.Error("slack form does not render", "form", f.ID, "err", err)
+		b.respond(ctx, c, req, messageAnswer(conversations.Lines("Something went wrong",
+			conversations.T("Something went wrong on okrbot's side; nothing was changed.")), false), inline)
+		return
+	}
+	switch {
+	case viewID != "":
+		if _, err = c.UpdateViewContext(ctx, view, "", "", viewID); err == nil {
+			return
+		}
+		b.log.Warn("slack views.update failed", "team", req.team, "err", safeErr(err))
+	case req.triggerID != "" && b.now().Sub(req.at) < triggerLife:
+		vctx, cancel := context.WithTimeout(ctx, triggerLife-b.now().Sub(req.at))
+		_, err = c.OpenViewContext(vctx, req.triggerID, view)
+		cancel()
+		if err == nil {
+			return
+		}
+		b.log.Warn("slack views.open failed", "team", req.team, "err", safeErr(err))
+	}
+	// Too late for the trigger: a button gets a fresh one.
+	action := conversations.ActionCheckIn
+	if f.ID == conversations.FormCreate {
+		action = conversations.ActionCreate
+	}
+	m := &conversations.Message{Summary: f.Title, Sections: []conversations.Section{{
+		Lines:   []conversations.Text{conversations.T(f.Title + ": press the button to open the form.")},
+		Buttons: []conversations.Button{{Label: "Open " + strings.ToLower(f.Title), Action: action, Style: conversations.Primary}},
+	}}}
+	b.respond(ctx, c, req, messageAnswer(m, false), inline)
+}
+
+// announce posts a message to the channel a command came from. When okrbot
+// is not in that channel, the person is told how to invite it.
+func (b *Bot) announce(ctx context.Context, c *slack.Client, req request, channel string, m *conversations.Message, inline func([]byte) bool) {
+	_, err := b.post(ctx, c, req.team, channel, m)
+	if err == nil {
+		return
+	}
+	var se slack.SlackErrorResponse
+	if errors.As(err, &se) && (se.Err == "not_in_channel" || se.Err == "channel_not_found" || se.Err == "is_archived") {
+		b.respond(ctx, c, req, messageAnswer(conversations.Lines("Not in this channel",
+			conversations.T("Done, but okrbot could not announce it in this channel because it is not a member. Invite it with ").
+				AddCode("/invite @okrbot").Add(" to share updates here.")), false), nil)
+		return
+	}
+	b.log.Warn("slack announcement failed", "team", req.team, "channel", channel, "err", safeErr(err))
+}
+
+// post sends a message to a channel (or a user id, for a DM) at the
+// channel's pace.
+func (b *Bot) post(ctx context.Context, c *slack.Client, team, channel string, m *conversations.Message, extra ...slack.MsgOption) (string, error) {
+	if err := b.pace.wait(ctx, team, perChannel+"/"+channel); err != nil {
+		return "", err
+	}
+	opts := append([]slack.MsgOption{
+		slack.MsgOptionText(fallbackText(m), false),
+		slack.MsgOptionBlocks(renderBlocks(m, maxMessageBlocks)...),
+		slack.MsgOptionDisableMarkdown(),
+		slack.MsgOptionDisableLinkUnfurl(),
+	}, extra...)
+	ch, ts, err := c.PostMessageContext(ctx, channel, opts...)
+	if err != nil {
+		return "", err
+	}
+	return ch + "/" + ts, nil
+}
+
+// respond answers the person: inline when the HTTP response is still open,
+// else at the response_url (only Slack's), else with the Web API.
+func (b *Bot) respond(ctx context.Context, c *slack.Client, req request, ans answer, inline func([]byte) bool) {
+	body, err := json.Marshal(ans)
+	if err != nil {
+		b.log.Error("slack answer does not encode", "err", err)
+		return
+	}
+	if inline != nil && inline(body) {
+		return
+	}
+	if req.responseURL != "" {
+		if !b.responseURLAllowed(req.responseURL) {
+			b.log.Warn("slack response_url is not Slack's; not calling it", "host", hostOf(req.responseURL), "team", req.team)
+		} else if err := b.postResponseURL(ctx, req.responseURL, body); err == nil {
+			return
+		} else {
+			b.log.Warn("slack response_url failed", "team", req.team, "err", safeErr(err))
+		}
+	}
+	if c == nil {
+		return
+	}
+	b.webAnswer(ctx, c, req, ans)
+}
+
+// webAnswer sends an answer with the Web API: ephemeral in the channel, or
+// a DM when that fails (okrbot not in the channel) or there is no channel.
+func (b *Bot) webAnswer(ctx context.Context, c *slack.Client, req request, ans answer) {
+	opts := []slack.MsgOption{slack.MsgOptionText(ans.Text, false), slack.MsgOptionBlocks(ans.Blocks...), slack.MsgOptionDisableMarkdown()}
+	if req.channel != "" && ans.ResponseType != "in_channel" {
+		if _, err := c.PostEphemeralContext(ctx, req.channel, req.user, opts...); err == nil {
+			return
+		}
+	}
+	target := req.user
+	if ans.ResponseType == "in_channel" && req.channel != "" {
+		target = req.channel
+	}
+	if err := b.pace.wait(ctx, req.team, perChannel+"/"+target); err != nil {
+		return
+	}
+	if _, _, err := c.PostMessageContext(ctx, target, opts...); err != nil {
+		b.log.Warn("slack answer could not be delivered", "team", req.team, "user", req.user, "err", safeErr(err))
+	}
+}
+
+// responseURLAllowed reports whether okrbot may post to a response_url:
+// https on hooks.slack.com or another slack.com host, or the host of the
+// configured Web API (a test server). Anything else could be a request
+// forger's server collecting what okrbot says.
+func (b *Bot) responseURLAllowed(s string) bool {
+	u, err := url.Parse(s)
+	if err != nil || u.Host == "" || u.User != nil {
+		return false
+	}
+	host := strings.ToLower(u.Hostname())
+	if u.Scheme == "https" && (host == "slack.com" || strings.HasSuffix(host, ".slack.com")) && (u.Port() == "" || u.Port() == "443") {
+		return true
+	}
+	return u.Scheme == b.apiHost.Scheme && strings.EqualFold(u.Host, b.apiHost.Host)
+}
+
+func hostOf(s string) string {
+	u, err := url.Parse(s)
+	if err != nil {
+		return "(unparseable)"
+	}
+	return u.Host
+}
+
+// postResponseURL posts an answer to a response_url.
+func (b *Bot) postResponseURL(ctx context.Context, u string, body []byte) error {
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, u, bytes.NewReader(body))
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Content-Type", "application/json; charset=utf-8")
+	resp, err := b.httpc.Do(req)
+	if err != nil {
+		b.metrics.call("response_url", "network_error")
+		return err
+	}
+	defer resp.Body.Close()
+	io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+	if resp.StatusCode != http.StatusOK {
+		b.metrics.call("response_url", "api_error")
+		return fmt.Errorf("response_url answered %s", resp.Status)
+	}
+	b.metrics.call("response_url", "ok")
+	return nil
+}

@@ -1,0 +1,223 @@
+package slackbot
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"net"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/slack-go/slack"
+
+	"github.com/okrbot/okrbot/conversations"
+)
+
+// DeliveryEventType is the message metadata event type of okrbot's own
+// deliveries; its payload carries the outbox id.
+const DeliveryEventType = "okrbot_delivery"
+
+// deliveredWindow is how far back Delivered looks for a message.
+const deliveredWindow = 7 * 24 * time.Hour
+
+// Sender delivers the weekly rhythm's messages in Slack
+// (conversations.Sender). It paces itself per method and workspace and per
+// channel, honours Retry-After, and reports failures as
+// *conversations.SendError.
+type Sender struct {
+	b       *Bot
+	mu      sync.Mutex
+	backoff map[string]int // team/method -> consecutive server errors
+}
+
+// Sender returns the adapter's sender.
+func (b *Bot) Sender() *Sender {
+	return &Sender{b: b, backoff: map[string]int{}}
+}
+
+var _ conversations.Sender = (*Sender)(nil)
+
+// Send posts the delivery's message: a DM (channel = the user id) or to a
+// channel, with message metadata naming the outbox id, then its image with
+// files upload v2 into the same conversation. The message id it returns is
+// "<channel id>/<ts>".
+//
+// A 429 is waited out (every call of that method in that workspace waits)
+// and retried while ctx allows; a 5xx or network failure is not retried
+// here, because Slack may have posted the message: it is returned as
+// retryable, and the caller checks Delivered before sending again.
+func (s *Sender) Send(ctx context.Context, d conversations.Delivery) (string, error) {
+	b := s.b
+	if d.Message == nil {
+		return "", &conversations.SendError{Err: errors.New("slackbot: delivery without a message"), Retry: false}
+	}
+	c, err := b.client(ctx, d.Workspace)
+	if err != nil {
+		return "", &conversations.SendError{Err: err, Retry: false}
+	}
+	meta := slack.SlackMetadata{EventType: DeliveryEventType, EventPayload: map[string]any{
+		"outbox_id": d.ID, "kind": d.Kind, "period": d.Period,
+	}}
+	var id string
+	for attempt := 0; ; attempt++ {
+		id, err = b.post(ctx, c, d.Workspace, d.Recipient, d.Message, slack.MsgOptionMetadata(meta))
+		var rl *slack.RateLimitedError
+		if errors.As(err, &rl) && attempt < 3 && ctx.Err() == nil {
+			continue // the pacer holds this call until the Retry-After has passed
+		}
+		break
+	}
+	if err != nil {
+		return "", s.sendError(d.Workspace, "chat.postMessage", err)
+	}
+	s.ok(d.Workspace, "chat.postMessage")
+	channel, ts, _ := strings.Cut(id, "/")
+	if d.Direct {
+		b.dms.Store(d.Workspace+"/"+d.Recipient, channel)
+	}
+	if img := d.Message.Image; img != nil && len(img.PNG) > 0 {
+		// The message is delivered: a failed chart is logged, not retried
+		// (retrying would post the message twice).
+		if err := s.upload(ctx, c, d, channel, img); err != nil {
+			b.log.Warn("slack chart upload failed; the digest was posted without it", "team", d.Workspace, "channel", channel, "outbox_id", d.ID, "err", safeErr(err))
+		}
+	}
+	return channel + "/" + ts, nil
+}
+
+func (s *Sender) upload(ctx context.Context, c *slack.Client, d conversations.Delivery, channel string, img *conversations.Image) error {
+	name := img.Name
+	if name == "" {
+		name = "okrbot-" + d.Kind + ".png"
+	}
+	title := img.Title
+	if title == "" {
+		title = name
+	}
+	_, err := c.UploadFileContext(ctx, slack.UploadFileParameters{
+		Reader:   bytes.NewReader(img.PNG),
+		FileSize: len(img.PNG),
+		Filename: name,
+		Title:    clip(title, 250),
+		AltTxt:   clip(img.Alt, 1000),
+		Channel:  channel,
+	})
+	return err
+}
+
+// Delivered looks for a message carrying d's outbox id in the conversation's
+// last seven days (conversations.history with include_all_metadata).
+func (s *Sender) Delivered(ctx context.Context, d conversations.Delivery) (string, bool, error) {
+	b := s.b
+	c, err := b.client(ctx, d.Workspace)
+	if err != nil {
+		return "", false, &conversations.SendError{Err: err, Retry: false}
+	}
+	channel := d.Recipient
+	if d.Direct {
+		channel, err = s.dmChannel(ctx, c, d.Workspace, d.Recipient)
+		if err != nil {
+			return "", false, s.sendError(d.Workspace, "conversations.open", err)
+		}
+	}
+	oldest := strconv.FormatInt(b.now().Add(-deliveredWindow).Unix(), 10) + ".000000"
+	cursor := ""
+	for page := 0; page < 5; page++ {
+		h, err := c.GetConversationHistoryContext(ctx, &slack.GetConversationHistoryParameters{
+			ChannelID: channel, Oldest: oldest, Cursor: cursor, Limit: 200, IncludeAllMetadata: true,
+		})
+		if err != nil {
+			return "", false, s.sendError(d.Workspace, "conversations.history", err)
+		}
+		for _, m := range h.Messages {
+			if m.Metadata.EventType != DeliveryEventType {
+				continue
+			}
+			if fmt.Sprint(m.Metadata.EventPayload["outbox_id"]) == d.ID {
+				return channel + "/" + m.Timestamp, true, nil
+			}
+		}
+		if !h.HasMore || h.ResponseMetaData.NextCursor == "" {
+			break
+		}
+		cursor = h.ResponseMetaData.NextCursor
+	}
+	return "", false, nil
+}
+
+// dmChannel returns the DM channel with a user (conversations.open), cached.
+func (s *Sender) dmChannel(ctx context.Context, c *slack.Client, team, user string) (string, error) {
+	if v, ok := s.b.dms.Load(team + "/" + user); ok {
+		return v.(string), nil
+	}
+	ch, _, _, err := c.OpenConversationContext(ctx, &slack.OpenConversationParameters{Users: []string{user}, ReturnIM: true})
+	if err != nil {
+		return "", err
+	}
+	s.b.dms.Store(team+"/"+user, ch.ID)
+	return ch.ID, nil
+}
+
+// Slack errors that will not go away by themselves.
+var permanent = map[string]bool{
+	"channel_not_found": true, "not_in_channel": true, "is_archived": true, "account_inactive": true,
+	"invalid_auth": true, "not_authed": true, "token_revoked": true, "token_expired": true, "no_permission": true,
+	"missing_scope": true, "user_not_found": true, "user_disabled": true, "cannot_dm_bot": true,
+	"msg_too_long": true, "invalid_blocks": true, "invalid_blocks_format": true, "invalid_metadata_format": true,
+	"invalid_metadata_schema": true, "metadata_too_large": true, "restricted_action": true, "ekm_access_denied": true,
+	"team_access_not_granted": true, "too_many_attachments": true, "no_text": true, "invalid_arguments": true,
+}
+
+// sendError classifies a failure: retryable (rate limits, 5xx, network,
+// Slack's own transient errors) with the wait before trying again, or
+// permanent.
+func (s *Sender) sendError(team, method string, err error) error {
+	var rl *slack.RateLimitedError
+	var wt *waitTooLong
+	var sc slack.StatusCodeError
+	var se slack.SlackErrorResponse
+	var ne net.Error
+	switch {
+	case errors.As(err, &rl):
+		return &conversations.SendError{Err: err, Retry: true, After: max(rl.RetryAfter, s.b.pace.blockedFor(team, method))}
+	case errors.As(err, &wt):
+		return &conversations.SendError{Err: err, Retry: true, After: wt.after}
+	case errors.As(err, &sc) && sc.Code >= 500:
+		return &conversations.SendError{Err: err, Retry: true, After: s.failed(team, method)}
+	case errors.As(err, &se):
+		if permanent[se.Err] {
+			return &conversations.SendError{Err: err, Retry: false}
+		}
+		return &conversations.SendError{Err: err, Retry: true, After: s.failed(team, method)}
+	case errors.As(err, &ne), errors.Is(err, context.DeadlineExceeded):
+		return &conversations.SendError{Err: err, Retry: true, After: s.failed(team, method)}
+	case errors.As(err, &sc):
+		return &conversations.SendError{Err: err, Retry: false}
+	}
+	return &conversations.SendError{Err: err, Retry: true, After: s.failed(team, method)}
+}
+
+// failed counts a server-side failure of a method in a workspace and returns
+// the wait before trying again: exponential from 1 s to 5 minutes, with
+// jitter, so that many deliveries failing together do not return together.
+func (s *Sender) failed(team, method string) time.Duration {
+	s.mu.Lock()
+	n := s.backoff[team+"/"+method]
+	s.backoff[team+"/"+method] = n + 1
+	s.mu.Unlock()
+	d := time.Second << min(n, 8)
+	if d > 5*time.Minute {
+		d = 5 * time.Minute
+	}
+	return d/2 + rand.N(d/2+1)
+}
+
+func (s *Sender) ok(team, method string) {
+	s.mu.Lock()
+	delete(s.backoff, team+"/"+method)
+	s.mu.Unlock()
+}
