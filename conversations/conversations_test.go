@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -23,9 +24,18 @@ var ctx = context.Background()
 // friday is the tests' now: Friday 20 November 2026, 15:00 UTC, in 2026-Q4.
 var friday = time.Date(2026, 11, 20, 15, 0, 0, 0, time.UTC)
 
-type clock struct{ t time.Time }
+// clock is the tests' clock. Tests set t between steps; the mutex covers
+// reads from goroutines the code under test starts.
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
 
-func (c *clock) now() time.Time { return c.t }
+func (c *clock) now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
 
 type fixture struct {
 	t     *testing.T
@@ -62,7 +72,7 @@ func (f *fixture) must(user string, lines ...string) string {
 	var out string
 	for _, l := range lines {
 		_, text := f.run(user, l)
-		if strings.Contains(text, "Example:") || strings.Contains(text, "Only the owner") {
+		if strings.Contains(text, "Example:") || strings.Contains(text, "Only the owner") || strings.Contains(text, "only they") {
 			f.t.Fatalf("%s: %s", l, text)
 		}
 		out = text

@@ -1,0 +1,55 @@
+package domain
+
+import "time"
+
+// OutboxState is where a delivery stands.
+type OutboxState string
+
+// Outbox states. A delivery is written pending before anything is sent,
+// sending while a process holds its lease, and ends sent, skipped (nothing
+// to say any more: the person checked in meanwhile) or dead (the platform
+// refused it for good: channel gone, bot removed). failed is waiting for a
+// retry at NextAt.
+const (
+	OutboxPending OutboxState = "pending"
+	OutboxSending OutboxState = "sending"
+	OutboxFailed  OutboxState = "failed"
+	OutboxSent    OutboxState = "sent"
+	OutboxSkipped OutboxState = "skipped"
+	OutboxDead    OutboxState = "dead"
+)
+
+// OutboxEntry is one delivery of the weekly rhythm: one per (workspace,
+// recipient, kind, period), which is also its _id, so it is sent once.
+type OutboxEntry struct {
+	ID          string      `bson:"_id"`
+	WorkspaceID string      `bson:"workspace"`
+	Recipient   string      `bson:"recipient"`
+	Direct      bool        `bson:"direct"`
+	Kind        string      `bson:"kind"`
+	Period      string      `bson:"period"`
+	Subject     string      `bson:"subject,omitempty"` // what it is about: a KPI slug, "company" for a roll-up
+	State       OutboxState `bson:"state"`
+	Attempts    int         `bson:"attempts"`
+	NextAt      time.Time   `bson:"next_at"`
+	LeaseUntil  time.Time   `bson:"lease_until,omitempty"`
+	Holder      string      `bson:"holder,omitempty"`
+	MessageID   string      `bson:"message_id,omitempty"`
+	LastError   string      `bson:"last_error,omitempty"`
+	CreatedAt   time.Time   `bson:"created_at"`
+	DoneAt      time.Time   `bson:"done_at,omitempty"`
+}
+
+// OutboxID is the key of a delivery.
+func OutboxID(workspace, recipient, kind, period string) string {
+	return workspace + "/" + recipient + "/" + kind + "/" + period
+}
+
+// Lease is the right, for a while, to run a job. Generation grows with
+// every new holder.
+type Lease struct {
+	Name       string    `bson:"_id"`
+	Holder     string    `bson:"holder"`
+	Generation int       `bson:"generation"`
+	Until      time.Time `bson:"until"`
+}
