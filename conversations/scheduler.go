@@ -12,7 +12,6 @@ import (
 	"github.com/okrbot/okrbot/domain"
 )
 
-
 // Tick is how often the scheduler asks who is due. Per-person local times
 // make one frequent check simpler than a job per person and time zone, and
 // it survives restarts: what is due is read from the store, not kept in
