@@ -64,6 +64,13 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 		io.WriteString(w, "ok\n")
 	})
 	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+	svc := newService(st, cfg, log)
+	slackSender, err := setupSlack(ctx, cfg, st, svc, log, reg, mux)
+	if err != nil {
+		log.Error("slack not started", "err", err)
+		return err
+	}
+	_ = slackSender // for the weekly rhythm
 
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
