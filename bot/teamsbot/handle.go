@@ -63,7 +63,10 @@ func (b *Bot) saveRef(ctx context.Context, in *incoming) {
 		b.log.Error("teams: saving a conversation reference", "workspace", r.WorkspaceID, "err", err)
 		return
 	}
-	b.seen.Store(key, fp)
+	if _, known := b.seen.Swap(key, fp); !known {
+		// The ids operators need for okrbot console --platform teams.
+		b.log.Info("teams conversation", "tenant", in.tenant(), "type", r.Type, "user", r.User, "name", r.UserName)
+	}
 }
 
 // forgetRefs deletes the references of a conversation okrbot was removed

@@ -71,6 +71,12 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 		return err
 	}
 	_ = slackSender // for the weekly rhythm
+	teamsSender, err := setupTeams(ctx, cfg, st, svc, log, reg, mux)
+	if err != nil {
+		log.Error("teams not started", "err", err)
+		return err
+	}
+	_ = teamsSender // for the weekly rhythm
 
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
