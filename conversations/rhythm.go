@@ -20,6 +20,7 @@ type RhythmStore interface {
 	Workspaces(ctx context.Context) ([]domain.Workspace, error)
 	Enqueue(ctx context.Context, entries []domain.OutboxEntry) (int, error)
 	Due(ctx context.Context, kind string, now time.Time, limit int) ([]domain.OutboxEntry, error)
+	NextDue(ctx context.Context, kind string) (time.Time, bool, error)
 	Claim(ctx context.Context, e domain.OutboxEntry, holder string, lease time.Duration) (domain.OutboxEntry, bool, error)
 	MarkSent(ctx context.Context, id, messageID string) error
 	MarkSkipped(ctx context.Context, id, reason string) error
@@ -416,11 +417,20 @@ func (r *Rhythm) planAlerts(ctx context.Context, ws domain.Workspace, at time.Ti
 }
 
 // drain sends every due delivery of kind, with a few workers, until none is
-// left or the only ones left wait for a retry later than MaxWait.
+// left. Deliveries that come due later (a retry, another process's lease on
+// one it is sending) are waited for, up to MaxWait.
 func (r *Rhythm) drain(ctx context.Context, kind string, at time.Time, rep *Report) error {
 	deadline := r.opt.Now().Add(r.opt.MaxWait)
-	failed := map[string]bool{}
+	last := map[string]string{} // delivery id -> its last outcome in this run
 	var mu sync.Mutex
+	count := func() {
+		rep.Failed = 0
+		for _, o := range last {
+			if o == "failed" || o == "dead" {
+				rep.Failed++
+			}
+		}
+	}
 	for {
 		if err := ctx.Err(); err != nil {
 			return err
@@ -430,19 +440,25 @@ func (r *Rhythm) drain(ctx context.Context, kind string, at time.Time, rep *Repo
 			return err
 		}
 		if len(due) == 0 {
-			next, ok := r.nextRetry(ctx, kind, failed)
+			next, ok, err := r.store.NextDue(ctx, kind)
+			if err != nil {
+				return err
+			}
 			if !ok || next.After(deadline) {
-				rep.Failed = len(failed)
+				count()
 				return nil
 			}
+			// Look again at least every second: another process's sends
+			// finish long before its lease would run out.
+			wait := min(next.Sub(r.opt.Now())+20*time.Millisecond, time.Second)
 			select {
 			case <-ctx.Done():
 				return ctx.Err()
-			case <-time.After(time.Until(next) + 10*time.Millisecond):
+			case <-time.After(wait):
 			}
 			continue
 		}
-		snaps := &snapshots{r: r, at: at, byWS: map[string]*people{}}
+		snaps := &snapshots{r: r, at: at, byWS: map[string]*people{}, ws: map[string]domain.Workspace{}}
 		work := make(chan domain.OutboxEntry)
 		var wg sync.WaitGroup
 		for range r.opt.Workers {
@@ -451,18 +467,19 @@ func (r *Rhythm) drain(ctx context.Context, kind string, at time.Time, rep *Repo
 				defer wg.Done()
 				for e := range work {
 					outcome, err := r.deliver(ctx, e, snaps)
+					if outcome == "" {
+						continue // another process has it
+					}
 					mu.Lock()
 					switch outcome {
 					case "sent":
 						rep.Sent++
-						delete(failed, e.ID)
 					case "skipped":
 						rep.Skipped++
-						delete(failed, e.ID)
-					case "failed", "dead":
-						failed[e.ID] = outcome == "failed"
 					}
-					if outcome != "" && r.opt.Observe != nil {
+					last[e.ID] = outcome
+					count()
+					if r.opt.Observe != nil {
 						r.opt.Observe(kind, outcome)
 					}
 					r.progress(*rep)
@@ -481,37 +498,26 @@ func (r *Rhythm) drain(ctx context.Context, kind string, at time.Time, rep *Repo
 	}
 }
 
-// nextRetry is the earliest retry among this run's failed deliveries.
-func (r *Rhythm) nextRetry(ctx context.Context, kind string, failed map[string]bool) (time.Time, bool) {
-	type byIDer interface {
-		Delivery(ctx context.Context, id string) (domain.OutboxEntry, error)
-	}
-	st, ok := r.store.(byIDer)
-	if !ok {
-		return time.Time{}, false
-	}
-	var next time.Time
-	for id, retrying := range failed {
-		if !retrying {
-			continue
-		}
-		e, err := st.Delivery(ctx, id)
-		if err != nil || e.State != domain.OutboxFailed {
-			continue
-		}
-		if next.IsZero() || e.NextAt.Before(next) {
-			next = e.NextAt
-		}
-	}
-	return next, !next.IsZero()
-}
-
-// snapshots caches each workspace's people for one round of sends.
+// snapshots caches, for one round of sends, each workspace and its people.
 type snapshots struct {
 	r    *Rhythm
 	at   time.Time
 	mu   sync.Mutex
 	byWS map[string]*people
+	ws   map[string]domain.Workspace
+}
+
+func (s *snapshots) workspace(ctx context.Context, id string) (domain.Workspace, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if w, ok := s.ws[id]; ok {
+		return w, nil
+	}
+	w, err := s.r.svc.store.Workspace(ctx, id)
+	if err == nil {
+		s.ws[id] = w
+	}
+	return w, err
 }
 
 func (s *snapshots) get(ctx context.Context, ws domain.Workspace) (*people, error) {
@@ -531,12 +537,15 @@ func (s *snapshots) get(ctx context.Context, ws domain.Workspace) (*people, erro
 // send, record. It returns the outcome: sent, skipped, failed (retried
 // later), dead (refused for good), or "" when another process has it.
 func (r *Rhythm) deliver(ctx context.Context, e domain.OutboxEntry, snaps *snapshots) (string, error) {
-	crashed := e.State == domain.OutboxSending // its holder's lease ran out
+	// A delivery whose holder's lease ran out, or whose last attempt failed
+	// in a way that may have reached the platform (a 5xx, a timeout), may
+	// have arrived: ask the platform before sending it again.
+	crashed := e.State == domain.OutboxSending || e.State == domain.OutboxFailed
 	e, won, err := r.store.Claim(ctx, e, r.opt.Holder, r.opt.Lease)
 	if err != nil || !won {
 		return "", err
 	}
-	ws, err := r.svc.store.Workspace(ctx, e.WorkspaceID)
+	ws, err := snaps.workspace(ctx, e.WorkspaceID)
 	if err != nil {
 		return r.failed(ctx, e, err)
 	}

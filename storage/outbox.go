@@ -72,6 +72,28 @@ func (s *Store) Due(ctx context.Context, kind string, now time.Time, limit int) 
 	return out, nil
 }
 
+// NextDue returns the earliest moment a delivery of kind that is not due
+// now becomes due: a failed one's retry time, or the end of another
+// process's lease on one it is sending.
+func (s *Store) NextDue(ctx context.Context, kind string) (time.Time, bool, error) {
+	rows, err := findAll[domain.OutboxEntry](ctx, s.c(colOutbox), bson.M{"kind": kind, "state": bson.M{"$in": bson.A{domain.OutboxFailed, domain.OutboxSending}}},
+		options.Find().SetProjection(bson.M{"state": 1, "next_at": 1, "lease_until": 1}))
+	if err != nil {
+		return time.Time{}, false, fmt.Errorf("storage.NextDue: %w", err)
+	}
+	var next time.Time
+	for _, e := range rows {
+		t := e.NextAt
+		if e.State == domain.OutboxSending {
+			t = e.LeaseUntil
+		}
+		if next.IsZero() || t.Before(next) {
+			next = t
+		}
+	}
+	return next, !next.IsZero(), nil
+}
+
 // Delivery returns one outbox entry.
 func (s *Store) Delivery(ctx context.Context, id string) (domain.OutboxEntry, error) {
 	var e domain.OutboxEntry

@@ -11,6 +11,7 @@ import (
 	"crypto/cipher"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -63,6 +64,10 @@ func Open(ctx context.Context, uri, database string, now func() time.Time) (*Sto
 	}
 	s := &Store{client: client, db: client.Database(database), now: now}
 	if err := s.Ping(ctx); err != nil {
+		client.Disconnect(context.WithoutCancel(ctx))
+		return nil, fmt.Errorf("%s: %w", op, err)
+	}
+	if err := s.ensureCollections(ctx); err != nil {
 		client.Disconnect(context.WithoutCancel(ctx))
 		return nil, fmt.Errorf("%s: %w", op, err)
 	}
@@ -130,6 +135,29 @@ var indexes = map[string][]index{
 		{bson.D{{Key: "workspace", Value: 1}, {Key: "conversation", Value: 1}}, true},
 		{bson.D{{Key: "workspace", Value: 1}, {Key: "user", Value: 1}}, false},
 	},
+}
+
+// collections lists every collection okrbot uses.
+var collections = []string{colWorkspaces, colTeamSettings, colUsers, colCounters, colObjectives, colCheckIns, colWeekNotes,
+	colKPIs, colKPIValues, colSubscriptions, colOutbox, colLeases, colEvents, colInstallations, colConversations, colClaims}
+
+// ensureCollections creates the collections that do not exist yet, so that
+// the embedded store can index them all at start (see embedded.Prepare).
+func (s *Store) ensureCollections(ctx context.Context) error {
+	have, err := s.db.ListCollectionNames(ctx, bson.M{})
+	if err != nil {
+		return fmt.Errorf("list collections: %w", err)
+	}
+	for _, name := range collections {
+		if slices.Contains(have, name) {
+			continue
+		}
+		var ce mongo.CommandError
+		if err := s.db.CreateCollection(ctx, name); err != nil && !(errors.As(err, &ce) && ce.Code == 48) {
+			return fmt.Errorf("create collection %s: %w", name, err)
+		}
+	}
+	return nil
 }
 
 func (s *Store) ensureIndexes(ctx context.Context) error {

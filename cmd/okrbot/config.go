@@ -5,8 +5,12 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"math"
+	"strconv"
 	"strings"
 	"time"
+
+	"github.com/okrbot/okrbot/bot/slackbot"
 )
 
 // Config is everything okrbot reads from its environment. Every variable is
@@ -31,6 +35,8 @@ type Config struct {
 	MicrosoftAppTenantID       string
 	MicrosoftOpenIDMetadataURL string
 	MicrosoftTokenURL          string
+
+	SlackLimits string
 }
 
 // setting ties an environment variable to a flag and a Config field. The
@@ -58,6 +64,7 @@ var settings = []setting{
 	{"MICROSOFT_APP_PASSWORD", "microsoft-app-password", "", "Azure Bot client secret", true, func(c *Config) *string { return &c.MicrosoftAppPassword }},
 	{"MICROSOFT_APP_TENANT_ID", "microsoft-app-tenant-id", "", "Azure tenant of a single-tenant bot", false, func(c *Config) *string { return &c.MicrosoftAppTenantID }},
 	{"MICROSOFT_OPENID_METADATA_URL", "microsoft-openid-metadata-url", "https://login.botframework.com/v1/.well-known/openidconfiguration", "Bot Framework OpenID metadata", false, func(c *Config) *string { return &c.MicrosoftOpenIDMetadataURL }},
+	{"OKRBOT_SLACK_LIMITS", "slack-limits", "", "override Slack Web API pacing per method: method=rate[:burst],… (calls a second)", false, func(c *Config) *string { return &c.SlackLimits }},
 	{"MICROSOFT_TOKEN_URL", "microsoft-token-url", "", "token endpoint; default: the tenant's, or Bot Framework's multi-tenant one", false, func(c *Config) *string { return &c.MicrosoftTokenURL }},
 }
 
@@ -86,6 +93,9 @@ func (c *Config) validate() error {
 			return err
 		}
 	}
+	if _, err := c.slackLimits(); err != nil {
+		return err
+	}
 	if !strings.HasSuffix(c.SlackAPIURL, "/") {
 		c.SlackAPIURL += "/"
 	}
@@ -102,4 +112,26 @@ func (c *Config) encryptionKey() ([]byte, error) {
 		return nil, errors.New("OKRBOT_ENCRYPTION_KEY must be 32 bytes in base64 (make one with: openssl rand -base64 32)")
 	}
 	return k, nil
+}
+
+// slackLimits parses OKRBOT_SLACK_LIMITS: "chat.postMessage=20:40,conversations.history=2".
+func (c *Config) slackLimits() (map[string]slackbot.Limit, error) {
+	if strings.TrimSpace(c.SlackLimits) == "" {
+		return nil, nil
+	}
+	out := map[string]slackbot.Limit{}
+	for _, part := range strings.Split(c.SlackLimits, ",") {
+		method, spec, ok := strings.Cut(strings.TrimSpace(part), "=")
+		rate, burst, _ := strings.Cut(spec, ":")
+		r, err := strconv.ParseFloat(rate, 64)
+		b := int(math.Max(1, math.Ceil(r)))
+		if burst != "" && err == nil {
+			b, err = strconv.Atoi(burst)
+		}
+		if !ok || method == "" || err != nil || r <= 0 || b < 1 {
+			return nil, fmt.Errorf("OKRBOT_SLACK_LIMITS %q: use method=rate[:burst],… (example: chat.postMessage=20:40)", part)
+		}
+		out[method] = slackbot.Limit{Rate: r, Burst: b}
+	}
+	return out, nil
 }

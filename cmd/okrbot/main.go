@@ -61,6 +61,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return serve(ctx, rest, getenv, stderr)
 	case "console":
 		return runConsole(ctx, rest, getenv, stdin, stdout, stderr)
+	case "jobs":
+		return runJobs(ctx, rest, getenv, stdout, stderr)
 	case "teams-package":
 		return runTeamsPackage(rest, getenv, stdout, stderr)
 	case "version":

@@ -134,7 +134,13 @@ func openStore(ctx context.Context, cfg *Config, log *slog.Logger) (*storage.Sto
 	octx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
 	st, err := storage.Open(octx, uri, cfg.MongoDatabase, time.Now)
+	if err == nil && srv != nil {
+		err = srv.Prepare(octx, cfg.MongoDatabase)
+	}
 	if err != nil {
+		if st != nil {
+			st.Close(context.WithoutCancel(ctx))
+		}
 		if srv != nil {
 			srv.Close()
 		}

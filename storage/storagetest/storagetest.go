@@ -10,6 +10,7 @@ import (
 	"encoding/hex"
 	"log/slog"
 	"os"
+	"sync"
 	"testing"
 	"time"
 
@@ -29,11 +30,27 @@ func URI(t testing.TB) string {
 		t.Fatalf("start embedded store: %v", err)
 	}
 	t.Cleanup(func() {
+		servers.Delete(srv.URI())
 		if err := srv.Close(); err != nil {
 			t.Errorf("stop embedded store: %v", err)
 		}
 	})
+	servers.Store(srv.URI(), srv)
 	return srv.URI()
+}
+
+// servers are the embedded servers URI started, by URI.
+var servers sync.Map
+
+// Prepare does what okrbot does after opening the embedded store at uri
+// (see embedded.Server.Prepare); nothing for a real MongoDB.
+func Prepare(t testing.TB, uri, database string) {
+	t.Helper()
+	if srv, ok := servers.Load(uri); ok {
+		if err := srv.(*embedded.Server).Prepare(context.Background(), database); err != nil {
+			t.Fatalf("prepare embedded store: %v", err)
+		}
+	}
 }
 
 // DatabaseName returns a database name no other test uses.
@@ -55,10 +72,12 @@ func Open(t testing.TB, uri string, now func() time.Time) *storage.Store {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	st, err := storage.Open(ctx, uri, DatabaseName(), now)
+	db := DatabaseName()
+	st, err := storage.Open(ctx, uri, db, now)
 	if err != nil {
 		t.Fatalf("open store: %v", err)
 	}
+	Prepare(t, uri, db)
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()

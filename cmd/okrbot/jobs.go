@@ -1,0 +1,107 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/okrbot/okrbot/conversations"
+)
+
+const jobsUsage = `Usage: okrbot jobs run <job> [--at RFC3339] [flags]
+
+Runs one scheduled job once, through the same outbox as the scheduler: every
+delivery of that kind due by --at (default: now) in its current period and
+not yet sent is sent. Running it again, or in several processes at once,
+sends nothing twice. Jobs: checkin-prompts, reminders, digests, kpi-alerts.
+`
+
+func runJobs(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	if len(args) == 0 || args[0] != "run" {
+		fmt.Fprint(stderr, jobsUsage)
+		return usageError{fmt.Errorf("expected: okrbot jobs run <job>")}
+	}
+	args = args[1:]
+	job := ""
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		job, args = args[0], args[1:]
+	}
+	fs := flag.NewFlagSet("okrbot jobs run", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	cfg := bindConfig(fs, getenv)
+	atFlag := fs.String("at", "", "the moment to run at, RFC 3339 (default: now)")
+	lease := fs.Duration("lease", 2*time.Minute, "how long a claimed delivery stays ours before another process may take it over")
+	maxWait := fs.Duration("max-wait", 10*time.Minute, "how long to wait for failed deliveries to come due for a retry")
+	workers := fs.Int("workers", 8, "deliveries sent at once")
+	if err := fs.Parse(args); err != nil {
+		return usageError{err}
+	}
+	if job == "" && fs.NArg() > 0 {
+		job = fs.Arg(0)
+	}
+	valid := false
+	for _, j := range conversations.Jobs {
+		valid = valid || j == job
+	}
+	if !valid {
+		fmt.Fprint(stderr, jobsUsage)
+		return usageError{fmt.Errorf("unknown job %q; one of %s", job, strings.Join(conversations.Jobs, ", "))}
+	}
+	if err := cfg.validate(); err != nil {
+		return usageError{err}
+	}
+	at := time.Now()
+	if *atFlag != "" {
+		t, err := time.Parse(time.RFC3339, *atFlag)
+		if err != nil {
+			return usageError{fmt.Errorf("--at %q is not an RFC 3339 time (example: 2026-11-27T15:00:00+09:00)", *atFlag)}
+		}
+		at = t
+	}
+
+	log := slog.New(levelFilter{newLogger(stderr).Handler(), slog.LevelWarn})
+	st, closeStore, err := openStore(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer closeStore()
+	svc := newService(st, cfg, log)
+	senders, err := buildSenders(ctx, cfg, st, svc, log, prometheus.NewRegistry())
+	if err != nil {
+		return err
+	}
+	if len(senders) == 0 {
+		fmt.Fprintln(stdout, "No chat platform is configured (SLACK_BOT_TOKEN, SLACK_CLIENT_ID or MICROSOFT_APP_ID): nothing can be sent.")
+	}
+	var mu sync.Mutex
+	last := time.Time{}
+	progress := func(r conversations.Report) {
+		mu.Lock()
+		defer mu.Unlock()
+		if time.Since(last) < time.Second {
+			return
+		}
+		last = time.Now()
+		fmt.Fprintf(stdout, "%s: %d newly due, %d sent, %d skipped so far\n", r.Job, r.Planned, r.Sent, r.Skipped)
+	}
+	rh := conversations.NewRhythm(svc, st, senders, conversations.RhythmOptions{
+		Lease: *lease, MaxWait: *maxWait, Workers: *workers, Log: log, Progress: progress,
+	})
+	fmt.Fprintf(stdout, "%s: running at %s\n", job, at.Format(time.RFC3339))
+	rep, err := rh.Run(ctx, job, at)
+	fmt.Fprintln(stdout, rep.String())
+	if err != nil {
+		return err
+	}
+	if rep.Failed > 0 {
+		return fmt.Errorf("%d deliveries failed; they stay in the outbox and are retried by the next run", rep.Failed)
+	}
+	return nil
+}
