@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"flag"
+	"fmt"
 	"io"
 	"log/slog"
 	"os"
@@ -32,7 +33,7 @@ func runConsole(ctx context.Context, args []string, getenv func(string) string, 
 	}
 	p := domain.Platform(*platform)
 	if p != domain.Slack && p != domain.Teams {
-		return usageError{errorf("--platform must be slack or teams, not %q", *platform)}
+		return usageError{fmt.Errorf("--platform must be slack or teams, not %q", *platform)}
 	}
 	if *as != "" {
 		*user = *as
@@ -46,7 +47,7 @@ func runConsole(ctx context.Context, args []string, getenv func(string) string, 
 	if *workspace == "" {
 		*workspace = defaultWorkspace(ctx, st, p)
 	}
-	svc := newService(st, cfg, log)
+	svc := newService(st, cfg, log, nil)
 	c := console.New(svc, stdin, stdout, console.Options{
 		Actor:       conversations.Actor{Platform: p, Workspace: *workspace, User: *user, Channel: *channel, Admin: *admin, TimeZone: *tz},
 		Interactive: isTerminal(stdin),

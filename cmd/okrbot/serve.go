@@ -10,12 +10,17 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/jonboulle/clockwork"
+
+	"github.com/okrbot/okrbot/conversations"
+	"github.com/okrbot/okrbot/domain"
 	"github.com/okrbot/okrbot/storage"
 	"github.com/okrbot/okrbot/storage/embedded"
 )
@@ -64,19 +69,40 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 		io.WriteString(w, "ok\n")
 	})
 	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
-	svc := newService(st, cfg, log)
+	// A recorded KPI value runs the alert job at once, once the scheduler exists.
+	var sched atomic.Pointer[conversations.Scheduler]
+	svc := newService(st, cfg, log, func(context.Context, string, string) {
+		if s := sched.Load(); s != nil {
+			s.RunNow(conversations.JobKPIAlerts)
+		}
+	})
 	slackSender, err := setupSlack(ctx, cfg, st, svc, log, reg, mux)
 	if err != nil {
 		log.Error("slack not started", "err", err)
 		return err
 	}
-	_ = slackSender // for the weekly rhythm
 	teamsSender, err := setupTeams(ctx, cfg, st, svc, log, reg, mux)
 	if err != nil {
 		log.Error("teams not started", "err", err)
 		return err
 	}
-	_ = teamsSender // for the weekly rhythm
+	metrics := newRhythmMetrics(reg, st)
+	rhythm := conversations.NewRhythm(svc, st,
+		map[domain.Platform]conversations.Sender{domain.Slack: slackSender, domain.Teams: teamsSender},
+		conversations.RhythmOptions{Log: log.With("component", "rhythm"), Observe: metrics.observe})
+	s, err := conversations.NewScheduler(rhythm, clockwork.NewRealClock(), st)
+	if err == nil {
+		err = s.Start(ctx)
+	}
+	if err != nil {
+		return fmt.Errorf("scheduler: %w", err)
+	}
+	sched.Store(s)
+	defer func() {
+		if err := s.Shutdown(); err != nil {
+			log.Warn("scheduler shutdown", "err", err)
+		}
+	}()
 
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {

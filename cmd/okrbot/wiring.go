@@ -1,7 +1,7 @@
 package main
 
 import (
-	"fmt"
+	"context"
 	"log/slog"
 
 	"github.com/okrbot/okrbot/conversations"
@@ -9,13 +9,13 @@ import (
 	"github.com/okrbot/okrbot/storage"
 )
 
-// newService builds the conversations every front end shares.
-func newService(st *storage.Store, cfg *Config, log *slog.Logger) *conversations.Service {
+// newService builds the conversations every front end shares. kpiChanged,
+// when not nil, hears of every recorded KPI value.
+func newService(st *storage.Store, cfg *Config, log *slog.Logger, kpiChanged func(ctx context.Context, workspace, slug string)) *conversations.Service {
 	return conversations.New(st, conversations.Options{
-		TimeZone: cfg.TimeZone,
-		Log:      log,
-		Chart:    chart.Render,
+		TimeZone:   cfg.TimeZone,
+		Log:        log,
+		Chart:      chart.Render,
+		KPIChanged: kpiChanged,
 	})
 }
-
-func errorf(format string, args ...any) error { return fmt.Errorf(format, args...) }

@@ -1,0 +1,36 @@
+package main
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/testutil"
+
+	"github.com/okrbot/okrbot/domain"
+	"github.com/okrbot/okrbot/storage/storagetest"
+)
+
+func TestRhythmMetrics(t *testing.T) {
+	st := storagetest.Open(t, "", nil)
+	reg := prometheus.NewRegistry()
+	m := newRhythmMetrics(reg, st)
+	st.Enqueue(context.Background(), []domain.OutboxEntry{
+		{ID: "w/u1/reminder/2026-W47", WorkspaceID: "w", Recipient: "u1", Kind: "reminder", Period: "2026-W47"},
+		{ID: "w/u2/reminder/2026-W47", WorkspaceID: "w", Recipient: "u2", Kind: "reminder", Period: "2026-W47"},
+	})
+	m.observe("reminder", "sent")
+	m.observe("reminder", "failed")
+	want := `
+# HELP okrbot_outbox_depth Deliveries in the outbox not yet finished, by kind and state (pending, sending, failed; dead: refused for good).
+# TYPE okrbot_outbox_depth gauge
+okrbot_outbox_depth{kind="reminder",state="pending"} 2
+`
+	if err := testutil.GatherAndCompare(reg, strings.NewReader(want), "okrbot_outbox_depth"); err != nil {
+		t.Error(err)
+	}
+	if got := testutil.ToFloat64(m.deliveries.WithLabelValues("reminder", "failed")); got != 1 {
+		t.Errorf("failed deliveries counted %v", got)
+	}
+}
