@@ -208,14 +208,28 @@ func TestTeamsPackageRefusesAMissingAppID(t *testing.T) {
 	}
 }
 
-func TestServeRefusesTeamsWithoutAppID(t *testing.T) {
-	e := map[string]string{"OKRBOT_ADDR": "127.0.0.1:0", "OKRBOT_DATA_DIR": t.TempDir(), "MICROSOFT_APP_PASSWORD": "secret"}
-	err := run(context.Background(), []string{"okrbot", "serve"}, env(e), nil, io.Discard, io.Discard)
-	if err == nil || !strings.Contains(err.Error(), "MICROSOFT_APP_ID") {
-		t.Fatalf("serve with a password and no app id: %v", err)
-	}
-	if strings.Contains(err.Error(), "secret") {
-		t.Errorf("the error shows the password: %v", err)
+func TestServeRefusesHalfATeamsConfiguration(t *testing.T) {
+	for name, tc := range map[string]struct {
+		env  map[string]string
+		want string
+	}{
+		"password without app id": {map[string]string{"MICROSOFT_APP_PASSWORD": "secret"}, "MICROSOFT_APP_ID"},
+		"tenant without app id":   {map[string]string{"MICROSOFT_APP_TENANT_ID": "tenant-1"}, "MICROSOFT_APP_ID"},
+		"blank app id":            {map[string]string{"MICROSOFT_APP_ID": "   ", "MICROSOFT_APP_PASSWORD": "secret"}, "MICROSOFT_APP_ID"},
+		"app id without password": {map[string]string{"MICROSOFT_APP_ID": teamsAppID}, "MICROSOFT_APP_PASSWORD"},
+		"plain-http token URL": {map[string]string{"MICROSOFT_APP_ID": teamsAppID, "MICROSOFT_APP_PASSWORD": "secret",
+			"MICROSOFT_TOKEN_URL": "http://login.example.com/token"}, "token URL"},
+	} {
+		e := tc.env
+		e["OKRBOT_ADDR"], e["OKRBOT_DATA_DIR"] = "127.0.0.1:0", t.TempDir()
+		err := run(context.Background(), []string{"okrbot", "serve"}, env(e), nil, io.Discard, io.Discard)
+		if err == nil || exitCode(err) != 2 || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: err = %v (exit %d); want a usage error naming %s", name, err, exitCode(err), tc.want)
+			continue
+		}
+		if strings.Contains(err.Error(), "secret") {
+			t.Errorf("%s: the error shows the password: %v", name, err)
+		}
 	}
 }
 
