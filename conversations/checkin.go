@@ -61,7 +61,7 @@ func (ss *session) readCheckIn(in checkInInput, week domain.Week) (domain.CheckI
 		if err != nil {
 			errs["value"] = domain.Invalid(ss.example(fmt.Sprintf("/okr update %s %s confidence 7", kr.Ref, domain.FormatNumber(kr.Target))), "%q is not a number.", clip(v, 30))
 		} else {
-			c.Value = x
+			c.Value, c.Done = x, false // a number says where it stands, done or not
 		}
 	}
 	switch conf := strings.TrimSpace(in.confidence); {

@@ -442,7 +442,7 @@ func TestSettings(t *testing.T) {
 		t.Fatalf("settings: %s", text)
 	}
 	ws, _ := f.st.Workspace(ctx, "slack:T1")
-	if ws.Settings.CheckIn != (domain.Schedule{Weekday: time.Thursday, Minute: 16*60 + 30}) || !ws.Settings.Reminder.Off || ws.Settings.TimeZone != "Europe/Paris" {
+	if ws.Settings.CheckIn != (domain.Schedule{Weekday: time.Thursday, Minute: 16*60 + 30, Set: true}) || !ws.Settings.Reminder.Off || ws.Settings.TimeZone != "Europe/Paris" {
 		t.Fatalf("stored %+v", ws.Settings)
 	}
 	// In a channel, the settings are the team's.

@@ -44,15 +44,6 @@ func (s *Service) Digest(ctx context.Context, workspace string, scope DigestScop
 	ss := &session{Service: s, ctx: ctx, ws: ws, now: now, actor: Actor{Platform: ws.Platform, Workspace: ws.ExternalID}}
 	ss.wsLoc = loadLocation(ws.Settings.TimeZone)
 	ss.loc = ss.wsLoc
-	if scope.Channel != "" && !scope.Company {
-		if ts, err := s.store.TeamSettings(ctx, ws.ID); err == nil {
-			for _, t := range ts {
-				if t.Channel == scope.Channel && t.Settings.TimeZone != "" {
-					ss.loc = loadLocation(t.Settings.TimeZone)
-				}
-			}
-		}
-	}
 	return ss.composeDigest(scope)
 }
 
@@ -65,9 +56,19 @@ type krState struct {
 }
 
 func (ss *session) composeDigest(scope DigestScope) (*Message, error) {
+	// A team's digest counts weeks as its team does (see personal).
+	set := ss.ws.Settings
+	if !scope.Company {
+		teams, err := ss.teamSettings(ss.ctx, ss.ws.ID)
+		if err != nil {
+			return nil, err
+		}
+		set, _ = personal(ss.ws, teams, scope.Channel, "")
+	}
+	loc := loadLocation(set.TimeZone)
 	cycle := domain.CycleOf(ss.now, ss.wsLoc)
-	week := ReportWeek(ss.now, ss.loc, ss.ws.Settings.CheckIn.Weekday)
-	f := domain.ObjectiveFilter{Cycle: cycle, Statuses: []domain.ObjectiveStatus{domain.Active}}
+	week := ReportWeek(ss.now, loc, set.CheckIn.Weekday)
+	f := domain.ObjectiveFilter{Statuses: []domain.ObjectiveStatus{domain.Active}}
 	title := "Company OKRs"
 	if !scope.Company {
 		f.Team = scope.Channel
@@ -77,7 +78,8 @@ func (ss *session) composeDigest(scope DigestScope) (*Message, error) {
 	if err != nil {
 		return nil, err
 	}
-	start, _ := cycle.Bounds(ss.wsLoc)
+	os = ss.current(os)
+	start := ss.earliestStart(os)
 	cs, err := ss.store.CheckIns(ss.ctx, ss.ws.ID, domain.CheckInFilter{Since: start.AddDate(0, -1, 0)})
 	if err != nil {
 		return nil, err
@@ -86,7 +88,7 @@ func (ss *session) composeDigest(scope DigestScope) (*Message, error) {
 	if err != nil {
 		return nil, err
 	}
-	weekStart := week.Start(ss.loc)
+	weekStart := week.Start(loc)
 	before, err := ss.valuesBefore(os, cs, kpis, weekStart)
 	if err != nil {
 		return nil, err
@@ -179,7 +181,7 @@ func (ss *session) composeDigest(scope DigestScope) (*Message, error) {
 			break
 		}
 		p := objProgress[o.Ref]
-		line := Text{}.AddCode(o.Ref).Add(" "+clip(o.Title, 60)+" ").AddBar(p[0], pace).
+		line := Text{}.AddCode(o.Ref).Add(" "+clip(o.Title, 60)+" ").AddBar(p[0], o.Cycle.Elapsed(ss.now, ss.wsLoc)).
 			Add(fmt.Sprintf(" %d%% (%s) · %s %s · ", pct(p[0]), change(p[0]-p[1]), statusMark(status[o.Ref]), status[o.Ref])).
 			AddUser(o.Owner, names[o.Owner])
 		sec.Lines = append(sec.Lines, line)
@@ -431,6 +433,9 @@ func (ss *session) digest(args string) Reply {
 	case "subscribe":
 		if channel == "" {
 			return ss.fail(domain.Invalid(exDigest, "Say which channel gets the digest."), "")
+		}
+		if p.has("company") && !ss.isAdmin() {
+			return ss.fail(domain.Errorf(domain.EFORBIDDEN, "Only a workspace admin can send the company roll-up to a channel."), "")
 		}
 		if err := ss.store.Subscribe(ss.ctx, domain.Subscription{WorkspaceID: ss.ws.ID, Channel: channel, Company: p.has("company"), By: ss.actor.User, At: ss.now}); err != nil {
 			return ss.fail(err, exDigest)

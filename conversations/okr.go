@@ -377,7 +377,10 @@ func (ss *session) update(args string) Reply {
 	}
 	in := checkInInput{kr: *kr, objective: o.Ref}
 	i := 1
-	if i < len(toks) && !strings.EqualFold(toks[i].s, "confidence") {
+	if i+1 < len(toks) && strings.EqualFold(toks[i].s, "not") && strings.EqualFold(toks[i+1].s, "done") {
+		in.value = "not done"
+		i += 2
+	} else if i < len(toks) && !strings.EqualFold(toks[i].s, "confidence") {
 		in.value = toks[i].s
 		i++
 	}
@@ -403,7 +406,9 @@ func (ss *session) update(args string) Reply {
 	if err := ss.saveCheckIns([]domain.CheckIn{c}, ""); err != nil {
 		return ss.fail(err, exUpdate)
 	}
-	o, _ = ss.store.ObjectiveOfKR(ss.ctx, ss.ws.ID, krRef)
+	if o, err = ss.store.ObjectiveOfKR(ss.ctx, ss.ws.ID, krRef); err != nil {
+		return ss.fail(err, exUpdate) // deleted meanwhile
+	}
 	kr = o.KeyResult(krRef)
 	line := Text{}.Add("Updated ").AddCode(krRef).Add(" ").AddBar(kr.Progress(), -1).Add(fmt.Sprintf(" %d%%", pct(kr.Progress())))
 	return Reply{Message: &Message{

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
+	"runtime/debug"
 	"sort"
 	"strings"
 	"sync"
@@ -151,21 +152,20 @@ func (r *Rhythm) plan(ctx context.Context, kind string, at time.Time) (planned, 
 			continue
 		}
 		var entries []domain.OutboxEntry
-		var sk int
+		var n, sk int
 		switch kind {
 		case KindCheckInPrompt, KindReminder:
 			entries, sk, err = r.planPeople(ctx, ws, kind, at)
 		case KindDigest:
 			entries, err = r.planDigests(ctx, ws, at)
 		case KindKPIAlert:
-			entries, err = r.planAlerts(ctx, ws, at)
+			n, err = r.planAlerts(ctx, ws, at) // enqueues as it goes
+		}
+		if err == nil && len(entries) > 0 {
+			n, err = r.store.Enqueue(ctx, entries)
 		}
 		if err != nil {
 			return planned, skipped, fmt.Errorf("plan %s for %s: %w", kind, ws.ID, err)
-		}
-		n, err := r.store.Enqueue(ctx, entries)
-		if err != nil {
-			return planned, skipped, err
 		}
 		planned += n
 		skipped += sk
@@ -190,15 +190,12 @@ type krOf struct {
 
 func (r *Rhythm) loadPeople(ctx context.Context, ws domain.Workspace, at time.Time) (*people, error) {
 	st := r.svc.store
-	p := &people{ws: ws, teams: map[string]domain.Settings{}, owned: map[string][]krOf{}, team: map[string]string{},
-		users: map[string]domain.User{}, checkedIn: map[string]bool{}}
-	ts, err := st.TeamSettings(ctx, ws.ID)
+	teams, err := r.svc.teamSettings(ctx, ws.ID)
 	if err != nil {
 		return nil, err
 	}
-	for _, t := range ts {
-		p.teams[t.Channel] = t.Settings
-	}
+	p := &people{ws: ws, teams: teams, owned: map[string][]krOf{}, team: map[string]string{},
+		users: map[string]domain.User{}, checkedIn: map[string]bool{}}
 	os, err := st.Objectives(ctx, ws.ID, domain.ObjectiveFilter{Statuses: []domain.ObjectiveStatus{domain.Active}})
 	if err != nil {
 		return nil, err
@@ -234,18 +231,9 @@ func (r *Rhythm) loadPeople(ctx context.Context, ws domain.Workspace, at time.Ti
 	return p, nil
 }
 
-// settingsOf returns a person's rhythm: their team's, else the workspace's,
-// and their time zone.
+// settingsOf returns a person's rhythm and time zone (see personal).
 func (p *people) settingsOf(user string) (domain.Settings, *time.Location) {
-	s := p.ws.Settings
-	if t, ok := p.teams[p.team[user]]; ok {
-		s = Merge(s, t)
-	}
-	tz := s.TimeZone
-	if u, ok := p.users[user]; ok && u.TimeZone != "" {
-		tz = u.TimeZone
-	}
-	return s, loadLocation(tz)
+	return personal(p.ws, p.teams, p.team[user], p.users[user].TimeZone)
 }
 
 // moment returns the instant of a weekly schedule in the week that starts
@@ -271,13 +259,14 @@ func checkInMoment(week domain.Week, s domain.Schedule, loc *time.Location) time
 	return moment(week.Start(loc), s, loc)
 }
 
-// dueWeek returns the check-in week whose delivery of schedule s is due at
-// at in loc, if it is: reminders and digests from their first moment after
-// the check-in moment until the next check-in moment; prompts from the
-// check-in moment until the reminder's (a prompt days late is noise: the
-// reminder speaks for it).
-func dueWeek(at time.Time, loc *time.Location, set domain.Settings, s domain.Schedule) (domain.Week, bool) {
-	if s.Off || set.CheckIn.Off {
+// dueWeek returns the check-in week whose delivery of kind is due at at in
+// loc, if it is: reminders and digests from their first moment after the
+// check-in moment until the next check-in moment; prompts from the check-in
+// moment until the reminder's (a prompt days late is noise: the reminder
+// speaks for it). Prompts off leaves reminders and digests on.
+func dueWeek(at time.Time, loc *time.Location, set domain.Settings, kind string) (domain.Week, bool) {
+	s := map[string]domain.Schedule{KindCheckInPrompt: set.CheckIn, KindReminder: set.Reminder, KindDigest: set.Digest}[kind]
+	if s.Off {
 		return "", false
 	}
 	week := domain.CheckInWeek(at, loc, set.CheckIn.Weekday)
@@ -285,7 +274,7 @@ func dueWeek(at time.Time, loc *time.Location, set domain.Settings, s domain.Sch
 	if start.IsZero() || at.Before(start) {
 		return week, false
 	}
-	if s == set.CheckIn {
+	if kind == KindCheckInPrompt {
 		if !set.Reminder.Off {
 			if end := moment(start.Add(time.Minute), set.Reminder, loc); !end.IsZero() && !at.Before(end) {
 				return week, false
@@ -306,11 +295,7 @@ func (r *Rhythm) planPeople(ctx context.Context, ws domain.Workspace, kind strin
 	skipped := 0
 	for _, user := range sortedOwners(p.owned) {
 		set, loc := p.settingsOf(user)
-		sch := set.CheckIn
-		if kind == KindReminder {
-			sch = set.Reminder
-		}
-		week, due := dueWeek(at, loc, set, sch)
+		week, due := dueWeek(at, loc, set, kind)
 		if !due {
 			continue
 		}
@@ -353,7 +338,7 @@ func (r *Rhythm) planDigests(ctx context.Context, ws domain.Workspace, at time.T
 				set = Merge(set, t.Settings)
 			}
 		}
-		week, due := dueWeek(at, loadLocation(set.TimeZone), set, set.Digest)
+		week, due := dueWeek(at, loadLocation(set.TimeZone), set, KindDigest)
 		if !due {
 			continue
 		}
@@ -372,12 +357,12 @@ func (r *Rhythm) planDigests(ctx context.Context, ws domain.Workspace, at time.T
 // planAlerts compares each KPI's health at at with the state last alerted
 // on. A change is alerted once: its outbox key names the KPI, the new state
 // and the moment it began, so every process planning it plans the same.
-func (r *Rhythm) planAlerts(ctx context.Context, ws domain.Workspace, at time.Time) ([]domain.OutboxEntry, error) {
+func (r *Rhythm) planAlerts(ctx context.Context, ws domain.Workspace, at time.Time) (int, error) {
 	ks, err := r.svc.store.KPIs(ctx, ws.ID)
 	if err != nil {
-		return nil, err
+		return 0, err
 	}
-	var out []domain.OutboxEntry
+	added := 0
 	for _, k := range ks {
 		prev, now := k.Health, k.HealthOf(at)
 		if prev == "" {
@@ -393,27 +378,28 @@ func (r *Rhythm) planAlerts(ctx context.Context, ws domain.Workspace, at time.Ti
 				since = k.Latest.At.Add(time.Duration(domain.StaleFactor * float64(k.Cadence.Period())))
 			}
 		}
+		var alerts []domain.OutboxEntry
 		if !(prev == domain.HealthUnknown && now == domain.HealthGreen) {
 			period := fmt.Sprintf("%s:%s:%d", k.Slug, now, since.Unix())
-			out = append(out, domain.OutboxEntry{ID: domain.OutboxID(ws.ID, k.Owner, KindKPIAlert, period), WorkspaceID: ws.ID,
+			alerts = append(alerts, domain.OutboxEntry{ID: domain.OutboxID(ws.ID, k.Owner, KindKPIAlert, period), WorkspaceID: ws.ID,
 				Recipient: k.Owner, Direct: true, Kind: KindKPIAlert, Period: period, Subject: k.Slug, NextAt: at})
 			if k.Team != "" && now != domain.HealthStale {
-				out = append(out, domain.OutboxEntry{ID: domain.OutboxID(ws.ID, k.Team, KindKPIAlert, period), WorkspaceID: ws.ID,
+				alerts = append(alerts, domain.OutboxEntry{ID: domain.OutboxID(ws.ID, k.Team, KindKPIAlert, period), WorkspaceID: ws.ID,
 					Recipient: k.Team, Kind: KindKPIAlert, Period: period, Subject: k.Slug, NextAt: at})
 			}
 		}
-		// Enqueue first, then move the state: a crash in between re-plans
-		// the same keys, which the outbox ignores.
-		if len(out) > 0 {
-			if _, err := r.store.Enqueue(ctx, out); err != nil {
-				return nil, err
-			}
+		// Write the alerts first, then move the state: a crash in between
+		// plans the same keys again, which the outbox ignores.
+		n, err := r.store.Enqueue(ctx, alerts)
+		if err != nil {
+			return added, err
 		}
+		added += n
 		if _, err := r.store.SetKPIHealth(ctx, ws.ID, k.Slug, k.Health, now, since); err != nil {
-			return nil, err
+			return added, err
 		}
 	}
-	return out, nil
+	return added, nil
 }
 
 // drain sends every due delivery of kind, with a few workers, until none is
@@ -466,7 +452,7 @@ func (r *Rhythm) drain(ctx context.Context, kind string, at time.Time, rep *Repo
 			go func() {
 				defer wg.Done()
 				for e := range work {
-					outcome, err := r.deliver(ctx, e, snaps)
+					outcome, err := r.deliverSafely(ctx, e, snaps)
 					if outcome == "" {
 						continue // another process has it
 					}
@@ -526,11 +512,27 @@ func (s *snapshots) get(ctx context.Context, ws domain.Workspace) (*people, erro
 	if p, ok := s.byWS[ws.ID]; ok {
 		return p, nil
 	}
-	p, err := s.r.loadPeople(ctx, ws, s.r.opt.Now())
+	p, err := s.r.loadPeople(ctx, ws, s.at)
 	if err == nil {
 		s.byWS[ws.ID] = p
 	}
 	return p, err
+}
+
+// deliverSafely runs deliver within the delivery's lease, and turns a panic
+// into a failed attempt (retried) instead of a crash. A send still waiting
+// (for a rate limit, say) when the lease is about to end gives up, so that
+// another process taking the delivery over never finds it still in flight.
+func (r *Rhythm) deliverSafely(ctx context.Context, e domain.OutboxEntry, snaps *snapshots) (outcome string, err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			r.opt.Log.Error("panic delivering", "id", e.ID, "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
+			outcome, err = "failed", fmt.Errorf("panic: %v", v)
+		}
+	}()
+	ctx, cancel := context.WithTimeout(ctx, max(r.opt.Lease*3/4, r.opt.Lease-15*time.Second))
+	defer cancel()
+	return r.deliver(ctx, e, snaps)
 }
 
 // deliver takes one delivery through its attempt: claim, check, compose,
@@ -611,7 +613,7 @@ func (r *Rhythm) compose(ctx context.Context, ws domain.Workspace, e domain.Outb
 		if p.checkedIn[e.Recipient+"/"+e.Period] {
 			return nil, "checked in already", nil
 		}
-		if p.users[e.Recipient].Away(r.opt.Now()) {
+		if p.users[e.Recipient].Away(snaps.at) {
 			return nil, "away", nil
 		}
 		krs := p.owned[e.Recipient]

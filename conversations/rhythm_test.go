@@ -301,7 +301,12 @@ func TestDigestsGoToSubscribedChannelsOnce(t *testing.T) {
 	f := newFixture(t)
 	f.clock.t = friday.Add(-24 * time.Hour)
 	f.team(map[string]string{"a": "UTC"})
-	f.must("a", "/okr digest subscribe #leadership --company")
+	if _, text := f.run("a", "/okr digest subscribe #leadership --company"); !strings.Contains(text, "Only a workspace admin") {
+		t.Fatalf("the company roll-up subscribed by a non-admin: %s", text)
+	}
+	admin := actor("boss")
+	admin.Admin = true
+	f.svc.Command(ctx, admin, "okr", "digest subscribe #leadership --company")
 	monday := time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
 	s := newFakeSender()
 	r := f.rhythm(s, "p1")
@@ -408,5 +413,82 @@ func TestSchedulerTicksWithAFakeClock(t *testing.T) {
 	}
 	if n, dup := s.count(conversations.KindCheckInPrompt); n != 1 || dup != 0 {
 		t.Fatalf("%d prompts (%d duplicates) from two replicas", n, dup)
+	}
+}
+
+func TestATeamsOwnCheckInDayCountsTheSameWeekEverywhere(t *testing.T) {
+	f := newFixture(t)
+	admin := actor("boss")
+	admin.Admin, admin.Channel = true, "C7"
+	// The team in #C7 checks in on Mondays at 09:00; the workspace on Fridays.
+	f.svc.Command(ctx, admin, "okr", "settings checkin monday 09:00")
+	tm := actor("tom")
+	tm.Channel = "C7"
+	monday := time.Date(2026, 11, 23, 9, 30, 0, 0, time.UTC)
+	f.clock.t = monday.Add(-72 * time.Hour)
+	for _, l := range []string{"create Team objective", "kr add O-1 Increase deals from 0 to 10"} {
+		f.svc.Command(ctx, tm, "okr", l)
+	}
+	f.clock.t = monday
+	f.must("tom", "/okr update KR-1 3 confidence 6")
+	cs, _ := f.st.CheckIns(ctx, "slack:T1", domain.CheckInFilter{User: "tom"})
+	if len(cs) != 1 || cs[0].Week != "2026-W48" {
+		t.Fatalf("a Monday check-in of a Monday team: %+v", cs)
+	}
+	s := newFakeSender()
+	r := f.rhythm(s, "p1")
+	f.clock.t = monday.Add(time.Hour) // the Monday 10:00 reminder
+	if rep, err := r.Run(ctx, conversations.JobReminders, f.clock.t); err != nil || rep.Sent != 0 || rep.Skipped != 1 {
+		t.Fatalf("tom checked in this (Monday) week and was reminded: %+v %v", rep, err)
+	}
+}
+
+func TestEdgesOfTheReview(t *testing.T) {
+	f := newFixture(t)
+	f.quarter()
+	// A number after "done" moves a key result back from done.
+	f.must("ada", "/okr update KR-2 done confidence 9", "/okr update KR-2 8 confidence 6")
+	o, _ := f.st.Objective(ctx, "slack:T1", "O-1")
+	if kr := o.KeyResults[1]; kr.Done || kr.Current != 8 {
+		t.Errorf("KR-2 after a number: %+v", kr)
+	}
+	// "not done" may be typed without quotes.
+	f.must("ada", "/okr update KR-3 done confidence 9", "/okr update KR-3 not done confidence 4")
+	if o, _ = f.st.Objective(ctx, "slack:T1", "O-1"); o.KeyResults[2].Done {
+		t.Error("KR-3 still done")
+	}
+	// A half-year objective is current, in lists and digests.
+	f.must("ada", "/okr create Half-year bet --cycle 2026-H2", "/okr kr add O-2 Launch the beta")
+	if _, text := f.run("ada", "/okr list"); !strings.Contains(text, "Half-year bet") {
+		t.Errorf("list lacks the H2 objective:\n%s", text)
+	}
+	m, _ := f.svc.Digest(ctx, "slack:T1", conversations.DigestScope{Company: true}, friday)
+	if !strings.Contains(conversations.PlainText(m), "Half-year bet") {
+		t.Error("digest lacks the H2 objective")
+	}
+	// A team override of Sunday 00:00 is an override, not "as the workspace".
+	set := conversations.Merge(domain.DefaultSettings("UTC"), domain.Settings{Digest: domain.Schedule{Weekday: time.Sunday, Minute: 0, Set: true}})
+	if set.Digest.Weekday != time.Sunday || set.Digest.Minute != 0 {
+		t.Errorf("Sunday 00:00 lost: %+v", set.Digest)
+	}
+}
+
+func TestDigestsGoOutWithPromptsOff(t *testing.T) {
+	f := newFixture(t)
+	f.clock.t = friday.Add(-24 * time.Hour)
+	f.team(map[string]string{"a": "UTC"})
+	admin := actor("boss")
+	admin.Admin = true
+	f.svc.Command(ctx, admin, "okr", "settings checkin off")
+	f.svc.Command(ctx, admin, "okr", "digest subscribe #okrs")
+	s := newFakeSender()
+	r := f.rhythm(s, "p1")
+	f.clock.t = friday.Add(time.Hour)
+	if rep, _ := r.Run(ctx, conversations.JobCheckInPrompts, f.clock.t); rep.Sent != 0 {
+		t.Fatalf("prompts while off: %+v", rep)
+	}
+	f.clock.t = time.Date(2026, 11, 23, 9, 5, 0, 0, time.UTC)
+	if rep, err := r.Run(ctx, conversations.JobDigests, f.clock.t); err != nil || rep.Sent != 1 {
+		t.Fatalf("digest with prompts off: %+v %v", rep, err)
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -86,6 +87,10 @@ type Options struct {
 	// KPIChanged is called after a KPI value is recorded, so that an alert
 	// can go out at once rather than at the next scheduled check.
 	KPIChanged func(ctx context.Context, workspace, slug string)
+	// Admins are user ids that administer every workspace they are in
+	// (OKRBOT_ADMINS), beside those the platform names (Slack admins and
+	// owners, the person who installed okrbot).
+	Admins []string
 }
 
 // Service runs the conversations. It is safe for concurrent use.
@@ -132,6 +137,8 @@ type session struct {
 	now   time.Time
 	loc   *time.Location // the actor's time zone, else the workspace's
 	wsLoc *time.Location
+	// myWeek caches week().
+	myWeek domain.Week
 }
 
 func (s *Service) begin(ctx context.Context, a Actor) (*session, error) {
@@ -155,8 +162,14 @@ func (s *Service) begin(ctx context.Context, a Actor) (*session, error) {
 	ss := &session{Service: s, ctx: ctx, actor: a, ws: ws, now: s.opt.Now()}
 	ss.wsLoc = loadLocation(ws.Settings.TimeZone)
 	ss.loc = ss.wsLoc
-	if a.TimeZone != "" {
-		ss.loc = loadLocation(a.TimeZone)
+	tz := a.TimeZone
+	if tz == "" {
+		if u, err := s.store.User(ctx, ws.ID, a.User); err == nil {
+			tz = u.TimeZone
+		}
+	}
+	if tz != "" {
+		ss.loc = loadLocation(tz)
 	}
 	return ss, nil
 }
@@ -175,14 +188,33 @@ func loadLocation(name string) *time.Location {
 	return loc
 }
 
-// week is the check-in week at the session's moment, in the actor's time zone.
+// week is the actor's check-in week at the session's moment (see personal).
 func (ss *session) week() domain.Week {
-	return domain.CheckInWeek(ss.now, ss.loc, ss.ws.Settings.CheckIn.Weekday)
+	if ss.myWeek != "" {
+		return ss.myWeek
+	}
+	set, loc := ss.ws.Settings, ss.loc
+	teams, err := ss.teamSettings(ss.ctx, ss.ws.ID)
+	if err == nil && len(teams) > 0 {
+		team := ""
+		if os, err := ss.ownedKRs(ss.actor.User); err == nil && len(os) > 0 {
+			team = os[0].Team
+		}
+		tz := ss.actor.TimeZone
+		if tz == "" {
+			if u, err := ss.store.User(ss.ctx, ss.ws.ID, ss.actor.User); err == nil {
+				tz = u.TimeZone
+			}
+		}
+		set, loc = personal(ss.ws, teams, team, tz)
+	}
+	ss.myWeek = domain.CheckInWeek(ss.now, loc, set.CheckIn.Weekday)
+	return ss.myWeek
 }
 
 // isAdmin reports whether the actor administers the workspace.
 func (ss *session) isAdmin() bool {
-	return ss.actor.Admin || ss.ws.IsAdmin(ss.actor.User)
+	return ss.actor.Admin || ss.ws.IsAdmin(ss.actor.User) || slices.Contains(ss.opt.Admins, ss.actor.User)
 }
 
 // mayChange checks that the actor owns the objective or administers the workspace.

@@ -19,7 +19,7 @@ var weekdays = map[string]time.Weekday{
 // parseSchedule reads "<weekday> <HH:MM>" or "off".
 func parseSchedule(day, at string) (domain.Schedule, error) {
 	if strings.EqualFold(day, "off") {
-		return domain.Schedule{Off: true}, nil
+		return domain.Schedule{Off: true, Set: true}, nil
 	}
 	wd, ok := weekdays[strings.ToLower(day)]
 	if !ok {
@@ -29,7 +29,7 @@ func parseSchedule(day, at string) (domain.Schedule, error) {
 	if err != nil {
 		return domain.Schedule{}, domain.Invalid(exSettings, "%q is not a time; use HH:MM, 24-hour.", clip(at, 20))
 	}
-	return domain.Schedule{Weekday: wd, Minute: t.Hour()*60 + t.Minute()}, nil
+	return domain.Schedule{Weekday: wd, Minute: t.Hour()*60 + t.Minute(), Set: true}, nil
 }
 
 func (ss *session) settings(args string) Reply {
@@ -133,17 +133,17 @@ func (ss *session) effectiveSettings(team string) (domain.Settings, domain.Setti
 	return ss.ws.Settings, domain.Settings{}, nil
 }
 
-// Merge lays a team's override over the workspace's settings: a zero
-// schedule or time zone in the override means "as the workspace".
+// Merge lays a team's override over the workspace's settings: a schedule
+// not Set or an empty time zone in the override means "as the workspace".
 func Merge(ws, team domain.Settings) domain.Settings {
 	out := ws
-	if team.CheckIn != (domain.Schedule{}) {
+	if team.CheckIn.Set {
 		out.CheckIn = team.CheckIn
 	}
-	if team.Reminder != (domain.Schedule{}) {
+	if team.Reminder.Set {
 		out.Reminder = team.Reminder
 	}
-	if team.Digest != (domain.Schedule{}) {
+	if team.Digest.Set {
 		out.Digest = team.Digest
 	}
 	if team.TimeZone != "" {
@@ -171,7 +171,7 @@ func (ss *session) showSettings(s domain.Settings, team string, override domain.
 		{"Time zone", T(s.TimeZone)},
 	}}
 	sec.Note = T("Change with ").AddCode(ss.example(exSettings))
-	if team != "" && override == (domain.Settings{}) {
+	if team != "" && !override.CheckIn.Set && !override.Reminder.Set && !override.Digest.Set && override.TimeZone == "" {
 		sec.Note = T("This team uses the workspace's settings. ").Add("Change them for the team with ").AddCode(ss.example(exSettings))
 	}
 	return Reply{Message: &Message{Summary: title, Title: title, Sections: []Section{sec}}}
@@ -185,10 +185,11 @@ func (s *Service) Home(ctx context.Context, a Actor) (*Message, error) {
 	if err != nil {
 		return nil, err
 	}
-	os, err := ss.store.Objectives(ctx, ss.ws.ID, domain.ObjectiveFilter{Person: a.User, Cycle: domain.CycleOf(ss.now, ss.wsLoc)})
+	os, err := ss.store.Objectives(ctx, ss.ws.ID, domain.ObjectiveFilter{Person: a.User})
 	if err != nil {
 		return nil, err
 	}
+	os = ss.current(os)
 	week := ss.week()
 	mine, err := ss.store.CheckIns(ctx, ss.ws.ID, domain.CheckInFilter{User: a.User, Weeks: []domain.Week{week}})
 	if err != nil {
@@ -212,7 +213,7 @@ func (s *Service) Home(ctx context.Context, a Actor) (*Message, error) {
 		state.Lines = []Text{T("You own no key results this cycle.")}
 		state.Buttons = state.Buttons[1:]
 	case len(mine) > 0:
-		state.Lines = []Text{T(fmt.Sprintf("✅ You checked in for week %s (%d of %d key results). You can update it until Sunday.", weekShort(week), len(mine), owned))}
+		state.Lines = []Text{T(fmt.Sprintf("✅ You checked in for week %s (%d of %d key results). Checking in again updates it, until the next check-in day.", weekShort(week), len(mine), owned))}
 		state.Buttons[0].Label = "Update check-in"
 	default:
 		state.Lines = []Text{T(fmt.Sprintf("⏳ Your check-in for week %s is not in yet: %d key result%s.", weekShort(week), owned, plural(owned)))}
@@ -234,4 +235,35 @@ func (s *Service) Home(ctx context.Context, a Actor) (*Message, error) {
 		m.Sections = append(m.Sections, v.objectiveSection(o, true))
 	}
 	return m, nil
+}
+
+// personal returns the rhythm a person lives by: the workspace's settings
+// under the override of their team (the team of the first active objective
+// of the cycle in which they own a key result), in their own time zone when
+// the platform gave one, else the settings'. Prompts, reminders, the
+// check-in form and the digest all count weeks by it, so they agree on who
+// checked in.
+func personal(ws domain.Workspace, teams map[string]domain.Settings, team, userTZ string) (domain.Settings, *time.Location) {
+	s := ws.Settings
+	if t, ok := teams[team]; ok && team != "" {
+		s = Merge(s, t)
+	}
+	tz := s.TimeZone
+	if userTZ != "" {
+		tz = userTZ
+	}
+	return s, loadLocation(tz)
+}
+
+// teamSettings returns a workspace's team overrides by channel.
+func (s *Service) teamSettings(ctx context.Context, workspace string) (map[string]domain.Settings, error) {
+	ts, err := s.store.TeamSettings(ctx, workspace)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]domain.Settings, len(ts))
+	for _, t := range ts {
+		out[t.Channel] = t.Settings
+	}
+	return out, nil
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/okrbot/okrbot/domain"
 )
@@ -17,7 +18,7 @@ func (ss *session) list(args string) Reply {
 	if err != nil {
 		return ss.fail(err, exList)
 	}
-	f := domain.ObjectiveFilter{Cycle: domain.CycleOf(ss.now, ss.wsLoc)}
+	f := domain.ObjectiveFilter{}
 	if c := p.flags["cycle"]; c != "" {
 		if f.Cycle, err = domain.ParseCycle(c); err != nil {
 			return ss.fail(err, exList)
@@ -49,7 +50,12 @@ func (ss *session) list(args string) Reply {
 	if err != nil {
 		return ss.fail(err, exList)
 	}
-	title += " · " + string(f.Cycle)
+	if f.Cycle == "" {
+		os = ss.current(os)
+		title += " · " + string(domain.CycleOf(ss.now, ss.wsLoc))
+	} else {
+		title += " · " + string(f.Cycle)
+	}
 	if len(os) == 0 {
 		return Reply{Message: Lines(title+": none", T(title+": none yet. Create one with ").AddCode(ss.cmd("okr")+" create Grow the European market").Add("."))}
 	}
@@ -63,6 +69,30 @@ func (ss *session) list(args string) Reply {
 		m.Sections = append(m.Sections, v.objectiveSection(o, true))
 	}
 	return Reply{Message: m}
+}
+
+// current keeps the objectives whose cycle includes now: this quarter's,
+// and this half's or year's when a team plans by halves or years.
+func (ss *session) current(os []domain.Objective) []domain.Objective {
+	out := os[:0:0]
+	for _, o := range os {
+		if start, end := o.Cycle.Bounds(ss.wsLoc); !ss.now.Before(start) && ss.now.Before(end) {
+			out = append(out, o)
+		}
+	}
+	return out
+}
+
+// earliestStart is the start of the earliest cycle among os (this quarter's
+// when there are none): check-ins since then explain their progress.
+func (ss *session) earliestStart(os []domain.Objective) time.Time {
+	start, _ := domain.CycleOf(ss.now, ss.wsLoc).Bounds(ss.wsLoc)
+	for _, o := range os {
+		if s, _ := o.Cycle.Bounds(ss.wsLoc); !s.IsZero() && s.Before(start) {
+			start = s
+		}
+	}
+	return start
 }
 
 // view holds what rendering objectives needs, fetched once.
@@ -83,7 +113,10 @@ func (ss *session) newView(os []domain.Objective) *view {
 	}
 	v := &view{ss: ss, names: ss.names(dedupe(people)), hist: map[string][]domain.Point{}}
 	if len(krs) > 0 {
-		start, _ := os[0].Cycle.Bounds(ss.wsLoc)
+		start := ss.earliestStart(os)
+		if s, _ := os[0].Cycle.Bounds(ss.wsLoc); s.Before(start) {
+			start = s
+		}
 		cs, err := ss.store.CheckIns(ss.ctx, ss.ws.ID, domain.CheckInFilter{KRs: krs, Since: start.AddDate(0, -1, 0)})
 		if err == nil {
 			v.hist = history(cs)

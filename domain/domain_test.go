@@ -281,6 +281,8 @@ func TestParseKeyResult(t *testing.T) {
 		"",
 		strings.Repeat("x", 10000),
 		"$where this.a == 1",
+		"NPS from 1 to 99999999999999999999",
+		"Keep churn below 99999999999999999999%",
 	}
 	for _, text := range bad {
 		if _, err := domain.ParseKeyResult(text); domain.ErrorCode(err) != domain.EINVALID || domain.ErrorExample(err) == "" {

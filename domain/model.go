@@ -42,11 +42,14 @@ func (w Workspace) IsAdmin(user string) bool {
 	return false
 }
 
-// Schedule is a weekly moment: a weekday and a local wall-clock time.
+// Schedule is a weekly moment: a weekday and a local wall-clock time. Set
+// tells a schedule someone gave (Sunday 00:00 included) from none, in a
+// team's override.
 type Schedule struct {
 	Weekday time.Weekday `bson:"weekday"`
 	Minute  int          `bson:"minute"` // minutes after local midnight
 	Off     bool         `bson:"off,omitempty"`
+	Set     bool         `bson:"set,omitempty"`
 }
 
 // Settings are the rhythm of a workspace or, as an override, of one team.
@@ -65,9 +68,9 @@ func DefaultSettings(tz string) Settings {
 		tz = "UTC"
 	}
 	return Settings{
-		CheckIn:  Schedule{Weekday: time.Friday, Minute: 15 * 60},
-		Reminder: Schedule{Weekday: time.Monday, Minute: 10 * 60},
-		Digest:   Schedule{Weekday: time.Monday, Minute: 9 * 60},
+		CheckIn:  Schedule{Weekday: time.Friday, Minute: 15 * 60, Set: true},
+		Reminder: Schedule{Weekday: time.Monday, Minute: 10 * 60, Set: true},
+		Digest:   Schedule{Weekday: time.Monday, Minute: 9 * 60, Set: true},
 		TimeZone: tz,
 	}
 }

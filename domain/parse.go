@@ -43,15 +43,20 @@ var (
 func ParseKeyResult(text string) (ParsedKR, error) {
 	text = strings.Join(strings.Fields(text), " ")
 	if err := ValidateText("key result", text, MaxTitleLen, true); err != nil {
-		err.(*Error).Example = "Increase web leads from 22 to 35 per day"
-		return ParsedKR{}, err
+		return ParsedKR{}, withExample(err)
 	}
 	p := ParsedKR{Title: text}
 	verb := leadingVerb(text)
 
 	if m := fromToRE.FindStringSubmatch(text); m != nil {
-		a, ua, _ := ParseValue(m[2])
-		b, ub, _ := ParseValue(m[3])
+		a, ua, err := ParseValue(m[2])
+		if err != nil {
+			return p, withExample(err)
+		}
+		b, ub, err := ParseValue(m[3])
+		if err != nil {
+			return p, withExample(err)
+		}
 		p.Start, p.Target, p.HasStart = a, b, true
 		p.Unit = pickUnit(ub, ua, m[4])
 		switch {
@@ -70,7 +75,10 @@ func ParseKeyResult(text string) (ParsedKR, error) {
 	}
 
 	if m := stayRE.FindStringSubmatch(text); m != nil {
-		t, u, _ := ParseValue(m[3])
+		t, u, err := ParseValue(m[3])
+		if err != nil {
+			return p, withExample(err)
+		}
 		p.Target, p.Unit = t, pickUnit(u, "", m[4])
 		switch strings.ToLower(m[2]) {
 		case "above", "over", "at least", "more than", "greater than":
@@ -83,7 +91,10 @@ func ParseKeyResult(text string) (ParsedKR, error) {
 
 	if verb == Increase || verb == Decrease {
 		if m := toRE.FindStringSubmatch(text); m != nil {
-			t, u, _ := ParseValue(m[2])
+			t, u, err := ParseValue(m[2])
+			if err != nil {
+				return p, withExample(err)
+			}
 			p.Kind, p.Target, p.Unit = verb, t, pickUnit(u, "", m[3])
 			return p, nil
 		}
@@ -91,7 +102,10 @@ func ParseKeyResult(text string) (ParsedKR, error) {
 
 	if verb == Reach {
 		if ms := lastNum.FindAllStringSubmatch(text, -1); ms != nil {
-			t, u, _ := ParseValue(ms[len(ms)-1][1])
+			t, u, err := ParseValue(ms[len(ms)-1][1])
+			if err != nil {
+				return p, withExample(err)
+			}
 			p.Kind, p.Target, p.Unit = Reach, t, u
 			return p, nil
 		}
@@ -99,6 +113,14 @@ func ParseKeyResult(text string) (ParsedKR, error) {
 
 	p.Kind = Milestone
 	return p, nil
+}
+
+// withExample gives a number error of a key result the key result example.
+func withExample(err error) error {
+	if e, ok := err.(*Error); ok {
+		e.Example = "Increase web leads from 22 to 35 per day"
+	}
+	return err
 }
 
 func leadingVerb(text string) Kind {

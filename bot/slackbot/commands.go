@@ -73,6 +73,7 @@ func (b *Bot) command(ctx context.Context, sc slack.SlashCommand, at time.Time) 
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
+		defer b.recoverPanic("slash command")
 		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), b.cfg.CommandTimeout)
 		defer cancel()
 		tryInline := func(body []byte) bool {

@@ -69,6 +69,7 @@ func (b *Bot) event(ctx context.Context, env eventEnvelope, retry int, retryReas
 		return nil
 	}
 	go func() {
+		defer b.recoverPanic("event")
 		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), b.cfg.CommandTimeout)
 		defer cancel()
 		if err := b.handleEvent(ctx, env); err != nil {

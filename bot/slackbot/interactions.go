@@ -107,6 +107,7 @@ func (b *Bot) viewSubmission(ctx context.Context, ic slack.InteractionCallback, 
 	got := make(chan conversations.Reply)
 	gaveUp := make(chan struct{})
 	go func() {
+		defer b.recoverPanic("form submission")
 		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), b.cfg.CommandTimeout)
 		defer cancel()
 		c, err := b.client(ctx, req.team)

@@ -15,6 +15,7 @@ import (
 	"github.com/slack-go/slack"
 
 	"github.com/okrbot/okrbot/conversations"
+	"github.com/okrbot/okrbot/domain"
 )
 
 // DeliveryEventType is the message metadata event type of okrbot's own
@@ -57,7 +58,7 @@ func (s *Sender) Send(ctx context.Context, d conversations.Delivery) (string, er
 	}
 	c, err := b.client(ctx, d.Workspace)
 	if err != nil {
-		return "", &conversations.SendError{Err: err, Retry: false}
+		return "", clientError(err)
 	}
 	meta := slack.SlackMetadata{EventType: DeliveryEventType, EventPayload: map[string]any{
 		"outbox_id": d.ID, "kind": d.Kind, "period": d.Period,
@@ -115,7 +116,7 @@ func (s *Sender) Delivered(ctx context.Context, d conversations.Delivery) (strin
 	b := s.b
 	c, err := b.client(ctx, d.Workspace)
 	if err != nil {
-		return "", false, &conversations.SendError{Err: err, Retry: false}
+		return "", false, clientError(err)
 	}
 	channel := d.Recipient
 	if d.Direct {
@@ -220,4 +221,14 @@ func (s *Sender) ok(team, method string) {
 	s.mu.Lock()
 	delete(s.backoff, team+"/"+method)
 	s.mu.Unlock()
+}
+
+// clientError classifies a failure to get a workspace's client: refused for
+// good when okrbot is not installed there, worth a retry otherwise (the
+// store timed out; the delivery must not be dropped for it).
+func clientError(err error) error {
+	if errors.Is(err, errNotInstalled) || domain.ErrorCode(err) == domain.ENOTFOUND {
+		return &conversations.SendError{Err: err, Retry: false}
+	}
+	return &conversations.SendError{Err: err, Retry: true, After: 30 * time.Second}
 }

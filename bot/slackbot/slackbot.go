@@ -11,9 +11,11 @@ package slackbot
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"net/url"
+	"runtime/debug"
 	"strings"
 	"sync"
 	"time"
@@ -291,4 +293,12 @@ func redactURL(s string) string {
 		return "(url)"
 	}
 	return u.Scheme + "://" + u.Host + "/…"
+}
+
+// recoverPanic keeps a panic in work done after Slack's acknowledgement
+// from taking the whole service down: it is logged, with its stack, once.
+func (b *Bot) recoverPanic(what string) {
+	if v := recover(); v != nil {
+		b.log.Error("panic in slack "+what, "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
+	}
 }

@@ -37,6 +37,11 @@ type Config struct {
 	MicrosoftTokenURL          string
 
 	SlackLimits string
+	Admins      string
+
+	// secretsFromEnv fills the secret settings from the environment after
+	// the flags are parsed (see bindConfig).
+	secretsFromEnv func()
 }
 
 // setting ties an environment variable to a flag and a Config field. The
@@ -64,27 +69,47 @@ var settings = []setting{
 	{"MICROSOFT_APP_PASSWORD", "microsoft-app-password", "", "Azure Bot client secret", true, func(c *Config) *string { return &c.MicrosoftAppPassword }},
 	{"MICROSOFT_APP_TENANT_ID", "microsoft-app-tenant-id", "", "Azure tenant of a single-tenant bot", false, func(c *Config) *string { return &c.MicrosoftAppTenantID }},
 	{"MICROSOFT_OPENID_METADATA_URL", "microsoft-openid-metadata-url", "https://login.botframework.com/v1/.well-known/openidconfiguration", "Bot Framework OpenID metadata", false, func(c *Config) *string { return &c.MicrosoftOpenIDMetadataURL }},
+	{"OKRBOT_ADMINS", "admins", "", "comma-separated user ids (Slack U…, Teams 29:…) who administer every workspace they are in", false, func(c *Config) *string { return &c.Admins }},
 	{"OKRBOT_SLACK_LIMITS", "slack-limits", "", "override Slack Web API pacing per method: method=rate[:burst],… (calls a second)", false, func(c *Config) *string { return &c.SlackLimits }},
 	{"MICROSOFT_TOKEN_URL", "microsoft-token-url", "", "token endpoint; default: the tenant's, or Bot Framework's multi-tenant one", false, func(c *Config) *string { return &c.MicrosoftTokenURL }},
 }
 
 // bindConfig registers every setting as a flag of fs, defaulting to the
-// environment's value and then the built-in default.
+// environment's value and then the built-in default. Secrets are the
+// exception: a flag's default is printed in the usage text (on -h, or on
+// any mistyped flag), so secrets take theirs from the environment only
+// after parsing, in validate, and never appear there.
 func bindConfig(fs *flag.FlagSet, getenv func(string) string) *Config {
 	c := &Config{}
 	for _, s := range settings {
 		def := s.def
-		if v := getenv(s.env); v != "" {
+		if v := getenv(s.env); v != "" && !s.secret {
 			def = v
 		}
 		help := s.help + " (" + s.env + ")"
+		if s.secret {
+			help = s.help + " (" + s.env + "; prefer the environment: flags show in process lists)"
+		}
 		fs.StringVar(s.dst(c), s.flag, def, help)
+	}
+	c.secretsFromEnv = func() {
+		given := map[string]bool{}
+		fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
+		for _, s := range settings {
+			if s.secret && !given[s.flag] {
+				*s.dst(c) = getenv(s.env)
+			}
+		}
 	}
 	return c
 }
 
-// validate checks the values that would otherwise fail late and obscurely.
+// validate completes the configuration from the environment and checks the
+// values that would otherwise fail late and obscurely. Call it after parsing.
 func (c *Config) validate() error {
+	if c.secretsFromEnv != nil {
+		c.secretsFromEnv()
+	}
 	if _, err := time.LoadLocation(c.TimeZone); err != nil {
 		return fmt.Errorf("OKRBOT_TIMEZONE %q is not an IANA time zone (example: Europe/Paris)", c.TimeZone)
 	}
@@ -134,4 +159,15 @@ func (c *Config) slackLimits() (map[string]slackbot.Limit, error) {
 		out[method] = slackbot.Limit{Rate: r, Burst: b}
 	}
 	return out, nil
+}
+
+// admins lists OKRBOT_ADMINS.
+func (c *Config) admins() []string {
+	var out []string
+	for _, a := range strings.Split(c.Admins, ",") {
+		if a = strings.TrimSpace(a); a != "" {
+			out = append(out, a)
+		}
+	}
+	return out
 }

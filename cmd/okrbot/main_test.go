@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"flag"
 	"io"
 	"net/http"
 	"os"
@@ -282,5 +283,32 @@ func TestKubernetesManifests(t *testing.T) {
 				t.Errorf("%s probes %s", filepath.Base(f), m[1])
 			}
 		}
+	}
+}
+
+func TestSecretsNeverReachTheUsageText(t *testing.T) {
+	secrets := map[string]string{
+		"SLACK_BOT_TOKEN": "xoxb-very-secret", "SLACK_SIGNING_SECRET": "signing-secret-123", "SLACK_CLIENT_SECRET": "client-secret-456",
+		"MONGODB_URI": "mongodb://user:hunter2@db/", "OKRBOT_ENCRYPTION_KEY": "a2V5a2V5a2V5a2V5a2V5a2V5a2V5a2V5a2V5a2V5a2U=",
+		"MICROSOFT_APP_PASSWORD": "ms-password-789", "SLACK_APP_TOKEN": "xapp-secret",
+	}
+	for _, args := range [][]string{{"okrbot", "serve", "--bogus"}, {"okrbot", "serve", "-h"}, {"okrbot", "console", "--nope"}, {"okrbot", "jobs", "run", "reminders", "--nope"}} {
+		var out bytes.Buffer
+		run(context.Background(), args, env(secrets), strings.NewReader(""), &out, &out)
+		for name, v := range secrets {
+			if strings.Contains(out.String(), v) {
+				t.Errorf("%v prints %s", args[1:], name)
+			}
+		}
+	}
+	// They still come from the environment.
+	fs := flag.NewFlagSet("x", flag.ContinueOnError)
+	c := bindConfig(fs, env(secrets))
+	fs.Parse([]string{"--slack-client-secret", "from-flag"})
+	if err := c.validate(); err != nil {
+		t.Fatal(err)
+	}
+	if c.SlackBotToken != "xoxb-very-secret" || c.MongoURI != "mongodb://user:hunter2@db/" || c.SlackClientSecret != "from-flag" {
+		t.Errorf("config %+v", c)
 	}
 }

@@ -17,5 +17,6 @@ func newService(st *storage.Store, cfg *Config, log *slog.Logger, kpiChanged fun
 		Log:        log,
 		Chart:      chart.Render,
 		KPIChanged: kpiChanged,
+		Admins:     cfg.admins(),
 	})
 }
