@@ -83,26 +83,9 @@ func (t Text) AddBar(value, pace float64) Text {
 	return append(t, Span{Bar: &Bar{Value: value, Pace: pace}})
 }
 
-// String returns the text without styles, for logs, fallbacks and tests.
-func (t Text) String() string {
-	var b strings.Builder
-	for _, s := range t {
-		switch {
-		case s.Bar != nil:
-			b.WriteString(BarString(s.Bar.Value, 10))
-		case s.User != "" || s.Channel != "":
-			if s.Channel != "" {
-				b.WriteString("#")
-			} else {
-				b.WriteString("@")
-			}
-			b.WriteString(s.Text)
-		default:
-			b.WriteString(s.Text)
-		}
-	}
-	return b.String()
-}
+// String returns the text without styles, for logs, fallbacks and tests
+// (as TextLine).
+func (t Text) String() string { return TextLine(t) }
 
 // BarString draws value (0..1) as a bar of width cells: "▓▓▓▓▓▓░░░░".
 func BarString(value float64, width int) string {
