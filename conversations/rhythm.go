@@ -20,8 +20,8 @@ import (
 type RhythmStore interface {
 	Workspaces(ctx context.Context) ([]domain.Workspace, error)
 	Enqueue(ctx context.Context, entries []domain.OutboxEntry) (int, error)
-	Due(ctx context.Context, kind string, now time.Time, limit int) ([]domain.OutboxEntry, error)
-	NextDue(ctx context.Context, kind string) (time.Time, bool, error)
+	Due(ctx context.Context, kind string, workspaces []string, now time.Time, limit int) ([]domain.OutboxEntry, error)
+	NextDue(ctx context.Context, kind string, workspaces []string) (time.Time, bool, error)
 	Claim(ctx context.Context, e domain.OutboxEntry, holder string, lease time.Duration) (domain.OutboxEntry, bool, error)
 	MarkSent(ctx context.Context, id, messageID string) error
 	MarkSkipped(ctx context.Context, id, reason string) error
@@ -407,6 +407,21 @@ func (r *Rhythm) planAlerts(ctx context.Context, ws domain.Workspace, at time.Ti
 // one it is sending) are waited for, up to MaxWait.
 func (r *Rhythm) drain(ctx context.Context, kind string, at time.Time, rep *Report) error {
 	deadline := r.opt.Now().Add(r.opt.MaxWait)
+	// Only the deliveries of workspaces this process can send to: another
+	// process with other platforms configured takes the rest.
+	wss, err := r.store.Workspaces(ctx)
+	if err != nil {
+		return err
+	}
+	var mine []string
+	for _, ws := range wss {
+		if r.senders[ws.Platform] != nil {
+			mine = append(mine, ws.ID)
+		}
+	}
+	if len(mine) == 0 {
+		return nil
+	}
 	last := map[string]string{} // delivery id -> its last outcome in this run
 	var mu sync.Mutex
 	count := func() {
@@ -421,12 +436,12 @@ func (r *Rhythm) drain(ctx context.Context, kind string, at time.Time, rep *Repo
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		due, err := r.store.Due(ctx, kind, r.opt.Now(), 200)
+		due, err := r.store.Due(ctx, kind, mine, r.opt.Now(), 200)
 		if err != nil {
 			return err
 		}
 		if len(due) == 0 {
-			next, ok, err := r.store.NextDue(ctx, kind)
+			next, ok, err := r.store.NextDue(ctx, kind, mine)
 			if err != nil {
 				return err
 			}
@@ -445,6 +460,7 @@ func (r *Rhythm) drain(ctx context.Context, kind string, at time.Time, rep *Repo
 			continue
 		}
 		snaps := &snapshots{r: r, at: at, byWS: map[string]*people{}, ws: map[string]domain.Workspace{}}
+		progressed := false
 		work := make(chan domain.OutboxEntry)
 		var wg sync.WaitGroup
 		for range r.opt.Workers {
@@ -457,6 +473,7 @@ func (r *Rhythm) drain(ctx context.Context, kind string, at time.Time, rep *Repo
 						continue // another process has it
 					}
 					mu.Lock()
+					progressed = true
 					switch outcome {
 					case "sent":
 						rep.Sent++
@@ -481,6 +498,15 @@ func (r *Rhythm) drain(ctx context.Context, kind string, at time.Time, rep *Repo
 		}
 		close(work)
 		wg.Wait()
+		if !progressed {
+			// Every one was taken by another process between Due and Claim:
+			// give them a moment rather than asking again at once.
+			select {
+			case <-ctx.Done():
+				return ctx.Err()
+			case <-time.After(200 * time.Millisecond):
+			}
+		}
 	}
 }
 

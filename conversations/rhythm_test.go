@@ -239,7 +239,7 @@ func TestInFlightSendIsCheckedBeforeResending(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	due, _ := f.st.Due(ctx, conversations.KindCheckInPrompt, f.clock.t, 10)
+	due, _ := f.st.Due(ctx, conversations.KindCheckInPrompt, []string{"slack:T1"}, f.clock.t, 10)
 	for _, e := range due {
 		if _, won, err := f.st.Claim(ctx, e, "A", time.Minute); err != nil || !won {
 			t.Fatal(err)

@@ -56,11 +56,12 @@ func (s *Store) Enqueue(ctx context.Context, entries []domain.OutboxEntry) (int,
 	return added, nil
 }
 
-// Due returns up to limit deliveries of a kind that a process may take at
-// now: pending ones, failed ones whose retry time has come, and sending ones
-// whose lease ran out (their process died). Oldest first.
-func (s *Store) Due(ctx context.Context, kind string, now time.Time, limit int) ([]domain.OutboxEntry, error) {
-	f := bson.M{"kind": kind, "$or": bson.A{
+// Due returns up to limit deliveries of a kind, in the given workspaces,
+// that a process may take at now: pending ones, failed ones whose retry time
+// has come, and sending ones whose lease ran out (their process died).
+// Oldest first.
+func (s *Store) Due(ctx context.Context, kind string, workspaces []string, now time.Time, limit int) ([]domain.OutboxEntry, error) {
+	f := bson.M{"kind": kind, "workspace": bson.M{"$in": workspaces}, "$or": bson.A{
 		bson.M{"state": domain.OutboxPending},
 		bson.M{"state": domain.OutboxFailed, "next_at": bson.M{"$lte": now}},
 		bson.M{"state": domain.OutboxSending, "lease_until": bson.M{"$lt": now}},
@@ -75,8 +76,9 @@ func (s *Store) Due(ctx context.Context, kind string, now time.Time, limit int) 
 // NextDue returns the earliest moment a delivery of kind that is not due
 // now becomes due: a failed one's retry time, or the end of another
 // process's lease on one it is sending.
-func (s *Store) NextDue(ctx context.Context, kind string) (time.Time, bool, error) {
-	rows, err := findAll[domain.OutboxEntry](ctx, s.c(colOutbox), bson.M{"kind": kind, "state": bson.M{"$in": bson.A{domain.OutboxFailed, domain.OutboxSending}}},
+func (s *Store) NextDue(ctx context.Context, kind string, workspaces []string) (time.Time, bool, error) {
+	rows, err := findAll[domain.OutboxEntry](ctx, s.c(colOutbox), bson.M{"kind": kind, "workspace": bson.M{"$in": workspaces},
+		"state": bson.M{"$in": bson.A{domain.OutboxFailed, domain.OutboxSending}}},
 		options.Find().SetProjection(bson.M{"state": 1, "next_at": 1, "lease_until": 1}))
 	if err != nil {
 		return time.Time{}, false, fmt.Errorf("storage.NextDue: %w", err)
@@ -107,15 +109,36 @@ func (s *Store) Delivery(ctx context.Context, id string) (domain.OutboxEntry, er
 // claiming the same attempt, exactly one wins (a unique claim, see
 // claims.go); the others get false. The returned entry is the claimed one,
 // its Attempts counting this attempt.
+//
+// A claim whose holder died before it recorded the attempt on the entry
+// would block the delivery for ever: when the claim on the next attempt is
+// older than lease and the entry still does not count it, the attempt after
+// it is claimed instead.
 func (s *Store) Claim(ctx context.Context, e domain.OutboxEntry, holder string, lease time.Duration) (domain.OutboxEntry, bool, error) {
 	const op = "storage.Claim"
-	won, err := s.claim(ctx, fmt.Sprintf("send/%s/%d", e.ID, e.Attempts+1))
-	if err != nil || !won {
-		return e, false, err
+	attempt := e.Attempts + 1
+	for {
+		key := fmt.Sprintf("send/%s/%d", e.ID, attempt)
+		won, err := s.claim(ctx, key)
+		if err != nil {
+			return e, false, err
+		}
+		if won {
+			break
+		}
+		at, err := s.claimedAt(ctx, key)
+		if err != nil || at.IsZero() || s.now().Sub(at) < lease || attempt > e.Attempts+5 {
+			return e, false, err
+		}
+		cur, err := s.Delivery(ctx, e.ID)
+		if err != nil || cur.Attempts >= attempt {
+			return e, false, err // the holder did record it: it is theirs
+		}
+		attempt++
 	}
-	e.Attempts++
+	e.Attempts = attempt
 	e.State, e.Holder, e.LeaseUntil = domain.OutboxSending, holder, s.now().Add(lease)
-	_, err = s.c(colOutbox).UpdateOne(ctx, byID(e.ID), bson.M{"$set": bson.M{
+	_, err := s.c(colOutbox).UpdateOne(ctx, byID(e.ID), bson.M{"$set": bson.M{
 		"state": e.State, "attempts": e.Attempts, "holder": holder, "lease_until": e.LeaseUntil,
 	}})
 	if err != nil {

@@ -44,7 +44,7 @@ func TestEnqueueIsIdempotent(t *testing.T) {
 	if err != nil || n != 2 {
 		t.Fatalf("second enqueue added %d, %v; want the 2 new ones", n, err)
 	}
-	due, _ := st.Due(ctx, "checkin-prompt", time.Now(), 100)
+	due, _ := st.Due(ctx, "checkin-prompt", []string{"slack:T1"}, time.Now(), 100)
 	if len(due) != 5 {
 		t.Fatalf("%d due", len(due))
 	}
@@ -54,7 +54,7 @@ func TestClaimHasOneWinner(t *testing.T) {
 	c := &testClock{t: time.Date(2026, 11, 20, 15, 0, 0, 0, time.UTC)}
 	st := storagetest.Open(t, "", c.now)
 	st.Enqueue(ctx, entries(20, "2026-W47"))
-	due, _ := st.Due(ctx, "checkin-prompt", c.now(), 100)
+	due, _ := st.Due(ctx, "checkin-prompt", []string{"slack:T1"}, c.now(), 100)
 	var wins atomic.Int32
 	var wg sync.WaitGroup
 	for p := range 3 { // three processes race for every delivery
@@ -75,7 +75,7 @@ func TestClaimHasOneWinner(t *testing.T) {
 		t.Fatalf("%d claims won for 20 deliveries", wins.Load())
 	}
 	// Claimed deliveries are not due while their lease runs…
-	if d, _ := st.Due(ctx, "checkin-prompt", c.now(), 100); len(d) != 0 {
+	if d, _ := st.Due(ctx, "checkin-prompt", []string{"slack:T1"}, c.now(), 100); len(d) != 0 {
 		t.Fatalf("%d due during the lease", len(d))
 	}
 	st.MarkSent(ctx, due[0].ID, "ts1")
@@ -83,7 +83,7 @@ func TestClaimHasOneWinner(t *testing.T) {
 	st.MarkFailed(ctx, due[2].ID, "channel_not_found", time.Time{}, true)
 	// …and due again when it runs out (the holder died), as the failed one is after its retry time.
 	c.add(2 * time.Minute)
-	d, _ := st.Due(ctx, "checkin-prompt", c.now(), 100)
+	d, _ := st.Due(ctx, "checkin-prompt", []string{"slack:T1"}, c.now(), 100)
 	if len(d) != 18 {
 		t.Fatalf("%d due after the lease, want 17 expired + 1 retry", len(d))
 	}
@@ -139,5 +139,27 @@ func TestLeaseHandsOverWhenItExpires(t *testing.T) {
 	}
 	if _, ok, _ := st.RenewLease(ctx, a, time.Minute); ok {
 		t.Fatal("A renewed a lease that went to another")
+	}
+}
+
+func TestAClaimWhoseHolderDiedIsTakenOver(t *testing.T) {
+	c := &testClock{t: time.Date(2026, 11, 20, 15, 0, 0, 0, time.UTC)}
+	st := storagetest.Open(t, "", c.now)
+	st.Enqueue(ctx, entries(1, "2026-W47"))
+	due, _ := st.Due(ctx, "checkin-prompt", []string{"slack:T1"}, c.now(), 10)
+	// A process claimed attempt 1 and died before recording it on the entry.
+	if _, err := st.RawInsertClaim(ctx, "send/"+due[0].ID+"/1"); err != nil {
+		t.Fatal(err)
+	}
+	if _, won, _ := st.Claim(ctx, due[0], "B", time.Minute); won {
+		t.Fatal("claimed while the dead holder's claim is young")
+	}
+	c.add(2 * time.Minute)
+	e, won, err := st.Claim(ctx, due[0], "B", time.Minute)
+	if err != nil || !won || e.Attempts != 2 {
+		t.Fatalf("takeover: won=%v attempts=%d err=%v", won, e.Attempts, err)
+	}
+	if d, _ := st.Due(ctx, "checkin-prompt", []string{"slack:T2"}, c.now().Add(time.Hour), 10); len(d) != 0 {
+		t.Fatalf("another workspace's process sees %d deliveries", len(d))
 	}
 }
