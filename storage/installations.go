@@ -150,6 +150,14 @@ func (s *Store) PersonalConversationRef(ctx context.Context, workspace, user str
 	return r, nil
 }
 
+// DeleteConversationRef forgets a conversation okrbot was removed from.
+func (s *Store) DeleteConversationRef(ctx context.Context, workspace, conversation string) error {
+	if _, err := s.c(colConversations).DeleteOne(ctx, and(ws(workspace), "conversation", conversation)); err != nil {
+		return fmt.Errorf("storage.DeleteConversationRef: %w", err)
+	}
+	return nil
+}
+
 // ConversationRefs returns every stored reference of a workspace.
 func (s *Store) ConversationRefs(ctx context.Context, workspace string) ([]domain.ConversationRef, error) {
 	out, err := findAll[domain.ConversationRef](ctx, s.c(colConversations), ws(workspace))

@@ -364,6 +364,12 @@ func TestConversationRefs(t *testing.T) {
 	if _, err := st.PersonalConversationRef(ctx, "teams:Y", "29:u"); domain.ErrorCode(err) != domain.ENOTFOUND {
 		t.Fatalf("other tenant: %v", err)
 	}
+	if err := st.DeleteConversationRef(ctx, "teams:X", "a:1"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.ConversationRef(ctx, "teams:X", "a:1"); domain.ErrorCode(err) != domain.ENOTFOUND {
+		t.Fatalf("after delete: %v", err)
+	}
 }
 
 func TestRemember(t *testing.T) {

@@ -73,13 +73,6 @@ func (b *Bot) saveRef(ctx context.Context, in *incoming) {
 // from; for a team, those of all the team's channels.
 func (b *Bot) forgetRefs(ctx context.Context, in *incoming) {
 	r := in.ref()
-	d, ok := b.store.(refDeleter)
-	if !ok {
-		b.seen.Delete(r.WorkspaceID + "\x00" + r.Conversation)
-		b.log.Info("teams: okrbot was removed from a conversation; sends to it will fail until it is added again",
-			"workspace", r.WorkspaceID, "type", r.Type)
-		return
-	}
 	gone := []string{r.Conversation}
 	if r.TeamID != "" {
 		refs, err := b.store.ConversationRefs(ctx, r.WorkspaceID)
@@ -94,7 +87,7 @@ func (b *Bot) forgetRefs(ctx context.Context, in *incoming) {
 	}
 	for _, c := range gone {
 		b.seen.Delete(r.WorkspaceID + "\x00" + c)
-		if err := d.DeleteConversationRef(ctx, r.WorkspaceID, c); err != nil {
+		if err := b.store.DeleteConversationRef(ctx, r.WorkspaceID, c); err != nil {
 			b.log.Error("teams: deleting a conversation reference", "workspace", r.WorkspaceID, "err", err)
 		}
 	}

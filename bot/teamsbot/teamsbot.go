@@ -43,6 +43,7 @@ type RefStore interface {
 	ConversationRef(ctx context.Context, workspace, conversation string) (domain.ConversationRef, error)
 	PersonalConversationRef(ctx context.Context, workspace, user string) (domain.ConversationRef, error)
 	ConversationRefs(ctx context.Context, workspace string) ([]domain.ConversationRef, error)
+	DeleteConversationRef(ctx context.Context, workspace, conversation string) error
 }
 
 // Store is everything the bot keeps; a *storage.Store satisfies it.
@@ -55,13 +56,6 @@ type Store interface {
 	// Bot Connector delivers twice runs once.
 	Remember(ctx context.Context, key string) (bool, error)
 	Forget(ctx context.Context, key string) error
-}
-
-// refDeleter is implemented by stores that can forget a conversation
-// reference; when the store has it, references are deleted when okrbot is
-// uninstalled from a conversation.
-type refDeleter interface {
-	DeleteConversationRef(ctx context.Context, workspace, conversation string) error
 }
 
 // Options tune a Bot. Zero values are fine.
