@@ -12,7 +12,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 
 	"github.com/okrbot/okrbot/conversations"
@@ -185,17 +184,21 @@ func (c *Console) fill(ctx context.Context, f *conversations.Form) {
 	}
 	values := map[string]string{}
 	ask := func(in conversations.Input) bool {
+		choices := ""
+		if len(in.Options) > 0 {
+			var opts []string
+			for _, o := range in.Options {
+				opts = append(opts, o.Value)
+			}
+			if len(opts) > 4 {
+				opts = []string{opts[0] + "–" + opts[len(opts)-1]}
+			}
+			choices = strings.Join(opts, " / ")
+		}
 		for {
 			q := "  " + in.Label
-			if len(in.Options) > 0 {
-				var opts []string
-				for _, o := range in.Options {
-					opts = append(opts, o.Value)
-				}
-				if len(opts) > 4 {
-					opts = []string{opts[0] + "–" + opts[len(opts)-1]}
-				}
-				q += " (" + strings.Join(opts, " / ") + ")"
+			if choices != "" {
+				q += " (" + choices + ")"
 			}
 			if in.Initial != "" {
 				q += " [" + in.Initial + "]"
@@ -234,8 +237,12 @@ func (c *Console) fill(ctx context.Context, f *conversations.Form) {
 			if ans == "" {
 				ans = in.Initial
 			}
+			if ans == "" && !in.Optional {
+				fmt.Fprintln(c.out, "  This one needs an answer.")
+				continue
+			}
 			if in.Kind == conversations.Select && ans != "" && !validOption(in, ans) {
-				fmt.Fprintf(c.out, "  Choose one of the options.\n")
+				fmt.Fprintf(c.out, "  Choose one of: %s.\n", choices)
 				continue
 			}
 			values[in.ID] = ans
@@ -297,9 +304,6 @@ func validOption(in conversations.Input, v string) bool {
 		if strings.EqualFold(o.Value, v) {
 			return true
 		}
-	}
-	if _, err := strconv.Atoi(v); err == nil && in.ID != "" && strings.HasPrefix(in.ID, "confidence/") {
-		return true // let the service explain the range
 	}
 	return false
 }

@@ -77,7 +77,7 @@ func TestFormsAreAskedRowByRowAndReaskedOnErrors(t *testing.T) {
 	if v := f.submits[1].Values; v["value/KR-1"] != "3" || v["confidence/KR-1"] != "7" || f.submits[1].State != "2026-W47" {
 		t.Errorf("second submission %+v", f.submits[1])
 	}
-	if !strings.Contains(out, "Choose one of the options") || !strings.Contains(out, "not a number") || !strings.Contains(out, "saved") {
+	if !strings.Contains(out, "Choose one of: 1 / 2 / 7.") || !strings.Contains(out, "not a number") || !strings.Contains(out, "saved") {
 		t.Errorf("output:\n%s", out)
 	}
 }
