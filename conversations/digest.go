@@ -29,12 +29,6 @@ const (
 	digestKPIs       = 12
 )
 
-// ReportWeek is the week a digest reports on at now: the week of the last
-// Friday check-in (Monday's digest reports on the week before).
-func ReportWeek(now time.Time, loc *time.Location, checkInDay time.Weekday) domain.Week {
-	return domain.CheckInWeek(now, loc, checkInDay)
-}
-
 // Digest composes the weekly digest of a workspace at now.
 func (s *Service) Digest(ctx context.Context, workspace string, scope DigestScope, now time.Time) (*Message, error) {
 	ws, err := s.store.Workspace(ctx, workspace)
@@ -67,7 +61,9 @@ func (ss *session) composeDigest(scope DigestScope) (*Message, error) {
 	}
 	loc := loadLocation(set.TimeZone)
 	cycle := domain.CycleOf(ss.now, ss.wsLoc)
-	week := ReportWeek(ss.now, loc, set.CheckIn.Weekday)
+	// The week reported on is the latest check-in week: Monday's digest
+	// speaks of last Friday's check-ins.
+	week := domain.CheckInWeek(ss.now, loc, set.CheckIn.Weekday)
 	f := domain.ObjectiveFilter{Statuses: []domain.ObjectiveStatus{domain.Active}}
 	title := "Company OKRs"
 	if !scope.Company {

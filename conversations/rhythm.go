@@ -107,7 +107,6 @@ type Report struct {
 	Sent    int
 	Skipped int // not due to anyone: away, checked in already, no key results
 	Failed  int // still failing when the run ended (kept and retried later)
-	Pending int // due deliveries this run has not finished yet
 }
 
 func (r Report) String() string {

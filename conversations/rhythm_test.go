@@ -375,7 +375,6 @@ func TestSchedulerTicksWithAFakeClock(t *testing.T) {
 	fc := clockwork.NewFakeClockAt(start)
 	s := newFakeSender()
 	// Two replicas on one database, each with its own scheduler.
-	var scheds []*conversations.Scheduler
 	for _, holder := range []string{"replica-1", "replica-2"} {
 		r := conversations.NewRhythm(f.svc, f.st, map[domain.Platform]conversations.Sender{domain.Slack: s},
 			conversations.RhythmOptions{Now: fc.Now, Holder: holder, MaxWait: time.Second})
@@ -387,7 +386,6 @@ func TestSchedulerTicksWithAFakeClock(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer sc.Shutdown()
-		scheds = append(scheds, sc)
 	}
 	f.clock.mu.Lock()
 	f.clock.t = start

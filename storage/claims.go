@@ -69,9 +69,3 @@ func (s *Store) CleanupClaims(ctx context.Context, t time.Time) (int64, error) {
 	}
 	return r.DeletedCount, nil
 }
-
-// RawInsertClaim inserts a claim as a process would, for tests that play a
-// process dying right after claiming.
-func (s *Store) RawInsertClaim(ctx context.Context, key string) (bool, error) {
-	return s.claim(ctx, key)
-}

@@ -7,7 +7,6 @@ import (
 	"net/http/httptest"
 	"strconv"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -150,7 +149,6 @@ func TestEmptySigningSecretRefusesToMount(t *testing.T) {
 type slowService struct {
 	release chan struct{}
 	running atomic.Int32
-	once    sync.Once
 }
 
 func (s *slowService) wait(ctx context.Context) {
