@@ -259,6 +259,12 @@ func weekShort(w domain.Week) string {
 // Submit handles a filled-in form. A submission whose Key was seen before
 // has no further effect.
 func (s *Service) Submit(ctx context.Context, a Actor, sub Submission) Reply {
+	r := s.submitForm(ctx, a, sub)
+	s.observe("submit", r)
+	return r
+}
+
+func (s *Service) submitForm(ctx context.Context, a Actor, sub Submission) Reply {
 	ss, err := s.begin(ctx, a)
 	if err != nil {
 		return s.fail(ctx, a, err, "")
@@ -329,7 +335,7 @@ func (ss *session) submitCheckIn(sub Submission) submitted {
 		errs[weekNoteID] = domain.ErrorMessage(err)
 	}
 	if len(errs) > 0 {
-		return submitted{Reply: Reply{Errors: errs}}
+		return submitted{Reply: Reply{Errors: errs, Code: domain.EINVALID}}
 	}
 	if len(cs) == 0 {
 		return submitted{Reply{Message: Lines("Nothing to check in on", T("None of your key results were in that form any more; nothing was recorded."))}, false}
@@ -425,19 +431,19 @@ func (ss *session) submitCreate(sub Submission) submitted {
 		}
 	}
 	if len(errs) > 0 {
-		return submitted{Reply: Reply{Errors: errs}}
+		return submitted{Reply: Reply{Errors: errs, Code: domain.EINVALID}}
 	}
 	saved := ss.actor.Channel
 	ss.actor.Channel = sub.State
 	defer func() { ss.actor.Channel = saved }()
 	o, err := ss.newObjective(title, v["commitment"] == "aspirational", false, strings.TrimSpace(v["cycle"]), strings.TrimSpace(v["parent"]), "")
 	if err != nil {
-		return submitted{Reply: Reply{Errors: map[string]string{"title": domain.ErrorMessage(err)}}}
+		return submitted{Reply: Reply{Errors: map[string]string{"title": domain.ErrorMessage(err)}, Code: domain.ErrorCode(err)}}
 	}
 	for _, l := range lines {
 		kr, err := ss.newKR(l, "", "", "")
 		if err != nil {
-			return submitted{Reply: Reply{Errors: map[string]string{"krs": domain.ErrorMessage(err)}}}
+			return submitted{Reply: Reply{Errors: map[string]string{"krs": domain.ErrorMessage(err)}, Code: domain.ErrorCode(err)}}
 		}
 		o.KeyResults = append(o.KeyResults, kr)
 	}

@@ -240,4 +240,11 @@ type Reply struct {
 	Form *Form
 	// Errors are per-input messages for a Submission; the form stays open.
 	Errors map[string]string
+	// Code is the domain error code (domain.EINVALID, …) when the reply
+	// refuses or fails, and "" when it succeeded. Programs (tests, metrics)
+	// act on it, never on the wording.
+	Code string
 }
+
+// Failed reports whether the reply refuses or fails what was asked.
+func (r Reply) Failed() bool { return r.Code != "" }

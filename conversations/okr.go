@@ -15,6 +15,12 @@ import (
 // one-line explanation and an example, visible only to the actor; a command
 // that fails changes nothing.
 func (s *Service) Command(ctx context.Context, a Actor, cmd, args string) Reply {
+	r := s.command(ctx, a, cmd, args)
+	s.observe(strings.ToLower(cmd), r)
+	return r
+}
+
+func (s *Service) command(ctx context.Context, a Actor, cmd, args string) Reply {
 	ss, err := s.begin(ctx, a)
 	if err != nil {
 		return s.fail(ctx, a, err, "")
@@ -625,6 +631,12 @@ func (ss *session) deleteRef(r string) Reply {
 
 // Action runs a button press.
 func (s *Service) Action(ctx context.Context, a Actor, action, value string) Reply {
+	r := s.action(ctx, a, action, value)
+	s.observe("action", r)
+	return r
+}
+
+func (s *Service) action(ctx context.Context, a Actor, action, value string) Reply {
 	ss, err := s.begin(ctx, a)
 	if err != nil {
 		return s.fail(ctx, a, err, "")

@@ -87,6 +87,10 @@ type Options struct {
 	// KPIChanged is called after a KPI value is recorded, so that an alert
 	// can go out at once rather than at the next scheduled check.
 	KPIChanged func(ctx context.Context, workspace, slug string)
+	// Observe, when set, hears the outcome of every command, action and
+	// form submission: what ("okr", "kpi", "action", "submit") and the
+	// reply's error code ("" for success), for okrbot_command_errors_total.
+	Observe func(what, code string)
 	// Admins are user ids that administer every workspace they are in
 	// (OKRBOT_ADMINS), beside those the platform names (Slack admins and
 	// owners, the person who installed okrbot).
@@ -275,6 +279,12 @@ func (ss *session) example(e string) string {
 	return e
 }
 
+func (s *Service) observe(what string, r Reply) {
+	if s.opt.Observe != nil {
+		s.opt.Observe(what, r.Code)
+	}
+}
+
 // fail turns an error into the one-line answer a person sees. Internal
 // errors are logged here, once, and shown only as "Internal error".
 func (ss *session) fail(err error, usageExample string) Reply {
@@ -285,7 +295,10 @@ func (s *Service) fail(ctx context.Context, a Actor, err error, example string) 
 	code := domain.ErrorCode(err)
 	if code == domain.EINTERNAL {
 		s.opt.Log.ErrorContext(ctx, "internal error", "workspace", a.WorkspaceID(), "user", a.User, "err", err)
-		return Reply{Message: Lines("Something went wrong", T("Something went wrong on okrbot's side; nothing was changed. Please try again in a moment."))}
+		return Reply{Code: code, Message: Lines("Something went wrong", T("Something went wrong on okrbot's side; nothing was changed. Please try again in a moment."))}
+	}
+	if code == domain.EBUSY {
+		return Reply{Code: code, Message: Lines("okrbot is busy", T("okrbot is busy right now; nothing was changed. Please try again in a moment."))}
 	}
 	msg := domain.ErrorMessage(err)
 	if e := domain.ErrorExample(err); e != "" {
@@ -298,5 +311,5 @@ func (s *Service) fail(ctx context.Context, a Actor, err error, example string) 
 	if example != "" && code != domain.EFORBIDDEN {
 		line = line.Add(" Example: ").AddCode(example)
 	}
-	return Reply{Message: Lines(msg, line)}
+	return Reply{Code: code, Message: Lines(msg, line)}
 }

@@ -14,6 +14,7 @@ const (
 	ENOTFOUND  = "not_found" // a ref, slug or user does not exist
 	EFORBIDDEN = "forbidden" // the actor may not do this
 	ECONFLICT  = "conflict"  // the thing exists already, or changed underneath
+	EBUSY      = "busy"      // the store is saturated for now; the same request may succeed in a moment
 	EINTERNAL  = "internal"  // anything else; never shown in detail
 )
 

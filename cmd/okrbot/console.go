@@ -47,7 +47,7 @@ func runConsole(ctx context.Context, args []string, getenv func(string) string, 
 	if *workspace == "" {
 		*workspace = defaultWorkspace(ctx, st, p)
 	}
-	svc := newService(st, cfg, log, nil)
+	svc := newService(st, cfg, log, nil, nil)
 	c := console.New(svc, stdin, stdout, console.Options{
 		Actor:       conversations.Actor{Platform: p, Workspace: *workspace, User: *user, Channel: *channel, Admin: *admin, TimeZone: *tz},
 		Interactive: isTerminal(stdin),

@@ -72,7 +72,7 @@ func runJobs(ctx context.Context, args []string, getenv func(string) string, std
 		return err
 	}
 	defer closeStore()
-	svc := newService(st, cfg, log, nil)
+	svc := newService(st, cfg, log, nil, nil)
 	senders, err := buildSenders(ctx, cfg, st, svc, log, prometheus.NewRegistry())
 	if err != nil {
 		return err

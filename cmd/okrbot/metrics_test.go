@@ -34,3 +34,21 @@ okrbot_outbox_depth{kind="reminder",state="pending"} 2
 		t.Errorf("failed deliveries counted %v", got)
 	}
 }
+
+func TestCommandMetricsCountErrorsByCode(t *testing.T) {
+	reg := prometheus.NewRegistry()
+	m := newCommandMetrics(reg)
+	m.observe("okr", "")
+	m.observe("okr", domain.EINVALID)
+	m.observe("kpi", domain.EINVALID)
+	m.observe("submit", domain.EFORBIDDEN)
+	if got := testutil.ToFloat64(m.errors.WithLabelValues(domain.EINVALID)); got != 2 {
+		t.Errorf("invalid counted %v, want 2", got)
+	}
+	if got := testutil.ToFloat64(m.commands.WithLabelValues("okr")); got != 2 {
+		t.Errorf("okr commands counted %v, want 2", got)
+	}
+	if got := testutil.ToFloat64(m.errors.WithLabelValues(domain.EFORBIDDEN)); got != 1 {
+		t.Errorf("forbidden counted %v, want 1", got)
+	}
+}

@@ -75,7 +75,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 		if s := sched.Load(); s != nil {
 			s.RunNow(conversations.JobKPIAlerts)
 		}
-	})
+	}, newCommandMetrics(reg).observe)
 	slackSender, err := setupSlack(ctx, cfg, st, svc, log, reg, mux)
 	if err != nil {
 		log.Error("slack not started", "err", err)

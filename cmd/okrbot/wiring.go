@@ -4,19 +4,52 @@ import (
 	"context"
 	"log/slog"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/okrbot/okrbot/conversations"
 	"github.com/okrbot/okrbot/conversations/chart"
 	"github.com/okrbot/okrbot/storage"
 )
 
 // newService builds the conversations every front end shares. kpiChanged,
-// when not nil, hears of every recorded KPI value.
-func newService(st *storage.Store, cfg *Config, log *slog.Logger, kpiChanged func(ctx context.Context, workspace, slug string)) *conversations.Service {
+// when not nil, hears of every recorded KPI value; observe, when not nil,
+// of every command's outcome.
+func newService(st *storage.Store, cfg *Config, log *slog.Logger, kpiChanged func(ctx context.Context, workspace, slug string), observe func(what, code string)) *conversations.Service {
 	return conversations.New(st, conversations.Options{
 		TimeZone:   cfg.TimeZone,
 		Log:        log,
 		Chart:      chart.Render,
 		KPIChanged: kpiChanged,
+		Observe:    observe,
 		Admins:     cfg.admins(),
 	})
+}
+
+// commandMetrics counts commands, actions and form submissions by outcome.
+type commandMetrics struct {
+	commands *prometheus.CounterVec
+	errors   *prometheus.CounterVec
+}
+
+func newCommandMetrics(reg prometheus.Registerer) *commandMetrics {
+	m := &commandMetrics{
+		commands: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "okrbot_commands_total",
+			Help: "Commands (okr, kpi), button actions and form submissions handled.",
+		}, []string{"what"}),
+		errors: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "okrbot_command_errors_total",
+			Help: "Commands, actions and submissions refused or failed, by error code (invalid, not_found, forbidden, conflict, busy, internal).",
+		}, []string{"code"}),
+	}
+	reg.MustRegister(m.commands, m.errors)
+	return m
+}
+
+// observe is conversations.Options.Observe.
+func (m *commandMetrics) observe(what, code string) {
+	m.commands.WithLabelValues(what).Inc()
+	if code != "" {
+		m.errors.WithLabelValues(code).Inc()
+	}
 }
