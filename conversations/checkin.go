@@ -84,35 +84,16 @@ func (ss *session) readCheckIn(in checkInInput, week domain.Week) (domain.CheckI
 }
 
 // saveCheckIns stores check-ins (one per key result and week, so a second
-// submission updates the first) and moves the key results to the new values.
+// submission updates the first) with the key results they move, and the
+// week note, in one store transaction: all of it or none.
 func (ss *session) saveCheckIns(cs []domain.CheckIn, weekNote string) error {
-	byObjective := map[string][]domain.CheckIn{}
-	for _, c := range cs {
-		if _, err := ss.store.SaveCheckIn(ss.ctx, c); err != nil {
-			return err
-		}
-		byObjective[c.Objective] = append(byObjective[c.Objective], c)
+	note := domain.WeekNote{WorkspaceID: ss.ws.ID, UserID: ss.actor.User, Note: weekNote, At: ss.now}
+	if len(cs) > 0 {
+		note.Week = cs[0].Week
+	} else {
+		note.Note = ""
 	}
-	for oref, list := range byObjective {
-		_, err := ss.store.ModifyObjective(ss.ctx, ss.ws.ID, oref, func(o *domain.Objective) error {
-			for _, c := range list {
-				if kr := o.KeyResult(c.KR); kr != nil {
-					kr.Done, kr.Confidence, kr.UpdatedAt = c.Done, c.Confidence, ss.now
-					if kr.KPI == "" {
-						kr.Current, kr.Measured = c.Value, true
-					}
-				}
-			}
-			return nil
-		})
-		if err != nil {
-			return err
-		}
-	}
-	if weekNote != "" && len(cs) > 0 {
-		return ss.store.SaveWeekNote(ss.ctx, domain.WeekNote{WorkspaceID: ss.ws.ID, UserID: ss.actor.User, Week: cs[0].Week, Note: weekNote, At: ss.now})
-	}
-	return nil
+	return ss.store.SaveCheckIns(ss.ctx, cs, note)
 }
 
 // ownedKRs returns the actor's key results in active objectives of the

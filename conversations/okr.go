@@ -146,7 +146,7 @@ func (ss *session) create(args string) Reply {
 }
 
 // newObjective validates what a person gave for a new objective and returns
-// it with a fresh ref. Nothing is stored.
+// it, without a ref yet. Nothing is stored.
 func (ss *session) newObjective(title string, aspirational, committed bool, cycle, parent, team string) (domain.Objective, error) {
 	o := domain.Objective{
 		WorkspaceID: ss.ws.ID, Title: title, Owner: ss.actor.User, Team: ss.actor.Channel,
@@ -183,12 +183,7 @@ func (ss *session) newObjective(title string, aspirational, committed bool, cycl
 	if err := o.Validate(); err != nil {
 		return o, err
 	}
-	ref, err := ss.store.NextRef(ss.ctx, ss.ws.ID, "O")
-	if err != nil {
-		return o, err
-	}
-	o.Ref = ref
-	return o, nil
+	return o, nil // the store gives it its ref when it stores it
 }
 
 // parentRef checks that a parent ref names an existing objective or key result.
@@ -250,16 +245,19 @@ func (ss *session) addKR(args string) Reply {
 	if err != nil {
 		return ss.fail(err, exKRAdd)
 	}
+	added := 0
 	o, err = ss.store.ModifyObjective(ss.ctx, ss.ws.ID, oref, func(o *domain.Objective) error {
 		if o.Status == domain.Closed {
 			return domain.Invalid(exKRAdd, "%s is closed (graded); it takes no new key results.", o.Ref)
 		}
+		added = len(o.KeyResults)
 		o.KeyResults = append(o.KeyResults, kr)
 		return o.Validate()
 	})
 	if err != nil {
 		return ss.fail(err, exKRAdd)
 	}
+	kr = o.KeyResults[added] // with the ref the store gave it
 	line := Text{}.Add("Added ").AddCode(kr.Ref).Add(" to ").AddCode(o.Ref).Add(": ").AddB(kr.Title)
 	return Reply{Message: &Message{
 		Summary:  fmt.Sprintf("Added %s to %s", kr.Ref, o.Ref),
@@ -267,8 +265,8 @@ func (ss *session) addKR(args string) Reply {
 	}}
 }
 
-// newKR builds a key result from its text and options. Nothing is stored
-// except the ref it claims.
+// newKR builds a key result from its text and options, without a ref yet.
+// Nothing is stored (but the name of an --owner mentioned).
 func (ss *session) newKR(text, owner, weight, kpi string) (domain.KeyResult, error) {
 	pk, err := domain.ParseKeyResult(text)
 	if err != nil {
@@ -331,8 +329,7 @@ func (ss *session) newKR(text, owner, weight, kpi string) (domain.KeyResult, err
 	if err := kr.Validate(); err != nil {
 		return kr, err
 	}
-	kr.Ref, err = ss.store.NextRef(ss.ctx, ss.ws.ID, "KR")
-	return kr, err
+	return kr, nil // the store gives it its ref when it stores it
 }
 
 // describeKR says in words what a key result measures.

@@ -23,13 +23,13 @@ func WorkspaceID(p Platform, external string) string { return string(p) + ":" + 
 // Workspace is one Slack workspace or one Teams tenant. Every stored thing
 // belongs to exactly one.
 type Workspace struct {
-	ID         string    `bson:"_id"`
-	Platform   Platform  `bson:"platform"`
-	ExternalID string    `bson:"external_id"`
-	Name       string    `bson:"name,omitempty"`
-	Settings   Settings  `bson:"settings"`
-	Admins     []string  `bson:"admins,omitempty"`
-	CreatedAt  time.Time `bson:"created_at"`
+	ID         string
+	Platform   Platform
+	ExternalID string
+	Name       string
+	Settings   Settings
+	Admins     []string
+	CreatedAt  time.Time
 }
 
 // IsAdmin reports whether user was named an admin of the workspace (the installer).
@@ -46,19 +46,19 @@ func (w Workspace) IsAdmin(user string) bool {
 // tells a schedule someone gave (Sunday 00:00 included) from none, in a
 // team's override.
 type Schedule struct {
-	Weekday time.Weekday `bson:"weekday"`
-	Minute  int          `bson:"minute"` // minutes after local midnight
-	Off     bool         `bson:"off,omitempty"`
-	Set     bool         `bson:"set,omitempty"`
+	Weekday time.Weekday
+	Minute  int // minutes after local midnight
+	Off     bool
+	Set     bool
 }
 
 // Settings are the rhythm of a workspace or, as an override, of one team.
 // A zero Schedule in a team override means "as the workspace".
 type Settings struct {
-	CheckIn  Schedule `bson:"checkin"`
-	Reminder Schedule `bson:"reminder"`
-	Digest   Schedule `bson:"digest"`
-	TimeZone string   `bson:"timezone,omitempty"`
+	CheckIn  Schedule
+	Reminder Schedule
+	Digest   Schedule
+	TimeZone string
 }
 
 // DefaultSettings returns the product's default rhythm in tz: check-in prompt
@@ -77,19 +77,19 @@ func DefaultSettings(tz string) Settings {
 
 // TeamSettings overrides a workspace's settings for one team channel.
 type TeamSettings struct {
-	WorkspaceID string   `bson:"workspace"`
-	Channel     string   `bson:"channel"`
-	Settings    Settings `bson:"settings"`
+	WorkspaceID string
+	Channel     string
+	Settings    Settings
 }
 
 // User is a person in a workspace, as okrbot last saw them.
 type User struct {
-	WorkspaceID string    `bson:"workspace"`
-	ID          string    `bson:"user"`
-	Name        string    `bson:"name,omitempty"`
-	TimeZone    string    `bson:"timezone,omitempty"`
-	AwayUntil   time.Time `bson:"away_until,omitempty"`
-	UpdatedAt   time.Time `bson:"updated_at"`
+	WorkspaceID string
+	ID          string
+	Name        string
+	TimeZone    string
+	AwayUntil   time.Time
+	UpdatedAt   time.Time
 }
 
 // Away reports whether the user has paused prompts at t.
@@ -125,22 +125,22 @@ const (
 // Objective is a qualitative goal for a cycle with its key results. The key
 // results live inside the objective so that every change is one atomic write.
 type Objective struct {
-	WorkspaceID string          `bson:"workspace"`
-	Ref         string          `bson:"ref"` // "O-12"
-	Title       string          `bson:"title"`
-	Owner       string          `bson:"owner"`
-	Team        string          `bson:"team,omitempty"` // channel id
-	Cycle       Cycle           `bson:"cycle"`
-	Commitment  Commitment      `bson:"commitment"`
-	Parent      string          `bson:"parent,omitempty"` // "O-3" or "KR-7"
-	Status      ObjectiveStatus `bson:"status"`
-	Grade       *float64        `bson:"grade,omitempty"`
-	GradeNote   string          `bson:"grade_note,omitempty"`
-	KeyResults  []KeyResult     `bson:"key_results"`
-	CreatedBy   string          `bson:"created_by"`
-	CreatedAt   time.Time       `bson:"created_at"`
-	UpdatedAt   time.Time       `bson:"updated_at"`
-	Version     int             `bson:"version"` // optimistic concurrency
+	WorkspaceID string
+	Ref         string // "O-12"
+	Title       string
+	Owner       string
+	Team        string // channel id
+	Cycle       Cycle
+	Commitment  Commitment
+	Parent      string // "O-3" or "KR-7"
+	Status      ObjectiveStatus
+	Grade       *float64
+	GradeNote   string
+	KeyResults  []KeyResult
+	CreatedBy   string
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
+	Version     int // optimistic concurrency
 }
 
 // KeyResult finds a key result of o by ref.
@@ -168,43 +168,54 @@ const (
 
 // KeyResult is a measurable result of an objective.
 type KeyResult struct {
-	Ref        string    `bson:"ref"` // "KR-31"
-	Title      string    `bson:"title"`
-	Kind       Kind      `bson:"kind"`
-	Start      float64   `bson:"start"`
-	Target     float64   `bson:"target"`
-	Current    float64   `bson:"current"`
-	Measured   bool      `bson:"measured"` // Current holds a real value
-	Done       bool      `bson:"done,omitempty"`
-	Unit       string    `bson:"unit,omitempty"`
-	Weight     float64   `bson:"weight"`
-	Owner      string    `bson:"owner"`
-	KPI        string    `bson:"kpi,omitempty"` // slug; Current follows the KPI's latest value
-	Confidence int       `bson:"confidence,omitempty"`
-	UpdatedAt  time.Time `bson:"updated_at"`
+	Ref        string // "KR-31"
+	Title      string
+	Kind       Kind
+	Start      float64
+	Target     float64
+	Current    float64
+	Measured   bool // Current holds a real value
+	Done       bool
+	Unit       string
+	Weight     float64
+	Owner      string
+	KPI        string // slug; Current follows the KPI's latest value
+	Confidence int
+	UpdatedAt  time.Time
 }
 
 // CheckIn is one person's weekly answer for one key result.
 type CheckIn struct {
-	WorkspaceID string    `bson:"workspace"`
-	UserID      string    `bson:"user"`
-	KR          string    `bson:"kr"`
-	Objective   string    `bson:"objective"`
-	Week        Week      `bson:"week"`
-	Value       float64   `bson:"value"`
-	Done        bool      `bson:"done,omitempty"`
-	Confidence  int       `bson:"confidence"`
-	Note        string    `bson:"note,omitempty"`
-	At          time.Time `bson:"at"`
+	WorkspaceID string
+	UserID      string
+	KR          string
+	Objective   string
+	Week        Week
+	Value       float64
+	Done        bool
+	Confidence  int
+	Note        string
+	At          time.Time
+}
+
+// Apply moves the key result to what a check-in says: done and
+// confidence, and the value unless the key result follows a KPI (whose
+// latest value it reads instead). A store applies it in the same
+// transaction that stores the check-in, so the two always agree.
+func (kr *KeyResult) Apply(c CheckIn) {
+	kr.Done, kr.Confidence, kr.UpdatedAt = c.Done, c.Confidence, c.At
+	if kr.KPI == "" {
+		kr.Current, kr.Measured = c.Value, true
+	}
 }
 
 // WeekNote is a person's overall note for a week's check-in.
 type WeekNote struct {
-	WorkspaceID string    `bson:"workspace"`
-	UserID      string    `bson:"user"`
-	Week        Week      `bson:"week"`
-	Note        string    `bson:"note"`
-	At          time.Time `bson:"at"`
+	WorkspaceID string
+	UserID      string
+	Week        Week
+	Note        string
+	At          time.Time
 }
 
 // Direction says which way is good for a KPI.
@@ -239,40 +250,40 @@ func (c Cadence) Period() time.Duration {
 
 // KPI is a health metric of the running business.
 type KPI struct {
-	WorkspaceID string    `bson:"workspace"`
-	Slug        string    `bson:"slug"`
-	Name        string    `bson:"name"`
-	Unit        string    `bson:"unit,omitempty"`
-	Direction   Direction `bson:"direction"`
-	Target      *float64  `bson:"target,omitempty"`
-	Warn        *float64  `bson:"warn,omitempty"`
-	Alert       *float64  `bson:"alert,omitempty"`
-	Cadence     Cadence   `bson:"cadence"`
-	Owner       string    `bson:"owner"`
-	Team        string    `bson:"team,omitempty"`
-	Latest      *KPIValue `bson:"latest,omitempty"`
+	WorkspaceID string
+	Slug        string
+	Name        string
+	Unit        string
+	Direction   Direction
+	Target      *float64
+	Warn        *float64
+	Alert       *float64
+	Cadence     Cadence
+	Owner       string
+	Team        string
+	Latest      *KPIValue
 	// Health is the last state alerted on; the alert job compares it with the
 	// state computed now and alerts once per change.
-	Health      Health    `bson:"health,omitempty"`
-	HealthSince time.Time `bson:"health_since,omitempty"`
-	CreatedAt   time.Time `bson:"created_at"`
+	Health      Health
+	HealthSince time.Time
+	CreatedAt   time.Time
 }
 
 // KPIValue is one measurement of a KPI.
 type KPIValue struct {
-	WorkspaceID string    `bson:"workspace"`
-	Slug        string    `bson:"slug"`
-	Value       float64   `bson:"value"`
-	At          time.Time `bson:"at"`
-	Note        string    `bson:"note,omitempty"`
-	By          string    `bson:"by"`
+	WorkspaceID string
+	Slug        string
+	Value       float64
+	At          time.Time
+	Note        string
+	By          string
 }
 
 // Subscription makes a channel receive the weekly digest.
 type Subscription struct {
-	WorkspaceID string    `bson:"workspace"`
-	Channel     string    `bson:"channel"`
-	Company     bool      `bson:"company"` // the company roll-up instead of the team's digest
-	By          string    `bson:"by"`
-	At          time.Time `bson:"at"`
+	WorkspaceID string
+	Channel     string
+	Company     bool // the company roll-up instead of the team's digest
+	By          string
+	At          time.Time
 }

@@ -49,7 +49,7 @@ func (l *logBuffer) String() string {
 type env struct {
 	t    testing.TB
 	fake *fakeslack.Server
-	st   *storage.Store
+	st   storage.Store
 	bot  *slackbot.Bot
 	srv  *httptest.Server
 	logs *logBuffer
@@ -60,7 +60,7 @@ type envOption func(*slackbot.Config)
 func newEnv(t testing.TB, svc slackbot.Conversations, opts ...envOption) *env {
 	t.Helper()
 	fake := fakeslack.New(t, fakeslack.Options{ClientID: "cid", ClientSecret: "csecret"})
-	st := storagetest.Open(t, "", nil)
+	st := storagetest.Open(t, nil)
 	logs := &logBuffer{}
 	if svc == nil {
 		svc = conversations.New(st, conversations.Options{Log: slog.New(slog.NewJSONHandler(logs, nil))})

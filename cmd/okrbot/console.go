@@ -57,7 +57,7 @@ func runConsole(ctx context.Context, args []string, getenv func(string) string, 
 
 // defaultWorkspace is the only workspace of the platform in the store, so
 // that on a single-workspace install the console acts where chat does.
-func defaultWorkspace(ctx context.Context, st *storage.Store, p domain.Platform) string {
+func defaultWorkspace(ctx context.Context, st storage.Store, p domain.Platform) string {
 	wss, err := st.Workspaces(ctx)
 	if err != nil {
 		return "local"

@@ -4,14 +4,10 @@ import (
 	"bytes"
 	"context"
 	"io"
-	"log/slog"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/okrbot/okrbot/domain"
-	"github.com/okrbot/okrbot/storage"
-	"github.com/okrbot/okrbot/storage/embedded"
 )
 
 // quarterScript is a whole quarter typed into the console by a team.
@@ -74,16 +70,7 @@ func TestConsoleRunsAWholeQuarter(t *testing.T) {
 	}
 
 	// What the console stored is in the store, for the Slack workspace.
-	srv, err := embedded.Start(context.Background(), dir, slog.New(slog.DiscardHandler))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer srv.Close()
-	st, err := storage.Open(context.Background(), srv.URI(), "okrbot", time.Now)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close(context.Background())
+	st := openDataDir(t, dir)
 	o, err := st.Objective(context.Background(), "slack:T024BE7LD", "O-1")
 	if err != nil {
 		t.Fatal(err)

@@ -1,8 +1,7 @@
-package storage
+package mongo
 
 import (
 	"context"
-	"fmt"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -10,33 +9,31 @@ import (
 )
 
 // Remember records a request key (a Slack event id, a form submission) and
-// reports whether it is new. A repeated delivery of the same request finds
-// its key and is skipped: one effect, however often it arrives.
+// reports whether it is new: the unique _id makes exactly one of several
+// deliveries of the same request new.
 func (s *Store) Remember(ctx context.Context, key string) (bool, error) {
 	_, err := s.c(colEvents).InsertOne(ctx, bson.M{"_id": key, "at": s.now()})
 	if mongo.IsDuplicateKeyError(err) {
 		return false, nil
 	}
 	if err != nil {
-		return false, fmt.Errorf("storage.Remember: %w", err)
+		return false, fail(ctx, "mongo.Remember", err)
 	}
 	return true, nil
 }
 
 // Forget removes a key, so that a request whose handling failed can be retried.
 func (s *Store) Forget(ctx context.Context, key string) error {
-	if _, err := s.c(colEvents).DeleteOne(ctx, bson.M{"_id": key}); err != nil {
-		return fmt.Errorf("storage.Forget: %w", err)
-	}
-	return nil
+	_, err := s.c(colEvents).DeleteOne(ctx, byID(key))
+	return fail(ctx, "mongo.Forget", err)
 }
 
-// ForgetBefore deletes remembered keys older than t. The embedded server has
-// no TTL indexes, so a scheduled cleanup calls this.
+// ForgetBefore deletes remembered keys older than t (a scheduled clean-up:
+// FerretDB, which the tests use, has no TTL indexes).
 func (s *Store) ForgetBefore(ctx context.Context, t time.Time) (int64, error) {
 	r, err := s.c(colEvents).DeleteMany(ctx, bson.M{"at": bson.M{"$lt": t}})
 	if err != nil {
-		return 0, fmt.Errorf("storage.ForgetBefore: %w", err)
+		return 0, fail(ctx, "mongo.ForgetBefore", err)
 	}
 	return r.DeletedCount, nil
 }

@@ -1,6 +1,6 @@
 //go:build unix
 
-package embedded
+package sqlite
 
 import (
 	"errors"
@@ -9,7 +9,8 @@ import (
 )
 
 // tryLock takes an exclusive advisory lock on f. held is true when another
-// process has it. The kernel releases the lock when its process dies.
+// process has it. The kernel releases the lock when its process dies, so a
+// killed okrbot never blocks the next start.
 func tryLock(f *os.File) (held bool, err error) {
 	err = syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB)
 	if errors.Is(err, syscall.EWOULDBLOCK) {
