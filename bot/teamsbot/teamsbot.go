@@ -37,7 +37,7 @@ type Conversations interface {
 	CheckInForm(ctx context.Context, a conversations.Actor) (*conversations.Form, error)
 }
 
-// RefStore keeps Teams conversation references; a *storage.Store satisfies it.
+// RefStore keeps Teams conversation references; okrbot's stores satisfy it.
 type RefStore interface {
 	SaveConversationRef(ctx context.Context, r domain.ConversationRef) error
 	ConversationRef(ctx context.Context, workspace, conversation string) (domain.ConversationRef, error)
@@ -46,7 +46,7 @@ type RefStore interface {
 	DeleteConversationRef(ctx context.Context, workspace, conversation string) error
 }
 
-// Store is everything the bot keeps; a *storage.Store satisfies it.
+// Store is everything the bot keeps; okrbot's stores satisfy it.
 type Store interface {
 	RefStore
 	// SaveUser records the names of people mentioned in commands, so that

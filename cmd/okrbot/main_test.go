@@ -151,14 +151,14 @@ func (b *buildError) Error() string { return "go build: " + b.out }
 
 // startProcess runs the built okrbot with a data directory and returns its
 // address and the command.
-func startProcess(t *testing.T, dataDir string) (string, *exec.Cmd, *syncBuffer) {
+func startProcess(t *testing.T, dataDir string, env ...string) (string, *exec.Cmd, *syncBuffer) {
 	t.Helper()
 	bin, err := buildBinary()
 	if err != nil {
 		t.Fatal(err)
 	}
 	cmd := exec.Command(bin, "serve")
-	cmd.Env = append(os.Environ(), "OKRBOT_ADDR=127.0.0.1:0", "OKRBOT_DATA_DIR="+dataDir, "MONGODB_URI=")
+	cmd.Env = append(append(os.Environ(), "OKRBOT_ADDR=127.0.0.1:0", "OKRBOT_DATA_DIR="+dataDir, "MONGODB_URI="), env...)
 	logs := &syncBuffer{}
 	cmd.Stderr = logs
 	if err := cmd.Start(); err != nil {

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/okrbot/okrbot/internal/ferretdbtest"
+	"github.com/okrbot/okrbot/internal/legacydata"
 	"github.com/okrbot/okrbot/storage"
 	"github.com/okrbot/okrbot/storage/conformance"
 	"github.com/okrbot/okrbot/storage/mongo"
@@ -98,4 +99,19 @@ func TestConformanceMongoDB(t *testing.T) {
 	st.Drop(ctx)
 	st.Close(ctx)
 	conformance.Run(t, backend("MongoDB", uri, conformance.Guarantees{AtomicUpdates: true, Transactions: txn}, nil))
+}
+
+// TestReadsADatabaseOfTheEarlierStore: a database okrbot's earlier store
+// wrote (through FerretDB, as the embedded store did) reads the same
+// through this one, field for field, and goes on from where it was.
+func TestReadsADatabaseOfTheEarlierStore(t *testing.T) {
+	dir := t.TempDir()
+	legacydata.Write(t, dir)
+	srv, err := ferretdbtest.Start(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { srv.Close() }) // after the store's own clean-up
+	st := openAt(t, srv.URI, "okrbot", nil, func(db string) error { return srv.Prepare(ctx, db) })
+	legacydata.Check(t, st)
 }

@@ -213,8 +213,8 @@ CREATE TABLE check_ins (
 ) WITHOUT ROWID;
 -- A key result's recent check-ins (show, projections).
 CREATE INDEX check_ins_kr ON check_ins (workspace, kr, at);
--- A week's check-ins (who is missing).
-CREATE INDEX check_ins_week ON check_ins (workspace, week);
+-- A week's check-ins (who is missing), and a team's week (its key results').
+CREATE INDEX check_ins_week ON check_ins (workspace, week, kr);
 -- The check-ins since a date (the digest).
 CREATE INDEX check_ins_at ON check_ins (workspace, at);
 
@@ -371,7 +371,7 @@ INSERT INTO sqlite_stat1 (tbl, idx, stat) VALUES
 	('key_results', 'key_results_kpi', '2000 2000 20'),
 	('check_ins', 'check_ins', '200000 200000 200 13 1'),
 	('check_ins', 'check_ins_kr', '200000 200000 13 1'),
-	('check_ins', 'check_ins_week', '200000 200000 4000'),
+	('check_ins', 'check_ins_week', '200000 200000 4000 1'),
 	('check_ins', 'check_ins_at', '200000 200000 2'),
 	('week_notes', 'week_notes', '20000 20000 400 1'),
 	('kpis', 'kpis', '50 50 1'),
