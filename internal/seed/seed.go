@@ -179,7 +179,7 @@ func Write(ctx context.Context, st Store, workspace string, size Size, at time.T
 				history = append(history, domain.CheckIn{WorkspaceID: workspace, UserID: kr.Owner, KR: kr.Ref, Objective: o.Ref, Week: week,
 					Value: tracks[k].values[w], Done: kr.Kind == domain.Milestone && w == len(c.Weeks)-1 && kr.Done, Confidence: tracks[k].conf[w],
 					Note: []string{"", "", "on track", "blocked on legal", "great week"}[r.IntN(5)],
-					At: week.Start(time.UTC).AddDate(0, 0, 4).Add(15*time.Hour + time.Duration(r.IntN(4*3600))*time.Second)})
+					At:   week.Start(time.UTC).AddDate(0, 0, 4).Add(15*time.Hour + time.Duration(r.IntN(4*3600))*time.Second)})
 			}
 		}
 	}
