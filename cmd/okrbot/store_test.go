@@ -31,8 +31,14 @@ func slackEnv(fake *fakeslack.Server) []string {
 }
 
 // slash posts a signed slash command to okrbot at addr as user and returns
-// the status and the inline answer.
+// the status and the answer: the inline one, or the one okrbot posts to the
+// response_url after an empty acknowledgement (a busy machine), waited for.
 func slash(addr string, fake *fakeslack.Server, user, text string) (int, string, error) {
+	return slashWait(addr, fake, user, text, 30*time.Second)
+}
+
+// slashWait is slash waiting at most wait for a response_url answer.
+func slashWait(addr string, fake *fakeslack.Server, user, text string, wait time.Duration) (int, string, error) {
 	cmd, args, _ := strings.Cut(text, " ")
 	form := fake.Command("T0001", user, "C0GROWTH", cmd, args)
 	resp, err := http.DefaultClient.Do(fakeslack.SignedRequest(testSecret, "http://"+addr+"/slack/commands", fakeslack.Form, []byte(form.Encode())))
@@ -41,7 +47,26 @@ func slash(addr string, fake *fakeslack.Server, user, text string) (int, string,
 	}
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, string(b), nil
+	if len(b) > 0 || resp.StatusCode != 200 {
+		return resp.StatusCode, string(b), nil
+	}
+	return resp.StatusCode, laterAnswer(fake, form.Get("response_url"), wait), nil
+}
+
+// laterAnswer waits for okrbot's post to a response_url.
+func laterAnswer(fake *fakeslack.Server, responseURL string, wait time.Duration) string {
+	u, err := url.Parse(responseURL)
+	if err != nil {
+		return ""
+	}
+	for deadline := time.Now().Add(wait); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		for _, p := range fake.Responses() {
+			if p.Path == u.Path {
+				return string(p.Body)
+			}
+		}
+	}
+	return ""
 }
 
 // okrbotProcess runs the built okrbot with args on dir and returns what it
@@ -171,7 +196,9 @@ func TestKilledServeLosesNoCommittedWrite(t *testing.T) {
 					return
 				default:
 				}
-				code, body, err := slash(addr, fake, "U0ADA", fmt.Sprintf("/okr update %s %d confidence %d", o.KeyResults[i].Ref, v, 1+v%10))
+				// An answer that did not come back at once is not counted
+				// as confirmed: the process may die before it is posted.
+				code, body, err := slashWait(addr, fake, "U0ADA", fmt.Sprintf("/okr update %s %d confidence %d", o.KeyResults[i].Ref, v, 1+v%10), 0)
 				if err != nil {
 					return // the process is gone
 				}
@@ -388,37 +415,20 @@ func TestConcurrentSlackCommandsAreAllAnswered(t *testing.T) {
 				resp.Body.Close()
 				r.code, r.inline = resp.StatusCode, string(b)
 			}
-			if u, err := url.Parse(form.Get("response_url")); err == nil {
-				r.url = u.Path
-			}
+			r.url = form.Get("response_url")
 			results[i] = r
 		}()
 	}
 	close(begin)
 	wg.Wait()
-	answered := func(r result) string {
-		if r.inline != "" {
-			return r.inline
-		}
-		for _, p := range fake.Responses() {
-			if p.Path == r.url {
-				return string(p.Body)
-			}
-		}
-		return ""
-	}
 	deadline := time.Now().Add(60 * time.Second)
-	for i := 0; i < len(results); {
-		if answered(results[i]) != "" || time.Now().After(deadline) {
-			i++
-			continue
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
 	var slowest time.Duration
 	for i, r := range results {
 		slowest = max(slowest, r.took)
-		a := answered(r)
+		a := r.inline
+		if a == "" {
+			a = laterAnswer(fake, r.url, time.Until(deadline))
+		}
 		switch {
 		case r.err != nil || r.code != 200:
 			t.Errorf("command %d: %d %v", i, r.code, r.err)
@@ -450,4 +460,69 @@ func grepLines(s, sub string) string {
 		}
 	}
 	return strings.Join(out, "\n")
+}
+
+// TestFiftyConcurrentUpdatesOfOneObjectiveAllLand: fifty signed
+// "/okr update" commands at once, five on each of the ten key results of one
+// objective, through okrbot serve: every one is confirmed, every one is in
+// the objective (its version moved fifty times), and each key result agrees
+// with its check-in.
+func TestFiftyConcurrentUpdatesOfOneObjectiveAllLand(t *testing.T) {
+	fake := fakeslack.New(t, fakeslack.Options{})
+	dir := t.TempDir()
+	e := map[string]string{"OKRBOT_DATA_DIR": dir}
+	for _, kv := range slackEnv(fake) {
+		k, v, _ := strings.Cut(kv, "=")
+		e[k] = v
+	}
+	st := openDataDir(t, dir)
+	ctx := context.Background()
+	o := domain.Objective{WorkspaceID: "slack:T0001", Title: "Grow", Owner: "U0LEAD", Cycle: domain.CycleOf(time.Now(), time.UTC), Commitment: domain.Committed, Status: domain.Active}
+	for i := range domain.MaxKRs {
+		o.KeyResults = append(o.KeyResults, domain.KeyResult{Title: "Increase deals from 0 to 100", Kind: domain.Increase, Target: 100, Weight: 1, Owner: fmt.Sprintf("U%04d", i)})
+	}
+	if err := st.CreateObjective(ctx, &o); err != nil {
+		t.Fatal(err)
+	}
+	addr, _ := startServe(t, e)
+	var wg sync.WaitGroup
+	begin := make(chan struct{})
+	answers := make([]string, 50)
+	for i := range answers {
+		kr := o.KeyResults[i%len(o.KeyResults)]
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-begin
+			_, body, err := slash(addr, fake, kr.Owner, fmt.Sprintf("/okr update %s %d confidence %d", kr.Ref, 10+i, 1+i%10))
+			if err != nil {
+				t.Error(err)
+			}
+			answers[i] = body
+		}()
+	}
+	close(begin)
+	wg.Wait()
+	for i, a := range answers {
+		if !strings.Contains(a, "Updated") {
+			t.Errorf("update %d answered %q", i, a)
+		}
+	}
+	got, err := st.Objective(ctx, "slack:T0001", o.Ref)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Version != o.Version+50 {
+		t.Errorf("the objective moved %d times for 50 updates", got.Version-o.Version)
+	}
+	for i, kr := range got.KeyResults {
+		cs, _ := st.CheckIns(ctx, "slack:T0001", domain.CheckInFilter{KRs: []string{kr.Ref}})
+		sent := false
+		for j := i; j < 50; j += len(got.KeyResults) {
+			sent = sent || kr.Current == float64(10+j)
+		}
+		if len(cs) != 1 || cs[0].Value != kr.Current || cs[0].Confidence != kr.Confidence || !sent {
+			t.Errorf("%s = %v (confidence %d), check-ins %+v", kr.Ref, kr.Current, kr.Confidence, cs)
+		}
+	}
 }
