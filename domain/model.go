@@ -237,7 +237,18 @@ type CheckIn struct {
 	Done        bool      `bson:"done,omitempty"`
 	Confidence  int       `bson:"confidence"`
 	Note        string    `bson:"note,omitempty"`
-	At          time.Time `bson:"at"`
+	At          time.Time `bson:"at"` // the latest answer for the week
+	// FirstAt is the week's first answer (zero for check-ins stored before
+	// it was recorded): on time or late is judged by it.
+	FirstAt time.Time `bson:"first_at,omitempty"`
+}
+
+// Answered returns when the check-in was first given.
+func (c CheckIn) Answered() time.Time {
+	if c.FirstAt.IsZero() {
+		return c.At
+	}
+	return c.FirstAt
 }
 
 // WeekNote is a person's overall note for a week's check-in: wins,
@@ -325,7 +336,8 @@ type KPIValue struct {
 type Subscription struct {
 	WorkspaceID string    `bson:"workspace"`
 	Channel     string    `bson:"channel"`
-	Company     bool      `bson:"company"` // the company roll-up instead of the team's digest
+	Name        string    `bson:"name,omitempty"` // the channel's name, when known ("growth")
+	Company     bool      `bson:"company"`        // the company roll-up instead of the team's digest
 	By          string    `bson:"by"`
 	At          time.Time `bson:"at"`
 }
