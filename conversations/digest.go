@@ -256,8 +256,12 @@ func (ss *session) weekly(scope DigestScope, d *digestData) (*Message, error) {
 			break
 		}
 		o := os.o
+		since := change(os.a.Progress-os.before) + " since last week"
+		if o.CreatedAt.After(weekStart) {
+			since = "new this week"
+		}
 		line := Text{}.AddCode(o.Ref).Add(" "+clip(o.Title, 60)+" ").AddBar(os.a.Progress, os.a.Expected).
-			Add(fmt.Sprintf(" %d%% (%s since last week) · %s %s · ", pct(os.a.Progress), change(os.a.Progress-os.before), statusMark(os.a.Status), os.a.Status))
+			Add(fmt.Sprintf(" %d%% (%s) · %s %s · ", pct(os.a.Progress), since, statusMark(os.a.Status), os.a.Status))
 		if done, n := objectiveInitiatives(*o); n > 0 {
 			line = line.Add(countDone(done, n) + " · ")
 		}
