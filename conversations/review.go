@@ -103,7 +103,7 @@ func (ss *session) review(scope DigestScope, d *digestData) (*Message, error) {
 		if !graded {
 			how += " (not graded: its progress)"
 		}
-		line := Text{}.AddCode(o.Ref).Add(" " + clip(o.Title, 60) + " — " + how + fmt.Sprintf(" · %s, %.1f is success · %s · ", o.Commitment, o.Commitment.Expected(), verdict)).
+		line := Text{}.AddCode(o.Ref).Add(" "+clip(o.Title, 60)+" — "+how+fmt.Sprintf(" · %s, %.1f is success · %s · ", o.Commitment, o.Commitment.Expected(), verdict)).
 			AddUser(o.Owner, names[o.Owner])
 		grades.Lines = append(grades.Lines, line)
 	}
