@@ -525,6 +525,9 @@ func (l layout) plot() (*plot.Plot, error) {
 			if l.perRow && !math.IsNaN(r.expected) {
 				x = math.Max(x, r.expected)
 			}
+			if !l.perRow && !math.IsNaN(l.pace) {
+				x = math.Max(x, l.pace) // right of the pace line, never across it
+			}
 			if !math.IsNaN(r.prev) {
 				x = math.Max(x, r.prev)
 			}
