@@ -162,23 +162,21 @@ func dedupe(s []string) []string {
 }
 
 func (v *view) pace(o domain.Objective) domain.Pace {
-	return domain.Pace{Cycle: o.Cycle, Location: v.ss.wsLoc, Now: v.ss.now}
+	return domain.Pace{Cycle: o.Cycle, Location: v.ss.wsLoc, Now: v.ss.now, Created: o.CreatedAt}
 }
 
 func (v *view) assess(o domain.Objective, kr domain.KeyResult) domain.Assessment {
 	return domain.Assess(kr, v.pace(o), v.hist[kr.Ref])
 }
 
-// objectiveStatus is the weakest of its key results' statuses.
-func (v *view) objectiveStatus(o domain.Objective) domain.Status {
-	if o.Status == domain.Closed {
-		return domain.StatusNone
+// objectiveAssessment rolls up its key results: the status is the weakest
+// with data, the pace that of its key results' own spans.
+func (v *view) objectiveAssessment(o domain.Objective) domain.ObjectiveAssessment {
+	as := make([]domain.Assessment, len(o.KeyResults))
+	for i, kr := range o.KeyResults {
+		as[i] = v.assess(o, kr)
 	}
-	var st []domain.Status
-	for _, kr := range o.KeyResults {
-		st = append(st, v.assess(o, kr).Status)
-	}
-	return domain.Weakest(st...)
+	return domain.AssessObjective(o, as)
 }
 
 func statusMark(s domain.Status) string {
@@ -195,10 +193,11 @@ func statusMark(s domain.Status) string {
 	return "⚪"
 }
 
-// objectiveSection is an objective with its key results, as in /okr list.
-func (v *view) objectiveSection(o domain.Objective, withKRs bool) Section {
-	prog := o.Progress()
-	expected := o.Cycle.Elapsed(v.ss.now, v.ss.wsLoc)
+// objectiveSection is an objective with its key results, as in /okr list;
+// App Home (withInitiatives) lists each key result's initiatives under it.
+func (v *view) objectiveSection(o domain.Objective, withKRs bool, withInitiatives ...bool) Section {
+	oa := v.objectiveAssessment(o)
+	prog, expected := o.Progress(), oa.Expected
 	head := Text{}.AddCode(o.Ref).Add(" ").AddB(o.Title)
 	line := Text{}.AddBar(prog, expected).Add(fmt.Sprintf(" %d%% · pace %d%%", pct(prog), pct(expected)))
 	if o.Status == domain.Closed {
@@ -208,8 +207,7 @@ func (v *view) objectiveSection(o domain.Objective, withKRs bool) Section {
 		}
 		line = Text{}.AddBar(prog, -1).Add(fmt.Sprintf(" %d%% · closed, graded %.2f", pct(prog), g))
 	} else {
-		st := v.objectiveStatus(o)
-		line = line.Add(" · " + statusMark(st) + " " + st.String())
+		line = line.Add(" · " + statusMark(oa.Status) + " " + oa.Status.String())
 	}
 	sec := Section{Heading: head, Lines: []Text{line}}
 	for _, kr := range o.KeyResults {
@@ -217,6 +215,9 @@ func (v *view) objectiveSection(o domain.Objective, withKRs bool) Section {
 			break
 		}
 		sec.Lines = append(sec.Lines, v.krLine(o, kr))
+		if len(withInitiatives) > 0 && withInitiatives[0] {
+			sec.Lines = append(sec.Lines, initiativeLines(kr, initiativesShown, v.ss.cmd("okr"))...)
+		}
 	}
 	note := Text{}.Add(fmt.Sprintf("%s · %s · ", o.Cycle, o.Commitment)).AddUser(o.Owner, v.names[o.Owner])
 	if o.Team != "" {
@@ -240,8 +241,9 @@ func (v *view) krLine(o domain.Objective, kr domain.KeyResult) Text {
 	if kr.Confidence > 0 {
 		t = t.Add(fmt.Sprintf(" · confidence %d/10", kr.Confidence))
 	}
-	if a.Mismatch {
-		t = t.Add(" · ⚠ projection disagrees")
+	t = t.Add(" · " + statusMark(a.Status) + " " + a.Label)
+	if len(kr.Initiatives) > 0 {
+		t = t.Add(" · " + initiativeCount(kr))
 	}
 	return t.Add(" · ").AddUser(kr.Owner, v.names[kr.Owner])
 }
@@ -307,12 +309,16 @@ func (ss *session) show(args string) Reply {
 
 func (v *view) krSection(o domain.Objective, kr domain.KeyResult) Section {
 	a := v.assess(o, kr)
+	bar := Text{}.AddBar(a.Progress, a.Expected).Add(fmt.Sprintf(" %d%% · pace %d%% · ", pct(a.Progress), pct(a.Expected)))
+	if kr.Binary() {
+		bar = Text{}.AddBar(a.Progress, -1).Add(fmt.Sprintf(" %d%% · ", pct(a.Progress)))
+	}
 	sec := Section{
 		Heading: Text{}.AddCode(kr.Ref).Add(" ").AddB(kr.Title),
-		Lines: []Text{Text{}.AddBar(a.Progress, a.Expected).Add(fmt.Sprintf(" %d%% · pace %d%% · %s %s",
-			pct(a.Progress), pct(a.Expected), statusMark(a.Status), a.Status))},
-		Note: T(describeKR(kr)).Add(" · owner ").AddUser(kr.Owner, v.names[kr.Owner]),
+		Lines:   []Text{bar.Add(statusMark(a.Status) + " " + a.Label + ": " + a.Why)},
+		Note:    T(describeKR(kr)).Add(" · owner ").AddUser(kr.Owner, v.names[kr.Owner]),
 	}
+
 	var facts []string
 	if kr.Confidence > 0 {
 		facts = append(facts, fmt.Sprintf("confidence %d/10 (%s)", kr.Confidence, a.Confidence))
@@ -320,17 +326,15 @@ func (v *view) krSection(o domain.Objective, kr domain.KeyResult) Section {
 	if a.HasProjection {
 		facts = append(facts, fmt.Sprintf("projected %d%% at cycle end", pct(a.Projected)))
 	}
-	if a.Behind {
-		facts = append(facts, "behind pace")
-	}
-	if a.Mismatch {
-		facts = append(facts, "⚠ confidence and projection disagree")
-	}
 	if kr.Weight != 1 {
 		facts = append(facts, "weight "+domain.FormatNumber(kr.Weight))
 	}
 	if len(facts) > 0 {
 		sec.Lines = append(sec.Lines, T(strings.Join(facts, " · ")))
+	}
+	if len(kr.Initiatives) > 0 {
+		sec.Lines = append(sec.Lines, T(initiativeCount(kr)+":"))
+		sec.Lines = append(sec.Lines, initiativeLines(kr, maxInitiatives, v.ss.cmd("okr"))...)
 	}
 	return sec
 }

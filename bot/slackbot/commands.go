@@ -25,6 +25,7 @@ const triggerLife = 2500 * time.Millisecond
 // or Socket Mode), reduced to what the handlers need.
 type request struct {
 	team, user, channel string
+	channelName         string // the channel's name, when Slack gives it
 	responseURL         string
 	triggerID           string
 	at                  time.Time // when it arrived: trigger_ids expire 3 s later
@@ -66,7 +67,7 @@ func (b *Bot) serveCommand(w http.ResponseWriter, r *http.Request, _ []byte) {
 // command runs a slash command and returns what to answer at once (nil for
 // an empty acknowledgement). It is the path HTTP and Socket Mode share.
 func (b *Bot) command(ctx context.Context, sc slack.SlashCommand, at time.Time) []byte {
-	req := request{team: sc.TeamID, user: sc.UserID, channel: sc.ChannelID, responseURL: sc.ResponseURL, triggerID: sc.TriggerID, at: at}
+	req := request{team: sc.TeamID, user: sc.UserID, channel: sc.ChannelID, channelName: sc.ChannelName, responseURL: sc.ResponseURL, triggerID: sc.TriggerID, at: at}
 	cmd := strings.TrimPrefix(strings.ToLower(sc.Command), "/")
 	inline := make(chan []byte)
 	gaveUp := make(chan struct{})
@@ -138,6 +139,9 @@ func (b *Bot) runCommand(ctx context.Context, req request, cmd, text string, inl
 		viewID = b.preopen(ctx, c, req)
 	}
 	a := b.actor(ctx, c, req.team, req.user, req.channel)
+	if a.Channel != "" && req.channelName != "directmessage" && req.channelName != "privategroup" {
+		a.ChannelName = req.channelName // names the team in digests and charts
+	}
 	rep := b.svc.Command(ctx, a, cmd, text)
 	b.deliver(ctx, c, req, a, rep, viewID, inline)
 }

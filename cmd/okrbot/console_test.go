@@ -30,12 +30,16 @@ first week
 6
 two agents hired
 
+
+
 /okr checkin
 7
 
 9
 7
 three agents hired
+
+
 a good week
 /as bob
 /okr update KR-3 done confidence 10 signed!
