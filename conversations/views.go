@@ -35,12 +35,16 @@ func (ss *session) list(args string) Reply {
 	case who == "all":
 		title = "All objectives"
 	default:
-		if id, name, ok := parseUser(p.word(0)); ok {
-			if name == "" {
-				name = ss.name(id)
-			}
-			f.Person, title = id, name+"'s objectives"
+		// Labels typed with a mention ("<@U1|label>") are not trusted:
+		// names come from the platform, through the store or the directory.
+		if id, _, ok := parseUser(p.word(0)); ok {
+			f.Person, title = id, ss.name(id)+"'s objectives"
 		} else if id, name, ok := parseChannel(p.word(0)); ok {
+			if n := ss.channelName(id); n != "" {
+				name = n
+			} else if name == "" || strings.HasPrefix(p.word(0), "<#") {
+				name = id
+			}
 			f.Team, title = id, "#"+name+" objectives"
 		} else {
 			return ss.fail(domain.Invalid(exList, "%q is not mine, all, a @person or a #channel.", clip(p.word(0), 30)), "")
