@@ -101,9 +101,10 @@ func (ss *session) earliestStart(os []domain.Objective) time.Time {
 
 // view holds what rendering objectives needs, fetched once.
 type view struct {
-	ss    *session
-	names map[string]string
-	hist  map[string][]domain.Point // key result ref -> check-in values
+	ss       *session
+	names    map[string]string
+	channels map[string]string         // team channel id -> name from the platform ("" unknown)
+	hist     map[string][]domain.Point // key result ref -> check-in values
 }
 
 func (ss *session) newView(os []domain.Objective) *view {
@@ -115,7 +116,12 @@ func (ss *session) newView(os []domain.Objective) *view {
 			krs = append(krs, kr.Ref)
 		}
 	}
-	v := &view{ss: ss, names: ss.names(dedupe(people)), hist: map[string][]domain.Point{}}
+	v := &view{ss: ss, names: ss.names(dedupe(people)), channels: map[string]string{}, hist: map[string][]domain.Point{}}
+	for _, o := range os {
+		if _, ok := v.channels[o.Team]; !ok && o.Team != "" {
+			v.channels[o.Team] = ss.channelName(o.Team)
+		}
+	}
 	if len(krs) > 0 {
 		start := ss.earliestStart(os)
 		if s, _ := os[0].Cycle.Bounds(ss.wsLoc); s.Before(start) {
@@ -224,7 +230,7 @@ func (v *view) objectiveSection(o domain.Objective, withKRs bool) Section {
 	}
 	note := Text{}.Add(fmt.Sprintf("%s · %s · ", o.Cycle, o.Commitment)).AddUser(o.Owner, v.names[o.Owner])
 	if o.Team != "" {
-		note = note.Add(" · ").AddChannel(o.Team, "")
+		note = note.Add(" · ").AddChannel(o.Team, v.channels[o.Team])
 	}
 	if o.Parent != "" {
 		note = note.Add(" · aligned to " + o.Parent)
@@ -278,7 +284,7 @@ func (ss *session) show(args string) Reply {
 		{"Status", T(string(o.Status))},
 	}
 	if o.Team != "" {
-		sec.Fields = append(sec.Fields, Field{"Team", Text{}.AddChannel(o.Team, "")})
+		sec.Fields = append(sec.Fields, Field{"Team", Text{}.AddChannel(o.Team, v.channels[o.Team])})
 	}
 	if o.Parent != "" {
 		sec.Fields = append(sec.Fields, Field{"Aligned to", T(o.Parent)})
