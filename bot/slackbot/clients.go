@@ -294,35 +294,37 @@ type slackUser struct {
 	admin    bool
 }
 
-// userCache keeps users.info answers for a while, bounded in size.
-type userCache struct {
+// cache keeps what Slack answered (users.info, channel names) for a while,
+// bounded in size.
+type cache[V any] struct {
 	mu  sync.Mutex
 	ttl time.Duration
 	max int
 	now func() time.Time
-	m   map[string]cachedUser
+	m   map[string]cached[V]
 }
 
-type cachedUser struct {
-	u  slackUser
+type cached[V any] struct {
+	v  V
 	at time.Time
 }
 
-func newUserCache(ttl time.Duration, max int, now func() time.Time) *userCache {
-	return &userCache{ttl: ttl, max: max, now: now, m: map[string]cachedUser{}}
+func newCache[V any](ttl time.Duration, max int, now func() time.Time) *cache[V] {
+	return &cache[V]{ttl: ttl, max: max, now: now, m: map[string]cached[V]{}}
 }
 
-func (c *userCache) get(key string) (slackUser, bool) {
+func (c *cache[V]) get(key string) (V, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	e, ok := c.m[key]
 	if !ok || c.now().Sub(e.at) > c.ttl {
-		return slackUser{}, false
+		var zero V
+		return zero, false
 	}
-	return e.u, true
+	return e.v, true
 }
 
-func (c *userCache) put(key string, u slackUser) {
+func (c *cache[V]) put(key string, v V) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if len(c.m) >= c.max {
@@ -335,7 +337,7 @@ func (c *userCache) put(key string, u slackUser) {
 			}
 		}
 	}
-	c.m[key] = cachedUser{u: u, at: c.now()}
+	c.m[key] = cached[V]{v: v, at: c.now()}
 }
 
 // userInfo returns a person's name, time zone and admin flag, from the cache

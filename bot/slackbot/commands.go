@@ -82,7 +82,7 @@ func notInstalledAnswer() []byte {
 func (b *Bot) command(ctx context.Context, sc slack.SlashCommand, at time.Time) []byte {
 	req := request{team: sc.TeamID, user: sc.UserID, channel: sc.ChannelID, responseURL: sc.ResponseURL, triggerID: sc.TriggerID, at: at}
 	cmd := strings.TrimPrefix(strings.ToLower(sc.Command), "/")
-	b.channels.learn(sc.TeamID, sc.ChannelID, sc.ChannelName)
+	b.learnChannel(sc.TeamID, sc.ChannelID, sc.ChannelName)
 	text := unescape(sc.Text)
 	inline := make(chan []byte)
 	gaveUp := make(chan struct{})

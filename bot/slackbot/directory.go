@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/slack-go/slack"
@@ -26,28 +25,9 @@ func unescape(s string) string {
 	return unescaper.Replace(s)
 }
 
-// channelCache keeps channel names (from commands' channel_name and
-// conversations.info) for a while, bounded in size.
-type channelCache struct {
-	mu  sync.Mutex
-	ttl time.Duration
-	max int
-	now func() time.Time
-	m   map[string]cachedName
-}
-
-type cachedName struct {
-	name string
-	at   time.Time
-}
-
-func newChannelCache(ttl time.Duration, max int, now func() time.Time) *channelCache {
-	return &channelCache{ttl: ttl, max: max, now: now, m: map[string]cachedName{}}
-}
-
-// learn records the channel_name a command came with. Slack sends
+// learnChannel records the channel_name a command came with. Slack sends
 // placeholders for conversations without a name of their own.
-func (c *channelCache) learn(team, channel, name string) {
+func (b *Bot) learnChannel(team, channel, name string) {
 	switch name {
 	case "", "directmessage", "privategroup":
 		return
@@ -55,32 +35,7 @@ func (c *channelCache) learn(team, channel, name string) {
 	if channel == "" || strings.HasPrefix(name, "mpdm-") {
 		return
 	}
-	c.put(team+"/"+channel, name)
-}
-
-func (c *channelCache) get(key string) (string, bool) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	e, ok := c.m[key]
-	if !ok || c.now().Sub(e.at) > c.ttl {
-		return "", false
-	}
-	return e.name, true
-}
-
-func (c *channelCache) put(key, name string) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if len(c.m) >= c.max {
-		now, n := c.now(), 0
-		for k, e := range c.m {
-			if now.Sub(e.at) > c.ttl || n < c.max/10 {
-				delete(c.m, k)
-				n++
-			}
-		}
-	}
-	c.m[key] = cachedName{name: name, at: c.now()}
+	b.channels.put(team+"/"+channel, name)
 }
 
 // directory is what Slack knows about one workspace

@@ -110,8 +110,8 @@ type Bot struct {
 	metrics  *metrics
 	rejects  *rejections
 	pace     *pacer
-	users    *userCache
-	channels *channelCache
+	users    *cache[slackUser] // team/user -> users.info
+	channels *cache[string]    // team/channel -> name ("" when Slack does not say)
 
 	mu         sync.Mutex
 	clients    map[string]teamClient // team id -> client (installations)
@@ -188,8 +188,8 @@ func New(cfg Config, svc Conversations, store Store) (*Bot, error) {
 	b.metrics = newMetrics(cfg.Registry)
 	b.rejects = newRejections(cfg.Registry, cfg.Now)
 	b.pace = newPacer(cfg.Now, cfg.Limits)
-	b.users = newUserCache(cfg.UserCacheTTL, 10000, cfg.Now)
-	b.channels = newChannelCache(cfg.UserCacheTTL, 10000, cfg.Now)
+	b.users = newCache[slackUser](cfg.UserCacheTTL, 10000, cfg.Now)
+	b.channels = newCache[string](cfg.UserCacheTTL, 10000, cfg.Now)
 	if cfg.BotToken != "" {
 		b.single = b.newClient("", cfg.BotToken)
 	}

@@ -74,16 +74,7 @@ func TestConsoleRunsAWholeQuarter(t *testing.T) {
 	}
 
 	// What the console stored is in the store, for the Slack workspace.
-	srv, err := embedded.Start(context.Background(), dir, slog.New(slog.DiscardHandler))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer srv.Close()
-	st, err := storage.Open(context.Background(), srv.URI(), "okrbot", time.Now)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close(context.Background())
+	st := openDataDir(t, dir)
 	o, err := st.Objective(context.Background(), "slack:T024BE7LD", "O-1")
 	if err != nil {
 		t.Fatal(err)
@@ -140,18 +131,25 @@ func TestConsoleDigestSubscriptionsNeedRights(t *testing.T) {
 	if n := strings.Count(text, "Only a workspace admin or the owner"); n != 2 {
 		t.Errorf("%d refusals of the member's subscribe, want 2:\n%s", n, text)
 	}
-	srv, err := embedded.Start(context.Background(), dir, slog.New(slog.DiscardHandler))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer srv.Close()
-	st, err := storage.Open(context.Background(), srv.URI(), "okrbot", time.Now)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close(context.Background())
+	st := openDataDir(t, dir)
 	subs, err := st.Subscriptions(context.Background(), "slack:T024BE7LD")
 	if err != nil || len(subs) != 1 || subs[0].Channel != "leadership" || !subs[0].Company || subs[0].By != "boss" {
 		t.Errorf("subscriptions: %+v %v", subs, err)
 	}
+}
+
+// openDataDir opens the embedded store a console run left in dir.
+func openDataDir(t *testing.T, dir string) *storage.Store {
+	t.Helper()
+	srv, err := embedded.Start(context.Background(), dir, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { srv.Close() })
+	st, err := storage.Open(context.Background(), srv.URI(), "okrbot", time.Now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close(context.Background()) })
+	return st
 }
