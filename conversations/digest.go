@@ -101,8 +101,8 @@ func (ss *session) composeDigest(scope DigestScope) (*Message, error) {
 	return rev, nil
 }
 
-// channelName is a subscribed channel's name, when okrbot was told it.
-func (ss *session) channelName(channel string) string {
+// subscribedName is a subscribed channel's name, when okrbot was told it.
+func (ss *session) subscribedName(channel string) string {
 	if channel == "" {
 		return ""
 	}
@@ -637,33 +637,9 @@ func (ss *session) digest(args string) Reply {
 	}
 	switch strings.ToLower(verb) {
 	case "subscribe":
-		if channel == "" {
-			return ss.fail(domain.Invalid(exDigest, "Say which channel gets the digest."), "")
-		}
-		if p.has("company") && !ss.isAdmin() {
-			return ss.fail(domain.Errorf(domain.EFORBIDDEN, "Only a workspace admin can send the company roll-up to a channel."), "")
-		}
-		if err := ss.store.Subscribe(ss.ctx, domain.Subscription{WorkspaceID: ss.ws.ID, Channel: channel, Name: name, Company: p.has("company"), By: ss.actor.User, At: ss.now}); err != nil {
-			return ss.fail(err, exDigest)
-		}
-		what := "this team's objectives"
-		if p.has("company") {
-			what = "the company roll-up"
-		}
-		sch := ss.ws.Settings.Digest
-		return Reply{Message: Lines("Subscribed", Text{}.AddChannel(channel, "").Add(fmt.Sprintf(" will get the weekly digest of %s every %s at %s.", what, sch.Weekday, hhmm(sch.Minute))))}
+		return ss.subscribe(channel, name, p.has("company"))
 	case "unsubscribe":
-		if channel == "" {
-			return ss.fail(domain.Invalid("/okr digest unsubscribe #leadership", "Say which channel to unsubscribe."), "")
-		}
-		ok, err := ss.store.Unsubscribe(ss.ctx, ss.ws.ID, channel)
-		if err != nil {
-			return ss.fail(err, exDigest)
-		}
-		if !ok {
-			return Reply{Message: Lines("Not subscribed", Text{}.AddChannel(channel, "").Add(" was not getting the digest."))}
-		}
-		return Reply{Message: Lines("Unsubscribed", Text{}.AddChannel(channel, "").Add(" will no longer get the weekly digest."))}
+		return ss.unsubscribe(channel)
 	case "preview", "":
 		// A subscribed channel previews exactly what its subscription
 		// receives: the company roll-up for a --company one.

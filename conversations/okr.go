@@ -283,14 +283,16 @@ func (ss *session) newKR(text, owner, weight, kpi string) (domain.KeyResult, err
 		Weight: 1, Owner: ss.actor.User, UpdatedAt: ss.now, CreatedAt: ss.now,
 	}
 	if owner != "" {
-		id, name, ok := parseUser(owner)
+		// The label of "<@U0002|label>" is ignored: it is whatever the
+		// typist's client sent; the name comes from the platform.
+		id, _, ok := parseUser(owner)
 		if !ok {
 			return kr, domain.Invalid(exKRAdd+" --owner @ada", "%q is not a person; use --owner @name.", clip(owner, 30))
 		}
-		kr.Owner = id
-		if name != "" {
-			ss.store.SaveUser(ss.ctx, domain.User{WorkspaceID: ss.ws.ID, ID: id, Name: name})
+		if err := ss.person(id, exKRAdd+" --owner @ada"); err != nil {
+			return kr, err
 		}
+		kr.Owner = id
 	}
 	if weight != "" {
 		w, _, err := domain.ParseValue(weight)

@@ -133,6 +133,10 @@ type Actor struct {
 	Name        string // display name, when known
 	TimeZone    string // IANA time zone, when known
 	Admin       bool   // the platform says the person administers the workspace
+	// Directory answers what only the platform knows (people's names,
+	// channel names, whether okrbot is in a channel); nil when nothing can
+	// be asked, and then nothing is checked against the platform.
+	Directory Directory
 }
 
 // WorkspaceID returns the store's id of the actor's workspace.

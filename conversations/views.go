@@ -35,12 +35,16 @@ func (ss *session) list(args string) Reply {
 	case who == "all":
 		title = "All objectives"
 	default:
-		if id, name, ok := parseUser(p.word(0)); ok {
-			if name == "" {
-				name = ss.name(id)
-			}
-			f.Person, title = id, name+"'s objectives"
+		// Labels typed with a mention ("<@U1|label>") are not trusted:
+		// names come from the platform, through the store or the directory.
+		if id, _, ok := parseUser(p.word(0)); ok {
+			f.Person, title = id, ss.name(id)+"'s objectives"
 		} else if id, name, ok := parseChannel(p.word(0)); ok {
+			if n := ss.channelName(id); n != "" {
+				name = n
+			} else if name == "" || strings.HasPrefix(p.word(0), "<#") {
+				name = id
+			}
 			f.Team, title = id, "#"+name+" objectives"
 		} else {
 			return ss.fail(domain.Invalid(exList, "%q is not mine, all, a @person or a #channel.", clip(p.word(0), 30)), "")
@@ -97,9 +101,10 @@ func (ss *session) earliestStart(os []domain.Objective) time.Time {
 
 // view holds what rendering objectives needs, fetched once.
 type view struct {
-	ss    *session
-	names map[string]string
-	hist  map[string][]domain.Point // key result ref -> check-in values
+	ss       *session
+	names    map[string]string
+	channels map[string]string         // team channel id -> name from the platform ("" unknown)
+	hist     map[string][]domain.Point // key result ref -> check-in values
 }
 
 func (ss *session) newView(os []domain.Objective) *view {
@@ -111,7 +116,12 @@ func (ss *session) newView(os []domain.Objective) *view {
 			krs = append(krs, kr.Ref)
 		}
 	}
-	v := &view{ss: ss, names: ss.names(dedupe(people)), hist: map[string][]domain.Point{}}
+	v := &view{ss: ss, names: ss.names(dedupe(people)), channels: map[string]string{}, hist: map[string][]domain.Point{}}
+	for _, o := range os {
+		if _, ok := v.channels[o.Team]; !ok && o.Team != "" {
+			v.channels[o.Team] = ss.channelName(o.Team)
+		}
+	}
 	if len(krs) > 0 {
 		start := ss.earliestStart(os)
 		if s, _ := os[0].Cycle.Bounds(ss.wsLoc); s.Before(start) {
@@ -221,7 +231,7 @@ func (v *view) objectiveSection(o domain.Objective, withKRs bool, withInitiative
 	}
 	note := Text{}.Add(fmt.Sprintf("%s · %s · ", o.Cycle, o.Commitment)).AddUser(o.Owner, v.names[o.Owner])
 	if o.Team != "" {
-		note = note.Add(" · ").AddChannel(o.Team, "")
+		note = note.Add(" · ").AddChannel(o.Team, v.channels[o.Team])
 	}
 	if o.Parent != "" {
 		note = note.Add(" · aligned to " + o.Parent)
@@ -276,7 +286,7 @@ func (ss *session) show(args string) Reply {
 		{"Status", T(string(o.Status))},
 	}
 	if o.Team != "" {
-		sec.Fields = append(sec.Fields, Field{"Team", Text{}.AddChannel(o.Team, "")})
+		sec.Fields = append(sec.Fields, Field{"Team", Text{}.AddChannel(o.Team, v.channels[o.Team])})
 	}
 	if o.Parent != "" {
 		sec.Fields = append(sec.Fields, Field{"Aligned to", T(o.Parent)})
