@@ -182,6 +182,48 @@ type KeyResult struct {
 	KPI        string // slug; Current follows the KPI's latest value
 	Confidence int
 	UpdatedAt  time.Time
+	// CreatedAt is when the key result was added; its pace and projection
+	// start there when it came after the cycle began. Zero for key results
+	// stored before it was recorded (the objective's creation stands in).
+	CreatedAt time.Time
+	// Initiatives are the work planned to move it.
+	Initiatives []Initiative
+}
+
+// Initiative is a piece of work planned to move a key result ("run a
+// webinar series"). It lives inside its key result, so that it is written,
+// and deleted, with its objective in one atomic write.
+type Initiative struct {
+	Ref       string // "I-4"
+	Title     string
+	Done      bool
+	CreatedBy string
+	CreatedAt time.Time
+	DoneAt    time.Time
+}
+
+// InitiativesDone counts the key result's initiatives that are done.
+func (kr KeyResult) InitiativesDone() int {
+	n := 0
+	for _, in := range kr.Initiatives {
+		if in.Done {
+			n++
+		}
+	}
+	return n
+}
+
+// Initiative finds an initiative of the objective by ref, with its key result.
+func (o *Objective) Initiative(ref string) (*KeyResult, *Initiative) {
+	for i := range o.KeyResults {
+		kr := &o.KeyResults[i]
+		for j := range kr.Initiatives {
+			if kr.Initiatives[j].Ref == ref {
+				return kr, &kr.Initiatives[j]
+			}
+		}
+	}
+	return nil, nil
 }
 
 // CheckIn is one person's weekly answer for one key result.
@@ -195,7 +237,10 @@ type CheckIn struct {
 	Done        bool
 	Confidence  int
 	Note        string
-	At          time.Time
+	At          time.Time // the latest answer for the week
+	// FirstAt is the week's first answer (zero for check-ins stored before
+	// it was recorded): on time or late is judged by it.
+	FirstAt time.Time
 }
 
 // Apply moves the key result to what a check-in says: done and
@@ -209,13 +254,32 @@ func (kr *KeyResult) Apply(c CheckIn) {
 	}
 }
 
-// WeekNote is a person's overall note for a week's check-in.
+// Answered returns when the check-in was first given.
+func (c CheckIn) Answered() time.Time {
+	if c.FirstAt.IsZero() {
+		return c.At
+	}
+	return c.FirstAt
+}
+
+// WeekNote is a person's overall note for a week's check-in: wins,
+// blockers and help needed, each optional. Note is the single free-text
+// note of check-ins made before the form asked for the three apart; the
+// digest shows it as it was written.
 type WeekNote struct {
 	WorkspaceID string
 	UserID      string
 	Week        Week
 	Note        string
+	Wins        string
+	Blockers    string
+	Help        string
 	At          time.Time
+}
+
+// Empty reports whether the note says nothing.
+func (n WeekNote) Empty() bool {
+	return n.Note == "" && n.Wins == "" && n.Blockers == "" && n.Help == ""
 }
 
 // Direction says which way is good for a KPI.
@@ -283,7 +347,8 @@ type KPIValue struct {
 type Subscription struct {
 	WorkspaceID string
 	Channel     string
-	Company     bool // the company roll-up instead of the team's digest
+	Name        string // the channel's name, when known ("growth")
+	Company     bool   // the company roll-up instead of the team's digest
 	By          string
 	At          time.Time
 }

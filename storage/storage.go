@@ -62,15 +62,18 @@ type Store interface {
 
 	// Objectives and key results.
 
-	// CreateObjective stores a new objective with its key results. An
-	// empty Ref gets the workspace's next O-n, and every key result with an
-	// empty Ref the next KR-n, in the same transaction as the insert: a
-	// create that fails uses up no ref. A given ref that exists is an
-	// ECONFLICT. o carries its refs, version and times on return.
+	// CreateObjective stores a new objective with its key results (and
+	// their initiatives). An empty Ref gets the workspace's next O-n, every
+	// key result with an empty Ref the next KR-n, and every initiative the
+	// next I-n, in the same transaction as the insert: a create that fails
+	// uses up no ref. A given ref that exists is an ECONFLICT. o carries its
+	// refs, version and times on return.
 	CreateObjective(ctx context.Context, o *domain.Objective) error
 	Objective(ctx context.Context, workspace, ref string) (domain.Objective, error)
 	// ObjectiveOfKR returns the objective holding the key result krRef.
 	ObjectiveOfKR(ctx context.Context, workspace, krRef string) (domain.Objective, error)
+	// ObjectiveOfInitiative returns the objective holding the initiative ref ("I-4").
+	ObjectiveOfInitiative(ctx context.Context, workspace, ref string) (domain.Objective, error)
 	// Objectives returns the objectives matching f, oldest first (then by
 	// ref number).
 	Objectives(ctx context.Context, workspace string, f domain.ObjectiveFilter) ([]domain.Objective, error)
@@ -78,8 +81,9 @@ type Store interface {
 	// result as one atomic step; a concurrent change of the same objective
 	// is never lost (the step is retried on top of it, so change may run
 	// more than once). When change returns an error nothing is written. Key
-	// results change adds with an empty Ref get the next KR-n in the same
-	// step; key results it removes go with their check-ins.
+	// results and initiatives change adds with an empty Ref get the next
+	// KR-n and I-n in the same step; key results it removes go with their
+	// check-ins.
 	ModifyObjective(ctx context.Context, workspace, ref string, change func(*domain.Objective) error) (domain.Objective, error)
 	// DeleteObjective removes an objective, its key results and their check-ins.
 	DeleteObjective(ctx context.Context, workspace, ref string) error
@@ -91,8 +95,9 @@ type Store interface {
 
 	// SaveCheckIns stores one person's check-ins together with what they
 	// do to their key results (domain.KeyResult.Apply), and the week note
-	// when it is not empty, as one change: all of it or none. A second
-	// check-in of the same person, key result and week replaces the first.
+	// unless it is empty, as one change: all of it or none. A second
+	// check-in of the same person, key result and week replaces the first
+	// but keeps its FirstAt (the week's first answer, set on the first).
 	// A check-in of a key result that does not exist is an ENOTFOUND and
 	// nothing is written.
 	SaveCheckIns(ctx context.Context, cs []domain.CheckIn, note domain.WeekNote) error

@@ -81,6 +81,7 @@ var tests = []test{
 	{"FailedCreateUsesNoRef", testFailedCreateUsesNoRef},
 	{"DeleteRemovesCheckIns", testDeleteRemovesCheckIns},
 	{"DataSurvivesReopen", testDataSurvivesReopen},
+	{"StatusAndDigestFields", testStatusAndDigestFields},
 	// Check-ins.
 	{"CheckInOncePerWeek", testCheckInOncePerWeek},
 	{"CheckInMovesItsKeyResult", testCheckInMovesItsKeyResult},

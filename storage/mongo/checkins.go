@@ -5,7 +5,7 @@ import (
 	"errors"
 	"slices"
 	"sort"
-	"strings"
+	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
@@ -23,8 +23,16 @@ func checkInUpsert(c domain.CheckIn) mongo.WriteModel {
 	return mongo.NewUpdateOneModel().SetFilter(byID(checkInID(c))).SetUpsert(true).SetUpdate(bson.M{
 		"$set": bson.M{"objective": c.Objective, "value": c.Value, "done": c.Done,
 			"confidence": c.Confidence, "note": c.Note, "at": c.At},
-		"$setOnInsert": bson.M{"workspace": c.WorkspaceID, "user": c.UserID, "kr": c.KR, "week": string(c.Week)},
+		"$setOnInsert": bson.M{"workspace": c.WorkspaceID, "user": c.UserID, "kr": c.KR, "week": string(c.Week), "first_at": firstAt(c)},
 	})
+}
+
+// firstAt is when the week was first answered, as far as c knows.
+func firstAt(c domain.CheckIn) time.Time {
+	if c.FirstAt.IsZero() {
+		return c.At
+	}
+	return c.FirstAt
 }
 
 // writeCheckIns upserts check-ins in one unordered bulk write, retrying
@@ -127,7 +135,7 @@ func (s *Store) SaveCheckIns(ctx context.Context, cs []domain.CheckIn, note doma
 					return err
 				}
 			}
-			if strings.TrimSpace(note.Note) == "" {
+			if note.Empty() {
 				return nil
 			}
 			return s.saveWeekNote(ctx, note)
@@ -142,7 +150,8 @@ func (s *Store) saveWeekNote(ctx context.Context, n domain.WeekNote) error {
 	}
 	return retryDup(func() error {
 		_, err := s.c(colWeekNotes).UpdateOne(ctx, byID(key(n.WorkspaceID, n.UserID, string(n.Week))),
-			bson.M{"$set": bson.M{"note": n.Note, "at": n.At}, "$setOnInsert": bson.M{"workspace": n.WorkspaceID, "user": n.UserID, "week": string(n.Week)}},
+			bson.M{"$set": bson.M{"note": n.Note, "wins": n.Wins, "blockers": n.Blockers, "help": n.Help, "at": n.At},
+				"$setOnInsert": bson.M{"workspace": n.WorkspaceID, "user": n.UserID, "week": string(n.Week)}},
 			options.UpdateOne().SetUpsert(true))
 		return err
 	})
@@ -189,7 +198,8 @@ func (s *Store) WeekNotes(ctx context.Context, workspace string, week domain.Wee
 	}
 	out := make([]domain.WeekNote, len(ds))
 	for i, d := range ds {
-		out[i] = domain.WeekNote{WorkspaceID: d.Workspace, UserID: d.User, Week: domain.Week(d.Week), Note: d.Note, At: d.At}
+		out[i] = domain.WeekNote{WorkspaceID: d.Workspace, UserID: d.User, Week: domain.Week(d.Week), Note: d.Note, Wins: d.Wins,
+			Blockers: d.Blockers, Help: d.Help, At: d.At}
 	}
 	return out, nil
 }

@@ -90,6 +90,18 @@ type keyResultDoc struct {
 	KPI        string    `bson:"kpi,omitempty"`
 	Confidence int       `bson:"confidence,omitempty"`
 	UpdatedAt  time.Time `bson:"updated_at"`
+	// CreatedAt is absent on key results stored before it was recorded.
+	CreatedAt   time.Time       `bson:"created_at,omitempty"`
+	Initiatives []initiativeDoc `bson:"initiatives,omitempty"`
+}
+
+type initiativeDoc struct {
+	Ref       string    `bson:"ref"`
+	Title     string    `bson:"title"`
+	Done      bool      `bson:"done,omitempty"`
+	CreatedBy string    `bson:"created_by"`
+	CreatedAt time.Time `bson:"created_at"`
+	DoneAt    time.Time `bson:"done_at,omitempty"`
 }
 
 type objectiveDoc struct {
@@ -118,9 +130,14 @@ func (d objectiveDoc) domain() domain.Objective {
 		GradeNote: d.GradeNote, CreatedBy: d.CreatedBy, CreatedAt: d.CreatedAt, UpdatedAt: d.UpdatedAt, Version: d.Version,
 		KeyResults: make([]domain.KeyResult, len(d.KeyResults))}
 	for i, k := range d.KeyResults {
-		o.KeyResults[i] = domain.KeyResult{Ref: k.Ref, Title: k.Title, Kind: domain.Kind(k.Kind), Start: k.Start, Target: k.Target,
+		kr := domain.KeyResult{Ref: k.Ref, Title: k.Title, Kind: domain.Kind(k.Kind), Start: k.Start, Target: k.Target,
 			Current: k.Current, Measured: k.Measured, Done: k.Done, Unit: k.Unit, Weight: k.Weight, Owner: k.Owner, KPI: k.KPI,
-			Confidence: k.Confidence, UpdatedAt: k.UpdatedAt}
+			Confidence: k.Confidence, UpdatedAt: k.UpdatedAt, CreatedAt: k.CreatedAt}
+		for _, in := range k.Initiatives {
+			kr.Initiatives = append(kr.Initiatives, domain.Initiative{Ref: in.Ref, Title: in.Title, Done: in.Done, CreatedBy: in.CreatedBy,
+				CreatedAt: in.CreatedAt, DoneAt: in.DoneAt})
+		}
+		o.KeyResults[i] = kr
 	}
 	return o
 }
@@ -131,9 +148,14 @@ func fromObjective(o domain.Objective) objectiveDoc {
 		GradeNote: o.GradeNote, CreatedBy: o.CreatedBy, CreatedAt: o.CreatedAt, UpdatedAt: o.UpdatedAt, Version: o.Version,
 		KeyResults: make([]keyResultDoc, len(o.KeyResults))}
 	for i, k := range o.KeyResults {
-		d.KeyResults[i] = keyResultDoc{Ref: k.Ref, Title: k.Title, Kind: string(k.Kind), Start: k.Start, Target: k.Target,
+		kd := keyResultDoc{Ref: k.Ref, Title: k.Title, Kind: string(k.Kind), Start: k.Start, Target: k.Target,
 			Current: k.Current, Measured: k.Measured, Done: k.Done, Unit: k.Unit, Weight: k.Weight, Owner: k.Owner, KPI: k.KPI,
-			Confidence: k.Confidence, UpdatedAt: k.UpdatedAt}
+			Confidence: k.Confidence, UpdatedAt: k.UpdatedAt, CreatedAt: k.CreatedAt}
+		for _, in := range k.Initiatives {
+			kd.Initiatives = append(kd.Initiatives, initiativeDoc{Ref: in.Ref, Title: in.Title, Done: in.Done, CreatedBy: in.CreatedBy,
+				CreatedAt: in.CreatedAt, DoneAt: in.DoneAt})
+		}
+		d.KeyResults[i] = kd
 	}
 	return d
 }
@@ -149,18 +171,22 @@ type checkInDoc struct {
 	Confidence int       `bson:"confidence"`
 	Note       string    `bson:"note,omitempty"`
 	At         time.Time `bson:"at"`
+	FirstAt    time.Time `bson:"first_at,omitempty"` // absent on check-ins stored before it was recorded
 }
 
 func (d checkInDoc) domain() domain.CheckIn {
 	return domain.CheckIn{WorkspaceID: d.Workspace, UserID: d.User, KR: d.KR, Objective: d.Objective, Week: domain.Week(d.Week),
-		Value: d.Value, Done: d.Done, Confidence: d.Confidence, Note: d.Note, At: d.At}
+		Value: d.Value, Done: d.Done, Confidence: d.Confidence, Note: d.Note, At: d.At, FirstAt: d.FirstAt}
 }
 
 type weekNoteDoc struct {
 	Workspace string    `bson:"workspace"`
 	User      string    `bson:"user"`
 	Week      string    `bson:"week"`
-	Note      string    `bson:"note"`
+	Note      string    `bson:"note,omitempty"`
+	Wins      string    `bson:"wins,omitempty"`
+	Blockers  string    `bson:"blockers,omitempty"`
+	Help      string    `bson:"help,omitempty"`
 	At        time.Time `bson:"at"`
 }
 
@@ -217,6 +243,7 @@ func (d kpiDoc) domain() domain.KPI {
 type subscriptionDoc struct {
 	Workspace string    `bson:"workspace"`
 	Channel   string    `bson:"channel"`
+	Name      string    `bson:"name,omitempty"`
 	Company   bool      `bson:"company"`
 	By        string    `bson:"by"`
 	At        time.Time `bson:"at"`

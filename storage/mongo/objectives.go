@@ -40,6 +40,59 @@ func (s *Store) raiseRef(ctx context.Context, workspace, prefix, ref string) err
 	})
 }
 
+// assignRefs gives the key results of o without a ref the next KR-n and
+// its initiatives without one the next I-n, and checks that those with a
+// ref the objective did not have before (old) exist nowhere else.
+func (s *Store) assignRefs(ctx context.Context, o *domain.Objective, old domain.Objective) error {
+	var oldKRs, oldIns []string
+	for _, kr := range old.KeyResults {
+		oldKRs = append(oldKRs, kr.Ref)
+		for _, in := range kr.Initiatives {
+			oldIns = append(oldIns, in.Ref)
+		}
+	}
+	if err := s.assignKRRefs(ctx, o, oldKRs); err != nil {
+		return err
+	}
+	var missing []*domain.Initiative
+	var given []string
+	for i := range o.KeyResults {
+		for j := range o.KeyResults[i].Initiatives {
+			in := &o.KeyResults[i].Initiatives[j]
+			switch {
+			case in.Ref == "":
+				missing = append(missing, in)
+			case !slices.Contains(oldIns, in.Ref):
+				given = append(given, in.Ref)
+			}
+		}
+	}
+	if len(given) > 0 {
+		err := s.c(colObjectives).FindOne(ctx, and(ws(o.WorkspaceID), "key_results.initiatives.ref", bson.M{"$in": given})).Err()
+		if err == nil {
+			return domain.Errorf(domain.ECONFLICT, "One of %s exists already.", strings.Join(given, ", "))
+		}
+		if !errors.Is(err, mongo.ErrNoDocuments) {
+			return err
+		}
+		for _, r := range given {
+			if err := s.raiseRef(ctx, o.WorkspaceID, "I", r); err != nil {
+				return err
+			}
+		}
+	}
+	if len(missing) > 0 {
+		first, err := s.nextRefs(ctx, o.WorkspaceID, "I", len(missing))
+		if err != nil {
+			return err
+		}
+		for j, in := range missing {
+			in.Ref = storage.Ref("I", first+int64(j))
+		}
+	}
+	return nil
+}
+
 // assignKRRefs gives the key results of o without a ref the next KR-n, and
 // checks that those with a ref not in old exist nowhere else.
 func (s *Store) assignKRRefs(ctx context.Context, o *domain.Objective, old []string) error {
@@ -93,7 +146,7 @@ func (s *Store) CreateObjective(ctx context.Context, o *domain.Objective) error 
 	err := retry(ctx, func() error {
 		return s.atomically(ctx, func(ctx context.Context) error {
 			next := base
-			next.KeyResults = slices.Clone(base.KeyResults)
+			next.KeyResults = cloneKRs(base.KeyResults)
 			if next.KeyResults == nil {
 				next.KeyResults = []domain.KeyResult{}
 			}
@@ -107,7 +160,7 @@ func (s *Store) CreateObjective(ctx context.Context, o *domain.Objective) error 
 			} else if err := s.raiseRef(ctx, next.WorkspaceID, "O", next.Ref); err != nil {
 				return err
 			}
-			if err := s.assignKRRefs(ctx, &next, nil); err != nil {
+			if err := s.assignRefs(ctx, &next, domain.Objective{}); err != nil {
 				return err
 			}
 			if _, err := s.c(colObjectives).InsertOne(ctx, fromObjective(next)); err != nil {
@@ -144,6 +197,17 @@ func (s *Store) ObjectiveOfKR(ctx context.Context, workspace, krRef string) (dom
 	var d objectiveDoc
 	if err := s.c(colObjectives).FindOne(ctx, and(ws(workspace), "key_results.ref", krRef)).Decode(&d); err != nil {
 		return domain.Objective{}, fail(ctx, "mongo.ObjectiveOfKR: "+krRef, err, "There is no key result %s.", krRef)
+	}
+	return d.domain(), nil
+}
+
+// ObjectiveOfInitiative returns the objective holding the initiative ref
+// ("I-4"): initiatives live inside their key result, in the objective's
+// document, so they are written and deleted with it.
+func (s *Store) ObjectiveOfInitiative(ctx context.Context, workspace, ref string) (domain.Objective, error) {
+	var d objectiveDoc
+	if err := s.c(colObjectives).FindOne(ctx, and(ws(workspace), "key_results.initiatives.ref", ref)).Decode(&d); err != nil {
+		return domain.Objective{}, fail(ctx, "mongo.ObjectiveOfInitiative: "+ref, err, "There is no initiative %s.", ref)
 	}
 	return d.domain(), nil
 }
@@ -207,7 +271,7 @@ func (s *Store) ModifyObjective(ctx context.Context, workspace, ref string, chan
 			}
 			cur := d.domain()
 			next := cur
-			next.KeyResults = slices.Clone(cur.KeyResults)
+			next.KeyResults = cloneKRs(cur.KeyResults)
 			if err := change(&next); err != nil {
 				return err
 			}
@@ -217,7 +281,7 @@ func (s *Store) ModifyObjective(ctx context.Context, workspace, ref string, chan
 			for i, kr := range cur.KeyResults {
 				old[i] = kr.Ref
 			}
-			if err := s.assignKRRefs(ctx, &next, old); err != nil {
+			if err := s.assignRefs(ctx, &next, cur); err != nil {
 				return err
 			}
 			if err := s.replace(ctx, next, cur.Version); err != nil {
@@ -297,4 +361,14 @@ func (s *Store) DeleteKeyResult(ctx context.Context, workspace, krRef string) (d
 		}
 		return domain.NotFound("There is no key result %s.", krRef)
 	})
+}
+
+// cloneKRs copies key results deeply enough that a change (or refs handed
+// out in an attempt that is then retried) never touches what was read.
+func cloneKRs(krs []domain.KeyResult) []domain.KeyResult {
+	out := slices.Clone(krs)
+	for i := range out {
+		out[i].Initiatives = slices.Clone(out[i].Initiatives)
+	}
+	return out
 }

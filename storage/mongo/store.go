@@ -191,6 +191,8 @@ var indexes = map[string][]index{
 		{bson.D{{Key: "workspace", Value: 1}, {Key: "team", Value: 1}, {Key: "cycle", Value: 1}}, false},
 		{bson.D{{Key: "workspace", Value: 1}, {Key: "cycle", Value: 1}, {Key: "status", Value: 1}}, false},
 		{bson.D{{Key: "workspace", Value: 1}, {Key: "key_results.kpi", Value: 1}}, false},
+		// ObjectiveOfInitiative.
+		{bson.D{{Key: "workspace", Value: 1}, {Key: "key_results.initiatives.ref", Value: 1}}, false},
 	},
 	colCheckIns: {
 		// One check-in per person, key result and week: a second one is an update.

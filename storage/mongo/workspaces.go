@@ -159,7 +159,7 @@ func (s *Store) Subscribe(ctx context.Context, sub domain.Subscription) error {
 	}
 	err := retryDup(func() error {
 		_, err := s.c(colSubscriptions).UpdateOne(ctx, and(ws(sub.WorkspaceID), "channel", sub.Channel),
-			bson.M{"$set": bson.M{"company": sub.Company, "by": sub.By, "at": sub.At}}, options.UpdateOne().SetUpsert(true))
+			bson.M{"$set": bson.M{"company": sub.Company, "name": sub.Name, "by": sub.By, "at": sub.At}}, options.UpdateOne().SetUpsert(true))
 		return err
 	})
 	return fail(ctx, "mongo.Subscribe: "+sub.WorkspaceID+" "+sub.Channel, err)
@@ -182,7 +182,7 @@ func (s *Store) Subscriptions(ctx context.Context, workspace string) ([]domain.S
 	}
 	out := make([]domain.Subscription, len(ds))
 	for i, d := range ds {
-		out[i] = domain.Subscription{WorkspaceID: d.Workspace, Channel: d.Channel, Company: d.Company, By: d.By, At: d.At}
+		out[i] = domain.Subscription{WorkspaceID: d.Workspace, Channel: d.Channel, Name: d.Name, Company: d.Company, By: d.By, At: d.At}
 	}
 	return out, nil
 }

@@ -42,16 +42,17 @@ func (s *Store) SaveCheckIns(ctx context.Context, cs []domain.CheckIn, note doma
 				return err
 			}
 		}
-		if strings.TrimSpace(note.Note) != "" {
-			if note.At.IsZero() {
-				note.At = s.now()
-			}
-			_, err := tx.ExecContext(ctx, `INSERT INTO week_notes (workspace, week, user, note, at) VALUES (?, ?, ?, ?, ?)
-				ON CONFLICT (workspace, week, user) DO UPDATE SET note = excluded.note, at = excluded.at`,
-				note.WorkspaceID, string(note.Week), note.UserID, note.Note, ts(note.At))
-			return err
+		if note.Empty() {
+			return nil
 		}
-		return nil
+		if note.At.IsZero() {
+			note.At = s.now()
+		}
+		_, err := tx.ExecContext(ctx, `INSERT INTO week_notes (workspace, week, user, note, wins, blockers, help, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+			ON CONFLICT (workspace, week, user) DO UPDATE SET note = excluded.note, wins = excluded.wins, blockers = excluded.blockers,
+				help = excluded.help, at = excluded.at`,
+			note.WorkspaceID, string(note.Week), note.UserID, note.Note, note.Wins, note.Blockers, note.Help, ts(note.At))
+		return err
 	})
 	if err != nil {
 		return err
@@ -64,22 +65,30 @@ func keyResultIn(ctx context.Context, q querier, workspace, ref string) (domain.
 	var kr domain.KeyResult
 	var oref string
 	var updated sql.NullInt64
+	var created sql.NullInt64
 	err := q.QueryRowContext(ctx, `SELECT objective, `+krCols+` FROM key_results WHERE workspace = ? AND ref = ?`, workspace, ref).Scan(
 		&oref, &kr.Ref, &kr.Title, &kr.Kind, &kr.Start, &kr.Target, &kr.Current, &kr.Measured, &kr.Done, &kr.Unit, &kr.Weight,
-		&kr.Owner, &kr.KPI, &kr.Confidence, &updated)
+		&kr.Owner, &kr.KPI, &kr.Confidence, &updated, &created)
 	if errors.Is(err, sql.ErrNoRows) {
 		return kr, "", domain.NotFound("There is no key result %s.", ref)
 	}
-	kr.UpdatedAt = fromTS(updated)
+	kr.UpdatedAt, kr.CreatedAt = fromTS(updated), fromTS(created)
 	return kr, oref, err
 }
 
+// upsertCheckIn stores c, or replaces the week's check-in of its person and
+// key result with it, keeping when the week was first answered.
 func upsertCheckIn(ctx context.Context, tx *sql.Tx, c domain.CheckIn) error {
-	_, err := tx.ExecContext(ctx, `INSERT INTO check_ins (workspace, user, kr, week, objective, value, done, confidence, note, at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+	first := c.FirstAt
+	if first.IsZero() {
+		first = c.At
+	}
+	_, err := tx.ExecContext(ctx, `INSERT INTO check_ins (workspace, user, kr, week, objective, value, done, confidence, note, at, first_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (workspace, user, kr, week) DO UPDATE SET objective = excluded.objective, value = excluded.value,
-			done = excluded.done, confidence = excluded.confidence, note = excluded.note, at = excluded.at`,
-		c.WorkspaceID, c.UserID, c.KR, string(c.Week), c.Objective, c.Value, b2i(c.Done), c.Confidence, c.Note, ts(c.At))
+			done = excluded.done, confidence = excluded.confidence, note = excluded.note, at = excluded.at,
+			first_at = COALESCE(first_at, excluded.first_at)`,
+		c.WorkspaceID, c.UserID, c.KR, string(c.Week), c.Objective, c.Value, b2i(c.Done), c.Confidence, c.Note, ts(c.At), ts(first))
 	if isForeignKey(err) {
 		return domain.NotFound("There is no key result %s.", c.KR)
 	}
@@ -111,7 +120,7 @@ func (s *Store) ImportCheckIns(ctx context.Context, cs []domain.CheckIn) error {
 // lookup (TestHotQueriesUseIndexes).
 func checkInsQuery(workspace string, f domain.CheckInFilter) (string, []any) {
 	var b strings.Builder
-	b.WriteString(`SELECT workspace, user, kr, objective, week, value, done, confidence, note, at FROM check_ins WHERE workspace = ?`)
+	b.WriteString(`SELECT workspace, user, kr, objective, week, value, done, confidence, note, at, first_at FROM check_ins WHERE workspace = ?`)
 	args := []any{workspace}
 	and := func(cond string, a ...any) {
 		b.WriteString(" AND " + cond)
@@ -147,9 +156,9 @@ func (s *Store) CheckIns(ctx context.Context, workspace string, f domain.CheckIn
 		rows, err := c.QueryContext(ctx, q, args...)
 		out, err = collect(rows, err, func(r *sql.Rows) (domain.CheckIn, error) {
 			var c domain.CheckIn
-			var at sql.NullInt64
-			err := r.Scan(&c.WorkspaceID, &c.UserID, &c.KR, &c.Objective, &c.Week, &c.Value, &c.Done, &c.Confidence, &c.Note, &at)
-			c.At = fromTS(at)
+			var at, first sql.NullInt64
+			err := r.Scan(&c.WorkspaceID, &c.UserID, &c.KR, &c.Objective, &c.Week, &c.Value, &c.Done, &c.Confidence, &c.Note, &at, &first)
+			c.At, c.FirstAt = fromTS(at), fromTS(first)
 			return c, err
 		})
 		return err
@@ -164,11 +173,11 @@ func (s *Store) CheckIns(ctx context.Context, workspace string, f domain.CheckIn
 func (s *Store) WeekNotes(ctx context.Context, workspace string, week domain.Week) ([]domain.WeekNote, error) {
 	var out []domain.WeekNote
 	err := s.read(ctx, "sqlite.WeekNotes", func(c *sql.Conn) error {
-		rows, err := c.QueryContext(ctx, `SELECT workspace, user, week, note, at FROM week_notes WHERE workspace = ? AND week = ? ORDER BY user`, workspace, string(week))
+		rows, err := c.QueryContext(ctx, `SELECT workspace, user, week, note, wins, blockers, help, at FROM week_notes WHERE workspace = ? AND week = ? ORDER BY user`, workspace, string(week))
 		out, err = collect(rows, err, func(r *sql.Rows) (domain.WeekNote, error) {
 			var n domain.WeekNote
 			var at sql.NullInt64
-			err := r.Scan(&n.WorkspaceID, &n.UserID, &n.Week, &n.Note, &at)
+			err := r.Scan(&n.WorkspaceID, &n.UserID, &n.Week, &n.Note, &n.Wins, &n.Blockers, &n.Help, &at)
 			n.At = fromTS(at)
 			return n, err
 		})

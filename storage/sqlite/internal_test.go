@@ -17,7 +17,7 @@ var ctx = context.Background()
 // migration without its step fails TestMigrations.
 var migrationSteps = map[int]func(t *testing.T, s *Store){
 	1: func(t *testing.T, s *Store) {
-		for _, table := range []string{"workspaces", "workspace_admins", "team_settings", "users", "ref_counters", "objectives", "key_results",
+		for _, table := range []string{"workspaces", "workspace_admins", "team_settings", "users", "ref_counters", "objectives", "key_results", "initiatives",
 			"check_ins", "week_notes", "kpis", "kpi_values", "subscriptions", "installations", "conversation_refs", "events", "outbox", "leases", "meta"} {
 			var n int
 			if err := s.w.QueryRowContext(ctx, `SELECT COUNT(*) FROM `+table).Scan(&n); err != nil || n != 0 {

@@ -278,7 +278,7 @@ var legacyCollections = []struct {
 	{"checkins", "check-ins", func(ctx context.Context, tx *sql.Tx, d doc) (bool, error) {
 		c := domain.CheckIn{WorkspaceID: d.str("workspace"), UserID: d.str("user"), KR: d.str("kr"), Objective: d.str("objective"),
 			Week: domain.Week(d.str("week")), Value: d.float("value"), Done: d.bool("done"), Confidence: int(d.int("confidence")),
-			Note: d.str("note"), At: d.time("at")}
+			Note: d.str("note"), At: d.time("at"), FirstAt: d.time("first_at")}
 		err := upsertCheckIn(ctx, tx, c)
 		if domain.ErrorCode(err) == domain.ENOTFOUND {
 			return false, nil // of a key result deleted since: nothing shows it
@@ -286,8 +286,8 @@ var legacyCollections = []struct {
 		return true, err
 	}},
 	{"week_notes", "", func(ctx context.Context, tx *sql.Tx, d doc) (bool, error) {
-		_, err := tx.ExecContext(ctx, `INSERT OR REPLACE INTO week_notes (workspace, week, user, note, at) VALUES (?, ?, ?, ?, ?)`,
-			d.str("workspace"), d.str("week"), d.str("user"), d.str("note"), ts(d.time("at")))
+		_, err := tx.ExecContext(ctx, `INSERT OR REPLACE INTO week_notes (workspace, week, user, note, wins, blockers, help, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+			d.str("workspace"), d.str("week"), d.str("user"), d.str("note"), d.str("wins"), d.str("blockers"), d.str("help"), ts(d.time("at")))
 		return true, err
 	}},
 	{"kpis", "KPIs", copyKPI},
@@ -299,8 +299,8 @@ var legacyCollections = []struct {
 		return n > 0, err
 	}},
 	{"subscriptions", "digest subscriptions", func(ctx context.Context, tx *sql.Tx, d doc) (bool, error) {
-		_, err := tx.ExecContext(ctx, `INSERT OR REPLACE INTO subscriptions (workspace, channel, company, by, at) VALUES (?, ?, ?, ?, ?)`,
-			d.str("workspace"), d.str("channel"), b2i(d.bool("company")), d.str("by"), ts(d.time("at")))
+		_, err := tx.ExecContext(ctx, `INSERT OR REPLACE INTO subscriptions (workspace, channel, name, company, by, at) VALUES (?, ?, ?, ?, ?, ?)`,
+			d.str("workspace"), d.str("channel"), d.str("name"), b2i(d.bool("company")), d.str("by"), ts(d.time("at")))
 		return true, err
 	}},
 	{"installations", "installations", func(ctx context.Context, tx *sql.Tx, d doc) (bool, error) {
@@ -363,10 +363,17 @@ func copyObjective(ctx context.Context, tx *sql.Tx, d doc) (bool, error) {
 		if !ok {
 			continue
 		}
-		o.KeyResults = append(o.KeyResults, domain.KeyResult{Ref: k.str("ref"), Title: k.str("title"), Kind: domain.Kind(k.str("kind")),
+		kr := domain.KeyResult{Ref: k.str("ref"), Title: k.str("title"), Kind: domain.Kind(k.str("kind")),
 			Start: k.float("start"), Target: k.float("target"), Current: k.float("current"), Measured: k.bool("measured"), Done: k.bool("done"),
 			Unit: k.str("unit"), Weight: k.float("weight"), Owner: k.str("owner"), KPI: k.str("kpi"), Confidence: int(k.int("confidence")),
-			UpdatedAt: k.time("updated_at")})
+			UpdatedAt: k.time("updated_at"), CreatedAt: k.time("created_at")}
+		for _, iv := range k.list("initiatives") {
+			if in, ok := iv.(doc); ok {
+				kr.Initiatives = append(kr.Initiatives, domain.Initiative{Ref: in.str("ref"), Title: in.str("title"), Done: in.bool("done"),
+					CreatedBy: in.str("created_by"), CreatedAt: in.time("created_at"), DoneAt: in.time("done_at")})
+			}
+		}
+		o.KeyResults = append(o.KeyResults, kr)
 	}
 	if o.Version == 0 {
 		o.Version = 1

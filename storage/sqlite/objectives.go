@@ -15,7 +15,7 @@ import (
 const objectiveCols = `o.workspace, o.ref, o.title, o.owner, o.team, o.cycle, o.commitment, o.parent, o.status,
 	o.grade, o.grade_note, o.created_by, o.created_at, o.updated_at, o.version`
 
-const krCols = `ref, title, kind, start, target, current, measured, done, unit, weight, owner, kpi, confidence, updated_at`
+const krCols = `ref, title, kind, start, target, current, measured, done, unit, weight, owner, kpi, confidence, updated_at, created_at`
 
 // objectivesQuery is the query of Objectives for f, with its arguments: the
 // objectives matching f joined with their key results, in order. Every
@@ -78,12 +78,12 @@ func scanObjectives(rows *sql.Rows, err error) ([]domain.Objective, error) {
 			ref, title, kind, unit, owner, kpi sql.NullString
 			start, target, current, weight     sql.NullFloat64
 			measured, done                     sql.NullBool
-			confidence, updated                sql.NullInt64
+			confidence, updated, created       sql.NullInt64
 		}
 		err := rows.Scan(&o.WorkspaceID, &o.Ref, &o.Title, &o.Owner, &o.Team, &o.Cycle, &o.Commitment, &o.Parent, &o.Status,
 			&grade, &o.GradeNote, &o.CreatedBy, &created, &updated, &o.Version,
 			&kr.ref, &kr.title, &kr.kind, &kr.start, &kr.target, &kr.current, &kr.measured, &kr.done, &kr.unit, &kr.weight,
-			&kr.owner, &kr.kpi, &kr.confidence, &kr.updated)
+			&kr.owner, &kr.kpi, &kr.confidence, &kr.updated, &kr.created)
 		if err != nil {
 			return nil, err
 		}
@@ -102,16 +102,54 @@ func scanObjectives(rows *sql.Rows, err error) ([]domain.Objective, error) {
 				Start: kr.start.Float64, Target: kr.target.Float64, Current: kr.current.Float64,
 				Measured: kr.measured.Bool, Done: kr.done.Bool, Unit: kr.unit.String, Weight: kr.weight.Float64,
 				Owner: kr.owner.String, KPI: kr.kpi.String, Confidence: int(kr.confidence.Int64), UpdatedAt: fromTS(kr.updated),
+				CreatedAt: fromTS(kr.created),
 			})
 		}
 	}
 	return out, rows.Err()
 }
 
+// queryObjectives reads the objectives matching f with their key results
+// and the key results' initiatives. q is a transaction (a read snapshot or
+// the writer's), so both queries see the same state.
 func queryObjectives(ctx context.Context, q querier, workspace string, f domain.ObjectiveFilter) ([]domain.Objective, error) {
 	query, args := objectivesQuery(workspace, f)
 	rows, err := q.QueryContext(ctx, query, args...)
-	return scanObjectives(rows, err)
+	os, err := scanObjectives(rows, err)
+	if err != nil {
+		return nil, err
+	}
+	at := map[string]*domain.KeyResult{}
+	var krs []string
+	for i := range os {
+		for j := range os[i].KeyResults {
+			kr := &os[i].KeyResults[j]
+			at[kr.Ref] = kr
+			krs = append(krs, kr.Ref)
+		}
+	}
+	if len(krs) == 0 {
+		return os, nil
+	}
+	rows, err = q.QueryContext(ctx, `SELECT kr, ref, title, done, created_by, created_at, done_at FROM initiatives
+		WHERE workspace = ? AND kr IN (SELECT value FROM json_each(?)) ORDER BY kr, position`, workspace, list(krs))
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var kr string
+		var in domain.Initiative
+		var created, done sql.NullInt64
+		if err := rows.Scan(&kr, &in.Ref, &in.Title, &in.Done, &in.CreatedBy, &created, &done); err != nil {
+			return nil, err
+		}
+		in.CreatedAt, in.DoneAt = fromTS(created), fromTS(done)
+		if k := at[kr]; k != nil {
+			k.Initiatives = append(k.Initiatives, in)
+		}
+	}
+	return os, rows.Err()
 }
 
 func objectiveIn(ctx context.Context, q querier, workspace, ref string) (domain.Objective, error) {
@@ -128,8 +166,8 @@ func objectiveIn(ctx context.Context, q querier, workspace, ref string) (domain.
 // Objective returns the objective with ref.
 func (s *Store) Objective(ctx context.Context, workspace, ref string) (domain.Objective, error) {
 	var o domain.Objective
-	err := s.read(ctx, "sqlite.Objective", func(c *sql.Conn) (err error) {
-		o, err = objectiveIn(ctx, c, workspace, ref)
+	err := s.snapshot(ctx, "sqlite.Objective", func(tx *sql.Tx) (err error) {
+		o, err = objectiveIn(ctx, tx, workspace, ref)
 		return err
 	})
 	if err != nil {
@@ -155,6 +193,28 @@ func (s *Store) ObjectiveOfKR(ctx context.Context, workspace, krRef string) (dom
 	return o, nil
 }
 
+// ObjectiveOfInitiative returns the objective holding the initiative ref.
+func (s *Store) ObjectiveOfInitiative(ctx context.Context, workspace, ref string) (domain.Objective, error) {
+	var o domain.Objective
+	err := s.snapshot(ctx, "sqlite.ObjectiveOfInitiative", func(tx *sql.Tx) error {
+		var oref string
+		err := tx.QueryRowContext(ctx, `SELECT k.objective FROM initiatives i JOIN key_results k ON k.workspace = i.workspace AND k.ref = i.kr
+			WHERE i.workspace = ? AND i.ref = ?`, workspace, ref).Scan(&oref)
+		if errors.Is(err, sql.ErrNoRows) {
+			return domain.NotFound("There is no initiative %s.", ref)
+		}
+		if err != nil {
+			return err
+		}
+		o, err = objectiveIn(ctx, tx, workspace, oref)
+		return err
+	})
+	if err != nil {
+		return o, fmt.Errorf("%s: %w", ref, err)
+	}
+	return o, nil
+}
+
 func objectiveOfKR(ctx context.Context, q querier, workspace, krRef string) (string, error) {
 	var oref string
 	err := q.QueryRowContext(ctx, `SELECT objective FROM key_results WHERE workspace = ? AND ref = ?`, workspace, krRef).Scan(&oref)
@@ -167,8 +227,8 @@ func objectiveOfKR(ctx context.Context, q querier, workspace, krRef string) (str
 // Objectives returns the objectives matching f, oldest first.
 func (s *Store) Objectives(ctx context.Context, workspace string, f domain.ObjectiveFilter) ([]domain.Objective, error) {
 	var out []domain.Objective
-	err := s.read(ctx, "sqlite.Objectives", func(c *sql.Conn) (err error) {
-		out, err = queryObjectives(ctx, c, workspace, f)
+	err := s.snapshot(ctx, "sqlite.Objectives", func(tx *sql.Tx) (err error) {
+		out, err = queryObjectives(ctx, tx, workspace, f)
 		return err
 	})
 	if err != nil {
@@ -199,7 +259,7 @@ func raiseRef(ctx context.Context, tx *sql.Tx, workspace, prefix, ref string) er
 func (s *Store) CreateObjective(ctx context.Context, o *domain.Objective) error {
 	const op = "sqlite.CreateObjective"
 	next := *o
-	next.KeyResults = slices.Clone(o.KeyResults)
+	next.KeyResults = cloneKRs(o.KeyResults)
 	if next.KeyResults == nil {
 		next.KeyResults = []domain.KeyResult{}
 	}
@@ -266,18 +326,21 @@ func saveKeyResults(ctx context.Context, tx *sql.Tx, o *domain.Objective, old []
 		}
 		keep = append(keep, kr.Ref)
 		args := []any{o.WorkspaceID, o.Ref, i, kr.Ref, kr.Title, string(kr.Kind), kr.Start, kr.Target, kr.Current, b2i(kr.Measured), b2i(kr.Done),
-			kr.Unit, kr.Weight, kr.Owner, kr.KPI, kr.Confidence, ts(kr.UpdatedAt)}
+			kr.Unit, kr.Weight, kr.Owner, kr.KPI, kr.Confidence, ts(kr.UpdatedAt), ts(kr.CreatedAt)}
 		if isNew {
 			_, err = tx.ExecContext(ctx, `INSERT INTO key_results (workspace, objective, position, `+krCols+`)
-				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, args...)
+				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, args...)
 			if isConstraint(err) {
 				return domain.Errorf(domain.ECONFLICT, "%s exists already.", kr.Ref)
 			}
 		} else {
-			_, err = tx.ExecContext(ctx, `UPDATE key_results SET (position, `+krCols+`) = (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+			_, err = tx.ExecContext(ctx, `UPDATE key_results SET (position, `+krCols+`) = (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 				WHERE workspace = ? AND ref = ? AND objective = ?`, append(args[2:], o.WorkspaceID, kr.Ref, o.Ref)...)
 		}
 		if err != nil {
+			return err
+		}
+		if err := saveInitiatives(ctx, tx, o.WorkspaceID, kr, isNew); err != nil {
 			return err
 		}
 	}
@@ -291,6 +354,38 @@ func saveKeyResults(ctx context.Context, tx *sql.Tx, o *domain.Objective, old []
 		_, err := tx.ExecContext(ctx, `DELETE FROM key_results WHERE workspace = ? AND objective = ? AND ref IN (SELECT value FROM json_each(?))`,
 			o.WorkspaceID, o.Ref, list(gone))
 		return err
+	}
+	return nil
+}
+
+// saveInitiatives writes a key result's initiatives, in order, handing out
+// refs to those without one; the ones it no longer has are deleted. A ref
+// given from outside that another key result holds is a conflict.
+func saveInitiatives(ctx context.Context, tx *sql.Tx, workspace string, kr *domain.KeyResult, isNew bool) error {
+	if !isNew {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM initiatives WHERE workspace = ? AND kr = ?`, workspace, kr.Ref); err != nil {
+			return err
+		}
+	}
+	for i := range kr.Initiatives {
+		in := &kr.Initiatives[i]
+		var err error
+		if in.Ref == "" {
+			in.Ref, err = nextRef(ctx, tx, workspace, "I")
+		} else {
+			err = raiseRef(ctx, tx, workspace, "I", in.Ref)
+		}
+		if err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, `INSERT INTO initiatives (workspace, ref, kr, position, title, done, created_by, created_at, done_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, workspace, in.Ref, kr.Ref, i, in.Title, b2i(in.Done), in.CreatedBy, ts(in.CreatedAt), ts(in.DoneAt))
+		if isConstraint(err) {
+			return domain.Errorf(domain.ECONFLICT, "%s exists already.", in.Ref)
+		}
+		if err != nil {
+			return err
+		}
 	}
 	return nil
 }
@@ -311,7 +406,7 @@ func (s *Store) ModifyObjective(ctx context.Context, workspace, ref string, chan
 			old[i] = kr.Ref
 		}
 		next := cur
-		next.KeyResults = slices.Clone(cur.KeyResults)
+		next.KeyResults = cloneKRs(cur.KeyResults)
 		if err := change(&next); err != nil {
 			return err
 		}
@@ -380,4 +475,14 @@ func (s *Store) DeleteKeyResult(ctx context.Context, workspace, krRef string) (d
 		return out, fmt.Errorf("%s: %w", krRef, err)
 	}
 	return out, nil
+}
+
+// cloneKRs copies key results deeply enough that refs handed out in a
+// transaction that then fails do not leak into the caller's values.
+func cloneKRs(krs []domain.KeyResult) []domain.KeyResult {
+	out := slices.Clone(krs)
+	for i := range out {
+		out[i].Initiatives = slices.Clone(out[i].Initiatives)
+	}
+	return out
 }

@@ -186,6 +186,7 @@ CREATE TABLE key_results (
 	kpi        TEXT NOT NULL DEFAULT '',
 	confidence INTEGER NOT NULL DEFAULT 0,
 	updated_at INTEGER,
+	created_at INTEGER,
 	PRIMARY KEY (workspace, ref),
 	FOREIGN KEY (workspace, objective) REFERENCES objectives (workspace, ref) ON DELETE CASCADE
 );
@@ -195,6 +196,23 @@ CREATE INDEX key_results_objective ON key_results (workspace, objective, positio
 CREATE INDEX key_results_owner ON key_results (workspace, owner);
 -- The key results that follow a KPI (a KPI value moves them).
 CREATE INDEX key_results_kpi ON key_results (workspace, kpi) WHERE kpi <> '';
+
+-- The work planned to move a key result, in order.
+CREATE TABLE initiatives (
+	workspace  TEXT NOT NULL,
+	ref        TEXT NOT NULL,
+	kr         TEXT NOT NULL,
+	position   INTEGER NOT NULL,
+	title      TEXT NOT NULL,
+	done       INTEGER NOT NULL,
+	created_by TEXT NOT NULL DEFAULT '',
+	created_at INTEGER,
+	done_at    INTEGER,
+	PRIMARY KEY (workspace, ref),
+	FOREIGN KEY (workspace, kr) REFERENCES key_results (workspace, ref) ON DELETE CASCADE
+) WITHOUT ROWID;
+-- A key result's initiatives.
+CREATE INDEX initiatives_kr ON initiatives (workspace, kr, position);
 
 -- One check-in per person, key result and week: a second is an update.
 CREATE TABLE check_ins (
@@ -207,7 +225,8 @@ CREATE TABLE check_ins (
 	done       INTEGER NOT NULL,
 	confidence INTEGER NOT NULL,
 	note       TEXT NOT NULL DEFAULT '',
-	at         INTEGER NOT NULL,
+	at         INTEGER NOT NULL, -- the latest answer of the week
+	first_at   INTEGER,          -- the first
 	PRIMARY KEY (workspace, user, kr, week),
 	FOREIGN KEY (workspace, kr) REFERENCES key_results (workspace, ref) ON DELETE CASCADE
 ) WITHOUT ROWID;
@@ -222,7 +241,10 @@ CREATE TABLE week_notes (
 	workspace TEXT NOT NULL,
 	week      TEXT NOT NULL,
 	user      TEXT NOT NULL,
-	note      TEXT NOT NULL,
+	note      TEXT NOT NULL DEFAULT '',
+	wins      TEXT NOT NULL DEFAULT '',
+	blockers  TEXT NOT NULL DEFAULT '',
+	help      TEXT NOT NULL DEFAULT '',
 	at        INTEGER,
 	PRIMARY KEY (workspace, week, user)
 ) WITHOUT ROWID;
@@ -266,6 +288,7 @@ CREATE INDEX kpi_values_latest ON kpi_values (workspace, slug, at DESC, id DESC)
 CREATE TABLE subscriptions (
 	workspace TEXT NOT NULL,
 	channel   TEXT NOT NULL,
+	name      TEXT NOT NULL DEFAULT '',
 	company   INTEGER NOT NULL,
 	by        TEXT NOT NULL DEFAULT '',
 	at        INTEGER,
@@ -369,6 +392,8 @@ INSERT INTO sqlite_stat1 (tbl, idx, stat) VALUES
 	('key_results', 'key_results_objective', '16000 16000 4 1'),
 	('key_results', 'key_results_owner', '16000 16000 16'),
 	('key_results', 'key_results_kpi', '2000 2000 20'),
+	('initiatives', 'initiatives', '8000 8000 1'),
+	('initiatives', 'initiatives_kr', '8000 8000 2 1'),
 	('check_ins', 'check_ins', '200000 200000 200 13 1'),
 	('check_ins', 'check_ins_kr', '200000 200000 13 1'),
 	('check_ins', 'check_ins_week', '200000 200000 4000 1'),

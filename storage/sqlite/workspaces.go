@@ -266,9 +266,9 @@ func (s *Store) Subscribe(ctx context.Context, sub domain.Subscription) error {
 		sub.At = s.now()
 	}
 	err := s.tx(ctx, "sqlite.Subscribe", func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `INSERT INTO subscriptions (workspace, channel, company, by, at) VALUES (?, ?, ?, ?, ?)
-			ON CONFLICT (workspace, channel) DO UPDATE SET company = excluded.company, by = excluded.by, at = excluded.at`,
-			sub.WorkspaceID, sub.Channel, b2i(sub.Company), sub.By, ts(sub.At))
+		_, err := tx.ExecContext(ctx, `INSERT INTO subscriptions (workspace, channel, name, company, by, at) VALUES (?, ?, ?, ?, ?, ?)
+			ON CONFLICT (workspace, channel) DO UPDATE SET name = excluded.name, company = excluded.company, by = excluded.by, at = excluded.at`,
+			sub.WorkspaceID, sub.Channel, sub.Name, b2i(sub.Company), sub.By, ts(sub.At))
 		return err
 	})
 	if err != nil {
@@ -298,11 +298,11 @@ func (s *Store) Unsubscribe(ctx context.Context, workspace, channel string) (boo
 func (s *Store) Subscriptions(ctx context.Context, workspace string) ([]domain.Subscription, error) {
 	var out []domain.Subscription
 	err := s.read(ctx, "sqlite.Subscriptions", func(c *sql.Conn) error {
-		rows, err := c.QueryContext(ctx, `SELECT workspace, channel, company, by, at FROM subscriptions WHERE workspace = ? ORDER BY channel`, workspace)
+		rows, err := c.QueryContext(ctx, `SELECT workspace, channel, name, company, by, at FROM subscriptions WHERE workspace = ? ORDER BY channel`, workspace)
 		out, err = collect(rows, err, func(r *sql.Rows) (domain.Subscription, error) {
 			var sub domain.Subscription
 			var at sql.NullInt64
-			err := r.Scan(&sub.WorkspaceID, &sub.Channel, &sub.Company, &sub.By, &at)
+			err := r.Scan(&sub.WorkspaceID, &sub.Channel, &sub.Name, &sub.Company, &sub.By, &at)
 			sub.At = fromTS(at)
 			return sub, err
 		})
