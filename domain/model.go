@@ -213,6 +213,17 @@ func (kr KeyResult) InitiativesDone() int {
 	return n
 }
 
+// Clone returns a copy of o that shares no key result or initiative with
+// it: a change made to the copy (a store's ModifyObjective) never reaches
+// what was read.
+func (o Objective) Clone() Objective {
+	o.KeyResults = append([]KeyResult(nil), o.KeyResults...)
+	for i := range o.KeyResults {
+		o.KeyResults[i].Initiatives = append([]Initiative(nil), o.KeyResults[i].Initiatives...)
+	}
+	return o
+}
+
 // Initiative finds an initiative of the objective by ref, with its key result.
 func (o *Objective) Initiative(ref string) (*KeyResult, *Initiative) {
 	for i := range o.KeyResults {

@@ -23,7 +23,8 @@ func TestMain(m *testing.M) { ferretdbtest.Main(m) }
 // make, on a company of 1,000 people, 1,000 objectives, 4,000 key results
 // and 13 weeks of check-ins (52,000), on each store. See docs/benchmarks.md.
 //
-//	go test ./storage -run '^$' -bench Lookups -benchtime 20x
+//	OKRBOT_BENCH_STORES=sqlite go test ./storage -run '^$' -bench Lookups -benchtime 200x -count 3
+//	go test ./storage -run '^$' -bench Lookups -benchtime 5x
 //
 // OKRBOT_BENCH_PEOPLE changes the company's size, OKRBOT_BENCH_STORES
 // picks stores (sqlite,ferretdb,mongodb); MONGODB_URI adds MongoDB.
@@ -65,10 +66,11 @@ func seededStores(b *testing.B) []seeded {
 			seedErr = err
 			return
 		}
-		open := []struct {
+		type named struct {
 			name string
 			st   storage.Store
-		}{{"SQLite", lite}}
+		}
+		open := []named{{"SQLite", lite}}
 		srv := ferretdbtest.Shared(b)
 		ferDB := ferretdbtest.DatabaseName()
 		fer, err := mongo.Open(ctx, srv.URI, ferDB, mongo.Options{Timeout: 10 * time.Minute})
@@ -80,20 +82,14 @@ func seededStores(b *testing.B) []seeded {
 			seedErr = err
 			return
 		}
-		open = append(open, struct {
-			name string
-			st   storage.Store
-		}{"FerretDB", fer})
+		open = append(open, named{"FerretDB", fer})
 		if uri := os.Getenv("MONGODB_URI"); uri != "" {
 			m, err := mongo.Open(ctx, uri, ferretdbtest.DatabaseName(), mongo.Options{})
 			if err != nil {
 				seedErr = err
 				return
 			}
-			open = append(open, struct {
-				name string
-				st   storage.Store
-			}{"MongoDB", m})
+			open = append(open, named{"MongoDB", m})
 		}
 		for _, o := range open {
 			if want := os.Getenv("OKRBOT_BENCH_STORES"); want != "" && !strings.Contains(","+strings.ToLower(want)+",", ","+strings.ToLower(o.name)+",") {

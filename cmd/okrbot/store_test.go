@@ -30,6 +30,17 @@ func slackEnv(fake *fakeslack.Server) []string {
 	return []string{"SLACK_SIGNING_SECRET=" + testSecret, "SLACK_BOT_TOKEN=" + fake.Team("T0001").Token, "SLACK_API_URL=" + fake.APIURL}
 }
 
+// serveEnv is the environment of an in-process okrbot serve (startServe)
+// on dir, for the fake Slack's team T0001.
+func serveEnv(fake *fakeslack.Server, dir string) map[string]string {
+	e := map[string]string{"OKRBOT_DATA_DIR": dir}
+	for _, kv := range slackEnv(fake) {
+		k, v, _ := strings.Cut(kv, "=")
+		e[k] = v
+	}
+	return e
+}
+
 // slash posts a signed slash command to okrbot at addr as user and returns
 // the status and the answer: the inline one, or the one okrbot posts to the
 // response_url after an empty acknowledgement (a busy machine), waited for.
@@ -353,11 +364,7 @@ func TestServeRefusesAVanishedStore(t *testing.T) {
 func TestConcurrentSlackCommandsAreAllAnswered(t *testing.T) {
 	fake := fakeslack.New(t, fakeslack.Options{})
 	dir := t.TempDir()
-	e := map[string]string{"OKRBOT_DATA_DIR": dir}
-	for _, kv := range slackEnv(fake) {
-		k, v, _ := strings.Cut(kv, "=")
-		e[k] = v
-	}
+	e := serveEnv(fake, dir)
 	st := openDataDir(t, dir)
 	ctx := context.Background()
 	if _, err := st.EnsureWorkspace(ctx, domain.Workspace{ID: "slack:T0001", Platform: domain.Slack, ExternalID: "T0001", Settings: domain.DefaultSettings("UTC")}); err != nil {
@@ -470,11 +477,7 @@ func grepLines(s, sub string) string {
 func TestFiftyConcurrentUpdatesOfOneObjectiveAllLand(t *testing.T) {
 	fake := fakeslack.New(t, fakeslack.Options{})
 	dir := t.TempDir()
-	e := map[string]string{"OKRBOT_DATA_DIR": dir}
-	for _, kv := range slackEnv(fake) {
-		k, v, _ := strings.Cut(kv, "=")
-		e[k] = v
-	}
+	e := serveEnv(fake, dir)
 	st := openDataDir(t, dir)
 	ctx := context.Background()
 	o := domain.Objective{WorkspaceID: "slack:T0001", Title: "Grow", Owner: "U0LEAD", Cycle: domain.CycleOf(time.Now(), time.UTC), Commitment: domain.Committed, Status: domain.Active}

@@ -55,27 +55,34 @@ func (s *Store) writeCheckIns(ctx context.Context, cs []domain.CheckIn) error {
 	return nil
 }
 
-// byObjective groups check-ins by the objective of their key result, in
-// ref order (a fixed order of writes).
-func (s *Store) byObjective(ctx context.Context, cs []domain.CheckIn) ([]string, map[string][]domain.CheckIn, error) {
-	groups := map[string][]domain.CheckIn{}
+// byObjective groups check-ins by the objective of their key result (the
+// _id of its document), in a fixed order of writes, with their time set
+// (now when they have none); all is every check-in, in that order.
+func (s *Store) byObjective(ctx context.Context, cs []domain.CheckIn) (keys []string, groups map[string][]domain.CheckIn, all []domain.CheckIn, err error) {
+	now := s.now()
+	groups = map[string][]domain.CheckIn{}
 	for _, c := range cs {
+		if c.At.IsZero() {
+			c.At = now
+		}
 		if c.Objective == "" {
 			o, err := s.ObjectiveOfKR(ctx, c.WorkspaceID, c.KR)
 			if err != nil {
-				return nil, nil, err
+				return nil, nil, nil, err
 			}
 			c.Objective = o.Ref
 		}
 		k := key(c.WorkspaceID, c.Objective)
 		groups[k] = append(groups[k], c)
 	}
-	keys := make([]string, 0, len(groups))
 	for k := range groups {
 		keys = append(keys, k)
 	}
 	sort.Strings(keys)
-	return keys, groups, nil
+	for _, k := range keys {
+		all = append(all, groups[k]...)
+	}
+	return keys, groups, all, nil
 }
 
 // SaveCheckIns stores check-ins with what they do to their key results,
@@ -86,19 +93,9 @@ func (s *Store) byObjective(ctx context.Context, cs []domain.CheckIn) ([]string,
 func (s *Store) SaveCheckIns(ctx context.Context, cs []domain.CheckIn, note domain.WeekNote) error {
 	const op = "mongo.SaveCheckIns"
 	now := s.now()
-	cs = slices.Clone(cs)
-	for i := range cs {
-		if cs[i].At.IsZero() {
-			cs[i].At = now
-		}
-	}
-	keys, groups, err := s.byObjective(ctx, cs)
+	keys, groups, cs, err := s.byObjective(ctx, cs)
 	if err != nil {
 		return fail(ctx, op, err)
-	}
-	cs = cs[:0]
-	for _, k := range keys {
-		cs = append(cs, groups[k]...)
 	}
 	err = retry(ctx, func() error {
 		return s.atomically(ctx, func(ctx context.Context) error {
@@ -161,18 +158,10 @@ func (s *Store) saveWeekNote(ctx context.Context, n domain.WeekNote) error {
 // exist (one lookup per objective), then one bulk write.
 func (s *Store) ImportCheckIns(ctx context.Context, cs []domain.CheckIn) error {
 	const op = "mongo.ImportCheckIns"
-	cs = slices.Clone(cs)
-	now := s.now()
-	for i := range cs {
-		if cs[i].At.IsZero() {
-			cs[i].At = now
-		}
-	}
-	keys, groups, err := s.byObjective(ctx, cs)
+	keys, groups, all, err := s.byObjective(ctx, cs)
 	if err != nil {
 		return fail(ctx, op, err)
 	}
-	all := cs[:0]
 	for _, k := range keys {
 		var d objectiveDoc
 		err := s.c(colObjectives).FindOne(ctx, byID(k), options.FindOne().SetProjection(bson.M{"key_results.ref": 1})).Decode(&d)
@@ -185,7 +174,6 @@ func (s *Store) ImportCheckIns(ctx context.Context, cs []domain.CheckIn) error {
 				return fail(ctx, op, domain.NotFound("There is no key result %s.", c.KR))
 			}
 		}
-		all = append(all, groups[k]...)
 	}
 	return fail(ctx, op, s.writeCheckIns(ctx, all))
 }

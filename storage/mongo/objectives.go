@@ -145,8 +145,7 @@ func (s *Store) CreateObjective(ctx context.Context, o *domain.Objective) error 
 	var done domain.Objective
 	err := retry(ctx, func() error {
 		return s.atomically(ctx, func(ctx context.Context) error {
-			next := base
-			next.KeyResults = cloneKRs(base.KeyResults)
+			next := base.Clone()
 			if next.KeyResults == nil {
 				next.KeyResults = []domain.KeyResult{}
 			}
@@ -270,8 +269,7 @@ func (s *Store) ModifyObjective(ctx context.Context, workspace, ref string, chan
 				return err
 			}
 			cur := d.domain()
-			next := cur
-			next.KeyResults = cloneKRs(cur.KeyResults)
+			next := cur.Clone()
 			if err := change(&next); err != nil {
 				return err
 			}
@@ -361,14 +359,4 @@ func (s *Store) DeleteKeyResult(ctx context.Context, workspace, krRef string) (d
 		}
 		return domain.NotFound("There is no key result %s.", krRef)
 	})
-}
-
-// cloneKRs copies key results deeply enough that a change (or refs handed
-// out in an attempt that is then retried) never touches what was read.
-func cloneKRs(krs []domain.KeyResult) []domain.KeyResult {
-	out := slices.Clone(krs)
-	for i := range out {
-		out[i].Initiatives = slices.Clone(out[i].Initiatives)
-	}
-	return out
 }

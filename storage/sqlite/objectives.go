@@ -258,8 +258,7 @@ func raiseRef(ctx context.Context, tx *sql.Tx, workspace, prefix, ref string) er
 // the refs they lack in the same transaction.
 func (s *Store) CreateObjective(ctx context.Context, o *domain.Objective) error {
 	const op = "sqlite.CreateObjective"
-	next := *o
-	next.KeyResults = cloneKRs(o.KeyResults)
+	next := o.Clone()
 	if next.KeyResults == nil {
 		next.KeyResults = []domain.KeyResult{}
 	}
@@ -405,8 +404,7 @@ func (s *Store) ModifyObjective(ctx context.Context, workspace, ref string, chan
 		for i, kr := range cur.KeyResults {
 			old[i] = kr.Ref
 		}
-		next := cur
-		next.KeyResults = cloneKRs(cur.KeyResults)
+		next := cur.Clone()
 		if err := change(&next); err != nil {
 			return err
 		}
@@ -475,14 +473,4 @@ func (s *Store) DeleteKeyResult(ctx context.Context, workspace, krRef string) (d
 		return out, fmt.Errorf("%s: %w", krRef, err)
 	}
 	return out, nil
-}
-
-// cloneKRs copies key results deeply enough that refs handed out in a
-// transaction that then fails do not leak into the caller's values.
-func cloneKRs(krs []domain.KeyResult) []domain.KeyResult {
-	out := slices.Clone(krs)
-	for i := range out {
-		out[i].Initiatives = slices.Clone(out[i].Initiatives)
-	}
-	return out
 }
