@@ -288,6 +288,7 @@ func TestUpdatePhrasings(t *testing.T) {
 	if saved < 30 {
 		t.Errorf("only %d update phrasings saved", saved)
 	}
+	f.assertNextRefs("O-2", "KR-9")
 	t.Logf("%d update phrasings: %d saved, %d refused or asked", len(table), saved, len(table)-saved)
 }
 

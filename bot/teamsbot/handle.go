@@ -259,6 +259,12 @@ func (b *Bot) resendForm(ctx context.Context, in *incoming, sub conversations.Su
 		if f != nil {
 			f.State = sub.State
 		}
+	default:
+		// The edit forms, rebuilt from their state.
+		var err error
+		if f, err = b.svc.Form(ctx, a, sub.Form, sub.State); err != nil {
+			b.log.Warn("teams: form to re-send", "form", sub.Form, "err", err)
+		}
 	}
 	if f == nil {
 		lines := make([]conversations.Text, 0, len(errs))
