@@ -92,7 +92,11 @@ func (ss *session) readCheckIn(in checkInInput, week domain.Week) (answer, map[s
 		}
 		x, err := a.In(kr.Unit)
 		if err != nil {
-			errs["value"] = domain.Invalid(ss.example(fmt.Sprintf("/okr update %s %s confidence 7", kr.Ref, domain.FormatValue(a.Value, kr.Unit))), "%s is measured in %s; %s is not.", kr.Ref, orNoUnit(kr.Unit), a)
+			like := kr.Target
+			if kr.Measured {
+				like = kr.Current
+			}
+			errs["value"] = domain.Invalid(ss.example(fmt.Sprintf("/okr update %s %s confidence 7", kr.Ref, domain.FormatValue(like, kr.Unit))), "%s is measured in %s; %s is not.", kr.Ref, orNoUnit(kr.Unit), a)
 			break
 		}
 		c.Value, c.Done = x, false // a number says where it stands, done or not

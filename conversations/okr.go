@@ -322,7 +322,7 @@ func (ss *session) addKR(args string) Reply {
 	}
 	nk.saveOwnerName(ss)
 	line := Text{}.Add("Added ").AddCode(kr.Ref).Add(" to ").AddCode(o.Ref).Add(": ").AddB(kr.Title)
-	note := T("Understood: "+describeKR(kr)+startNote(nk.startFrom, kr, nk.baseline)).Add(" · owner ").AddUser(kr.Owner, ss.name(kr.Owner))
+	note := T("Understood: "+describeKR(kr)+ss.startNote(nk.startFrom, kr, nk.baseline)).Add(" · owner ").AddUser(kr.Owner, ss.name(kr.Owner))
 	r := Reply{Message: &Message{
 		Summary:  fmt.Sprintf("Added %s to %s", kr.Ref, o.Ref),
 		Sections: []Section{{Lines: []Text{line}, Note: note}},
@@ -484,14 +484,14 @@ func parseWeight(s string) (float64, error) {
 
 // startNote says where a key result's start came from, when the text did
 // not say it: so that a start okrbot took is never a surprise.
-func startNote(from string, kr domain.KeyResult, b *domain.Baseline) string {
+func (ss *session) startNote(from string, kr domain.KeyResult, b *domain.Baseline) string {
 	switch from {
 	case "baseline":
 		if b != nil {
 			return fmt.Sprintf(" (the start is %s's latest value)", b.Name)
 		}
 	case "zero":
-		return " (counting from 0; give --start if it stands elsewhere now)"
+		return fmt.Sprintf(" (counting from 0; if it stands elsewhere now: %s kr edit %s --start N)", ss.cmd("okr"), kr.Ref)
 	case "option":
 		return " (the start you gave)"
 	}
