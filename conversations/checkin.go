@@ -26,7 +26,22 @@ func valueID(kr string) string      { return "value/" + kr }
 func confidenceID(kr string) string { return "confidence/" + kr }
 func noteID(kr string) string       { return "note/" + kr }
 
-const weekNoteID = "note"
+// The week note's inputs: wins, blockers and help needed, asked apart so
+// that the digest can put blockers first. weekNoteID is the single note of
+// forms opened before the split, still read when one comes back.
+const (
+	weekNoteID  = "note"
+	winsID      = "wins"
+	blockersID  = "blockers"
+	helpID      = "help"
+	weekNoteLen = 500
+)
+
+var weekNoteParts = []struct{ id, label, placeholder string }{
+	{blockersID, "Blockers", "What stands in the way"},
+	{helpID, "Help needed", "Who could help, with what"},
+	{winsID, "Wins", "What went well this week"},
+}
 
 // answer is one key result's answer to a check-in.
 type answer struct {
@@ -132,7 +147,7 @@ func orNoUnit(u string) string {
 // submission updates the first) and moves the key results to the new
 // values. A skipped answer stores no check-in; its confidence, if any,
 // goes onto the key result.
-func (ss *session) saveCheckIns(cs []answer, weekNote string) error {
+func (ss *session) saveCheckIns(cs []answer, weekNote domain.WeekNote) error {
 	byObjective := map[string][]answer{}
 	var week domain.Week
 	for _, c := range cs {
@@ -168,8 +183,9 @@ func (ss *session) saveCheckIns(cs []answer, weekNote string) error {
 			return err
 		}
 	}
-	if weekNote != "" && week != "" {
-		return ss.store.SaveWeekNote(ss.ctx, domain.WeekNote{WorkspaceID: ss.ws.ID, UserID: ss.actor.User, Week: week, Note: weekNote, At: ss.now})
+	if !weekNote.Empty() && week != "" {
+		weekNote.WorkspaceID, weekNote.UserID, weekNote.Week, weekNote.At = ss.ws.ID, ss.actor.User, week, ss.now
+		return ss.store.SaveWeekNote(ss.ctx, weekNote)
 	}
 	return nil
 }
@@ -259,10 +275,11 @@ func (ss *session) checkInForm() (*Form, error) {
 			f.Sections = append(f.Sections, ss.checkInRow(o, kr, prev[kr.Ref]))
 		}
 	}
-	f.Sections = append(f.Sections, FormSection{Inputs: []Input{{
-		ID: weekNoteID, Label: "Anything else this week?", Kind: TextArea, Optional: true, MaxLength: domain.MaxNoteLen,
-		Placeholder: "Wins, blockers, help needed",
-	}}})
+	notes := FormSection{Heading: B("This week")}
+	for _, p := range weekNoteParts {
+		notes.Inputs = append(notes.Inputs, Input{ID: p.id, Label: p.label, Kind: TextArea, Optional: true, MaxLength: weekNoteLen, Placeholder: p.placeholder})
+	}
+	f.Sections = append(f.Sections, notes)
 	return f, nil
 }
 
@@ -401,9 +418,23 @@ func (ss *session) submitCheckIn(sub Submission) submitted {
 			cs = append(cs, c)
 		}
 	}
-	note := strings.TrimSpace(sub.Values[weekNoteID])
-	if err := domain.ValidateText("note", note, domain.MaxNoteLen, false); err != nil {
+	note := domain.WeekNote{Note: strings.TrimSpace(sub.Values[weekNoteID])}
+	if err := domain.ValidateText("note", note.Note, domain.MaxNoteLen, false); err != nil {
 		errs[weekNoteID] = domain.ErrorMessage(err)
+	}
+	for _, p := range weekNoteParts {
+		v := strings.TrimSpace(sub.Values[p.id])
+		if err := domain.ValidateText(strings.ToLower(p.label), v, weekNoteLen, false); err != nil {
+			errs[p.id] = domain.ErrorMessage(err)
+		}
+		switch p.id {
+		case winsID:
+			note.Wins = v
+		case blockersID:
+			note.Blockers = v
+		case helpID:
+			note.Help = v
+		}
 	}
 	if len(errs) > 0 {
 		return submitted{Reply: Reply{Errors: errs, Code: domain.EINVALID}}
@@ -517,7 +548,6 @@ func (ss *session) submitCreate(sub Submission) submitted {
 		return submitted{Reply: Reply{Errors: map[string]string{"title": domain.ErrorMessage(err)}, Code: domain.ErrorCode(err)}}
 	}
 	// Each line is a key result as /okr kr add takes it, options included.
-	var names []newKRResult
 	code := ""
 	for i, l := range lines {
 		p, err := parseArgs(l, krFlags, exKRAdd)
@@ -542,7 +572,6 @@ func (ss *session) submitCreate(sub Submission) submitted {
 			continue
 		}
 		o.KeyResults = append(o.KeyResults, nk.kr)
-		names = append(names, nk)
 	}
 	if len(errs) > 0 {
 		return submitted{Reply: Reply{Errors: errs, Code: code}}
@@ -552,10 +581,6 @@ func (ss *session) submitCreate(sub Submission) submitted {
 	}
 	if err := ss.store.CreateObjective(ss.ctx, &o); err != nil {
 		return submitted{ss.fail(err, ""), true}
-	}
-	for i := range names {
-		names[i].kr = o.KeyResults[i]
-		names[i].saveOwnerName(ss)
 	}
 	r := ss.created(o)
 	if len(o.KeyResults) > 0 {

@@ -93,7 +93,6 @@ func (ss *session) editObjective(args string) Reply {
 // the history it makes), or the errors by field. Nothing is written.
 func (ss *session) checkObjectiveEdit(o domain.Objective, e objectiveEdit) (objectiveChange, map[string]error) {
 	errs := map[string]error{}
-	var ownerName string
 	var steps []func(*domain.Objective) []domain.Change
 	set := func(field, from, to string, do func(*domain.Objective)) {
 		steps = append(steps, func(x *domain.Objective) []domain.Change {
@@ -110,12 +109,18 @@ func (ss *session) checkObjectiveEdit(o domain.Objective, e objectiveEdit) (obje
 		}
 	}
 	if e.owner != nil {
-		id, name, ok := parseUser(*e.owner)
-		if !ok {
+		// A mention's label is the typist's client's; the name comes from the platform.
+		id, _, ok := parseUser(*e.owner)
+		switch {
+		case !ok:
 			errs["owner"] = domain.Invalid(exEdit, "%q is not a person; use --owner @name.", clip(*e.owner, 30))
-		} else if id != o.Owner {
-			ownerName = name
-			set("owner", o.Owner, id, func(x *domain.Objective) { x.Owner = id })
+		case id == o.Owner:
+		default:
+			if err := ss.person(id, exEdit); err != nil {
+				errs["owner"] = err
+			} else {
+				set("owner", o.Owner, id, func(x *domain.Objective) { x.Owner = id })
+			}
 		}
 	}
 	if e.team != nil {
@@ -171,14 +176,13 @@ func (ss *session) checkObjectiveEdit(o domain.Objective, e objectiveEdit) (obje
 			out = append(out, s(x)...)
 		}
 		return out
-	}, ownerName: ownerName}, errs
+	}}, errs
 }
 
-// objectiveChange is a checked edit of an objective: apply makes it (and
-// returns its history); ownerName, when set, is remembered once it is stored.
+// objectiveChange is a checked edit of an objective: apply makes it, and
+// returns the history it makes.
 type objectiveChange struct {
-	apply     func(*domain.Objective) []domain.Change
-	ownerName string
+	apply func(*domain.Objective) []domain.Change
 }
 
 // asUser and asChannel accept a bare id from a form ("U123") as well as
@@ -220,11 +224,6 @@ func (ss *session) writeObjectiveEdit(oref string, version int, ch objectiveChan
 	}
 	if err != nil {
 		return submitted{ss.fail(err, exEdit), true}
-	}
-	for _, c := range changes {
-		if c.Field == "owner" && ch.ownerName != "" {
-			ss.store.SaveUser(ss.ctx, domain.User{WorkspaceID: ss.ws.ID, ID: c.To, Name: ch.ownerName})
-		}
 	}
 	return submitted{Reply{Message: ss.changedMessage(oref, changes, nil)}, false}
 }
@@ -433,7 +432,6 @@ type krEditResult struct {
 	changes  []domain.Change
 	relabels int // check-ins whose unit the edit changes
 	notes    []string
-	owner    string // the new owner's name, to remember
 }
 
 // checkKREdit validates an edit of a key result and returns the key result
@@ -442,11 +440,16 @@ func (ss *session) checkKREdit(o domain.Objective, kr domain.KeyResult, e krEdit
 	res := krEditResult{}
 	n := kr
 	if e.owner != "" {
-		id, name, ok := parseUser(e.owner)
+		id, _, ok := parseUser(e.owner)
 		if !ok {
 			return res, onField("owner", domain.Invalid(exKREdit+" --owner @ada", "%q is not a person; use --owner @name.", clip(e.owner, 30)))
 		}
-		n.Owner, res.owner = id, name
+		if id != kr.Owner {
+			if err := ss.person(id, exKREdit+" --owner @ada"); err != nil {
+				return res, onField("owner", err)
+			}
+		}
+		n.Owner = id
 	}
 	if e.weight != "" {
 		w, err := parseWeight(e.weight)
@@ -654,9 +657,6 @@ func (ss *session) writeKREdit(oref string, version int, res krEditResult) submi
 	})
 	if err != nil {
 		return submitted{ss.fail(err, exKREdit), true}
-	}
-	if res.owner != "" {
-		ss.store.SaveUser(ss.ctx, domain.User{WorkspaceID: ss.ws.ID, ID: res.kr.Owner, Name: res.owner})
 	}
 	kr := o.KeyResult(res.kr.Ref)
 	m := ss.changedMessage(res.kr.Ref, res.changes, kr)
@@ -891,6 +891,11 @@ func (ss *session) saveKPIEdit(k, n domain.KPI, yes bool, args string) submitted
 	n.Name = strings.TrimSpace(n.Name)
 	if err := n.Validate(); err != nil {
 		return submitted{ss.fail(err, exKPIEdit), true}
+	}
+	if n.Owner != k.Owner {
+		if err := ss.person(n.Owner, exKPIEdit+" owner @ada"); err != nil {
+			return submitted{ss.fail(err, ""), true}
+		}
 	}
 	changes := kpiChanges(ss, k, n)
 	if len(changes) == 0 {

@@ -25,6 +25,8 @@ func (ss *session) help() Reply {
 				line(c+" grade O-3 0.7 two of three markets opened", "grade and close an objective (asks to confirm; --yes does not ask)"),
 				line(c+" reopen O-3", "reopen a graded objective"),
 				line(c+" delete KR-7", "delete an objective or key result (asks to confirm; --yes does not ask)"),
+				line(c+" initiative add KR-7 Run a webinar series", "plan the work that moves a key result"),
+				line(c+" initiative done I-4", "mark an initiative done;  "+c+" initiative list [KR-7]  lists them"),
 			}},
 			{Heading: B("Every week"), Lines: []Text{
 				line(c+" checkin", "this week's check-in form"),

@@ -83,7 +83,7 @@ const (
 
 // okrVerbs are the /okr commands, for "did you mean".
 var okrVerbs = []string{"help", "create", "new", "kr", "list", "ls", "show", "update", "checkin", "check-in", "align",
-	"grade", "delete", "remove", "away", "back", "digest", "settings", "edit", "reopen"}
+	"grade", "delete", "remove", "away", "back", "digest", "settings", "edit", "reopen", "initiative"}
 
 func (ss *session) okr(args string) Reply {
 	verb, rest, _ := strings.Cut(strings.TrimSpace(args), " ")
@@ -143,6 +143,8 @@ func (ss *session) okr(args string) Reply {
 		return ss.digest(rest)
 	case "settings":
 		return ss.settings(rest)
+	case "initiative", "initiatives":
+		return ss.initiative(rest)
 	}
 	if guess := didYouMean(verb, okrVerbs); guess != "" {
 		return ss.fail(domain.Invalid("/okr help", "Unknown command /okr %s; did you mean /okr %s?", clip(verb, 30), guess), "")
@@ -320,7 +322,6 @@ func (ss *session) addKR(args string) Reply {
 	if err != nil {
 		return ss.fail(err, exKRAdd)
 	}
-	nk.saveOwnerName(ss)
 	line := Text{}.Add("Added ").AddCode(kr.Ref).Add(" to ").AddCode(o.Ref).Add(": ").AddB(kr.Title)
 	note := T("Understood: "+describeKR(kr)+ss.startNote(nk.startFrom, kr, nk.baseline)).Add(" · owner ").AddUser(kr.Owner, ss.name(kr.Owner))
 	r := Reply{Message: &Message{
@@ -390,26 +391,24 @@ type newKRResult struct {
 	kr        domain.KeyResult
 	startFrom string
 	baseline  *domain.Baseline
-	ownerName string
-}
-
-func (n newKRResult) saveOwnerName(ss *session) {
-	if n.ownerName != "" && n.kr.Owner != ss.actor.User {
-		ss.store.SaveUser(ss.ctx, domain.User{WorkspaceID: ss.ws.ID, ID: n.kr.Owner, Name: n.ownerName})
-	}
 }
 
 // newKR builds a key result from its text and options. Nothing is stored
 // and no ref is claimed.
 func (ss *session) newKR(text string, in krInput) (newKRResult, error) {
 	out := newKRResult{}
-	kr := domain.KeyResult{Weight: 1, Owner: ss.actor.User, UpdatedAt: ss.now}
+	kr := domain.KeyResult{Weight: 1, Owner: ss.actor.User, UpdatedAt: ss.now, CreatedAt: ss.now}
 	if in.owner != "" {
-		id, name, ok := parseUser(in.owner)
+		// The label of "<@U0002|label>" is ignored: it is whatever the
+		// typist's client sent; the name comes from the platform.
+		id, _, ok := parseUser(in.owner)
 		if !ok {
 			return out, domain.Invalid(exKRAdd+" --owner @ada", "%q is not a person; use --owner @name.", clip(in.owner, 30))
 		}
-		kr.Owner, out.ownerName = id, name
+		if err := ss.person(id, exKRAdd+" --owner @ada"); err != nil {
+			return out, err
+		}
+		kr.Owner = id
 	}
 	if in.weight != "" {
 		w, err := parseWeight(in.weight)

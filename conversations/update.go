@@ -243,7 +243,7 @@ func (ss *session) update(args string) Reply {
 			})
 		}
 	}
-	if err := ss.saveCheckIns([]answer{c}, ""); err != nil {
+	if err := ss.saveCheckIns([]answer{c}, domain.WeekNote{}); err != nil {
 		return ss.fail(err, exUpdate)
 	}
 	if o, err = ss.store.ObjectiveOfKR(ss.ctx, ss.ws.ID, krRef); err != nil {
