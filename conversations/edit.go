@@ -273,7 +273,7 @@ func (ss *session) objectiveForm(o domain.Objective) *Form {
 			{ID: "title", Label: "Objective", Kind: TextInput, Initial: o.Title, MaxLength: domain.MaxTitleLen},
 			{ID: "owner", Label: "Owner", Kind: UserSelect, Initial: o.Owner},
 			{ID: "team", Label: "Team channel (optional)", Kind: ChannelSelect, Initial: o.Team, Optional: true},
-			{ID: "cycle", Label: "Cycle", Kind: TextInput, Initial: string(o.Cycle), MaxLength: 7, Hint: "A quarter (2027-Q1), a half (2027-H1) or a year"},
+			{ID: "cycle", Label: "Cycle", Kind: TextInput, Initial: string(o.Cycle), MaxLength: 7, Hint: "A quarter (YYYY-Q1 to Q4), a half (YYYY-H1, H2) or a year (YYYY)"},
 			commitment,
 			{ID: "parent", Label: "Aligned to (optional)", Kind: TextInput, Initial: o.Parent, Optional: true, MaxLength: 12, Hint: "O-1 or KR-3; empty for none"},
 		}}},
