@@ -586,7 +586,7 @@ func (ss *session) submitCreate(sub Submission) submitted {
 	if len(o.KeyResults) > 0 {
 		r.Message.Sections = r.Message.Sections[:1]
 		for _, kr := range o.KeyResults {
-			r.Message.Sections[0].Lines = append(r.Message.Sections[0].Lines, Text{}.AddCode(kr.Ref).Add(" "+kr.Title))
+			r.Message.Sections[0].Lines = append(r.Message.Sections[0].Lines, Text{}.AddCode(kr.Ref).Add(" "+kr.Title+" — understood: "+describeKR(kr)))
 		}
 	}
 	return submitted{r, false}

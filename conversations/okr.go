@@ -405,10 +405,7 @@ func (ss *session) newKR(text string, in krInput) (newKRResult, error) {
 		if !ok {
 			return out, domain.Invalid(exKRAdd+" --owner @ada", "%q is not a person; use --owner @name.", clip(in.owner, 30))
 		}
-		if err := ss.person(id, exKRAdd+" --owner @ada"); err != nil {
-			return out, err
-		}
-		kr.Owner = id
+		kr.Owner = id // checked with the platform last, once all else is valid
 	}
 	if in.weight != "" {
 		w, err := parseWeight(in.weight)
@@ -449,6 +446,13 @@ func (ss *session) newKR(text string, in krInput) (newKRResult, error) {
 	}
 	if err := kr.Validate(); err != nil {
 		return out, err
+	}
+	// The platform's lookup of the owner remembers their name: it comes
+	// after every other check.
+	if in.owner != "" {
+		if err := ss.person(kr.Owner, exKRAdd+" --owner @ada"); err != nil {
+			return out, err
+		}
 	}
 	out.kr, out.startFrom, out.baseline = kr, pk.StartFrom, opt.Baseline
 	return out, nil
