@@ -240,7 +240,7 @@ func (r *reader) findVerb() verbClass {
 	first := clean(words[0])
 	if c, ok := verbs[first]; ok {
 		switch {
-		case first == "get" && regexp.MustCompile(`(?i)\bto\s+[-+−$€£¥₹]?\d`).MatchString(r.text):
+		case first == "get" && getToRE.MatchString(r.text):
 			return vMove
 		case first == "raise" && len(r.qs) > 0 && r.qs[0].currency != "" && !strings.Contains(r.lower, " to ") && !strings.Contains(r.lower, " by "):
 			return vCount // "Raise $5M": a round, counted from zero
@@ -258,6 +258,9 @@ func (r *reader) findVerb() verbClass {
 	}
 	return vNone
 }
+
+// getToRE finds "get … to 60": a target to move to, not a count.
+var getToRE = regexp.MustCompile(`(?i)\bto\s+[-+−$€£¥₹]?\d`)
 
 // amount is a quantity's value, read in the text's convention; a number the
 // text does not settle ("1.200", "12m") is asked about.

@@ -142,3 +142,13 @@ func TestSameUnit(t *testing.T) {
 		t.Error("months converted to days")
 	}
 }
+
+// BenchmarkParseKeyResult reads every phrasing of the table once per
+// iteration: go test ./domain -run '^$' -bench ParseKeyResult -benchmem
+func BenchmarkParseKeyResult(b *testing.B) {
+	for b.Loop() {
+		for _, p := range phrasings.KeyResults {
+			domain.ParseKeyResult(p.Text, p.ParseOptions())
+		}
+	}
+}
