@@ -495,6 +495,23 @@ func (r *reader) readStay() (reading, bool) {
 		best, at = &r.qs[am[0]], r.qs[am[0]].start
 	}
 	q := *best
+	if q.frame {
+		// "Ensure 95% of tickets are answered within 24h": the line is
+		// more likely the 95% than the 24h, but that is a guess. Ask.
+		for _, i := range r.amounts() {
+			if o := r.qs[i]; o.start != q.start {
+				v, err := r.amount(o)
+				if err != nil {
+					return reading{err: err}, true
+				}
+				u := r.unitOf(o)
+				return reading{err: Ambiguous([]Choice{
+					{Meaning: "at least " + FormatValue(v, u), Text: r.replace(o.start, o.start, "at least ")},
+					{Meaning: "at most " + FormatValue(v, u), Text: r.replace(o.start, o.start, "at most ")},
+				}, "Which way must %s hold, and is it the line rather than %s? Say at least or at most before it.", strings.TrimSpace(o.raw), strings.TrimSpace(q.raw))}, true
+			}
+		}
+	}
 	v, err := r.amount(q)
 	if err != nil {
 		return reading{err: err}, true
@@ -813,6 +830,10 @@ func (r *reader) readComparator() (reading, bool) {
 // organic search"; no number at all is a milestone.
 func (r *reader) readReach() reading {
 	am := r.amounts()
+	if len(r.qs) == 0 && clockRE.MatchString(r.text) {
+		// "from 6:30 to 5:00": minutes and seconds, or hours and minutes?
+		return reading{err: Invalid("Reduce average handle time from 390 s to 300 s", "okrbot reads numbers, not times like %s; write them in one unit.", clockRE.FindString(r.text))}
+	}
 	if len(r.qs) == 0 || len(am) == 0 && r.verb != vCount && r.verb != vReach && !r.anyName() {
 		return reading{kind: Milestone}
 	}
@@ -1149,3 +1170,6 @@ func upperFirst(s string) string {
 }
 
 var fromTail = regexp.MustCompile(`(?i)\s*\b(?:from|von|de)\s+\S+$`)
+
+// clockRE finds a time written with a colon ("6:30").
+var clockRE = regexp.MustCompile(`\b\d{1,3}:\d{2}\b`)

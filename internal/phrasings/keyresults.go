@@ -183,6 +183,8 @@ var KeyResults = []KeyResult{
 	{Text: "Achieve SOC 2 compliance", Code: domain.EAMBIGUOUS},                                                    // a name or a target?
 	{Text: "Get ISO 27001 certified", Code: domain.EAMBIGUOUS},                                                     // a name or a target?
 	{Text: "Boost signups 20%", Code: domain.EAMBIGUOUS},                                                           // by or to?
+	{Text: "Ensure 95% of tickets are answered within 24h", Code: domain.EAMBIGUOUS},                               // which number is the line?
+	{Text: "Ensure at least 95% of tickets are answered within 24h", Kind: domain.StayAbove, Target: 95, Unit: "%"},
 
 	// Refused with an example.
 	{Text: "Increase web leads from 35 to 22 per day", Code: domain.EINVALID},
@@ -193,5 +195,6 @@ var KeyResults = []KeyResult{
 	{Text: "NPS from 1 to 99999999999999999999", Code: domain.EINVALID},
 	{Text: "Reach 40 leads", Options: map[string]string{"kpi": "conversion", "unit": "h"}, Code: domain.EINVALID},
 	{Text: "Keep churn below 2%", Options: map[string]string{"start": "3"}, Code: domain.EINVALID},
+	{Text: "Decrease average handle time from 6:30 to 5:00", Code: domain.EINVALID}, // minutes:seconds or hours:minutes?
 	{Text: "", Code: domain.EINVALID},
 }
