@@ -383,7 +383,6 @@ type krInput struct {
 	owner, weight, kpi  string
 	start, target, unit string
 	unitSet, milestone  bool
-	current             *domain.KeyResult // when editing: the key result as it is
 }
 
 // newKRResult is a checked key result, ready to store.

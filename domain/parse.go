@@ -339,13 +339,6 @@ func (r *reader) askM(q quantity) error {
 	}, "Does %s mean %s minutes or %s million?", strings.TrimSpace(r.text[q.digitStart:q.numEnd]), n, n)
 }
 
-func nz(x float64) float64 {
-	if x == 0 {
-		return 1
-	}
-	return x
-}
-
 // formatPlain writes a number without separators and with at most six
 // decimals, as it can be typed back: 1200, 1.2, 2.875.
 func formatPlain(v float64) string {
