@@ -137,10 +137,13 @@ type Objective struct {
 	Grade       *float64
 	GradeNote   string
 	KeyResults  []KeyResult
-	CreatedBy   string
-	CreatedAt   time.Time
-	UpdatedAt   time.Time
-	Version     int // optimistic concurrency
+	// History records every edit of the objective and its key results,
+	// oldest first (see Change).
+	History   []Change
+	CreatedBy string
+	CreatedAt time.Time
+	UpdatedAt time.Time
+	Version   int // optimistic concurrency
 }
 
 // KeyResult finds a key result of o by ref.
@@ -213,14 +216,15 @@ func (kr KeyResult) InitiativesDone() int {
 	return n
 }
 
-// Clone returns a copy of o that shares no key result or initiative with
-// it: a change made to the copy (a store's ModifyObjective) never reaches
-// what was read.
+// Clone returns a copy of o that shares no key result, initiative or
+// history entry with it: a change made to the copy (a store's
+// ModifyObjective) never reaches what was read.
 func (o Objective) Clone() Objective {
 	o.KeyResults = append([]KeyResult(nil), o.KeyResults...)
 	for i := range o.KeyResults {
 		o.KeyResults[i].Initiatives = append([]Initiative(nil), o.KeyResults[i].Initiatives...)
 	}
+	o.History = append([]Change(nil), o.History...)
 	return o
 }
 
@@ -252,6 +256,9 @@ type CheckIn struct {
 	// FirstAt is the week's first answer (zero for check-ins stored before
 	// it was recorded): on time or late is judged by it.
 	FirstAt time.Time
+	// By is who typed it when that is not UserID, the key result's owner
+	// (an admin or the objective's owner checking in for them).
+	By string
 }
 
 // Apply moves the key result to what a check-in says: done and
@@ -262,6 +269,14 @@ func (kr *KeyResult) Apply(c CheckIn) {
 	kr.Done, kr.Confidence, kr.UpdatedAt = c.Done, c.Confidence, c.At
 	if kr.KPI == "" {
 		kr.Current, kr.Measured = c.Value, true
+	}
+}
+
+// ApplySkipped moves the key result to what a skipped answer says (no
+// value this week, so no check-in): only its confidence, when one was given.
+func (kr *KeyResult) ApplySkipped(c CheckIn) {
+	if c.Confidence > 0 {
+		kr.Confidence, kr.UpdatedAt = c.Confidence, c.At
 	}
 }
 
@@ -342,6 +357,11 @@ type KPI struct {
 	Health      Health
 	HealthSince time.Time
 	CreatedAt   time.Time
+	// Archived KPIs keep their values and history but take no new values,
+	// send no alerts and leave lists and digests.
+	Archived bool
+	// History records every edit, oldest first.
+	History []Change
 }
 
 // KPIValue is one measurement of a KPI.

@@ -167,7 +167,7 @@ func BenchmarkLookups(b *testing.B) {
 			for b.Loop() {
 				i++
 				c := domain.CheckIn{WorkspaceID: co.Workspace, UserID: owner, KR: kr, Objective: o.Ref, Week: week, Value: float64(i), Confidence: 7}
-				if err := s.st.SaveCheckIns(ctx, []domain.CheckIn{c}, domain.WeekNote{}); err != nil {
+				if err := s.st.SaveCheckIns(ctx, []domain.CheckIn{c}, nil, domain.WeekNote{}); err != nil {
 					b.Fatal(err)
 				}
 			}

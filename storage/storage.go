@@ -75,12 +75,16 @@ type Store interface {
 	// ObjectiveOfInitiative returns the objective holding the initiative ref ("I-4").
 	ObjectiveOfInitiative(ctx context.Context, workspace, ref string) (domain.Objective, error)
 	// Objectives returns the objectives matching f, oldest first (then by
-	// ref number).
+	// ref number). They come without their History: it can hold
+	// domain.MaxHistory changes each and no list shows it; the single
+	// reads (Objective, ObjectiveOfKR, ObjectiveOfInitiative,
+	// ModifyObjective) carry it.
 	Objectives(ctx context.Context, workspace string, f domain.ObjectiveFilter) ([]domain.Objective, error)
 	// ModifyObjective reads the objective, applies change and stores the
 	// result as one atomic step; a concurrent change of the same objective
 	// is never lost (the step is retried on top of it, so change may run
-	// more than once). When change returns an error nothing is written. Key
+	// more than once). When change returns an error nothing is written and
+	// ModifyObjective returns that error as it is (not wrapped). Key
 	// results and initiatives change adds with an empty Ref get the next
 	// KR-n and I-n in the same step; key results it removes go with their
 	// check-ins.
@@ -93,14 +97,15 @@ type Store interface {
 
 	// Check-ins.
 
-	// SaveCheckIns stores one person's check-ins together with what they
-	// do to their key results (domain.KeyResult.Apply), and the week note
-	// unless it is empty, as one change: all of it or none. A second
-	// check-in of the same person, key result and week replaces the first
-	// but keeps its FirstAt (the week's first answer, set on the first).
-	// A check-in of a key result that does not exist is an ENOTFOUND and
-	// nothing is written.
-	SaveCheckIns(ctx context.Context, cs []domain.CheckIn, note domain.WeekNote) error
+	// SaveCheckIns stores one person's answers of a week as one change, all
+	// of it or none: each check-in of cs with what it does to its key result
+	// (domain.KeyResult.Apply); each skipped answer (no value this week, so
+	// no check-in) with its confidence, if any (ApplySkipped); and the week
+	// note unless it is empty. A second check-in of the same person, key
+	// result and week replaces the first but keeps its FirstAt (the week's
+	// first answer, set on the first). An answer for a key result that does
+	// not exist is an ENOTFOUND and nothing is written.
+	SaveCheckIns(ctx context.Context, cs, skipped []domain.CheckIn, note domain.WeekNote) error
 	// ImportCheckIns stores check-ins as history (an import, a seeded
 	// company) without moving their key results, which carry their current
 	// state themselves. Each replaces the one of its person, key result and
@@ -115,9 +120,17 @@ type Store interface {
 
 	// CreateKPI stores a new KPI; a slug in use is an ECONFLICT.
 	CreateKPI(ctx context.Context, k domain.KPI) error
+	// KPI returns the KPI with slug, archived or not, with its history.
 	KPI(ctx context.Context, workspace, slug string) (domain.KPI, error)
-	// KPIs returns the KPIs of a workspace by slug, or those with slugs.
+	// KPIs returns the KPIs of a workspace that are not archived, by slug,
+	// or those of them with slugs; without their history.
 	KPIs(ctx context.Context, workspace string, slugs ...string) ([]domain.KPI, error)
+	// EditKPI stores the editable fields of k (name, unit, direction,
+	// target, thresholds, cadence, owner, team, archived) and appends
+	// changes to its history (keeping the latest domain.MaxHistory), leaving
+	// its values, latest value and health alone, so an edit racing a new
+	// value loses neither. The KPI must exist.
+	EditKPI(ctx context.Context, k domain.KPI, changes []domain.Change) error
 	// AddKPIValue records a measurement of an existing KPI and, unless a
 	// later one is recorded already, makes it the KPI's latest value, as one
 	// change. It returns the KPI as it is now.

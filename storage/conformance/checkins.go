@@ -16,9 +16,9 @@ func testCheckInOncePerWeek(t *testing.T, b Backend) {
 	st := b.Open(t, nil)
 	o := objective(t, st, "slack:T1", "U1")
 	c := checkIn(o, 0, "U1", "2026-W48", 25, 6)
-	must(t, st.SaveCheckIns(ctx, []domain.CheckIn{c}, domain.WeekNote{}))
+	must(t, st.SaveCheckIns(ctx, []domain.CheckIn{c}, nil, domain.WeekNote{}))
 	c.Value, c.Confidence, c.Note = 27, 8, "better week"
-	must(t, st.SaveCheckIns(ctx, []domain.CheckIn{c}, domain.WeekNote{}))
+	must(t, st.SaveCheckIns(ctx, []domain.CheckIn{c}, nil, domain.WeekNote{}))
 	// Concurrent submissions of the same week still leave one.
 	var wg sync.WaitGroup
 	for i := range 8 {
@@ -27,7 +27,7 @@ func testCheckInOncePerWeek(t *testing.T, b Backend) {
 			defer wg.Done()
 			c := c
 			c.Value = float64(30 + i)
-			if err := st.SaveCheckIns(ctx, []domain.CheckIn{c}, domain.WeekNote{}); err != nil {
+			if err := st.SaveCheckIns(ctx, []domain.CheckIn{c}, nil, domain.WeekNote{}); err != nil {
 				t.Error(err)
 			}
 		}()
@@ -40,7 +40,7 @@ func testCheckInOncePerWeek(t *testing.T, b Backend) {
 	}
 	// Another week is another check-in; another workspace never sees them.
 	c.Week = "2026-W49"
-	must(t, st.SaveCheckIns(ctx, []domain.CheckIn{c}, domain.WeekNote{}))
+	must(t, st.SaveCheckIns(ctx, []domain.CheckIn{c}, nil, domain.WeekNote{}))
 	if got, _ := st.CheckIns(ctx, "slack:T1", domain.CheckInFilter{}); len(got) != 2 {
 		t.Errorf("%d check-ins for two weeks", len(got))
 	}
@@ -62,7 +62,7 @@ func testCheckInMovesItsKeyResult(t *testing.T, b Backend) {
 	done := checkIn(o, 2, "U1", "2026-W47", 1, 9)
 	done.Done = true
 	note := domain.WeekNote{WorkspaceID: "slack:T1", UserID: "U1", Week: "2026-W47", Note: "a good week"}
-	must(t, st.SaveCheckIns(ctx, []domain.CheckIn{checkIn(o, 0, "U1", "2026-W47", 28, 7), checkIn(o, 1, "U1", "2026-W47", 99, 5), done}, note))
+	must(t, st.SaveCheckIns(ctx, []domain.CheckIn{checkIn(o, 0, "U1", "2026-W47", 28, 7), checkIn(o, 1, "U1", "2026-W47", 99, 5), done}, nil, note))
 	got, err := st.Objective(ctx, "slack:T1", o.Ref)
 	must(t, err)
 	k := got.KeyResults
@@ -88,7 +88,7 @@ func testCheckInMovesItsKeyResult(t *testing.T, b Backend) {
 		t.Errorf("the check-in keeps what was said: %+v", cs)
 	}
 	// A note on its own, the same week, replaces the week's note.
-	must(t, st.SaveCheckIns(ctx, nil, domain.WeekNote{WorkspaceID: "slack:T1", UserID: "U1", Week: "2026-W47", Note: "better still"}))
+	must(t, st.SaveCheckIns(ctx, nil, nil, domain.WeekNote{WorkspaceID: "slack:T1", UserID: "U1", Week: "2026-W47", Note: "better still"}))
 	if notes, _ := st.WeekNotes(ctx, "slack:T1", "2026-W47"); len(notes) != 1 || notes[0].Note != "better still" {
 		t.Errorf("week notes %+v", notes)
 	}
@@ -99,7 +99,7 @@ func testCheckInsAreAllOrNothing(t *testing.T, b Backend) {
 	o := objective(t, st, "slack:T1", "U1")
 	good := checkIn(o, 0, "U1", "2026-W48", 30, 7)
 	missing := domain.CheckIn{WorkspaceID: "slack:T1", UserID: "U1", KR: "KR-99", Objective: o.Ref, Week: "2026-W48", Value: 1, Confidence: 5}
-	err := st.SaveCheckIns(ctx, []domain.CheckIn{good, missing}, domain.WeekNote{WorkspaceID: "slack:T1", UserID: "U1", Week: "2026-W48", Note: "n"})
+	err := st.SaveCheckIns(ctx, []domain.CheckIn{good, missing}, nil, domain.WeekNote{WorkspaceID: "slack:T1", UserID: "U1", Week: "2026-W48", Note: "n"})
 	mustCode(t, "a check-in of a missing key result", err, domain.ENOTFOUND)
 	if cs, _ := st.CheckIns(ctx, "slack:T1", domain.CheckInFilter{}); len(cs) != 0 {
 		t.Errorf("a refused submission stored %d check-ins", len(cs))
@@ -111,7 +111,7 @@ func testCheckInsAreAllOrNothing(t *testing.T, b Backend) {
 		t.Errorf("a refused submission stored its note")
 	}
 	other := objective(t, st, "slack:T2", "U1") // KR-1 of another workspace
-	err = st.SaveCheckIns(ctx, []domain.CheckIn{{WorkspaceID: "slack:T3", UserID: "U1", KR: other.KeyResults[0].Ref, Week: "2026-W48", Confidence: 5}}, domain.WeekNote{})
+	err = st.SaveCheckIns(ctx, []domain.CheckIn{{WorkspaceID: "slack:T3", UserID: "U1", KR: other.KeyResults[0].Ref, Week: "2026-W48", Confidence: 5}}, nil, domain.WeekNote{})
 	mustCode(t, "a check-in from a workspace without that key result", err, domain.ENOTFOUND)
 }
 

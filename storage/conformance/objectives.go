@@ -137,7 +137,7 @@ func testModifyAddsAndRemovesKeyResults(t *testing.T, b Backend) {
 	st := b.Open(t, nil)
 	o := objective(t, st, "slack:T1", "U1")
 	kr1 := o.KeyResults[0].Ref
-	must(t, st.SaveCheckIns(ctx, []domain.CheckIn{{WorkspaceID: "slack:T1", UserID: "U1", KR: kr1, Objective: o.Ref, Week: "2026-W48", Value: 25, Confidence: 6}}, domain.WeekNote{}))
+	must(t, st.SaveCheckIns(ctx, []domain.CheckIn{{WorkspaceID: "slack:T1", UserID: "U1", KR: kr1, Objective: o.Ref, Week: "2026-W48", Value: 25, Confidence: 6}}, nil, domain.WeekNote{}))
 	var added int
 	got, err := st.ModifyObjective(ctx, "slack:T1", o.Ref, func(o *domain.Objective) error {
 		o.Title = "Grow Europe and Asia"
@@ -194,7 +194,9 @@ func testRefusedChangesWriteNothing(t *testing.T, b Backend) {
 		o.KeyResults = append(o.KeyResults, domain.KeyResult{Title: "new", Kind: domain.Milestone, Target: 1, Weight: 1, Owner: "U1"})
 		return refused
 	})
-	mustCode(t, "a refused change", err, domain.EINVALID)
+	if err != refused {
+		t.Fatalf("a refused change returned %v, not the change's own error", err)
+	}
 	got, _ := st.Objective(ctx, "slack:T1", o.Ref)
 	if got.Title != o.Title || len(got.KeyResults) != 1 || got.Version != o.Version {
 		t.Fatalf("a refused change wrote %+v", got)
@@ -231,7 +233,7 @@ func testDeleteRemovesCheckIns(t *testing.T, b Backend) {
 	must(t, err)
 	kr1, kr2 := o.KeyResults[0].Ref, o.KeyResults[1].Ref
 	for _, kr := range []string{kr1, kr2} {
-		must(t, st.SaveCheckIns(ctx, []domain.CheckIn{{WorkspaceID: "slack:T1", UserID: "U1", KR: kr, Objective: o.Ref, Week: "2026-W48", Confidence: 5}}, domain.WeekNote{}))
+		must(t, st.SaveCheckIns(ctx, []domain.CheckIn{{WorkspaceID: "slack:T1", UserID: "U1", KR: kr, Objective: o.Ref, Week: "2026-W48", Confidence: 5}}, nil, domain.WeekNote{}))
 	}
 	got, err := st.DeleteKeyResult(ctx, "slack:T1", kr1)
 	must(t, err)
@@ -259,7 +261,7 @@ func testDeleteRemovesCheckIns(t *testing.T, b Backend) {
 func testDataSurvivesReopen(t *testing.T, b Backend) {
 	st := b.Open(t, nil)
 	o := objective(t, st, "slack:T1", "U1")
-	must(t, st.SaveCheckIns(ctx, []domain.CheckIn{{WorkspaceID: "slack:T1", UserID: "U1", KR: o.KeyResults[0].Ref, Objective: o.Ref, Week: "2026-W48", Value: 30, Confidence: 7}},
+	must(t, st.SaveCheckIns(ctx, []domain.CheckIn{{WorkspaceID: "slack:T1", UserID: "U1", KR: o.KeyResults[0].Ref, Objective: o.Ref, Week: "2026-W48", Value: 30, Confidence: 7}}, nil,
 		domain.WeekNote{WorkspaceID: "slack:T1", UserID: "U1", Week: "2026-W48", Note: "good"}))
 	for i := range 2 {
 		st = b.Reopen(t, st)

@@ -108,7 +108,7 @@ func testFiftyUpdatesOfOneObjectiveAllLand(t *testing.T, b Backend) {
 	must(t, st.CreateObjective(ctx, &o))
 	parallel(50, func(i int) {
 		c := checkIn(o, i, fmt.Sprintf("U%d", i), "2026-W48", float64(i+1), 1+i%10)
-		if err := st.SaveCheckIns(ctx, []domain.CheckIn{c}, domain.WeekNote{}); err != nil {
+		if err := st.SaveCheckIns(ctx, []domain.CheckIn{c}, nil, domain.WeekNote{}); err != nil {
 			t.Error(err)
 		}
 	})
@@ -136,7 +136,7 @@ func testFiftyCheckInsOfOneKeyResultAgree(t *testing.T, b Backend) {
 	parallel(50, func(i int) {
 		c := checkIn(o, 0, "U1", "2026-W48", float64(100+i), 1+i%10)
 		c.Note = fmt.Sprint(i)
-		if err := st.SaveCheckIns(ctx, []domain.CheckIn{c}, domain.WeekNote{}); err != nil {
+		if err := st.SaveCheckIns(ctx, []domain.CheckIn{c}, nil, domain.WeekNote{}); err != nil {
 			t.Error(err)
 		}
 	})

@@ -66,10 +66,10 @@ func testStatusAndDigestFields(t *testing.T, b Backend) {
 
 	first := created.Add(time.Hour)
 	c := domain.CheckIn{WorkspaceID: "slack:TA", UserID: "UA", KR: kr, Objective: o.Ref, Week: "2026-W45", Value: 23, Confidence: 7, At: first}
-	must(t, st.SaveCheckIns(ctx, []domain.CheckIn{c}, domain.WeekNote{}))
+	must(t, st.SaveCheckIns(ctx, []domain.CheckIn{c}, nil, domain.WeekNote{}))
 	c.At, c.Value = first.Add(72*time.Hour), 24
 	n := domain.WeekNote{WorkspaceID: "slack:TA", UserID: "UA", Week: "2026-W45", Wins: "signed Acme", Blockers: "legal review", Help: "a Dutch speaker", At: first}
-	must(t, st.SaveCheckIns(ctx, []domain.CheckIn{c}, n))
+	must(t, st.SaveCheckIns(ctx, []domain.CheckIn{c}, nil, n))
 	cs, err := st.CheckIns(ctx, "slack:TA", domain.CheckInFilter{})
 	if err != nil || len(cs) != 1 {
 		t.Fatalf("%v %+v", err, cs)

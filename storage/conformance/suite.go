@@ -82,14 +82,18 @@ var tests = []test{
 	{"DeleteRemovesCheckIns", testDeleteRemovesCheckIns},
 	{"DataSurvivesReopen", testDataSurvivesReopen},
 	{"StatusAndDigestFields", testStatusAndDigestFields},
+	{"ObjectiveHistory", testObjectiveHistory},
+	{"TextIsData", testTextIsData},
 	// Check-ins.
 	{"CheckInOncePerWeek", testCheckInOncePerWeek},
 	{"CheckInMovesItsKeyResult", testCheckInMovesItsKeyResult},
 	{"CheckInsAreAllOrNothing", testCheckInsAreAllOrNothing},
+	{"SkippedAnswersMoveOnlyConfidence", testSkippedAnswersMoveOnlyConfidence},
 	{"ImportCheckIns", testImportCheckIns},
 	{"CheckInFilters", testCheckInFilters},
 	// KPIs.
 	{"KPIValuesAndLatest", testKPIValuesAndLatest},
+	{"EditKPIKeepsValuesAndHistory", testEditKPIKeepsValuesAndHistory},
 	// Installations, conversation references, request keys.
 	{"InstallationTokensAreEncrypted", testInstallationTokensAreEncrypted},
 	{"ConversationRefs", testConversationRefs},

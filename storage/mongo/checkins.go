@@ -22,7 +22,7 @@ func checkInID(c domain.CheckIn) string { return key(c.WorkspaceID, c.UserID, c.
 func checkInUpsert(c domain.CheckIn) mongo.WriteModel {
 	return mongo.NewUpdateOneModel().SetFilter(byID(checkInID(c))).SetUpsert(true).SetUpdate(bson.M{
 		"$set": bson.M{"objective": c.Objective, "value": c.Value, "done": c.Done,
-			"confidence": c.Confidence, "note": c.Note, "at": c.At},
+			"confidence": c.Confidence, "note": c.Note, "at": c.At, "by": c.By},
 		"$setOnInsert": bson.M{"workspace": c.WorkspaceID, "user": c.UserID, "kr": c.KR, "week": string(c.Week), "first_at": firstAt(c)},
 	})
 }
@@ -86,17 +86,27 @@ func (s *Store) byObjective(ctx context.Context, cs []domain.CheckIn) (keys []st
 }
 
 // SaveCheckIns stores check-ins with what they do to their key results,
-// and the week note, in one transaction. Without transactions the
+// the confidences of skipped answers, and the week note, in one transaction. Without transactions the
 // check-ins are written first and each objective is then replaced only if
 // unchanged since read, else everything is done again: a concurrent
 // check-in is never lost, and the last to land is what both show.
-func (s *Store) SaveCheckIns(ctx context.Context, cs []domain.CheckIn, note domain.WeekNote) error {
+func (s *Store) SaveCheckIns(ctx context.Context, cs, skipped []domain.CheckIn, note domain.WeekNote) error {
 	const op = "mongo.SaveCheckIns"
 	now := s.now()
 	keys, groups, cs, err := s.byObjective(ctx, cs)
 	if err != nil {
 		return fail(ctx, op, err)
 	}
+	skipKeys, skips, _, err := s.byObjective(ctx, skipped)
+	if err != nil {
+		return fail(ctx, op, err)
+	}
+	for _, k := range skipKeys {
+		if _, ok := groups[k]; !ok {
+			keys = append(keys, k)
+		}
+	}
+	sort.Strings(keys)
 	err = retry(ctx, func() error {
 		return s.atomically(ctx, func(ctx context.Context) error {
 			type change struct {
@@ -108,7 +118,7 @@ func (s *Store) SaveCheckIns(ctx context.Context, cs []domain.CheckIn, note doma
 				var d objectiveDoc
 				if err := s.c(colObjectives).FindOne(ctx, byID(k)).Decode(&d); err != nil {
 					if errors.Is(err, mongo.ErrNoDocuments) {
-						return domain.NotFound("There is no key result %s.", groups[k][0].KR)
+						return domain.NotFound("There is no key result %s.", append(groups[k], skips[k]...)[0].KR)
 					}
 					return err
 				}
@@ -119,6 +129,13 @@ func (s *Store) SaveCheckIns(ctx context.Context, cs []domain.CheckIn, note doma
 						return domain.NotFound("There is no key result %s.", c.KR)
 					}
 					kr.Apply(c)
+				}
+				for _, c := range skips[k] {
+					kr := o.KeyResult(c.KR)
+					if kr == nil {
+						return domain.NotFound("There is no key result %s.", c.KR)
+					}
+					kr.ApplySkipped(c)
 				}
 				version := o.Version
 				o.Version, o.UpdatedAt = version+1, now

@@ -104,6 +104,32 @@ type initiativeDoc struct {
 	DoneAt    time.Time `bson:"done_at,omitempty"`
 }
 
+// changeDoc is one entry of an objective's or a KPI's history.
+type changeDoc struct {
+	At    time.Time `bson:"at"`
+	By    string    `bson:"by"`
+	Ref   string    `bson:"ref"`
+	Field string    `bson:"field"`
+	From  string    `bson:"from"`
+	To    string    `bson:"to"`
+}
+
+func toChanges(ds []changeDoc) []domain.Change {
+	var out []domain.Change
+	for _, d := range ds {
+		out = append(out, domain.Change{At: d.At, By: d.By, Ref: d.Ref, Field: d.Field, From: d.From, To: d.To})
+	}
+	return out
+}
+
+func fromChanges(cs []domain.Change) []changeDoc {
+	var out []changeDoc
+	for _, c := range cs {
+		out = append(out, changeDoc{At: c.At, By: c.By, Ref: c.Ref, Field: c.Field, From: c.From, To: c.To})
+	}
+	return out
+}
+
 type objectiveDoc struct {
 	ID         string         `bson:"_id"`
 	Workspace  string         `bson:"workspace"`
@@ -118,6 +144,7 @@ type objectiveDoc struct {
 	Grade      *float64       `bson:"grade,omitempty"`
 	GradeNote  string         `bson:"grade_note,omitempty"`
 	KeyResults []keyResultDoc `bson:"key_results"`
+	History    []changeDoc    `bson:"history,omitempty"`
 	CreatedBy  string         `bson:"created_by"`
 	CreatedAt  time.Time      `bson:"created_at"`
 	UpdatedAt  time.Time      `bson:"updated_at"`
@@ -128,7 +155,7 @@ func (d objectiveDoc) domain() domain.Objective {
 	o := domain.Objective{WorkspaceID: d.Workspace, Ref: d.Ref, Title: d.Title, Owner: d.Owner, Team: d.Team, Cycle: domain.Cycle(d.Cycle),
 		Commitment: domain.Commitment(d.Commitment), Parent: d.Parent, Status: domain.ObjectiveStatus(d.Status), Grade: d.Grade,
 		GradeNote: d.GradeNote, CreatedBy: d.CreatedBy, CreatedAt: d.CreatedAt, UpdatedAt: d.UpdatedAt, Version: d.Version,
-		KeyResults: make([]domain.KeyResult, len(d.KeyResults))}
+		KeyResults: make([]domain.KeyResult, len(d.KeyResults)), History: toChanges(d.History)}
 	for i, k := range d.KeyResults {
 		kr := domain.KeyResult{Ref: k.Ref, Title: k.Title, Kind: domain.Kind(k.Kind), Start: k.Start, Target: k.Target,
 			Current: k.Current, Measured: k.Measured, Done: k.Done, Unit: k.Unit, Weight: k.Weight, Owner: k.Owner, KPI: k.KPI,
@@ -146,7 +173,7 @@ func fromObjective(o domain.Objective) objectiveDoc {
 	d := objectiveDoc{ID: key(o.WorkspaceID, o.Ref), Workspace: o.WorkspaceID, Ref: o.Ref, Title: o.Title, Owner: o.Owner, Team: o.Team,
 		Cycle: string(o.Cycle), Commitment: string(o.Commitment), Parent: o.Parent, Status: string(o.Status), Grade: o.Grade,
 		GradeNote: o.GradeNote, CreatedBy: o.CreatedBy, CreatedAt: o.CreatedAt, UpdatedAt: o.UpdatedAt, Version: o.Version,
-		KeyResults: make([]keyResultDoc, len(o.KeyResults))}
+		KeyResults: make([]keyResultDoc, len(o.KeyResults)), History: fromChanges(o.History)}
 	for i, k := range o.KeyResults {
 		kd := keyResultDoc{Ref: k.Ref, Title: k.Title, Kind: string(k.Kind), Start: k.Start, Target: k.Target,
 			Current: k.Current, Measured: k.Measured, Done: k.Done, Unit: k.Unit, Weight: k.Weight, Owner: k.Owner, KPI: k.KPI,
@@ -172,11 +199,12 @@ type checkInDoc struct {
 	Note       string    `bson:"note,omitempty"`
 	At         time.Time `bson:"at"`
 	FirstAt    time.Time `bson:"first_at,omitempty"` // absent on check-ins stored before it was recorded
+	By         string    `bson:"by,omitempty"`
 }
 
 func (d checkInDoc) domain() domain.CheckIn {
 	return domain.CheckIn{WorkspaceID: d.Workspace, UserID: d.User, KR: d.KR, Objective: d.Objective, Week: domain.Week(d.Week),
-		Value: d.Value, Done: d.Done, Confidence: d.Confidence, Note: d.Note, At: d.At, FirstAt: d.FirstAt}
+		Value: d.Value, Done: d.Done, Confidence: d.Confidence, Note: d.Note, At: d.At, FirstAt: d.FirstAt, By: d.By}
 }
 
 type weekNoteDoc struct {
@@ -224,12 +252,14 @@ type kpiDoc struct {
 	Health      string       `bson:"health,omitempty"`
 	HealthSince time.Time    `bson:"health_since,omitempty"`
 	CreatedAt   time.Time    `bson:"created_at"`
+	Archived    bool         `bson:"archived,omitempty"`
+	History     []changeDoc  `bson:"history,omitempty"`
 }
 
 func (d kpiDoc) domain() domain.KPI {
 	k := domain.KPI{WorkspaceID: d.Workspace, Slug: d.Slug, Name: d.Name, Unit: d.Unit, Direction: domain.Direction(d.Direction),
 		Target: d.Target, Warn: d.Warn, Alert: d.Alert, Cadence: domain.Cadence(d.Cadence), Owner: d.Owner, Team: d.Team,
-		Health: domain.Health(d.Health), HealthSince: d.HealthSince, CreatedAt: d.CreatedAt}
+		Health: domain.Health(d.Health), HealthSince: d.HealthSince, CreatedAt: d.CreatedAt, Archived: d.Archived, History: toChanges(d.History)}
 	if k.Health == "" {
 		k.Health = domain.HealthUnknown
 	}

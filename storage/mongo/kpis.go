@@ -2,6 +2,7 @@ package mongo
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -22,7 +23,7 @@ func (s *Store) CreateKPI(ctx context.Context, k domain.KPI) error {
 	}
 	d := kpiDoc{ID: key(k.WorkspaceID, k.Slug), Workspace: k.WorkspaceID, Slug: k.Slug, Name: k.Name, Unit: k.Unit,
 		Direction: string(k.Direction), Target: k.Target, Warn: k.Warn, Alert: k.Alert, Cadence: string(k.Cadence), Owner: k.Owner,
-		Team: k.Team, Health: string(k.Health), HealthSince: k.HealthSince, CreatedAt: k.CreatedAt}
+		Team: k.Team, Health: string(k.Health), HealthSince: k.HealthSince, CreatedAt: k.CreatedAt, Archived: k.Archived, History: fromChanges(k.History)}
 	err := s.atomically(ctx, func(ctx context.Context) error {
 		if _, err := s.c(colKPIs).InsertOne(ctx, d); err != nil {
 			if mongo.IsDuplicateKeyError(err) {
@@ -47,17 +48,52 @@ func (s *Store) KPI(ctx context.Context, workspace, slug string) (domain.KPI, er
 	return d.domain(), nil
 }
 
-// KPIs returns the KPIs of a workspace by slug, or those with the given slugs.
+// KPIs returns the KPIs of a workspace that are not archived, by slug, or
+// those of them with the given slugs; without their history.
 func (s *Store) KPIs(ctx context.Context, workspace string, slugs ...string) ([]domain.KPI, error) {
 	q := ws(workspace)
+	q["archived"] = bson.M{"$ne": true}
 	if len(slugs) > 0 {
 		q["slug"] = bson.M{"$in": slugs}
 	}
-	ds, err := findAll[kpiDoc](ctx, s.c(colKPIs), q, options.Find().SetSort(bson.D{{Key: "slug", Value: 1}}))
+	ds, err := findAll[kpiDoc](ctx, s.c(colKPIs), q, options.Find().SetSort(bson.D{{Key: "slug", Value: 1}}).SetProjection(bson.M{"history": 0}))
 	if err != nil {
 		return nil, fail(ctx, "mongo.KPIs: "+workspace, err)
 	}
 	return mapDocs(ds), nil
+}
+
+// EditKPI stores what a person may edit of a KPI as k has it, and appends
+// changes to its history (keeping the latest domain.MaxHistory), in one
+// update: its values, latest value and alerted health are other fields, so
+// an edit racing a new value loses neither.
+func (s *Store) EditKPI(ctx context.Context, k domain.KPI, changes []domain.Change) error {
+	const op = "mongo.EditKPI"
+	set := bson.M{"name": k.Name, "unit": k.Unit, "direction": string(k.Direction), "cadence": string(k.Cadence),
+		"owner": k.Owner, "team": k.Team, "archived": k.Archived}
+	unset := bson.M{}
+	for field, v := range map[string]*float64{"target": k.Target, "warn": k.Warn, "alert": k.Alert} {
+		if v == nil {
+			unset[field] = ""
+		} else {
+			set[field] = *v
+		}
+	}
+	update := bson.M{"$set": set}
+	if len(unset) > 0 {
+		update["$unset"] = unset
+	}
+	if len(changes) > 0 {
+		update["$push"] = bson.M{"history": bson.M{"$each": fromChanges(changes), "$slice": -domain.MaxHistory}}
+	}
+	r, err := s.c(colKPIs).UpdateOne(ctx, byID(key(k.WorkspaceID, k.Slug)), update)
+	if err != nil {
+		return fail(ctx, op+": "+k.Slug, err)
+	}
+	if r.MatchedCount == 0 {
+		return fmt.Errorf("%s: %w", op, domain.NotFound("There is no KPI %s.", k.Slug))
+	}
+	return nil
 }
 
 // addValue inserts a value and makes it the KPI's latest with one

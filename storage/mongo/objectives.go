@@ -212,7 +212,7 @@ func (s *Store) ObjectiveOfInitiative(ctx context.Context, workspace, ref string
 }
 
 // Objectives returns the objectives of a workspace that match f, oldest
-// first, then by ref number.
+// first, then by ref number, without their history.
 func (s *Store) Objectives(ctx context.Context, workspace string, f domain.ObjectiveFilter) ([]domain.Objective, error) {
 	q := ws(workspace)
 	if f.Cycle != "" {
@@ -236,7 +236,7 @@ func (s *Store) Objectives(ctx context.Context, workspace string, f domain.Objec
 	if len(f.Refs) > 0 {
 		q["ref"] = bson.M{"$in": f.Refs}
 	}
-	ds, err := findAll[objectiveDoc](ctx, s.c(colObjectives), q, options.Find().SetSort(bson.D{{Key: "created_at", Value: 1}}))
+	ds, err := findAll[objectiveDoc](ctx, s.c(colObjectives), q, options.Find().SetSort(bson.D{{Key: "created_at", Value: 1}}).SetProjection(bson.M{"history": 0}))
 	if err != nil {
 		return nil, fail(ctx, "mongo.Objectives: "+workspace, err)
 	}
@@ -259,6 +259,7 @@ func (s *Store) Objectives(ctx context.Context, workspace string, f domain.Objec
 func (s *Store) ModifyObjective(ctx context.Context, workspace, ref string, change func(*domain.Objective) error) (domain.Objective, error) {
 	const op = "mongo.ModifyObjective"
 	var out domain.Objective
+	var refused error // change's own error, returned as it is
 	err := retry(ctx, func() error {
 		return s.atomically(ctx, func(ctx context.Context) error {
 			var d objectiveDoc
@@ -270,8 +271,8 @@ func (s *Store) ModifyObjective(ctx context.Context, workspace, ref string, chan
 			}
 			cur := d.domain()
 			next := cur.Clone()
-			if err := change(&next); err != nil {
-				return err
+			if refused = change(&next); refused != nil {
+				return refused
 			}
 			next.WorkspaceID, next.Ref = cur.WorkspaceID, cur.Ref
 			next.Version, next.UpdatedAt = cur.Version+1, s.now()
@@ -298,6 +299,9 @@ func (s *Store) ModifyObjective(ctx context.Context, workspace, ref string, chan
 			return nil
 		})
 	})
+	if refused != nil {
+		return out, refused
+	}
 	if err != nil {
 		return out, fail(ctx, op+": "+ref, err)
 	}

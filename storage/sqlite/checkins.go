@@ -11,12 +11,14 @@ import (
 )
 
 // SaveCheckIns stores check-ins with what they do to their key results,
-// and the week note, in one transaction.
-func (s *Store) SaveCheckIns(ctx context.Context, cs []domain.CheckIn, note domain.WeekNote) error {
+// the confidences of skipped answers, and the week note, in one
+// transaction.
+func (s *Store) SaveCheckIns(ctx context.Context, cs, skipped []domain.CheckIn, note domain.WeekNote) error {
 	const op = "sqlite.SaveCheckIns"
+	all := append(append([]domain.CheckIn(nil), cs...), skipped...)
 	err := s.tx(ctx, op, func(tx *sql.Tx) error {
 		touched := map[[2]string]bool{}
-		for _, c := range cs {
+		for i, c := range all {
 			if c.At.IsZero() {
 				c.At = s.now()
 			}
@@ -25,9 +27,13 @@ func (s *Store) SaveCheckIns(ctx context.Context, cs []domain.CheckIn, note doma
 				return err
 			}
 			c.Objective = oref
-			kr.Apply(c)
-			if err := upsertCheckIn(ctx, tx, c); err != nil {
-				return err
+			if i < len(cs) {
+				kr.Apply(c)
+				if err := upsertCheckIn(ctx, tx, c); err != nil {
+					return err
+				}
+			} else {
+				kr.ApplySkipped(c)
 			}
 			_, err = tx.ExecContext(ctx, `UPDATE key_results SET current = ?, measured = ?, done = ?, confidence = ?, updated_at = ?
 				WHERE workspace = ? AND ref = ?`, kr.Current, b2i(kr.Measured), b2i(kr.Done), kr.Confidence, ts(kr.UpdatedAt), c.WorkspaceID, c.KR)
@@ -83,12 +89,12 @@ func upsertCheckIn(ctx context.Context, tx *sql.Tx, c domain.CheckIn) error {
 	if first.IsZero() {
 		first = c.At
 	}
-	_, err := tx.ExecContext(ctx, `INSERT INTO check_ins (workspace, user, kr, week, objective, value, done, confidence, note, at, first_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+	_, err := tx.ExecContext(ctx, `INSERT INTO check_ins (workspace, user, kr, week, objective, value, done, confidence, note, at, first_at, by)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (workspace, user, kr, week) DO UPDATE SET objective = excluded.objective, value = excluded.value,
 			done = excluded.done, confidence = excluded.confidence, note = excluded.note, at = excluded.at,
-			first_at = COALESCE(first_at, excluded.first_at)`,
-		c.WorkspaceID, c.UserID, c.KR, string(c.Week), c.Objective, c.Value, b2i(c.Done), c.Confidence, c.Note, ts(c.At), ts(first))
+			first_at = COALESCE(first_at, excluded.first_at), by = excluded.by`,
+		c.WorkspaceID, c.UserID, c.KR, string(c.Week), c.Objective, c.Value, b2i(c.Done), c.Confidence, c.Note, ts(c.At), ts(first), c.By)
 	if isForeignKey(err) {
 		return domain.NotFound("There is no key result %s.", c.KR)
 	}
@@ -120,7 +126,7 @@ func (s *Store) ImportCheckIns(ctx context.Context, cs []domain.CheckIn) error {
 // lookup (TestHotQueriesUseIndexes).
 func checkInsQuery(workspace string, f domain.CheckInFilter) (string, []any) {
 	var b strings.Builder
-	b.WriteString(`SELECT workspace, user, kr, objective, week, value, done, confidence, note, at, first_at FROM check_ins WHERE workspace = ?`)
+	b.WriteString(`SELECT workspace, user, kr, objective, week, value, done, confidence, note, at, first_at, by FROM check_ins WHERE workspace = ?`)
 	args := []any{workspace}
 	and := func(cond string, a ...any) {
 		b.WriteString(" AND " + cond)
@@ -157,7 +163,7 @@ func (s *Store) CheckIns(ctx context.Context, workspace string, f domain.CheckIn
 		out, err = collect(rows, err, func(r *sql.Rows) (domain.CheckIn, error) {
 			var c domain.CheckIn
 			var at, first sql.NullInt64
-			err := r.Scan(&c.WorkspaceID, &c.UserID, &c.KR, &c.Objective, &c.Week, &c.Value, &c.Done, &c.Confidence, &c.Note, &at, &first)
+			err := r.Scan(&c.WorkspaceID, &c.UserID, &c.KR, &c.Objective, &c.Week, &c.Value, &c.Done, &c.Confidence, &c.Note, &at, &first, &c.By)
 			c.At, c.FirstAt = fromTS(at), fromTS(first)
 			return c, err
 		})

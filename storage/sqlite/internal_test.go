@@ -17,7 +17,7 @@ var ctx = context.Background()
 // migration without its step fails TestMigrations.
 var migrationSteps = map[int]func(t *testing.T, s *Store){
 	1: func(t *testing.T, s *Store) {
-		for _, table := range []string{"workspaces", "workspace_admins", "team_settings", "users", "ref_counters", "objectives", "key_results", "initiatives",
+		for _, table := range []string{"workspaces", "workspace_admins", "team_settings", "users", "ref_counters", "objectives", "objective_history", "key_results", "initiatives", "kpi_history",
 			"check_ins", "week_notes", "kpis", "kpi_values", "subscriptions", "installations", "conversation_refs", "events", "outbox", "leases", "meta"} {
 			var n int
 			if err := s.w.QueryRowContext(ctx, `SELECT COUNT(*) FROM `+table).Scan(&n); err != nil || n != 0 {
@@ -30,7 +30,7 @@ var migrationSteps = map[int]func(t *testing.T, s *Store){
 		if err := s.CreateObjective(ctx, &o); err != nil {
 			t.Fatal(err)
 		}
-		if err := s.SaveCheckIns(ctx, []domain.CheckIn{{WorkspaceID: "w", UserID: "u", KR: o.KeyResults[0].Ref, Week: "2026-W48", Confidence: 5}}, domain.WeekNote{}); err != nil {
+		if err := s.SaveCheckIns(ctx, []domain.CheckIn{{WorkspaceID: "w", UserID: "u", KR: o.KeyResults[0].Ref, Week: "2026-W48", Confidence: 5}}, nil, domain.WeekNote{}); err != nil {
 			t.Fatal(err)
 		}
 		if err := s.DeleteObjective(ctx, "w", o.Ref); err != nil {

@@ -34,12 +34,15 @@ func (s *Store) CreateKPI(ctx context.Context, k domain.KPI) error {
 		k.Health = domain.HealthUnknown
 	}
 	err := s.tx(ctx, "sqlite.CreateKPI", func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `INSERT INTO kpis (workspace, slug, name, unit, direction, target, warn, alert, cadence, owner, team, health, health_since, created_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		_, err := tx.ExecContext(ctx, `INSERT INTO kpis (workspace, slug, name, unit, direction, target, warn, alert, cadence, owner, team, health, health_since, created_at, archived)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			k.WorkspaceID, k.Slug, k.Name, k.Unit, string(k.Direction), nullFloat(k.Target), nullFloat(k.Warn), nullFloat(k.Alert),
-			string(k.Cadence), k.Owner, k.Team, string(k.Health), ts(k.HealthSince), ts(k.CreatedAt))
+			string(k.Cadence), k.Owner, k.Team, string(k.Health), ts(k.HealthSince), ts(k.CreatedAt), b2i(k.Archived))
 		if isConstraint(err) {
 			return domain.Errorf(domain.ECONFLICT, "There is a KPI called %s already.", k.Slug)
+		}
+		if err == nil {
+			err = kpiHistory.add(ctx, tx, k.WorkspaceID, k.Slug, k.History)
 		}
 		if err == nil && k.Latest != nil {
 			err = addValue(ctx, tx, *k.Latest)
@@ -53,7 +56,7 @@ func (s *Store) CreateKPI(ctx context.Context, k domain.KPI) error {
 }
 
 const kpiCols = `workspace, slug, name, unit, direction, target, warn, alert, cadence, owner, team, health, health_since, created_at,
-	latest_value, latest_at, latest_note, latest_by`
+	archived, latest_value, latest_at, latest_note, latest_by`
 
 func scanKPI(sc interface{ Scan(...any) error }) (domain.KPI, error) {
 	var k domain.KPI
@@ -61,7 +64,7 @@ func scanKPI(sc interface{ Scan(...any) error }) (domain.KPI, error) {
 	var since, created, lat sql.NullInt64
 	var lnote, lby sql.NullString
 	err := sc.Scan(&k.WorkspaceID, &k.Slug, &k.Name, &k.Unit, &k.Direction, &target, &warn, &alert, &k.Cadence, &k.Owner, &k.Team,
-		&k.Health, &since, &created, &lv, &lat, &lnote, &lby)
+		&k.Health, &since, &created, &k.Archived, &lv, &lat, &lnote, &lby)
 	k.Target, k.Warn, k.Alert = floatPtr(target), floatPtr(warn), floatPtr(alert)
 	k.HealthSince, k.CreatedAt = fromTS(since), fromTS(created)
 	if lat.Valid {
@@ -75,14 +78,18 @@ func kpiIn(ctx context.Context, q querier, workspace, slug string) (domain.KPI, 
 	if errors.Is(err, sql.ErrNoRows) {
 		return k, domain.NotFound("There is no KPI %s.", slug)
 	}
+	if err != nil {
+		return k, err
+	}
+	k.History, err = kpiHistory.load(ctx, q, workspace, slug)
 	return k, err
 }
 
 // KPI returns the KPI with slug.
 func (s *Store) KPI(ctx context.Context, workspace, slug string) (domain.KPI, error) {
 	var k domain.KPI
-	err := s.read(ctx, "sqlite.KPI", func(c *sql.Conn) (err error) {
-		k, err = kpiIn(ctx, c, workspace, slug)
+	err := s.snapshot(ctx, "sqlite.KPI", func(tx *sql.Tx) (err error) {
+		k, err = kpiIn(ctx, tx, workspace, slug)
 		return err
 	})
 	if err != nil {
@@ -91,11 +98,12 @@ func (s *Store) KPI(ctx context.Context, workspace, slug string) (domain.KPI, er
 	return k, nil
 }
 
-// KPIs returns the KPIs of a workspace, or those with slugs, by slug.
+// KPIs returns the KPIs of a workspace that are not archived, or those
+// of them with slugs, by slug, without their history.
 func (s *Store) KPIs(ctx context.Context, workspace string, slugs ...string) ([]domain.KPI, error) {
 	var out []domain.KPI
 	err := s.read(ctx, "sqlite.KPIs", func(c *sql.Conn) error {
-		q, args := `SELECT `+kpiCols+` FROM kpis WHERE workspace = ?`, []any{workspace}
+		q, args := `SELECT `+kpiCols+` FROM kpis WHERE workspace = ? AND archived = 0`, []any{workspace}
 		if len(slugs) > 0 {
 			q, args = q+` AND slug IN (SELECT value FROM json_each(?))`, append(args, list(slugs))
 		}
@@ -107,6 +115,30 @@ func (s *Store) KPIs(ctx context.Context, workspace string, slugs ...string) ([]
 		return nil, fmt.Errorf("%s: %w", workspace, err)
 	}
 	return out, nil
+}
+
+// EditKPI stores what a person may edit of a KPI (name, unit, direction,
+// target and thresholds, cadence, owner, team, archived) as k has it, and
+// appends changes to its history, in one transaction; its values, latest
+// value and alerted health are left alone.
+func (s *Store) EditKPI(ctx context.Context, k domain.KPI, changes []domain.Change) error {
+	err := s.tx(ctx, "sqlite.EditKPI", func(tx *sql.Tx) error {
+		r, err := tx.ExecContext(ctx, `UPDATE kpis SET name = ?, unit = ?, direction = ?, target = ?, warn = ?, alert = ?, cadence = ?,
+			owner = ?, team = ?, archived = ? WHERE workspace = ? AND slug = ?`,
+			k.Name, k.Unit, string(k.Direction), nullFloat(k.Target), nullFloat(k.Warn), nullFloat(k.Alert), string(k.Cadence),
+			k.Owner, k.Team, b2i(k.Archived), k.WorkspaceID, k.Slug)
+		if err != nil {
+			return err
+		}
+		if n, _ := r.RowsAffected(); n == 0 {
+			return domain.NotFound("There is no KPI %s.", k.Slug)
+		}
+		return kpiHistory.add(ctx, tx, k.WorkspaceID, k.Slug, changes)
+	})
+	if err != nil {
+		return fmt.Errorf("%s: %w", k.Slug, err)
+	}
+	return nil
 }
 
 // addValue records a value and moves the KPI's latest to it unless a later

@@ -278,7 +278,7 @@ var legacyCollections = []struct {
 	{"checkins", "check-ins", func(ctx context.Context, tx *sql.Tx, d doc) (bool, error) {
 		c := domain.CheckIn{WorkspaceID: d.str("workspace"), UserID: d.str("user"), KR: d.str("kr"), Objective: d.str("objective"),
 			Week: domain.Week(d.str("week")), Value: d.float("value"), Done: d.bool("done"), Confidence: int(d.int("confidence")),
-			Note: d.str("note"), At: d.time("at"), FirstAt: d.time("first_at")}
+			Note: d.str("note"), At: d.time("at"), FirstAt: d.time("first_at"), By: d.str("by")}
 		err := upsertCheckIn(ctx, tx, c)
 		if domain.ErrorCode(err) == domain.ENOTFOUND {
 			return false, nil // of a key result deleted since: nothing shows it
@@ -385,6 +385,9 @@ func copyObjective(ctx context.Context, tx *sql.Tx, d doc) (bool, error) {
 		grade, grade_note, created_by, created_at, updated_at, version) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, objectiveArgs(o)...); err != nil {
 		return false, err
 	}
+	if err := objectiveHistory.add(ctx, tx, o.WorkspaceID, o.Ref, d.changes("history")); err != nil {
+		return false, err
+	}
 	return true, saveKeyResults(ctx, tx, &o, nil)
 }
 
@@ -403,10 +406,25 @@ func copyKPI(ctx context.Context, tx *sql.Tx, d doc) (bool, error) {
 	if l, ok := d["latest"].(doc); ok {
 		lv, lat, lnote, lby = l.float("value"), l.time("at").UnixNano(), l.str("note"), l.str("by")
 	}
-	_, err := tx.ExecContext(ctx, `INSERT INTO kpis (`+kpiCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+	_, err := tx.ExecContext(ctx, `INSERT INTO kpis (`+kpiCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		d.str("workspace"), d.str("slug"), d.str("name"), d.str("unit"), d.str("direction"), ptr("target"), ptr("warn"), ptr("alert"),
-		d.str("cadence"), d.str("owner"), d.str("team"), health, ts(d.time("health_since")), ts(d.time("created_at")), lv, lat, lnote, lby)
+		d.str("cadence"), d.str("owner"), d.str("team"), health, ts(d.time("health_since")), ts(d.time("created_at")), b2i(d.bool("archived")),
+		lv, lat, lnote, lby)
+	if err == nil {
+		err = kpiHistory.add(ctx, tx, d.str("workspace"), d.str("slug"), d.changes("history"))
+	}
 	return true, err
+}
+
+// changes reads a history array.
+func (d doc) changes(k string) []domain.Change {
+	var out []domain.Change
+	for _, v := range d.list(k) {
+		if c, ok := v.(doc); ok {
+			out = append(out, domain.Change{At: c.time("at"), By: c.str("by"), Ref: c.str("ref"), Field: c.str("field"), From: c.str("from"), To: c.str("to")})
+		}
+	}
+	return out
 }
 
 // doc is a decoded FerretDB document: strings, float64, int64, bool,

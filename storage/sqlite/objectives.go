@@ -160,7 +160,9 @@ func objectiveIn(ctx context.Context, q querier, workspace, ref string) (domain.
 	if len(os) == 0 {
 		return domain.Objective{}, domain.NotFound("There is no objective %s.", ref)
 	}
-	return os[0], nil
+	o := os[0]
+	o.History, err = objectiveHistory.load(ctx, q, workspace, ref)
+	return o, err
 }
 
 // Objective returns the objective with ref.
@@ -224,7 +226,8 @@ func objectiveOfKR(ctx context.Context, q querier, workspace, krRef string) (str
 	return oref, err
 }
 
-// Objectives returns the objectives matching f, oldest first.
+// Objectives returns the objectives matching f, oldest first, without
+// their history (which only a single objective's read carries).
 func (s *Store) Objectives(ctx context.Context, workspace string, f domain.ObjectiveFilter) ([]domain.Objective, error) {
 	var out []domain.Objective
 	err := s.snapshot(ctx, "sqlite.Objectives", func(tx *sql.Tx) (err error) {
@@ -283,6 +286,9 @@ func (s *Store) CreateObjective(ctx context.Context, o *domain.Objective) error 
 			return domain.Errorf(domain.ECONFLICT, "%s exists already.", next.Ref)
 		}
 		if err != nil {
+			return err
+		}
+		if err := objectiveHistory.save(ctx, tx, next.WorkspaceID, next.Ref, nil, next.History); err != nil {
 			return err
 		}
 		return saveKeyResults(ctx, tx, &next, nil)
@@ -395,6 +401,7 @@ func saveInitiatives(ctx context.Context, tx *sql.Tx, workspace string, kr *doma
 func (s *Store) ModifyObjective(ctx context.Context, workspace, ref string, change func(*domain.Objective) error) (domain.Objective, error) {
 	const op = "sqlite.ModifyObjective"
 	var out domain.Objective
+	var refused error // change's own error, returned as it is
 	err := s.tx(ctx, op, func(tx *sql.Tx) error {
 		cur, err := objectiveIn(ctx, tx, workspace, ref)
 		if err != nil {
@@ -405,12 +412,15 @@ func (s *Store) ModifyObjective(ctx context.Context, workspace, ref string, chan
 			old[i] = kr.Ref
 		}
 		next := cur.Clone()
-		if err := change(&next); err != nil {
-			return err
+		if refused = change(&next); refused != nil {
+			return refused
 		}
 		next.WorkspaceID, next.Ref = cur.WorkspaceID, cur.Ref
 		next.Version, next.UpdatedAt = cur.Version+1, s.now()
 		if err := updateObjective(ctx, tx, next); err != nil {
+			return err
+		}
+		if err := objectiveHistory.save(ctx, tx, workspace, ref, cur.History, next.History); err != nil {
 			return err
 		}
 		if err := saveKeyResults(ctx, tx, &next, old); err != nil {
@@ -419,6 +429,9 @@ func (s *Store) ModifyObjective(ctx context.Context, workspace, ref string, chan
 		out = next
 		return nil
 	})
+	if refused != nil {
+		return out, refused
+	}
 	if err != nil {
 		return out, fmt.Errorf("%s: %w", ref, err)
 	}

@@ -161,6 +161,21 @@ CREATE TABLE objectives (
 	version    INTEGER NOT NULL,
 	PRIMARY KEY (workspace, ref)
 );
+-- Every edit of an objective and its key results, oldest first (at most
+-- domain.MaxHistory).
+CREATE TABLE objective_history (
+	workspace  TEXT NOT NULL,
+	objective  TEXT NOT NULL,
+	seq        INTEGER NOT NULL,
+	at         INTEGER,
+	by         TEXT NOT NULL DEFAULT '',
+	ref        TEXT NOT NULL DEFAULT '',
+	field      TEXT NOT NULL DEFAULT '',
+	from_value TEXT NOT NULL DEFAULT '',
+	to_value   TEXT NOT NULL DEFAULT '',
+	PRIMARY KEY (workspace, objective, seq),
+	FOREIGN KEY (workspace, objective) REFERENCES objectives (workspace, ref) ON DELETE CASCADE
+) WITHOUT ROWID;
 -- A person's objectives (list mine).
 CREATE INDEX objectives_owner ON objectives (workspace, owner, cycle);
 -- A team's objectives (list #channel, a team's digest).
@@ -227,6 +242,7 @@ CREATE TABLE check_ins (
 	note       TEXT NOT NULL DEFAULT '',
 	at         INTEGER NOT NULL, -- the latest answer of the week
 	first_at   INTEGER,          -- the first
+	by         TEXT NOT NULL DEFAULT '', -- who typed it, when not the person
 	PRIMARY KEY (workspace, user, kr, week),
 	FOREIGN KEY (workspace, kr) REFERENCES key_results (workspace, ref) ON DELETE CASCADE
 ) WITHOUT ROWID;
@@ -264,12 +280,28 @@ CREATE TABLE kpis (
 	health       TEXT NOT NULL DEFAULT 'unknown',
 	health_since INTEGER,
 	created_at   INTEGER,
+	archived     INTEGER NOT NULL DEFAULT 0,
 	-- The latest value, kept with the KPI by the transaction that records a value.
 	latest_value REAL,
 	latest_at    INTEGER,
 	latest_note  TEXT,
 	latest_by    TEXT,
 	PRIMARY KEY (workspace, slug)
+) WITHOUT ROWID;
+
+-- Every edit of a KPI, oldest first (at most domain.MaxHistory).
+CREATE TABLE kpi_history (
+	workspace  TEXT NOT NULL,
+	slug       TEXT NOT NULL,
+	seq        INTEGER NOT NULL,
+	at         INTEGER,
+	by         TEXT NOT NULL DEFAULT '',
+	ref        TEXT NOT NULL DEFAULT '',
+	field      TEXT NOT NULL DEFAULT '',
+	from_value TEXT NOT NULL DEFAULT '',
+	to_value   TEXT NOT NULL DEFAULT '',
+	PRIMARY KEY (workspace, slug, seq),
+	FOREIGN KEY (workspace, slug) REFERENCES kpis (workspace, slug) ON DELETE CASCADE
 ) WITHOUT ROWID;
 
 CREATE TABLE kpi_values (
@@ -385,6 +417,8 @@ INSERT INTO sqlite_stat1 (tbl, idx, stat) VALUES
 	('users', 'users', '1000 1000 1'),
 	('ref_counters', 'ref_counters', '20 2 1'),
 	('objectives', 'sqlite_autoindex_objectives_1', '4000 4000 1'),
+	('objective_history', 'objective_history', '40000 40000 10 1'),
+	('kpi_history', 'kpi_history', '500 500 10 1'),
 	('objectives', 'objectives_owner', '4000 4000 4 1'),
 	('objectives', 'objectives_team', '4000 4000 40 10'),
 	('objectives', 'objectives_cycle', '4000 4000 1000 500'),
