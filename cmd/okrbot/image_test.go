@@ -534,6 +534,20 @@ func runLikeTheImage(t *testing.T, bin string, uid int) {
 	case <-time.After(10 * time.Second):
 		t.Fatalf("still running 10 s after SIGTERM\n%s", logs)
 	}
+	// What the store wrote belongs to the image's user: the process ran as it.
+	if asImage {
+		files, _ := os.ReadDir(filepath.Join(root, "data"))
+		if len(files) == 0 {
+			t.Error("the data directory is empty")
+		}
+		for _, f := range files {
+			if fi, err := f.Info(); err == nil {
+				if st, ok := fi.Sys().(*syscall.Stat_t); ok && int(st.Uid) != uid {
+					t.Errorf("%s belongs to uid %d, not the image's %d", f.Name(), st.Uid, uid)
+				}
+			}
+		}
+	}
 	if left, _ := os.ReadDir(filepath.Join(root, "tmp")); len(left) > 0 {
 		t.Errorf("okrbot left %d files in its temporary directory (%s…)", len(left), left[0].Name())
 	}
