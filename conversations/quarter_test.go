@@ -161,7 +161,7 @@ func TestSimulatedQuarter(t *testing.T) {
 
 	// The last days of December: grades, and the next quarter's objectives.
 	at(time.Date(2026, 12, 30, 0, 0, 0, 0, time.UTC), "ada", 11)
-	do("ada", "growth", `/okr grade O-1 0.8 VP hired, leads nearly there`)
+	do("ada", "growth", `/okr grade O-1 0.8 VP hired, leads nearly there --yes`)
 	do("ada", "growth", `/okr create Win the Benelux market --cycle 2027-Q1 --aspirational`)
 	do("ada", "growth", `/okr kr add O-3 Increase signed partners from 0 to 8 --owner @carol`)
 	do("bob", "mobile", `/okr create Make the app fast --cycle 2027-Q1`)

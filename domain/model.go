@@ -137,10 +137,13 @@ type Objective struct {
 	Grade       *float64        `bson:"grade,omitempty"`
 	GradeNote   string          `bson:"grade_note,omitempty"`
 	KeyResults  []KeyResult     `bson:"key_results"`
-	CreatedBy   string          `bson:"created_by"`
-	CreatedAt   time.Time       `bson:"created_at"`
-	UpdatedAt   time.Time       `bson:"updated_at"`
-	Version     int             `bson:"version"` // optimistic concurrency
+	// History records every edit of the objective and its key results,
+	// oldest first (see Change).
+	History   []Change  `bson:"history,omitempty"`
+	CreatedBy string    `bson:"created_by"`
+	CreatedAt time.Time `bson:"created_at"`
+	UpdatedAt time.Time `bson:"updated_at"`
+	Version   int       `bson:"version"` // optimistic concurrency
 }
 
 // KeyResult finds a key result of o by ref.
@@ -241,6 +244,9 @@ type CheckIn struct {
 	// FirstAt is the week's first answer (zero for check-ins stored before
 	// it was recorded): on time or late is judged by it.
 	FirstAt time.Time `bson:"first_at,omitempty"`
+	// By is who typed it when that is not UserID, the key result's owner
+	// (an admin or the objective's owner checking in for them).
+	By string `bson:"by,omitempty"`
 }
 
 // Answered returns when the check-in was first given.
@@ -320,6 +326,11 @@ type KPI struct {
 	Health      Health    `bson:"health,omitempty"`
 	HealthSince time.Time `bson:"health_since,omitempty"`
 	CreatedAt   time.Time `bson:"created_at"`
+	// Archived KPIs keep their values and history but take no new values,
+	// send no alerts and leave lists and digests.
+	Archived bool `bson:"archived,omitempty"`
+	// History records every edit, oldest first.
+	History []Change `bson:"history,omitempty"`
 }
 
 // KPIValue is one measurement of a KPI.

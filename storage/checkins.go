@@ -23,7 +23,7 @@ func (s *Store) SaveCheckIn(ctx context.Context, c domain.CheckIn) (created bool
 			byID(key(c.WorkspaceID, c.UserID, c.KR, string(c.Week))),
 			bson.M{
 				"$set": bson.M{"objective": c.Objective, "value": c.Value, "done": c.Done,
-					"confidence": c.Confidence, "note": c.Note, "at": c.At},
+					"confidence": c.Confidence, "note": c.Note, "at": c.At, "by": c.By},
 				"$setOnInsert": bson.M{"workspace": c.WorkspaceID, "user": c.UserID, "kr": c.KR, "week": c.Week, "first_at": c.At},
 			},
 			options.UpdateOne().SetUpsert(true))

@@ -184,6 +184,30 @@ func TestGolden(t *testing.T) {
 		t.Fatal(err)
 	}
 	golden(t, "checkin-modal", modal)
+	// The edit forms: people and channels are picked, not typed.
+	for name, line := range map[string]string{"edit-modal": "/okr edit O-1", "kr-edit-modal": "/okr kr edit KR-1"} {
+		f := run(line).Form
+		if f == nil {
+			t.Fatalf("%s opens no form", line)
+		}
+		m, err := renderModal(f, formMeta{Channel: "C0GROWTH"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		golden(t, name, m)
+		raw, _ := json.Marshal(m)
+		if err := fakeslack.CheckView(raw); err != nil {
+			t.Errorf("%s: %v", name, err)
+		}
+		if !strings.Contains(string(raw), `"users_select"`) || !strings.Contains(string(raw), `"initial_user":"U0ADA"`) {
+			t.Errorf("%s: the owner is not a people picker:\n%s", name, raw)
+		}
+	}
+	var vs slack.ViewState
+	json.Unmarshal([]byte(`{"values":{"owner":{"value":{"type":"users_select","selected_user":"U0BOB"}},"team":{"value":{"type":"channels_select","selected_channel":"C0NORD"}},"title":{"value":{"type":"plain_text_input","value":"Grow"}}}}`), &vs)
+	if v := submittedValues(&vs); v["owner"] != "U0BOB" || v["team"] != "C0NORD" || v["title"] != "Grow" {
+		t.Errorf("submitted values %+v", v)
+	}
 	home, err := svc.Home(ctx, ada)
 	if err != nil {
 		t.Fatal(err)

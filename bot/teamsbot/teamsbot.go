@@ -37,6 +37,9 @@ type Conversations interface {
 	Action(ctx context.Context, a conversations.Actor, action, value string) conversations.Reply
 	Submit(ctx context.Context, a conversations.Actor, sub conversations.Submission) conversations.Reply
 	CheckInForm(ctx context.Context, a conversations.Actor) (*conversations.Form, error)
+	// Form rebuilds a form from a submission's form id and state, to send
+	// it again with its errors.
+	Form(ctx context.Context, a conversations.Actor, id, state string) (*conversations.Form, error)
 }
 
 // RefStore keeps Teams conversation references; a *storage.Store satisfies it.

@@ -19,7 +19,7 @@ import (
 func runConsole(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("okrbot console", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	cfg := bindConfig(fs, getenv)
+	cfg := bindSettings(fs, getenv, storeFlags...)
 	platform := fs.String("platform", "slack", "slack or teams")
 	workspace := fs.String("workspace", "", "Slack team id (T…) or Teams tenant id to act in (default: the only one in the store, else \"local\")")
 	user := fs.String("user", "console", "platform user id to act as")

@@ -52,6 +52,7 @@ a good week
 /okr show KR-2
 /okr digest preview
 /okr grade O-1 0.8 great quarter
+/okr grade O-1 0.8 great quarter --yes
 /quit
 `
 
@@ -67,7 +68,8 @@ func TestConsoleRunsAWholeQuarter(t *testing.T) {
 	for _, want := range []string{
 		"Created KPI web-leads", "Created O-1", "Added KR-1", "Added KR-2", "Added KR-3",
 		"Checked in on 2 key results", "Only the owner of O-1", "Aligned O-2", "Your objectives",
-		"KR-2 Reduce support response time", "Company OKRs", "Graded O-1", "meets the 0.7",
+		"KR-2 Reduce support response time", "Company OKRs", "and close it?", "Graded O-1", "meets the 0.7",
+		"Understood: decrease from 12h to 4h",
 	} {
 		if !strings.Contains(text, want) {
 			t.Errorf("console output lacks %q", want)
