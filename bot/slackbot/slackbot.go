@@ -25,6 +25,7 @@ import (
 
 	"github.com/okrbot/okrbot/conversations"
 	"github.com/okrbot/okrbot/domain"
+	"github.com/okrbot/okrbot/internal/rejections"
 )
 
 // Conversations is what the adapter asks of okrbot's core
@@ -109,7 +110,7 @@ type Bot struct {
 	httpc    *http.Client
 	hooks    *http.Client // response_url posts: httpc without redirects
 	metrics  *metrics
-	rejects  *rejections
+	rejects  *rejections.Log
 	pace     *pacer
 	users    *cache[slackUser] // team/user -> users.info
 	channels *cache[string]    // team/channel -> name ("" when Slack does not say)

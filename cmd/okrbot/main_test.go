@@ -18,8 +18,6 @@ import (
 	"testing"
 	"time"
 
-	"gopkg.in/yaml.v3"
-
 	"github.com/okrbot/okrbot/domain"
 	"github.com/okrbot/okrbot/storage/sqlite"
 )
@@ -181,10 +179,11 @@ var buildBinary = sync.OnceValues(func() (string, error) {
 	if err != nil {
 		return "", err
 	}
+	// Built as the Dockerfile builds it: the processes tested are the
+	// binary the image ships.
 	bin := filepath.Join(dir, "okrbot")
-	out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput()
-	if err != nil {
-		return "", &buildError{string(out)}
+	if err := buildLikeDockerfile(bin); err != nil {
+		return "", err
 	}
 	return bin, nil
 })
@@ -282,39 +281,6 @@ func TestREADMEConfigurationTable(t *testing.T) {
 		}
 		if !strings.Contains(row, "`--"+s.flag+"`") {
 			t.Errorf("README row for %s does not name the flag --%s", s.env, s.flag)
-		}
-	}
-}
-
-// TestKubernetesManifests checks that the Kubernetes manifests parse and
-// name only routes and settings okrbot has.
-func TestKubernetesManifests(t *testing.T) {
-	known := map[string]bool{}
-	for _, s := range settings {
-		known[s.env] = true
-	}
-	files, _ := filepath.Glob("../../manifests/kubernetes/*.yaml")
-	if len(files) < 2 {
-		t.Fatalf("manifests: %v", files)
-	}
-	for _, f := range files {
-		b, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var doc map[string]any
-		if err := yaml.Unmarshal(b, &doc); err != nil {
-			t.Fatalf("%s: %v", f, err)
-		}
-		for _, m := range regexp.MustCompile(`(?m)^\s+(?:- \{name: |)([A-Z][A-Z0-9_]+)(?:,|:)`).FindAllStringSubmatch(string(b), -1) {
-			if !known[m[1]] {
-				t.Errorf("%s sets %s, which okrbot does not read", filepath.Base(f), m[1])
-			}
-		}
-		for _, m := range regexp.MustCompile(`path: (/\w+)`).FindAllStringSubmatch(string(b), -1) {
-			if m[1] != "/healthz" && m[1] != "/readyz" && m[1] != "/metrics" {
-				t.Errorf("%s probes %s", filepath.Base(f), m[1])
-			}
 		}
 	}
 }
