@@ -37,7 +37,8 @@ type Conversations interface {
 	Home(ctx context.Context, a conversations.Actor) (*conversations.Message, error)
 }
 
-// Store keeps what the adapter needs between requests (*storage.Store).
+// Store keeps what the adapter needs between requests (either of okrbot's
+// stores, storage/sqlite or storage/mongo).
 type Store interface {
 	// Remember records a request key and reports whether it is new; Forget
 	// removes it. They make a repeated event have one effect.

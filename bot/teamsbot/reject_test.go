@@ -25,7 +25,7 @@ import (
 // line per reason per 10 seconds; the next line says how many it skipped.
 // Nothing they carry is acted on.
 func TestRejectedRequestsAreCountedNotEachLogged(t *testing.T) {
-	st := storagetest.Open(t, "", now)
+	st := storagetest.Open(t, now)
 	svc := conversations.New(st, conversations.Options{Now: now})
 	oid, conn := newOpenID(t), newConnector(t)
 	v, err := auth.NewValidator(auth.Config{AppID: testAppID, MetadataURL: oid.metadataURL(), Now: now})

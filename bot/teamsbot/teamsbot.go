@@ -42,7 +42,7 @@ type Conversations interface {
 	Form(ctx context.Context, a conversations.Actor, id, state string) (*conversations.Form, error)
 }
 
-// RefStore keeps Teams conversation references; a *storage.Store satisfies it.
+// RefStore keeps Teams conversation references; okrbot's stores satisfy it.
 type RefStore interface {
 	SaveConversationRef(ctx context.Context, r domain.ConversationRef) error
 	ConversationRef(ctx context.Context, workspace, conversation string) (domain.ConversationRef, error)
@@ -51,7 +51,7 @@ type RefStore interface {
 	DeleteConversationRef(ctx context.Context, workspace, conversation string) error
 }
 
-// Store is everything the bot keeps; a *storage.Store satisfies it.
+// Store is everything the bot keeps; okrbot's stores satisfy it.
 type Store interface {
 	RefStore
 	// SaveUser records the names of people mentioned in commands, so that
