@@ -83,6 +83,7 @@ type Store struct {
 	tokens    storage.Tokens
 	file      os.FileInfo // the file as opened, to notice it vanishing
 	closed    atomic.Bool
+	keys      keyBatch // Remember's group commit
 }
 
 var _ storage.Store = (*Store)(nil)
@@ -145,10 +146,7 @@ func open(ctx context.Context, path string, opt Options, ms []migration) (*Store
 	}
 	wp.Add("_pragma", "journal_mode(WAL)")
 	wp.Set("_txlock", "immediate")
-	w, err := sql.Open("sqlite", path+"?"+wp.Encode())
-	if err != nil {
-		return nil, err
-	}
+	w := sql.OpenDB(newConnector(path + "?" + wp.Encode()))
 	w.SetMaxOpenConns(1)
 	w.SetMaxIdleConns(1)
 	w.SetConnMaxIdleTime(0)
@@ -165,11 +163,7 @@ func open(ctx context.Context, path string, opt Options, ms []migration) (*Store
 		rp[k] = append([]string(nil), v...)
 	}
 	rp.Add("_pragma", "query_only(1)")
-	r, err := sql.Open("sqlite", path+"?"+rp.Encode())
-	if err != nil {
-		w.Close()
-		return nil, err
-	}
+	r := sql.OpenDB(newConnector(path + "?" + rp.Encode()))
 	r.SetMaxOpenConns(opt.Readers)
 	r.SetMaxIdleConns(opt.Readers)
 	r.SetConnMaxIdleTime(time.Minute)
