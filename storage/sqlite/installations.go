@@ -133,17 +133,9 @@ func (s *Store) ConversationRefs(ctx context.Context, workspace string) ([]domai
 }
 
 // Remember records a request key and reports whether it is new.
+// Keys arriving together are written in one transaction (batch.go).
 func (s *Store) Remember(ctx context.Context, key string) (bool, error) {
-	var fresh bool
-	err := s.tx(ctx, "sqlite.Remember", func(tx *sql.Tx) error {
-		r, err := tx.ExecContext(ctx, `INSERT INTO events (key, at) VALUES (?, ?) ON CONFLICT (key) DO NOTHING`, key, s.now().UnixNano())
-		if err == nil {
-			n, _ := r.RowsAffected()
-			fresh = n > 0
-		}
-		return err
-	})
-	return fresh, err
+	return s.remember(ctx, key)
 }
 
 // Forget removes a key, so that a request whose handling failed can be retried.
