@@ -161,6 +161,8 @@ type session struct {
 	wsLoc *time.Location
 	// myWeek caches week().
 	myWeek domain.Week
+	// fill fills in examples' dates (example).
+	fill *strings.Replacer
 }
 
 func (s *Service) begin(ctx context.Context, a Actor) (*session, error) {
@@ -296,12 +298,18 @@ func (ss *session) example(e string) string {
 	if e == "" {
 		return e
 	}
-	today := ss.now.In(ss.loc)
-	e = strings.NewReplacer(
-		"{cycle}", string(domain.CycleOf(ss.now, ss.wsLoc)),
-		"{date}", today.AddDate(0, 0, 14).Format(time.DateOnly),
-		"{yesterday}", today.AddDate(0, 0, -1).Format(time.DateOnly),
-	).Replace(e)
+	if strings.Contains(e, "{") {
+		if ss.fill == nil {
+			// Built once per session: /okr help fills in some twenty examples.
+			today := ss.now.In(ss.loc)
+			ss.fill = strings.NewReplacer(
+				"{cycle}", string(domain.CycleOf(ss.now, ss.wsLoc)),
+				"{date}", today.AddDate(0, 0, 14).Format(time.DateOnly),
+				"{yesterday}", today.AddDate(0, 0, -1).Format(time.DateOnly),
+			)
+		}
+		e = ss.fill.Replace(e)
+	}
 	if ss.actor.Platform == domain.Teams && (strings.HasPrefix(e, "/okr") || strings.HasPrefix(e, "/kpi")) {
 		return e[1:]
 	}
