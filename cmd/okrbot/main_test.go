@@ -43,7 +43,7 @@ func (s *syncBuffer) String() string {
 var listenRE = regexp.MustCompile(`"msg":"listening","addr":"([^"]+)"`)
 
 // waitListening waits for the "listening" log line and returns the address.
-func waitListening(t *testing.T, logs interface{ String() string }) string {
+func waitListening(t testing.TB, logs interface{ String() string }) string {
 	t.Helper()
 	deadline := time.Now().Add(20 * time.Second)
 	for time.Now().Before(deadline) {
