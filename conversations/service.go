@@ -53,6 +53,9 @@ type ObjectiveStore interface {
 	// ObjectiveOfInitiative returns the objective holding the initiative ref ("I-4").
 	ObjectiveOfInitiative(ctx context.Context, workspace, ref string) (domain.Objective, error)
 	CheckIns(ctx context.Context, workspace string, f domain.CheckInFilter) ([]domain.CheckIn, error)
+	// CheckInPoints returns the progress lines of key results since a
+	// moment: domain.WeeklyPoints of their check-ins since then.
+	CheckInPoints(ctx context.Context, workspace string, krs []string, since time.Time) (map[string][]domain.Point, error)
 }
 
 // KPIStore keeps KPIs and their values.

@@ -2,7 +2,6 @@ package conversations
 
 import (
 	"fmt"
-	"sort"
 	"strings"
 	"time"
 
@@ -127,9 +126,10 @@ func (ss *session) newView(os []domain.Objective) *view {
 		if s, _ := os[0].Cycle.Bounds(ss.wsLoc); s.Before(start) {
 			start = s
 		}
-		cs, err := ss.store.CheckIns(ss.ctx, ss.ws.ID, domain.CheckInFilter{KRs: krs, Since: start.AddDate(0, -1, 0)})
-		if err == nil {
-			v.hist = history(cs)
+		// Only the points of each key result's line: a fraction of the
+		// cost of reading its check-ins whole.
+		if hist, err := ss.store.CheckInPoints(ss.ctx, ss.ws.ID, krs, start.AddDate(0, -1, 0)); err == nil {
+			v.hist = hist
 		}
 	}
 	return v
@@ -138,25 +138,11 @@ func (ss *session) newView(os []domain.Objective) *view {
 // history turns check-ins into one point per key result and week (the last
 // value given that week), oldest first.
 func history(cs []domain.CheckIn) map[string][]domain.Point {
-	type kw struct {
-		kr   string
-		week domain.Week
+	ps := make([]domain.CheckInPoint, len(cs))
+	for i, c := range cs {
+		ps[i] = domain.CheckInPoint{User: c.UserID, KR: c.KR, Week: c.Week, Point: domain.Point{At: c.At, Value: c.Value}}
 	}
-	last := map[kw]domain.CheckIn{}
-	for _, c := range cs {
-		k := kw{c.KR, c.Week}
-		if prev, ok := last[k]; !ok || c.At.After(prev.At) {
-			last[k] = c
-		}
-	}
-	out := map[string][]domain.Point{}
-	for k, c := range last {
-		out[k.kr] = append(out[k.kr], domain.Point{At: c.At, Value: c.Value})
-	}
-	for _, pts := range out {
-		sort.Slice(pts, func(i, j int) bool { return pts[i].At.Before(pts[j].At) })
-	}
-	return out
+	return domain.WeeklyPoints(ps)
 }
 
 func dedupe(s []string) []string {

@@ -2,6 +2,7 @@ package domain
 
 import (
 	"math"
+	"slices"
 	"time"
 )
 
@@ -104,6 +105,41 @@ func Behind(progress, expected, factor float64) bool {
 type Point struct {
 	At    time.Time
 	Value float64
+}
+
+// CheckInPoint is what a key result's progress line needs of a check-in:
+// whose, which week, when and what value.
+type CheckInPoint struct {
+	User, KR string
+	Week     Week
+	Point
+}
+
+// WeeklyPoints turns check-ins into each key result's progress line: the
+// value of its latest check-in of each week (several people may answer for
+// one key result; at the same moment, the first person by id), oldest
+// first. Assess and the digest draw and project through these points.
+func WeeklyPoints(ps []CheckInPoint) map[string][]Point {
+	type kw struct {
+		kr   string
+		week Week
+	}
+	last := map[kw]CheckInPoint{}
+	for _, p := range ps {
+		k := kw{p.KR, p.Week}
+		prev, ok := last[k]
+		if !ok || p.At.After(prev.At) || p.At.Equal(prev.At) && p.User < prev.User {
+			last[k] = p
+		}
+	}
+	out := map[string][]Point{}
+	for k, p := range last {
+		out[k.kr] = append(out[k.kr], p.Point)
+	}
+	for _, pts := range out {
+		slices.SortFunc(pts, func(a, b Point) int { return a.At.Compare(b.At) })
+	}
+	return out
 }
 
 // Project fits a least-squares line through points and returns its value at

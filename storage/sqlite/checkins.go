@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/okrbot/okrbot/domain"
 )
@@ -184,6 +185,33 @@ func (s *Store) CheckIns(ctx context.Context, workspace string, f domain.CheckIn
 	}
 	sortCheckIns(out)
 	return out, nil
+}
+
+// checkInPointsQuery reads only what the check_ins_kr index holds.
+const checkInPointsQuery = `SELECT user, kr, week, value, at FROM check_ins
+	WHERE workspace = ? AND kr IN (SELECT value FROM json_each(?)) AND at >= ?`
+
+// CheckInPoints returns the progress lines of key results since a moment.
+func (s *Store) CheckInPoints(ctx context.Context, workspace string, krs []string, since time.Time) (map[string][]domain.Point, error) {
+	if len(krs) == 0 {
+		return map[string][]domain.Point{}, nil
+	}
+	var ps []domain.CheckInPoint
+	err := s.read(ctx, "sqlite.CheckInPoints", func(c *sql.Conn) error {
+		rows, err := c.QueryContext(ctx, checkInPointsQuery, workspace, list(krs), since.UnixNano())
+		ps, err = collect(rows, err, func(r *sql.Rows) (domain.CheckInPoint, error) {
+			var p domain.CheckInPoint
+			var at int64
+			err := r.Scan(&p.User, &p.KR, &p.Week, &p.Value, &at)
+			p.At = time.Unix(0, at).UTC()
+			return p, err
+		})
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", workspace, err)
+	}
+	return domain.WeeklyPoints(ps), nil
 }
 
 // WeekNotes returns the notes of a week by person.

@@ -51,6 +51,37 @@ var migrationSteps = map[int]func(t *testing.T, s *Store){
 		// A connection opened before the migration plans with them too.
 		hotQueriesUseIndexes(t, s)
 	},
+	3: func(t *testing.T, s *Store) {
+		// A key result's progress line is read from the index alone.
+		plan := queryPlan(t, s, checkInPointsQuery, "w", `["KR-1"]`, 0)
+		if len(plan) == 0 || !strings.Contains(plan[0], "USING COVERING INDEX check_ins_kr") {
+			t.Errorf("progress lines: %s", strings.Join(plan, "; "))
+		}
+		var stat string
+		s.w.QueryRowContext(ctx, `SELECT stat FROM sqlite_stat1 WHERE idx = 'check_ins_kr'`).Scan(&stat)
+		if stat != "200000 200000 13 1 1" {
+			t.Errorf("check_ins_kr statistics %q", stat)
+		}
+		hotQueriesUseIndexes(t, s)
+	},
+}
+
+// queryPlan is SQLite's plan of q, one line per step.
+func queryPlan(t *testing.T, s *Store, q string, args ...any) []string {
+	t.Helper()
+	rows, err := s.r.QueryContext(ctx, "EXPLAIN QUERY PLAN "+q, args...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var plan []string
+	for rows.Next() {
+		var id, parent, unused int
+		var detail string
+		rows.Scan(&id, &parent, &unused, &detail)
+		plan = append(plan, detail)
+	}
+	return plan
 }
 
 func TestMigrations(t *testing.T) {
@@ -128,6 +159,7 @@ func hotQueriesUseIndexes(t *testing.T, s *Store) {
 		"objectives following a KPI":             of(objectivesQuery("w", domain.ObjectiveFilter{KPI: "leads"})),
 		"one objective":                          of(objectivesQuery("w", domain.ObjectiveFilter{Refs: []string{"O-1"}})),
 		"a key result's recent check-ins":        of(checkInsQuery("w", domain.CheckInFilter{KRs: []string{"KR-1"}, Since: time.Now()})),
+		"key results' progress lines (list)":     {checkInPointsQuery, []any{"w", `["KR-1","KR-2"]`, 0}},
 		"a week's check-ins of a team":           of(checkInsQuery("w", domain.CheckInFilter{Team: "C1", Weeks: week})),
 		"a person's check-ins of a week":         of(checkInsQuery("w", domain.CheckInFilter{User: "U1", Weeks: week, KRs: []string{"KR-1"}})),
 		"a week's check-ins":                     of(checkInsQuery("w", domain.CheckInFilter{Weeks: week})),
@@ -142,18 +174,7 @@ func hotQueriesUseIndexes(t *testing.T, s *Store) {
 		"unfinished deliveries (depth metric)":   {`SELECT kind, state, COUNT(*) FROM outbox WHERE state IN ('pending', 'sending', 'failed', 'dead') GROUP BY kind, state`, nil},
 	}
 	for name, q := range queries {
-		rows, err := s.r.QueryContext(ctx, "EXPLAIN QUERY PLAN "+q.sql, q.args...)
-		if err != nil {
-			t.Fatalf("%s: %v", name, err)
-		}
-		var plan []string
-		for rows.Next() {
-			var id, parent, unused int
-			var detail string
-			rows.Scan(&id, &parent, &unused, &detail)
-			plan = append(plan, detail)
-		}
-		rows.Close()
+		plan := queryPlan(t, s, q.sql, q.args...)
 		for _, line := range plan {
 			scan := strings.HasPrefix(line, "SCAN ") && !strings.Contains(line, "json_each")
 			// A search on the workspace alone walks all of its history.

@@ -21,6 +21,7 @@ type migration struct {
 var migrations = []migration{
 	{1, "initial schema", execAll(schemaV1)},
 	{2, "planner statistics of a large company", execAll(plannerStats)},
+	{3, "check-in values in the key result index", execAll(checkInsKRValue)},
 }
 
 // execAll runs statements separated by ";\n".
@@ -446,5 +447,18 @@ INSERT INTO sqlite_stat1 (tbl, idx, stat) VALUES
 	('outbox', 'outbox_state', '100000 20000 5000 5000 2'),
 	('outbox', 'outbox_finished', '90000 2'),
 	('leases', 'leases', '10 1');
+ANALYZE sqlite_schema
+`
+
+// checkInsKRValue widens check_ins_kr to hold each check-in's value: a key
+// result's progress line (CheckInPoints: person, week, value, time) is then
+// read from the index alone, without a lookup of each check-in's row (half
+// the cost of "/okr list", which draws one for every key result it shows).
+// The planner statistics gain the column.
+const checkInsKRValue = `
+DROP INDEX check_ins_kr;
+CREATE INDEX check_ins_kr ON check_ins (workspace, kr, at, value);
+DELETE FROM sqlite_stat1 WHERE tbl = 'check_ins' AND idx = 'check_ins_kr';
+INSERT INTO sqlite_stat1 (tbl, idx, stat) VALUES ('check_ins', 'check_ins_kr', '200000 200000 13 1 1');
 ANALYZE sqlite_schema
 `
