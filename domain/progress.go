@@ -1,8 +1,10 @@
 package domain
 
 import (
+	"cmp"
 	"math"
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -120,21 +122,18 @@ type CheckInPoint struct {
 // one key result; at the same moment, the first person by id), oldest
 // first. Assess and the digest draw and project through these points.
 func WeeklyPoints(ps []CheckInPoint) map[string][]Point {
-	type kw struct {
-		kr   string
-		week Week
-	}
-	last := map[kw]CheckInPoint{}
-	for _, p := range ps {
-		k := kw{p.KR, p.Week}
-		prev, ok := last[k]
-		if !ok || p.At.After(prev.At) || p.At.Equal(prev.At) && p.User < prev.User {
-			last[k] = p
-		}
-	}
+	// By key result and week, the latest first: each week's point is then
+	// the first of its run.
+	s := slices.Clone(ps)
+	slices.SortFunc(s, func(a, b CheckInPoint) int {
+		return cmp.Or(strings.Compare(a.KR, b.KR), strings.Compare(string(a.Week), string(b.Week)), b.At.Compare(a.At), strings.Compare(a.User, b.User))
+	})
 	out := map[string][]Point{}
-	for k, p := range last {
-		out[k.kr] = append(out[k.kr], p.Point)
+	for i, p := range s {
+		if i > 0 && s[i-1].KR == p.KR && s[i-1].Week == p.Week {
+			continue
+		}
+		out[p.KR] = append(out[p.KR], p.Point)
 	}
 	for _, pts := range out {
 		slices.SortFunc(pts, func(a, b Point) int { return a.At.Compare(b.At) })
