@@ -164,8 +164,8 @@ type session struct {
 	wsLoc *time.Location
 	// myWeek caches week().
 	myWeek domain.Week
-	// fill fills in examples' dates (example).
-	fill *strings.Replacer
+	// fill is what example fills in for each placeholder.
+	fill [][2]string
 }
 
 func (s *Service) begin(ctx context.Context, a Actor) (*session, error) {
@@ -303,15 +303,20 @@ func (ss *session) example(e string) string {
 	}
 	if strings.Contains(e, "{") {
 		if ss.fill == nil {
-			// Built once per session: /okr help fills in some twenty examples.
+			// Worked out once per session: /okr help fills in twenty
+			// examples. (A strings.Replacer was most of help's memory.)
 			today := ss.now.In(ss.loc)
-			ss.fill = strings.NewReplacer(
-				"{cycle}", string(domain.CycleOf(ss.now, ss.wsLoc)),
-				"{date}", today.AddDate(0, 0, 14).Format(time.DateOnly),
-				"{yesterday}", today.AddDate(0, 0, -1).Format(time.DateOnly),
-			)
+			ss.fill = [][2]string{
+				{"{cycle}", string(domain.CycleOf(ss.now, ss.wsLoc))},
+				{"{date}", today.AddDate(0, 0, 14).Format(time.DateOnly)},
+				{"{yesterday}", today.AddDate(0, 0, -1).Format(time.DateOnly)},
+			}
 		}
-		e = ss.fill.Replace(e)
+		for _, f := range ss.fill {
+			if strings.Contains(e, f[0]) {
+				e = strings.ReplaceAll(e, f[0], f[1])
+			}
+		}
 	}
 	if ss.actor.Platform == domain.Teams && (strings.HasPrefix(e, "/okr") || strings.HasPrefix(e, "/kpi")) {
 		return e[1:]

@@ -136,7 +136,7 @@ func (ss *session) newView(os []domain.Objective) *view {
 }
 
 // history turns check-ins into one point per key result and week (the last
-// value given that week), oldest first.
+// value given that week), oldest first (domain.WeeklyPoints).
 func history(cs []domain.CheckIn) map[string][]domain.Point {
 	ps := make([]domain.CheckInPoint, len(cs))
 	for i, c := range cs {

@@ -120,25 +120,38 @@ type CheckInPoint struct {
 // WeeklyPoints turns check-ins into each key result's progress line: the
 // value of its latest check-in of each week (several people may answer for
 // one key result; at the same moment, the first person by id), oldest
-// first. Assess and the digest draw and project through these points.
+// first. Assess and the digest draw and project through these points. It
+// reorders ps.
 func WeeklyPoints(ps []CheckInPoint) map[string][]Point {
 	// By key result and week, the latest first: each week's point is then
-	// the first of its run.
-	s := slices.Clone(ps)
-	slices.SortFunc(s, func(a, b CheckInPoint) int {
+	// the first of its run, and each key result's points are contiguous.
+	slices.SortFunc(ps, func(a, b CheckInPoint) int {
 		return cmp.Or(strings.Compare(a.KR, b.KR), strings.Compare(string(a.Week), string(b.Week)), b.At.Compare(a.At), strings.Compare(a.User, b.User))
 	})
 	out := map[string][]Point{}
-	for i, p := range s {
-		if i > 0 && s[i-1].KR == p.KR && s[i-1].Week == p.Week {
+	all := make([]Point, 0, len(ps)) // one array for every line
+	from := 0
+	for i, p := range ps {
+		if i > 0 && ps[i-1].KR == p.KR && ps[i-1].Week == p.Week {
 			continue
 		}
-		out[p.KR] = append(out[p.KR], p.Point)
+		if i > 0 && ps[i-1].KR != p.KR {
+			out[ps[i-1].KR] = line(all[from:len(all):len(all)])
+			from = len(all)
+		}
+		all = append(all, p.Point)
 	}
-	for _, pts := range out {
-		slices.SortFunc(pts, func(a, b Point) int { return a.At.Compare(b.At) })
+	if len(ps) > 0 {
+		out[ps[len(ps)-1].KR] = line(all[from:len(all):len(all)])
 	}
 	return out
+}
+
+// line orders a key result's weekly points by time (weeks sort by name,
+// which is their order within a year's format; the times decide).
+func line(pts []Point) []Point {
+	slices.SortStableFunc(pts, func(a, b Point) int { return a.At.Compare(b.At) })
+	return pts
 }
 
 // Project fits a least-squares line through points and returns its value at

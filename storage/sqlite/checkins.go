@@ -196,17 +196,25 @@ func (s *Store) CheckInPoints(ctx context.Context, workspace string, krs []strin
 	if len(krs) == 0 {
 		return map[string][]domain.Point{}, nil
 	}
-	var ps []domain.CheckInPoint
+	// A quarter of weekly check-ins per key result, to start with.
+	ps := make([]domain.CheckInPoint, 0, 16*len(krs))
 	err := s.read(ctx, "sqlite.CheckInPoints", func(c *sql.Conn) error {
 		rows, err := c.QueryContext(ctx, checkInPointsQuery, workspace, list(krs), since.UnixNano())
-		ps, err = collect(rows, err, func(r *sql.Rows) (domain.CheckInPoint, error) {
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
 			var p domain.CheckInPoint
+			var week string
 			var at int64
-			err := r.Scan(&p.User, &p.KR, &p.Week, &p.Value, &at)
-			p.At = time.Unix(0, at).UTC()
-			return p, err
-		})
-		return err
+			if err := rows.Scan(&p.User, &p.KR, &week, &p.Value, &at); err != nil {
+				return err
+			}
+			p.Week, p.At = domain.Week(week), time.Unix(0, at).UTC()
+			ps = append(ps, p)
+		}
+		return rows.Err()
 	})
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", workspace, err)

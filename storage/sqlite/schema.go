@@ -24,6 +24,9 @@ var migrations = []migration{
 	{3, "check-in values in the key result index", execAll(checkInsKRValue)},
 }
 
+// SchemaVersion is the schema version this okrbot brings a store file to.
+func SchemaVersion() int { return migrations[len(migrations)-1].version }
+
 // execAll runs statements separated by ";\n".
 func execAll(script string) func(ctx context.Context, tx *sql.Tx) error {
 	return func(ctx context.Context, tx *sql.Tx) error {

@@ -14,6 +14,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/okrbot/okrbot/domain"
@@ -67,7 +68,9 @@ func File(ctx context.Context, workspace string, size seed.Size, at time.Time, p
 		return "", seed.Company{}, err
 	}
 	s := size.WithDefaults()
-	name := fmt.Sprintf("v%d-%s-%dp-%dkr-%dw-%dt-%dk-%s", version, filepath.Base(workspace), s.People, s.KRsPerObjective, s.Weeks, s.Teams, s.KPIs, at.UTC().Format("20060102T1504"))
+	// The schema version is in the name too: a file seeded before a
+	// migration would otherwise be migrated at every open.
+	name := fmt.Sprintf("v%d.%d-%s-%dp-%dkr-%dw-%dt-%dk-%s", version, sqlite.SchemaVersion(), strings.ReplaceAll(workspace, ":", "_"), s.People, s.KRsPerObjective, s.Weeks, s.Teams, s.KPIs, at.UTC().Format("20060102T1504"))
 	file, meta := filepath.Join(dir, name+".db"), filepath.Join(dir, name+".json")
 	var co seed.Company
 	if b, err := os.ReadFile(meta); err == nil && json.Unmarshal(b, &co) == nil {
