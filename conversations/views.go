@@ -229,7 +229,7 @@ func (v *view) objectiveSection(o domain.Objective, withKRs bool, withInitiative
 // krLine is one key result on one line.
 func (v *view) krLine(o domain.Objective, kr domain.KeyResult) Text {
 	a := v.assess(o, kr)
-	t := Text{}.Add("    ").AddCode(kr.Ref).Add(" "+clip(kr.Title, 80)+" — ").AddBar(a.Progress, -1).
+	t := make(Text, 0, 16).Add("    ").AddCode(kr.Ref).Add(" "+clip(kr.Title, 80)+" — ").AddBar(a.Progress, -1).
 		Add(fmt.Sprintf(" %d%%", pct(a.Progress)))
 	if kr.Kind != domain.Milestone {
 		t = t.Add(" · " + currentOrNone(kr))

@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"path"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/slack-go/slack"
@@ -70,12 +71,12 @@ func (b *Bot) serveCommand(w http.ResponseWriter, r *http.Request, _ []byte) {
 }
 
 // notInstalledAnswer is the answer to a command from a workspace okrbot has
-// no installation in.
-func notInstalledAnswer() []byte {
+// no installation in. It is encoded once: every command names it, in case.
+var notInstalledAnswer = sync.OnceValue(func() []byte {
 	body, _ := json.Marshal(messageAnswer(conversations.Lines("Not installed",
 		conversations.T("okrbot is not installed in this workspace. Ask a workspace admin to install it.")), false))
 	return body
-}
+})
 
 // command runs a slash command and returns what to answer at once (nil for
 // an empty acknowledgement). It is the path HTTP and Socket Mode share; the
