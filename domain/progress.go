@@ -1,10 +1,8 @@
 package domain
 
 import (
-	"cmp"
 	"math"
 	"slices"
-	"strings"
 	"time"
 )
 
@@ -120,38 +118,52 @@ type CheckInPoint struct {
 // WeeklyPoints turns check-ins into each key result's progress line: the
 // value of its latest check-in of each week (several people may answer for
 // one key result; at the same moment, the first person by id), oldest
-// first. Assess and the digest draw and project through these points. It
-// reorders ps.
+// first. Assess and the digest draw and project through these points.
 func WeeklyPoints(ps []CheckInPoint) map[string][]Point {
-	// By key result and week, the latest first: each week's point is then
-	// the first of its run, and each key result's points are contiguous.
-	slices.SortFunc(ps, func(a, b CheckInPoint) int {
-		return cmp.Or(strings.Compare(a.KR, b.KR), strings.Compare(string(a.Week), string(b.Week)), b.At.Compare(a.At), strings.Compare(a.User, b.User))
-	})
-	out := map[string][]Point{}
-	all := make([]Point, 0, len(ps)) // one array for every line
-	from := 0
-	for i, p := range ps {
-		if i > 0 && ps[i-1].KR == p.KR && ps[i-1].Week == p.Week {
-			continue
-		}
-		if i > 0 && ps[i-1].KR != p.KR {
-			out[ps[i-1].KR] = line(all[from:len(all):len(all)])
-			from = len(all)
-		}
-		all = append(all, p.Point)
+	// A company's digest reads half a million check-ins: one pass, one map
+	// lookup each (by key result), and a short walk of that key result's
+	// weeks, the latest first (check-ins come oldest first).
+	type weekPoint struct {
+		week Week
+		i    int // in ps
 	}
-	if len(ps) > 0 {
-		out[ps[len(ps)-1].KR] = line(all[from:len(all):len(all)])
+	at := map[string]int{} // key result -> its weeks in lines
+	var krs []string
+	var lines [][]weekPoint
+	n := 0
+	for i, p := range ps {
+		g, ok := at[p.KR]
+		if !ok {
+			g = len(lines)
+			at[p.KR] = g
+			krs = append(krs, p.KR)
+			lines = append(lines, make([]weekPoint, 0, 16))
+		}
+		l := lines[g]
+		j := len(l) - 1
+		for j >= 0 && l[j].week != p.Week {
+			j--
+		}
+		switch {
+		case j < 0:
+			lines[g] = append(l, weekPoint{p.Week, i})
+			n++
+		case p.At.After(ps[l[j].i].At) || p.At.Equal(ps[l[j].i].At) && p.User < ps[l[j].i].User:
+			l[j].i = i
+		}
+	}
+	all := make([]Point, 0, n) // one array for every line
+	out := make(map[string][]Point, len(lines))
+	for g, l := range lines {
+		from := len(all)
+		for _, w := range l {
+			all = append(all, ps[w.i].Point)
+		}
+		pts := all[from:len(all):len(all)]
+		slices.SortFunc(pts, func(a, b Point) int { return a.At.Compare(b.At) })
+		out[krs[g]] = pts
 	}
 	return out
-}
-
-// line orders a key result's weekly points by time (weeks sort by name,
-// which is their order within a year's format; the times decide).
-func line(pts []Point) []Point {
-	slices.SortStableFunc(pts, func(a, b Point) int { return a.At.Compare(b.At) })
-	return pts
 }
 
 // Project fits a least-squares line through points and returns its value at
