@@ -133,25 +133,18 @@ func (s *Store) ConversationRefs(ctx context.Context, workspace string) ([]domai
 }
 
 // Remember records a request key and reports whether it is new.
-// Keys arriving together are written in one transaction (batch.go).
+// Keys live in a file of their own, and keys arriving together are written
+// in one transaction (requests.go).
 func (s *Store) Remember(ctx context.Context, key string) (bool, error) {
 	return s.remember(ctx, key)
 }
 
 // Forget removes a key, so that a request whose handling failed can be retried.
 func (s *Store) Forget(ctx context.Context, key string) error {
-	return s.exec(ctx, "sqlite.Forget", `DELETE FROM events WHERE key = ?`, key)
+	return s.forget(ctx, key)
 }
 
 // ForgetBefore deletes the keys remembered before t.
 func (s *Store) ForgetBefore(ctx context.Context, t time.Time) (int64, error) {
-	var n int64
-	err := s.tx(ctx, "sqlite.ForgetBefore", func(tx *sql.Tx) error {
-		r, err := tx.ExecContext(ctx, `DELETE FROM events WHERE at < ?`, t.UnixNano())
-		if err == nil {
-			n, _ = r.RowsAffected()
-		}
-		return err
-	})
-	return n, err
+	return s.forgetBefore(ctx, t.UnixNano())
 }

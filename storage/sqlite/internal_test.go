@@ -170,7 +170,6 @@ func hotQueriesUseIndexes(t *testing.T, s *Store) {
 		"a key result by ref":                    {`SELECT objective, ` + krCols + ` FROM key_results WHERE workspace = ? AND ref = ?`, []any{"w", "KR-1"}},
 		"the bot's chat with a person":           {`SELECT ` + refCols + ` FROM conversation_refs WHERE workspace = ? AND user = ? AND type = 'personal' ORDER BY updated_at DESC LIMIT 1`, []any{"w", "u"}},
 		"finished deliveries to clean up":        {`SELECT id FROM outbox WHERE state IN ('sent', 'skipped', 'dead') AND created_at < ?`, []any{0}},
-		"old request keys to clean up":           {`SELECT key FROM events WHERE at < ?`, []any{0}},
 		"unfinished deliveries (depth metric)":   {`SELECT kind, state, COUNT(*) FROM outbox WHERE state IN ('pending', 'sending', 'failed', 'dead') GROUP BY kind, state`, nil},
 	}
 	for name, q := range queries {

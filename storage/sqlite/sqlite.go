@@ -78,6 +78,7 @@ type Store struct {
 	dir, path string
 	w         *sql.DB // one connection: writes queue here
 	r         *sql.DB // readers
+	k         *sql.DB // the request keys' file (requests.go)
 	now       func() time.Time
 	busy      time.Duration
 	tokens    storage.Tokens
@@ -120,6 +121,10 @@ func Open(ctx context.Context, dir string, opt Options) (*Store, error) {
 		return nil, fmt.Errorf("%s: %w", op, err)
 	}
 	s.dir = abs
+	if err := s.adoptKeys(ctx); err != nil {
+		s.Close(ctx)
+		return nil, fmt.Errorf("%s: %w", op, err)
+	}
 	if err := s.checkLegacyAfterOpen(ctx); err != nil {
 		s.Close(ctx)
 		return nil, err
@@ -168,6 +173,12 @@ func open(ctx context.Context, path string, opt Options, ms []migration) (*Store
 	r.SetMaxIdleConns(opt.Readers)
 	r.SetConnMaxIdleTime(time.Minute)
 	s.r = r
+	k, err := openRequests(ctx, path, params)
+	if err != nil {
+		s.Close(ctx)
+		return nil, err
+	}
+	s.k = k
 	if err := s.migrate(ctx, ms); err != nil {
 		s.Close(ctx)
 		return nil, err
@@ -208,6 +219,9 @@ func (s *Store) Close(ctx context.Context) error {
 	var errs []error
 	if s.r != nil {
 		errs = append(errs, s.r.Close())
+	}
+	if s.k != nil {
+		errs = append(errs, s.k.Close())
 	}
 	errs = append(errs, s.w.Close())
 	return errors.Join(errs...)
@@ -278,7 +292,12 @@ func (s *Store) conn(ctx context.Context, pool *sql.DB) (*sql.Conn, error) {
 // write lock from the start, so it never fails half-way on a lock) and
 // commits it; any error rolls everything back.
 func (s *Store) tx(ctx context.Context, op string, f func(tx *sql.Tx) error) error {
-	c, err := s.conn(ctx, s.w)
+	return s.txOn(ctx, s.w, op, f)
+}
+
+// txOn is tx on the writer db of a file.
+func (s *Store) txOn(ctx context.Context, db *sql.DB, op string, f func(tx *sql.Tx) error) error {
+	c, err := s.conn(ctx, db)
 	if err != nil {
 		return fail(op, err)
 	}

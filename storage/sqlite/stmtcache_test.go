@@ -4,7 +4,6 @@ import (
 	"database/sql"
 	"fmt"
 	"path/filepath"
-	"sync"
 	"testing"
 )
 
@@ -109,7 +108,7 @@ func TestStatementCache(t *testing.T) {
 		t.Fatal(err)
 	}
 	for range 2 {
-		err := s.tx(ctx, "test", func(tx *sql.Tx) error {
+		err := s.txOn(ctx, s.k, "test", func(tx *sql.Tx) error {
 			_, err := tx.ExecContext(ctx, `INSERT INTO events (key, at) VALUES (?, 0)`, "k")
 			return err
 		})
@@ -117,50 +116,10 @@ func TestStatementCache(t *testing.T) {
 			t.Fatalf("a duplicate key: %v", err)
 		}
 	}
-	if err := s.exec(ctx, "test", `INSERT INTO events (key, at) VALUES (?, 0)`, "k2"); err != nil {
+	if err := s.txOn(ctx, s.k, "test", func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `INSERT INTO events (key, at) VALUES (?, 0)`, "k2")
+		return err
+	}); err != nil {
 		t.Errorf("after two failed runs: %v", err)
-	}
-}
-
-// TestRememberUnderConcurrency: keys remembered at once, several times
-// each, are each new exactly once, however the group commit batches them;
-// a store that cannot write fails every waiting key.
-func TestRememberUnderConcurrency(t *testing.T) {
-	s := openTest(t)
-	const keys, copies = 200, 3
-	fresh := make([]int, keys)
-	var mu sync.Mutex
-	var wg sync.WaitGroup
-	for i := range keys * copies {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			k := i % keys
-			first, err := s.Remember(ctx, fmt.Sprint("key-", k))
-			if err != nil {
-				t.Error(err)
-				return
-			}
-			if first {
-				mu.Lock()
-				fresh[k]++
-				mu.Unlock()
-			}
-		}()
-	}
-	wg.Wait()
-	for k, n := range fresh {
-		if n != 1 {
-			t.Fatalf("key %d was new %d times", k, n)
-		}
-	}
-	var n int
-	s.r.QueryRowContext(ctx, `SELECT COUNT(*) FROM events`).Scan(&n)
-	if n != keys {
-		t.Errorf("%d keys stored, want %d", n, keys)
-	}
-	s.Close(ctx)
-	if _, err := s.Remember(ctx, "after close"); err == nil {
-		t.Error("a closed store remembered a key")
 	}
 }

@@ -1,0 +1,205 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"net/url"
+	"path/filepath"
+	"strings"
+	"sync"
+)
+
+// Every signed Slack request is remembered before it is handled (a replay
+// has no effect, on any process sharing the data directory), so a request
+// key is one write per request: on the command path, the only one for most
+// commands. Two things keep that write cheap.
+//
+// The keys live in a file of their own beside the store, okrbot.requests.db
+// (RequestsFileName). A commit to the store file makes every other
+// connection drop its page cache at its next read (SQLite's WAL mode
+// cannot tell which pages changed), so with the keys in the store file
+// each command's reads went back to the file for every page: thirty reads
+// of the file a command. Keys are only needed for the minutes a signature
+// is valid: they are not data, so they need not be in the store file, its
+// backups or its write lock either.
+//
+// Keys that arrive while a transaction runs are written together in the
+// next one (group commit): each request still returns only once its key
+// is committed, so the guarantee across processes is the same, at one
+// transaction per batch instead of one per request.
+
+// RequestsFileName is the file of request keys in the data directory.
+const RequestsFileName = "okrbot.requests.db"
+
+// requestsSchema is the keys file's schema. The file holds nothing that
+// outlives a signature's validity: should its schema ever change, it is
+// made anew.
+const requestsSchema = `
+CREATE TABLE IF NOT EXISTS events (
+	key TEXT PRIMARY KEY,
+	at  INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS events_at ON events (at)
+`
+
+// requestsPath is the keys file of the data directory of the store file at
+// path (also while a migration builds that store file under another name).
+func requestsPath(path string) string {
+	return filepath.Join(filepath.Dir(path), RequestsFileName)
+}
+
+// openRequests opens (creating it) the keys file beside the store file.
+func openRequests(ctx context.Context, path string, params url.Values) (*sql.DB, error) {
+	kp := url.Values{}
+	for k, v := range params {
+		kp[k] = append([]string(nil), v...)
+	}
+	kp.Add("_pragma", "journal_mode(WAL)")
+	kp.Set("_txlock", "immediate")
+	db := sql.OpenDB(newConnector(requestsPath(path) + "?" + kp.Encode()))
+	db.SetMaxOpenConns(1) // every use is a write
+	db.SetMaxIdleConns(1)
+	db.SetConnMaxIdleTime(0)
+	db.SetConnMaxLifetime(0)
+	for _, stmt := range strings.Split(requestsSchema, ";\n") {
+		if _, err := db.ExecContext(ctx, stmt); err != nil {
+			db.Close()
+			return nil, fmt.Errorf("open %s: %w", requestsPath(path), err)
+		}
+	}
+	return db, nil
+}
+
+// keyBatch collects the keys waiting for the next transaction.
+type keyBatch struct {
+	mu      sync.Mutex
+	waiting []*pendingKey
+	writing bool // a writer is at work; it takes the waiting keys next
+}
+
+type pendingKey struct {
+	key   string
+	fresh bool
+	err   error
+	done  chan struct{}
+}
+
+// maxKeyBatch bounds one transaction's keys.
+const maxKeyBatch = 256
+
+// remember records key in the next batch and waits for its transaction.
+func (s *Store) remember(ctx context.Context, key string) (bool, error) {
+	p := &pendingKey{key: key, done: make(chan struct{})}
+	b := &s.keys
+	b.mu.Lock()
+	b.waiting = append(b.waiting, p)
+	lead := !b.writing
+	b.writing = true
+	b.mu.Unlock()
+	if lead {
+		// This caller writes the batches until none is waiting, on a
+		// context of its own: others' keys ride on the transaction.
+		go s.writeKeys(context.WithoutCancel(ctx))
+	}
+	select {
+	case <-p.done:
+		return p.fresh, p.err
+	case <-ctx.Done():
+		return false, ctx.Err()
+	}
+}
+
+// writeKeys writes the waiting keys, a batch per transaction, until there
+// are none.
+func (s *Store) writeKeys(ctx context.Context) {
+	b := &s.keys
+	for {
+		b.mu.Lock()
+		batch := b.waiting[:min(len(b.waiting), maxKeyBatch)]
+		b.waiting = b.waiting[len(batch):]
+		if len(batch) == 0 {
+			b.writing = false
+			b.waiting = nil
+			b.mu.Unlock()
+			return
+		}
+		b.mu.Unlock()
+		at := s.now().UnixNano()
+		fresh := make([]bool, len(batch))
+		err := s.txOn(ctx, s.k, "sqlite.Remember", func(tx *sql.Tx) error {
+			for i, p := range batch {
+				r, err := tx.ExecContext(ctx, `INSERT INTO events (key, at) VALUES (?, ?) ON CONFLICT (key) DO NOTHING`, p.key, at)
+				if err != nil {
+					return err
+				}
+				n, _ := r.RowsAffected()
+				fresh[i] = n > 0
+			}
+			return nil
+		})
+		for i, p := range batch {
+			p.fresh, p.err = fresh[i] && err == nil, err
+			close(p.done)
+		}
+	}
+}
+
+// forget deletes a key.
+func (s *Store) forget(ctx context.Context, key string) error {
+	return s.txOn(ctx, s.k, "sqlite.Forget", func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `DELETE FROM events WHERE key = ?`, key)
+		return err
+	})
+}
+
+// forgetBefore deletes the keys remembered before at (Unix nanoseconds).
+func (s *Store) forgetBefore(ctx context.Context, at int64) (int64, error) {
+	var n int64
+	err := s.txOn(ctx, s.k, "sqlite.ForgetBefore", func(tx *sql.Tx) error {
+		r, err := tx.ExecContext(ctx, `DELETE FROM events WHERE at < ?`, at)
+		if err == nil {
+			n, _ = r.RowsAffected()
+		}
+		return err
+	})
+	return n, err
+}
+
+// adoptKeys moves the request keys the store file holds (written by an
+// okrbot before the keys had a file of their own, or copied from the
+// FerretDB store) into the keys file, so that none of them is forgotten.
+func (s *Store) adoptKeys(ctx context.Context) error {
+	const op = "sqlite.adoptKeys"
+	type key struct {
+		key string
+		at  int64
+	}
+	rows, err := s.w.QueryContext(ctx, `SELECT key, at FROM events`)
+	keys, err := collect(rows, err, func(r *sql.Rows) (key, error) {
+		var k key
+		return k, r.Scan(&k.key, &k.at)
+	})
+	if err != nil || len(keys) == 0 {
+		return fail(op, err)
+	}
+	err = s.txOn(ctx, s.k, op, func(tx *sql.Tx) error {
+		for _, k := range keys {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO events (key, at) VALUES (?, ?) ON CONFLICT (key) DO NOTHING`, k.key, k.at); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	return s.tx(ctx, op, func(tx *sql.Tx) error {
+		for _, k := range keys {
+			if _, err := tx.ExecContext(ctx, `DELETE FROM events WHERE key = ?`, k.key); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
