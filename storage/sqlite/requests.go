@@ -72,43 +72,77 @@ func openRequests(ctx context.Context, path string, params url.Values) (*sql.DB,
 	return db, nil
 }
 
-// keyBatch collects the keys waiting for the next transaction.
+// keyBatch collects the keys waiting for the next write. Each batch is
+// written by one of its own requests, the leader: no goroutine is started
+// and no request waits for a writer of its own.
 type keyBatch struct {
 	mu      sync.Mutex
 	waiting []*pendingKey
-	writing bool // a writer is at work; it takes the waiting keys next
+	writing bool // a leader is at work; the waiting keys go in its next batch
 }
 
 type pendingKey struct {
 	key   string
 	fresh bool
 	err   error
-	done  chan struct{}
+	done  chan struct{} // the key is written (or failed)
+	turn  chan struct{} // this request leads the next batch
 }
 
-// maxKeyBatch bounds one transaction's keys.
+// maxKeyBatch bounds one write's keys.
 const maxKeyBatch = 256
 
-// remember records key in the next batch and waits for its transaction.
+// remember records key in the next batch and waits for it to be written.
+// It does not give up with ctx: a write takes milliseconds, is bounded by
+// the busy timeout, and a leader must not leave the others waiting.
 func (s *Store) remember(ctx context.Context, key string) (bool, error) {
-	p := &pendingKey{key: key, done: make(chan struct{})}
+	p := &pendingKey{key: key, done: make(chan struct{}), turn: make(chan struct{})}
 	b := &s.keys
 	b.mu.Lock()
 	b.waiting = append(b.waiting, p)
 	lead := !b.writing
 	b.writing = true
 	b.mu.Unlock()
-	if lead {
-		// This caller writes the batches until none is waiting, on a
-		// context of its own: others' keys ride on the transaction.
-		go s.writeKeys(context.WithoutCancel(ctx))
+	if !lead {
+		select {
+		case <-p.done:
+			return p.fresh, p.err
+		case <-p.turn:
+		}
 	}
-	select {
-	case <-p.done:
-		return p.fresh, p.err
-	case <-ctx.Done():
-		return false, ctx.Err()
+	s.writeKeys(context.WithoutCancel(ctx))
+	<-p.done // written in this batch: the waiting keys include this one
+	return p.fresh, p.err
+}
+
+// writeKeys writes one batch of the waiting keys, then hands the lead to
+// the first key still waiting, if any.
+func (s *Store) writeKeys(ctx context.Context) {
+	b := &s.keys
+	b.mu.Lock()
+	batch := b.waiting[:min(len(b.waiting), maxKeyBatch)]
+	b.waiting = b.waiting[len(batch):]
+	b.mu.Unlock()
+	keys := make([]string, len(batch))
+	for i, p := range batch {
+		keys[i] = p.key
 	}
+	fresh := map[string]bool{}
+	err := s.writeKeyBatch(ctx, keys, fresh)
+	for _, p := range batch {
+		// A key twice in one batch is new once: for its first request.
+		p.fresh, p.err = fresh[p.key] && err == nil, err
+		delete(fresh, p.key)
+		close(p.done)
+	}
+	b.mu.Lock()
+	if len(b.waiting) > 0 {
+		close(b.waiting[0].turn)
+	} else {
+		b.writing = false
+		b.waiting = nil
+	}
+	b.mu.Unlock()
 }
 
 // rememberKeys inserts a batch of keys (a JSON array) in one statement,
@@ -118,36 +152,6 @@ func (s *Store) remember(ctx context.Context, key string) (bool, error) {
 // a second, each transaction being that quick).
 const rememberKeys = `INSERT INTO events (key, at) SELECT value, ? FROM json_each(?) WHERE true
 	ON CONFLICT (key) DO NOTHING RETURNING key`
-
-// writeKeys writes the waiting keys, a batch per statement, until there
-// are none.
-func (s *Store) writeKeys(ctx context.Context) {
-	b := &s.keys
-	for {
-		b.mu.Lock()
-		batch := b.waiting[:min(len(b.waiting), maxKeyBatch)]
-		b.waiting = b.waiting[len(batch):]
-		if len(batch) == 0 {
-			b.writing = false
-			b.waiting = nil
-			b.mu.Unlock()
-			return
-		}
-		b.mu.Unlock()
-		keys := make([]string, len(batch))
-		for i, p := range batch {
-			keys[i] = p.key
-		}
-		fresh := map[string]bool{}
-		err := s.writeKeyBatch(ctx, keys, fresh)
-		for _, p := range batch {
-			// A key twice in one batch is new once: for its first request.
-			p.fresh, p.err = fresh[p.key] && err == nil, err
-			delete(fresh, p.key)
-			close(p.done)
-		}
-	}
-}
 
 // writeKeyBatch stores keys and marks in fresh those that were new.
 func (s *Store) writeKeyBatch(ctx context.Context, keys []string, fresh map[string]bool) error {
