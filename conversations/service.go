@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/okrbot/okrbot/conversations/chart"
@@ -116,6 +117,9 @@ type Service struct {
 	store Store
 	opt   Options
 	seen  sync.Map // workspace id/user id -> name|tz last saved, to skip redundant writes
+	// helps keeps /okr help's messages by platform and dates (help.go).
+	helps     sync.Map
+	helpCount atomic.Int64
 }
 
 // New returns a Service over store.

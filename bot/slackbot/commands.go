@@ -178,6 +178,9 @@ func (b *Bot) deliver(ctx context.Context, c *slack.Client, req request, a conve
 			b.log.Warn("slack views.update failed", "team", req.team, "err", safeErr(err))
 			b.respond(ctx, c, req, messageAnswer(rep.Message, false), inline)
 		}
+	case rep.Message != nil && rep.Shared:
+		ans, body := b.shared.answer(rep.Message, rep.Public)
+		b.respondEncoded(ctx, c, req, ans, body, inline)
 	case rep.Message != nil:
 		b.respond(ctx, c, req, messageAnswer(rep.Message, rep.Public), inline)
 	}
@@ -272,6 +275,15 @@ func (b *Bot) respond(ctx context.Context, c *slack.Client, req request, ans ans
 	body, err := json.Marshal(ans)
 	if err != nil {
 		b.log.Error("slack answer does not encode", "err", err)
+		return
+	}
+	b.respondEncoded(ctx, c, req, ans, body, inline)
+}
+
+// respondEncoded is respond with the answer already encoded.
+func (b *Bot) respondEncoded(ctx context.Context, c *slack.Client, req request, ans answer, body []byte, inline func([]byte) bool) {
+	if body == nil {
+		b.log.Error("slack answer does not encode")
 		return
 	}
 	if inline != nil && inline(body) {
@@ -396,4 +408,48 @@ func (b *Bot) postResponseURL(ctx context.Context, raw string, body []byte) erro
 	}
 	b.metrics.call("response_url", "ok")
 	return nil
+}
+
+// sharedAnswers keeps the rendered answers to the messages the
+// conversations give many requests (Reply.Shared: /okr help), so that each
+// is rendered and encoded once rather than for every request. The cache
+// holds the messages themselves, so a pointer is never reused while kept.
+type sharedAnswers struct {
+	mu sync.Mutex
+	m  map[sharedKey]sharedAnswer
+}
+
+type sharedKey struct {
+	m      *conversations.Message
+	public bool
+}
+
+type sharedAnswer struct {
+	ans  answer
+	body []byte
+}
+
+// maxSharedAnswers bounds the cache (help: a few dates and time zones).
+const maxSharedAnswers = 16
+
+func (sa *sharedAnswers) answer(m *conversations.Message, public bool) (answer, []byte) {
+	k := sharedKey{m, public}
+	sa.mu.Lock()
+	e, ok := sa.m[k]
+	sa.mu.Unlock()
+	if ok {
+		return e.ans, e.body
+	}
+	ans := messageAnswer(m, public)
+	body, err := json.Marshal(ans)
+	if err != nil {
+		return ans, nil
+	}
+	sa.mu.Lock()
+	if sa.m == nil || len(sa.m) >= maxSharedAnswers {
+		sa.m = map[sharedKey]sharedAnswer{}
+	}
+	sa.m[k] = sharedAnswer{ans, body}
+	sa.mu.Unlock()
+	return ans, body
 }

@@ -114,6 +114,7 @@ type Bot struct {
 	pace     *pacer
 	users    *cache[slackUser] // team/user -> users.info
 	channels *cache[string]    // team/channel -> name ("" when Slack does not say)
+	shared   sharedAnswers     // answers rendered once for many requests
 
 	mu         sync.Mutex
 	clients    map[string]teamClient // team id -> client (installations)
