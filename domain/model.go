@@ -87,6 +87,7 @@ type User struct {
 	WorkspaceID string    `bson:"workspace"`
 	ID          string    `bson:"user"`
 	Name        string    `bson:"name,omitempty"`
+	Email       string    `bson:"email,omitempty"` // from an import; people are matched by it there
 	TimeZone    string    `bson:"timezone,omitempty"`
 	AwayUntil   time.Time `bson:"away_until,omitempty"`
 	UpdatedAt   time.Time `bson:"updated_at"`
@@ -255,7 +256,9 @@ type KPI struct {
 	// state computed now and alerts once per change.
 	Health      Health    `bson:"health,omitempty"`
 	HealthSince time.Time `bson:"health_since,omitempty"`
-	CreatedAt   time.Time `bson:"created_at"`
+	// Source, when set, is where okrbot fetches the KPI's values itself.
+	Source    *KPISource `bson:"source,omitempty"`
+	CreatedAt time.Time  `bson:"created_at"`
 }
 
 // KPIValue is one measurement of a KPI.
