@@ -145,14 +145,8 @@ func (ss *session) kpiSet(args string) Reply {
 		if err != nil {
 			return ss.fail(err, exKPISet)
 		}
-		if d.After(ss.now) {
-			return ss.fail(domain.Invalid(exKPISet, "%s is in the future; values are recorded for today or earlier.", toks[i+1].s), "")
-		}
-		if d.Before(ss.now.AddDate(-5, 0, 0)) {
-			return ss.fail(domain.Invalid(exKPISet, "%s is more than five years ago.", toks[i+1].s), "")
-		}
-		if y, m, dd := ss.now.In(ss.loc).Date(); d.Year() != y || d.Month() != m || d.Day() != dd {
-			at = d.Add(12 * time.Hour) // a past day counts from its middle
+		if at, err = ss.valueTime(d, toks[i+1].s, exKPISet); err != nil {
+			return ss.fail(err, "")
 		}
 		i += 2
 	}
@@ -168,20 +162,13 @@ func (ss *session) kpiSet(args string) Reply {
 	if err != nil {
 		return ss.fail(err, exKPISet)
 	}
-	if k.Owner != ss.actor.User && !ss.isAdmin() {
-		return ss.fail(domain.Errorf(domain.EFORBIDDEN, "Only the owner of %s (%s) or a workspace admin can record its values.", slug, ss.name(k.Owner)), "")
+	if err := ss.mayRecord(k); err != nil {
+		return ss.fail(err, "")
 	}
 	before := k.HealthOf(ss.now)
-	k, err = ss.store.AddKPIValue(ss.ctx, domain.KPIValue{WorkspaceID: ss.ws.ID, Slug: slug, Value: v, At: at, Note: note, By: ss.actor.User})
+	k, linked, err := ss.recordValues(slug, []domain.KPIValue{{Value: v, At: at, Note: note}})
 	if err != nil {
 		return ss.fail(err, exKPISet)
-	}
-	linked, err := ss.followKPI(k)
-	if err != nil {
-		return ss.fail(err, exKPISet)
-	}
-	if ss.opt.KPIChanged != nil {
-		ss.opt.KPIChanged(ss.ctx, ss.ws.ID, slug)
 	}
 	after := k.HealthOf(ss.now)
 	line := Text{}.Add("Recorded ").AddCode(slug).Add(" = " + domain.FormatValue(v, k.Unit))

@@ -102,6 +102,8 @@ type Service struct {
 	store Store
 	opt   Options
 	seen  sync.Map // workspace id/user id -> name|tz last saved, to skip redundant writes
+	// touched holds when each API token's last use was written (api_tokens.go).
+	touched sync.Map
 }
 
 // New returns a Service over store.

@@ -17,7 +17,7 @@ const APITokenPrefix = "okrbot_"
 // MaxTokenName is the longest name an API token may have.
 const MaxTokenName = 40
 
-var tokenNameRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,39}$`)
+var tokenNameRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_-]{0,39}$`)
 
 // APIToken is a bearer token of the HTTP API. Only its SHA-256 hash is
 // stored: the secret is shown once, when it is created. A token belongs to
@@ -44,11 +44,11 @@ func HashToken(secret string) string {
 	return hex.EncodeToString(h[:])
 }
 
-// ValidateTokenName checks an API token's name: letters, digits, '.', '-'
+// ValidateTokenName checks an API token's name: letters, digits, '-'
 // and '_', up to 40 characters ("grafana", "nightly-etl").
 func ValidateTokenName(s string) error {
 	if !tokenNameRE.MatchString(s) {
-		return Invalid("/okr settings api-token create nightly-etl", "%q is not a token name; use letters, digits, dots and dashes (up to %d).", truncate(s, MaxTokenName), MaxTokenName)
+		return Invalid("/okr settings api-token create nightly-etl", "%q is not a token name; use letters, digits, dashes and underscores (up to %d).", truncate(s, MaxTokenName), MaxTokenName)
 	}
 	return nil
 }
@@ -236,3 +236,20 @@ func twoDigits(n int) string {
 	}
 	return strconv.Itoa(n)
 }
+
+// IdempotencyRecord remembers a request of the HTTP API sent with an
+// Idempotency-Key, so that the same request sent again has one effect and
+// gets the first answer again. Keys are per workspace.
+type IdempotencyRecord struct {
+	ID          string    `bson:"_id"` // workspace/key
+	WorkspaceID string    `bson:"workspace"`
+	Key         string    `bson:"key"`
+	Fingerprint string    `bson:"fingerprint"` // hash of method, path and body
+	Done        bool      `bson:"done"`
+	Status      int       `bson:"status,omitempty"`
+	Body        []byte    `bson:"body,omitempty"`
+	CreatedAt   time.Time `bson:"created_at"` // when the request began; renewed by a take-over
+}
+
+// IdempotencyID is the key of a record.
+func IdempotencyID(workspace, key string) string { return workspace + "/" + key }

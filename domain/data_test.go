@@ -97,12 +97,12 @@ func TestTokens(t *testing.T) {
 	if h := domain.HashToken("okrbot_abc"); len(h) != 64 || h == domain.HashToken("okrbot_abd") {
 		t.Errorf("hash %q", h)
 	}
-	for _, n := range []string{"grafana", "nightly-etl", "ci.prod_2"} {
+	for _, n := range []string{"grafana", "nightly-etl", "ci-prod_2"} {
 		if err := domain.ValidateTokenName(n); err != nil {
 			t.Errorf("%s: %v", n, err)
 		}
 	}
-	for _, n := range []string{"", "-x", "a b", "<!channel>", "x123456789012345678901234567890123456789012"} {
+	for _, n := range []string{"", "-x", "a b", "<!channel>", "ci.prod", "x123456789012345678901234567890123456789012"} {
 		if err := domain.ValidateTokenName(n); domain.ErrorCode(err) != domain.EINVALID {
 			t.Errorf("%q accepted", n)
 		}

@@ -171,7 +171,9 @@ func TestLimits(t *testing.T) {
 		}
 	})
 	t.Run("redirect to another scheme", func(t *testing.T) {
-		srv := serve(t, func(w http.ResponseWriter, r *http.Request) { http.Redirect(w, r, "file:///etc/passwd", http.StatusFound) })
+		srv := serve(t, func(w http.ResponseWriter, r *http.Request) {
+			http.Redirect(w, r, "file:///etc/passwd", http.StatusFound)
+		})
 		f := sources.New(sources.Options{Allow: loopback})
 		_, err := f.Fetch(ctx, domain.KPISource{Kind: domain.SourceJSON, URL: srv.URL})
 		if err == nil || !strings.Contains(err.Error(), "only http and https") {
