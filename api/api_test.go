@@ -97,11 +97,13 @@ func TestEveryRouteAnswers(t *testing.T) {
 	e := newEnv(t, api.Options{})
 	v := openAPIValidator(t)
 	requests := map[string]func() response{
-		"getOpenAPI":      func() response { return e.do("GET", "/api/v1/openapi.json", "", nil) },
-		"listKPIs":        func() response { return e.do("GET", "/api/v1/kpis", e.tokenA, nil) },
-		"getKPI":          func() response { return e.do("GET", "/api/v1/kpis/web-leads?limit=5", e.tokenA, nil) },
-		"recordKPIValues": func() response { return e.do("POST", "/api/v1/kpis/web-leads/values", e.tokenA, map[string]any{"value": 28}) },
-		"listObjectives":  func() response { return e.do("GET", "/api/v1/objectives?cycle=2026-Q4&owner=UA", e.tokenA, nil) },
+		"getOpenAPI": func() response { return e.do("GET", "/api/v1/openapi.json", "", nil) },
+		"listKPIs":   func() response { return e.do("GET", "/api/v1/kpis", e.tokenA, nil) },
+		"getKPI":     func() response { return e.do("GET", "/api/v1/kpis/web-leads?limit=5", e.tokenA, nil) },
+		"recordKPIValues": func() response {
+			return e.do("POST", "/api/v1/kpis/web-leads/values", e.tokenA, map[string]any{"value": 28})
+		},
+		"listObjectives": func() response { return e.do("GET", "/api/v1/objectives?cycle=2026-Q4&owner=UA", e.tokenA, nil) },
 		"recordCheckIn": func() response {
 			return e.do("POST", "/api/v1/checkins", e.tokenA, map[string]any{"key_result": "KR-2", "user": "UA", "done": false, "confidence": 6, "note": "interviews"})
 		},
