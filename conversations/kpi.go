@@ -29,8 +29,10 @@ func (ss *session) kpi(args string) Reply {
 		return ss.kpiShow(rest)
 	case "list", "ls":
 		return ss.kpiList()
+	case "source":
+		return ss.kpiSource(rest)
 	}
-	return ss.fail(domain.Invalid("/kpi list", "Unknown command /kpi %s; it knows create, set, show and list.", clip(verb, 30)), "")
+	return ss.fail(domain.Invalid("/kpi list", "Unknown command /kpi %s; it knows create, set, source, show and list.", clip(verb, 30)), "")
 }
 
 func (ss *session) kpiCreate(args string) Reply {
@@ -294,6 +296,7 @@ func (ss *session) kpiShow(args string) Reply {
 	} else {
 		sec.Lines = append(sec.Lines, T("No values yet: ").AddCode(ss.cmd("kpi")+" set "+slug+" 42"))
 	}
+	sec.Lines = append(sec.Lines, ss.sourceLines(k)...)
 	m.Sections = append(m.Sections, sec)
 	if os, err := ss.store.Objectives(ss.ctx, ss.ws.ID, domain.ObjectiveFilter{KPI: slug}); err == nil && len(os) > 0 {
 		var refs []string

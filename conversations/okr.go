@@ -114,10 +114,12 @@ func (ss *session) help() Reply {
 				line(c+" digest preview", "see the weekly digest now"),
 				line(c+" digest subscribe #leadership --company", "send the digest to a channel every week"),
 				line(c+" settings checkin friday 15:00 timezone Europe/Paris", "change the rhythm (admins)"),
+				line(c+" settings api-token create nightly-etl", "a token for the HTTP API (admins; also list, revoke)"),
 			}},
 			{Heading: B("KPIs"), Lines: []Text{
 				line(k+` create web-leads "Web leads" unit /day higher target 35 warn 25 alert 15 every day`, "define a KPI"),
 				line(k+" set web-leads 28", "record a value (also: on 2026-11-20, and a note)"),
+				line(k+" source web-leads https://stats.example.com/leads.json json data.today", "fetch its value every period (also: prometheus <url> <query>, off)"),
 				line(k+" show web-leads", "a KPI with its history"),
 				line(k+" list", "every KPI, red first"),
 			}},

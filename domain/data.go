@@ -141,7 +141,7 @@ func (s KPISource) Validate() error {
 // ValidateSourceURL checks that s is an absolute http or https URL with a
 // host and without credentials (which would be stored and shown in clear).
 func ValidateSourceURL(s string) error {
-	const ex = "https://stats.example.com/leads.json"
+	const ex = "/kpi source web-leads https://stats.example.com/leads.json"
 	u, err := url.Parse(s)
 	if err != nil || !u.IsAbs() || u.Host == "" || u.Hostname() == "" {
 		return Invalid(ex, "%q is not a URL; give one starting with https://.", truncate(s, 60))
