@@ -45,6 +45,8 @@ Usage:
   okrbot console [flags]          type /okr and /kpi commands in a terminal
   okrbot jobs run <job> [--at T]  run one scheduled job once (checkin-prompts, reminders, digests, kpi-alerts)
   okrbot teams-package [--out F]  build the Teams app package
+  okrbot export [--cycle C] [--workspace W] [--out DIR]
+                                  write a workspace's data as CSV files
   okrbot version                  print the version
 
 Run "okrbot <command> -h" for a command's flags.
@@ -65,6 +67,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return runJobs(ctx, rest, getenv, stdout, stderr)
 	case "teams-package":
 		return runTeamsPackage(rest, getenv, stdout, stderr)
+	case "export":
+		return runExport(ctx, rest, getenv, stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, "okrbot", versionString())
 		return nil
