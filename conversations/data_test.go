@@ -1,6 +1,7 @@
 package conversations_test
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"net/http"
@@ -13,6 +14,7 @@ import (
 	"time"
 
 	"github.com/okrbot/okrbot/conversations"
+	"github.com/okrbot/okrbot/conversations/csvio"
 	"github.com/okrbot/okrbot/domain"
 	"github.com/okrbot/okrbot/sources"
 	"github.com/okrbot/okrbot/storage"
@@ -354,5 +356,111 @@ func TestAPITokenCommands(t *testing.T) {
 	}
 	if _, ok, _ := f.svc.Authenticate(ctx, secret); ok {
 		t.Error("a revoked token still opens")
+	}
+}
+
+// batchStore records what an import would write.
+type batchStore struct {
+	*dataStore
+	batches []conversations.ImportBatch
+}
+
+func (b *batchStore) ImportData(_ context.Context, _ string, batch conversations.ImportBatch) error {
+	b.batches = append(b.batches, batch)
+	return nil
+}
+
+func inputsOf(files []csvio.File) []csvio.Input {
+	var in []csvio.Input
+	for _, f := range files {
+		in = append(in, csvio.Input{Name: f.Name, R: bytes.NewReader(f.Data)})
+	}
+	return in
+}
+
+// TestImportPlan: an export imported again into its own workspace creates
+// nothing (everything is there); into an empty store it creates
+// everything; a bad row refuses the whole import unless --skip-bad-rows,
+// which also refuses what depends on the bad row; owners may be emails.
+func TestImportPlan(t *testing.T) {
+	f, ds := newDataFixture(t)
+	bs := &batchStore{dataStore: ds}
+	svc := conversations.New(bs, conversations.Options{Now: f.clock.now})
+	f.must("ada",
+		`/kpi create web-leads "Web leads" unit /day higher target 35 every day`,
+		`/kpi set web-leads 22`,
+		`/okr create Grow the European market`,
+		`/okr kr add O-1 Increase web leads from 22 to 35 per day --kpi web-leads`,
+		`/okr kr add O-1 Hire a VP of sales for Europe`,
+		`/okr update KR-2 not done confidence 6 interviews`,
+	)
+	exp, err := svc.Export(ctx, "slack:T1", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := svc.Import(ctx, inputsOf(exp.Files), conversations.ImportOptions{})
+	if err != nil || len(rep.Problems) > 0 {
+		t.Fatalf("%v %v", err, rep.Problems)
+	}
+	for file, n := range rep.Create {
+		if n > 0 && file != csvio.FileWeekNotes {
+			t.Errorf("re-import creates %d in %s", n, file)
+		}
+	}
+	if rep.Exists[csvio.FileObjectives] != 1 || rep.Exists[csvio.FileKeyResults] != 2 || rep.Exists[csvio.FileCheckIns] != 1 || rep.Exists[csvio.FileKPIValues] != 1 {
+		t.Errorf("exists %v", rep.Exists)
+	}
+
+	// Into another, empty workspace: everything is new.
+	rep, err = svc.Import(ctx, inputsOf(exp.Files), conversations.ImportOptions{Workspace: "slack:T2", DryRun: true})
+	if err != nil || len(rep.Problems) != 1 || !strings.Contains(rep.Problems[0].String(), "no workspace slack:T2") {
+		t.Fatalf("%v %v", err, rep.Problems)
+	}
+
+	// Bad rows, spreadsheet style, into the workspace that exists.
+	objs := "ref,title,owner,cycle\nO-7,Win the enterprise segment,ada@example.com,2026-Q4\nO-8,Open Spain,nobody@example.com,2026-Q4\nO-1,Another title,ada,2026-Q4\n"
+	krs := "ref,objective,title,kind,start,target,owner\nKR-20,O-7,Sign 5 enterprise customers,increase,0,5,ada\nKR-21,O-8,Hire a country manager,milestone,,,ada\n"
+	cis := "kr,user,week,value,confidence\nKR-20,ada@example.com,2026-W46,1,6\nKR-21,ada,2026-W46,0,5\nKR-99,ada,2026-W46,0,5\n"
+	people := "user,name,email\nada,Ada,Ada@Example.com\n"
+	files := func() []csvio.Input {
+		return []csvio.Input{{Name: "people.csv", R: strings.NewReader(people)}, {Name: "objectives.csv", R: strings.NewReader(objs)},
+			{Name: "key_results.csv", R: strings.NewReader(krs)}, {Name: "checkins.csv", R: strings.NewReader(cis)}}
+	}
+	n := len(bs.batches)
+	rep, err = svc.Import(ctx, files(), conversations.ImportOptions{Workspace: "slack:T1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, p := range rep.Problems {
+		got = append(got, p.String())
+	}
+	want := []string{
+		`objectives.csv row 3, column owner: "nobody@example.com": no person with this email`,
+		`objectives.csv row 4, column ref: "O-1": okrbot has O-1 already, as "Grow the European market"`,
+		`key_results.csv row 3, column objective: "O-8": no objective O-8 in objectives.csv (or it was refused)`,
+		`checkins.csv row 3, column kr: "KR-21": no key result KR-21`,
+		`checkins.csv row 4, column kr: "KR-99": no key result KR-99`,
+	}
+	if len(got) != len(want) {
+		t.Fatalf("problems:\n%s", strings.Join(got, "\n"))
+	}
+	for i := range want {
+		if !strings.HasPrefix(got[i], want[i]) {
+			t.Errorf("problem %d:\n%s\nwant\n%s…", i, got[i], want[i])
+		}
+	}
+	if rep.Written || len(bs.batches) != n || rep.Refused() != 5 {
+		t.Errorf("written %v, batches %d, refused %d", rep.Written, len(bs.batches)-n, rep.Refused())
+	}
+	// With --skip-bad-rows the rest is written: O-7, KR-20 and its check-in, by ada (from her email).
+	rep, _ = svc.Import(ctx, files(), conversations.ImportOptions{Workspace: "slack:T1", SkipBadRows: true})
+	if !rep.Written || len(bs.batches) != n+1 {
+		t.Fatalf("not written: %+v", rep)
+	}
+	b := bs.batches[n]
+	if len(b.Objectives) != 1 || b.Objectives[0].Ref != "O-7" || b.Objectives[0].Owner != "ada" || len(b.Objectives[0].KeyResults) != 1 ||
+		len(b.CheckIns) != 1 || b.CheckIns[0].UserID != "ada" || b.CheckIns[0].Objective != "O-7" || len(b.People) != 0 {
+		t.Errorf("batch %+v", b)
 	}
 }
