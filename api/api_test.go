@@ -10,6 +10,7 @@ import (
 
 	"github.com/pb33f/libopenapi"
 	validator "github.com/pb33f/libopenapi-validator"
+	vErrors "github.com/pb33f/libopenapi-validator/errors"
 
 	"github.com/okrbot/okrbot/api"
 )
@@ -30,30 +31,30 @@ func openAPIValidator(t *testing.T) validator.Validator {
 // check validates a request and its answer against the OpenAPI document.
 func check(t *testing.T, v validator.Validator, r response) {
 	t.Helper()
-	if ok, errs := v.ValidateHttpRequestResponse(r.req, r.Response); !ok {
-		for _, e := range errs {
-			t.Errorf("%s %s → %d: %s: %s", r.req.Method, r.req.URL.Path, r.StatusCode, e.Message, e.Reason)
-			for _, s := range e.SchemaValidationErrors {
-				t.Errorf("    %s at %s (%s)", s.Reason, s.FieldPath, s.KeywordLocation)
-			}
-		}
-		t.Logf("body: %s", r.body)
-	}
+	ok, errs := v.ValidateHttpRequestResponse(r.req, r.Response)
+	report(t, r, ok, errs)
 }
 
-// checkResponse validates an answer against the OpenAPI document, for a
-// request that is wrong on purpose.
+// checkResponse validates only the answer, for a request that is wrong on
+// purpose.
 func checkResponse(t *testing.T, v validator.Validator, r response) {
 	t.Helper()
-	if ok, errs := v.ValidateHttpResponse(r.req, r.Response); !ok {
-		for _, e := range errs {
-			t.Errorf("%s %s → %d: %s: %s", r.req.Method, r.req.URL.Path, r.StatusCode, e.Message, e.Reason)
-			for _, s := range e.SchemaValidationErrors {
-				t.Errorf("    %s at %s (%s)", s.Reason, s.FieldPath, s.KeywordLocation)
-			}
-		}
-		t.Logf("body: %s", r.body)
+	ok, errs := v.ValidateHttpResponse(r.req, r.Response)
+	report(t, r, ok, errs)
+}
+
+func report(t *testing.T, r response, ok bool, errs []*vErrors.ValidationError) {
+	t.Helper()
+	if ok {
+		return
 	}
+	for _, e := range errs {
+		t.Errorf("%s %s → %d: %s: %s", r.req.Method, r.req.URL.Path, r.StatusCode, e.Message, e.Reason)
+		for _, s := range e.SchemaValidationErrors {
+			t.Errorf("    %s at %s (%s)", s.Reason, s.FieldPath, s.KeywordLocation)
+		}
+	}
+	t.Logf("body: %s", r.body)
 }
 
 // TestOpenAPIDocument: the document is valid OpenAPI 3.1 by the
