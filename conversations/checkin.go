@@ -26,7 +26,22 @@ func valueID(kr string) string      { return "value/" + kr }
 func confidenceID(kr string) string { return "confidence/" + kr }
 func noteID(kr string) string       { return "note/" + kr }
 
-const weekNoteID = "note"
+// The week note's inputs: wins, blockers and help needed, asked apart so
+// that the digest can put blockers first. weekNoteID is the single note of
+// forms opened before the split, still read when one comes back.
+const (
+	weekNoteID  = "note"
+	winsID      = "wins"
+	blockersID  = "blockers"
+	helpID      = "help"
+	weekNoteLen = 500
+)
+
+var weekNoteParts = []struct{ id, label, placeholder string }{
+	{blockersID, "Blockers", "What stands in the way"},
+	{helpID, "Help needed", "Who could help, with what"},
+	{winsID, "Wins", "What went well this week"},
+}
 
 // readCheckIn validates one row. Errors are keyed by "value", "confidence"
 // and "note". An empty value keeps the current one; an empty confidence
@@ -85,7 +100,7 @@ func (ss *session) readCheckIn(in checkInInput, week domain.Week) (domain.CheckI
 
 // saveCheckIns stores check-ins (one per key result and week, so a second
 // submission updates the first) and moves the key results to the new values.
-func (ss *session) saveCheckIns(cs []domain.CheckIn, weekNote string) error {
+func (ss *session) saveCheckIns(cs []domain.CheckIn, weekNote domain.WeekNote) error {
 	byObjective := map[string][]domain.CheckIn{}
 	for _, c := range cs {
 		if _, err := ss.store.SaveCheckIn(ss.ctx, c); err != nil {
@@ -109,8 +124,9 @@ func (ss *session) saveCheckIns(cs []domain.CheckIn, weekNote string) error {
 			return err
 		}
 	}
-	if weekNote != "" && len(cs) > 0 {
-		return ss.store.SaveWeekNote(ss.ctx, domain.WeekNote{WorkspaceID: ss.ws.ID, UserID: ss.actor.User, Week: cs[0].Week, Note: weekNote, At: ss.now})
+	if !weekNote.Empty() && len(cs) > 0 {
+		weekNote.WorkspaceID, weekNote.UserID, weekNote.Week, weekNote.At = ss.ws.ID, ss.actor.User, cs[0].Week, ss.now
+		return ss.store.SaveWeekNote(ss.ctx, weekNote)
 	}
 	return nil
 }
@@ -200,10 +216,11 @@ func (ss *session) checkInForm() (*Form, error) {
 			f.Sections = append(f.Sections, ss.checkInRow(o, kr, prev[kr.Ref]))
 		}
 	}
-	f.Sections = append(f.Sections, FormSection{Inputs: []Input{{
-		ID: weekNoteID, Label: "Anything else this week?", Kind: TextArea, Optional: true, MaxLength: domain.MaxNoteLen,
-		Placeholder: "Wins, blockers, help needed",
-	}}})
+	notes := FormSection{Heading: B("This week")}
+	for _, p := range weekNoteParts {
+		notes.Inputs = append(notes.Inputs, Input{ID: p.id, Label: p.label, Kind: TextArea, Optional: true, MaxLength: weekNoteLen, Placeholder: p.placeholder})
+	}
+	f.Sections = append(f.Sections, notes)
 	return f, nil
 }
 
@@ -330,9 +347,23 @@ func (ss *session) submitCheckIn(sub Submission) submitted {
 			cs = append(cs, c)
 		}
 	}
-	note := strings.TrimSpace(sub.Values[weekNoteID])
-	if err := domain.ValidateText("note", note, domain.MaxNoteLen, false); err != nil {
+	note := domain.WeekNote{Note: strings.TrimSpace(sub.Values[weekNoteID])}
+	if err := domain.ValidateText("note", note.Note, domain.MaxNoteLen, false); err != nil {
 		errs[weekNoteID] = domain.ErrorMessage(err)
+	}
+	for _, p := range weekNoteParts {
+		v := strings.TrimSpace(sub.Values[p.id])
+		if err := domain.ValidateText(strings.ToLower(p.label), v, weekNoteLen, false); err != nil {
+			errs[p.id] = domain.ErrorMessage(err)
+		}
+		switch p.id {
+		case winsID:
+			note.Wins = v
+		case blockersID:
+			note.Blockers = v
+		case helpID:
+			note.Help = v
+		}
 	}
 	if len(errs) > 0 {
 		return submitted{Reply: Reply{Errors: errs, Code: domain.EINVALID}}

@@ -462,6 +462,7 @@ func TestSettings(t *testing.T) {
 
 func TestDigest(t *testing.T) {
 	f := newFixture(t)
+	f.clock.t = friday.AddDate(0, 0, -35) // set up in October
 	f.quarter()
 	f.must("bob", `/okr create Ship the mobile app`, `/okr kr add O-2 Launch on both stores`)
 	f.must("carol", `/okr create Hire well`, `/okr kr add O-3 Increase offers from 0 to 10`, `/okr away until 2026-12-31`)
@@ -477,7 +478,7 @@ func TestDigest(t *testing.T) {
 		t.Fatal(err)
 	}
 	text := conversations.PlainText(m)
-	for _, want := range []string{"At risk", "projected", "Missing: @Bob", "Away: @Carol", "KPI health", "🔴 web-leads"} {
+	for _, want := range []string{"At risk", "at this rate it ends near", "Missing: @Bob", "Away: @Carol", "KPI health", "🔴 web-leads"} {
 		if !strings.Contains(text, want) {
 			t.Errorf("digest lacks %q:\n%s", want, text)
 		}

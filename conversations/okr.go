@@ -85,6 +85,8 @@ func (ss *session) okr(args string) Reply {
 		return ss.digest(rest)
 	case "settings":
 		return ss.settings(rest)
+	case "initiative", "initiatives":
+		return ss.initiative(rest)
 	}
 	return ss.fail(domain.Invalid("/okr help", "Unknown command /okr %s; see the list of commands.", clip(verb, 30)), "")
 }
@@ -106,6 +108,8 @@ func (ss *session) help() Reply {
 				line(c+" align O-5 to O-1", "align an objective to a parent objective or key result"),
 				line(c+" grade O-3 0.7 two of three markets", "grade and close an objective"),
 				line(c+" delete KR-7", "delete (asks to confirm)"),
+				line(c+" initiative add KR-7 Run a webinar series", "plan the work that moves a key result"),
+				line(c+" initiative done I-4", "mark an initiative done;  "+c+" initiative list [KR-7]  lists them"),
 			}},
 			{Heading: B("Every week"), Lines: []Text{
 				line(c+" checkin", "this week's check-in form"),
@@ -278,17 +282,19 @@ func (ss *session) newKR(text, owner, weight, kpi string) (domain.KeyResult, err
 	}
 	kr := domain.KeyResult{
 		Title: pk.Title, Kind: pk.Kind, Start: pk.Start, Target: pk.Target, Unit: pk.Unit,
-		Weight: 1, Owner: ss.actor.User, UpdatedAt: ss.now,
+		Weight: 1, Owner: ss.actor.User, UpdatedAt: ss.now, CreatedAt: ss.now,
 	}
 	if owner != "" {
-		id, name, ok := parseUser(owner)
+		// The label of "<@U0002|label>" is ignored: it is whatever the
+		// typist's client sent; the name comes from the platform.
+		id, _, ok := parseUser(owner)
 		if !ok {
 			return kr, domain.Invalid(exKRAdd+" --owner @ada", "%q is not a person; use --owner @name.", clip(owner, 30))
 		}
-		kr.Owner = id
-		if name != "" {
-			ss.store.SaveUser(ss.ctx, domain.User{WorkspaceID: ss.ws.ID, ID: id, Name: name})
+		if err := ss.person(id, exKRAdd+" --owner @ada"); err != nil {
+			return kr, err
 		}
+		kr.Owner = id
 	}
 	if weight != "" {
 		w, _, err := domain.ParseValue(weight)
@@ -411,7 +417,7 @@ func (ss *session) update(args string) Reply {
 	for _, e := range errs {
 		return ss.fail(e, exUpdate)
 	}
-	if err := ss.saveCheckIns([]domain.CheckIn{c}, ""); err != nil {
+	if err := ss.saveCheckIns([]domain.CheckIn{c}, domain.WeekNote{}); err != nil {
 		return ss.fail(err, exUpdate)
 	}
 	if o, err = ss.store.ObjectiveOfKR(ss.ctx, ss.ws.ID, krRef); err != nil {

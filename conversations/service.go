@@ -46,6 +46,9 @@ type ObjectiveStore interface {
 	DeleteKeyResult(ctx context.Context, workspace, krRef string) (domain.Objective, error)
 	SaveCheckIn(ctx context.Context, c domain.CheckIn) (bool, error)
 	SaveWeekNote(ctx context.Context, n domain.WeekNote) error
+	WeekNotes(ctx context.Context, workspace string, week domain.Week) ([]domain.WeekNote, error)
+	// ObjectiveOfInitiative returns the objective holding the initiative ref ("I-4").
+	ObjectiveOfInitiative(ctx context.Context, workspace, ref string) (domain.Objective, error)
 	CheckIns(ctx context.Context, workspace string, f domain.CheckInFilter) ([]domain.CheckIn, error)
 }
 
@@ -126,9 +129,16 @@ type Actor struct {
 	Workspace string // Slack team id, Teams tenant id
 	User      string // platform user id
 	Channel   string // channel or conversation where it happened; "" for a DM or the console
-	Name      string // display name, when known
-	TimeZone  string // IANA time zone, when known
-	Admin     bool   // the platform says the person administers the workspace
+	// ChannelName is the channel's name when the platform gives it
+	// ("growth"); digests and charts name the team by it.
+	ChannelName string
+	Name        string // display name, when known
+	TimeZone    string // IANA time zone, when known
+	Admin       bool   // the platform says the person administers the workspace
+	// Directory answers what only the platform knows (people's names,
+	// channel names, whether okrbot is in a channel); nil when nothing can
+	// be asked, and then nothing is checked against the platform.
+	Directory Directory
 }
 
 // WorkspaceID returns the store's id of the actor's workspace.

@@ -183,6 +183,48 @@ type KeyResult struct {
 	KPI        string    `bson:"kpi,omitempty"` // slug; Current follows the KPI's latest value
 	Confidence int       `bson:"confidence,omitempty"`
 	UpdatedAt  time.Time `bson:"updated_at"`
+	// CreatedAt is when the key result was added; its pace and projection
+	// start there when it came after the cycle began. Zero for key results
+	// stored before it was recorded (the objective's creation stands in).
+	CreatedAt time.Time `bson:"created_at,omitempty"`
+	// Initiatives are the work planned to move it.
+	Initiatives []Initiative `bson:"initiatives,omitempty"`
+}
+
+// Initiative is a piece of work planned to move a key result ("run a
+// webinar series"). It lives inside its key result, so that it is written,
+// and deleted, with its objective in one atomic write.
+type Initiative struct {
+	Ref       string    `bson:"ref"` // "I-4"
+	Title     string    `bson:"title"`
+	Done      bool      `bson:"done,omitempty"`
+	CreatedBy string    `bson:"created_by"`
+	CreatedAt time.Time `bson:"created_at"`
+	DoneAt    time.Time `bson:"done_at,omitempty"`
+}
+
+// InitiativesDone counts the key result's initiatives that are done.
+func (kr KeyResult) InitiativesDone() int {
+	n := 0
+	for _, in := range kr.Initiatives {
+		if in.Done {
+			n++
+		}
+	}
+	return n
+}
+
+// Initiative finds an initiative of the objective by ref, with its key result.
+func (o *Objective) Initiative(ref string) (*KeyResult, *Initiative) {
+	for i := range o.KeyResults {
+		kr := &o.KeyResults[i]
+		for j := range kr.Initiatives {
+			if kr.Initiatives[j].Ref == ref {
+				return kr, &kr.Initiatives[j]
+			}
+		}
+	}
+	return nil, nil
 }
 
 // CheckIn is one person's weekly answer for one key result.
@@ -196,16 +238,38 @@ type CheckIn struct {
 	Done        bool      `bson:"done,omitempty"`
 	Confidence  int       `bson:"confidence"`
 	Note        string    `bson:"note,omitempty"`
-	At          time.Time `bson:"at"`
+	At          time.Time `bson:"at"` // the latest answer for the week
+	// FirstAt is the week's first answer (zero for check-ins stored before
+	// it was recorded): on time or late is judged by it.
+	FirstAt time.Time `bson:"first_at,omitempty"`
 }
 
-// WeekNote is a person's overall note for a week's check-in.
+// Answered returns when the check-in was first given.
+func (c CheckIn) Answered() time.Time {
+	if c.FirstAt.IsZero() {
+		return c.At
+	}
+	return c.FirstAt
+}
+
+// WeekNote is a person's overall note for a week's check-in: wins,
+// blockers and help needed, each optional. Note is the single free-text
+// note of check-ins made before the form asked for the three apart; the
+// digest shows it as it was written.
 type WeekNote struct {
 	WorkspaceID string    `bson:"workspace"`
 	UserID      string    `bson:"user"`
 	Week        Week      `bson:"week"`
-	Note        string    `bson:"note"`
+	Note        string    `bson:"note,omitempty"`
+	Wins        string    `bson:"wins,omitempty"`
+	Blockers    string    `bson:"blockers,omitempty"`
+	Help        string    `bson:"help,omitempty"`
 	At          time.Time `bson:"at"`
+}
+
+// Empty reports whether the note says nothing.
+func (n WeekNote) Empty() bool {
+	return n.Note == "" && n.Wins == "" && n.Blockers == "" && n.Help == ""
 }
 
 // Direction says which way is good for a KPI.
@@ -275,7 +339,8 @@ type KPIValue struct {
 type Subscription struct {
 	WorkspaceID string    `bson:"workspace"`
 	Channel     string    `bson:"channel"`
-	Company     bool      `bson:"company"` // the company roll-up instead of the team's digest
+	Name        string    `bson:"name,omitempty"` // the channel's name, when known ("growth")
+	Company     bool      `bson:"company"`        // the company roll-up instead of the team's digest
 	By          string    `bson:"by"`
 	At          time.Time `bson:"at"`
 }

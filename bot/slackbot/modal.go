@@ -199,7 +199,9 @@ func submittedValues(st *slack.ViewState) map[string]string {
 	}
 	for blockID, acts := range st.Values {
 		for _, a := range acts {
-			v := a.Value
+			// Typed values come escaped as all text from Slack does; option
+			// values are okrbot's own.
+			v := unescape(a.Value)
 			if a.SelectedOption.Value != "" {
 				v = a.SelectedOption.Value
 			}

@@ -30,6 +30,7 @@ var DefaultLimits = map[string]Limit{
 	"chat.postEphemeral":           {Rate: 100.0 / 60, Burst: 10},
 	"conversations.open":           {Rate: 50.0 / 60, Burst: 5},
 	"conversations.history":        {Rate: 50.0 / 60, Burst: 5},
+	"conversations.info":           {Rate: 50.0 / 60, Burst: 10},
 	"users.info":                   {Rate: 100.0 / 60, Burst: 20},
 	"views.open":                   {Rate: 100.0 / 60, Burst: 20},
 	"views.update":                 {Rate: 100.0 / 60, Burst: 20},

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -21,6 +22,10 @@ import (
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata")
+
+// idReference is the only mrkdwn okrbot sends: a mention or channel
+// reference built from an id.
+var idReference = regexp.MustCompile(`^<[@#][A-Z0-9]{2,40}>$`)
 
 // checkLimits fails the test when blocks break any of Slack's limits (the
 // fake Slack's check, which is Slack's documentation) or our own tighter
@@ -44,8 +49,8 @@ func checkLimits(t *testing.T, name string, blocks []slack.Block, max int) {
 				if to, ok := e.(*slack.TextBlockObject); ok && utf8.RuneCountInString(to.Text) > maxContextText {
 					t.Errorf("%s: block %d: context element of %d characters", name, i, utf8.RuneCountInString(to.Text))
 				}
-				if to, ok := e.(*slack.TextBlockObject); ok && to.Type == slack.MarkdownType && !strings.HasPrefix(to.Text, "<@") {
-					t.Errorf("%s: block %d: mrkdwn that is not a mention: %q", name, i, to.Text)
+				if to, ok := e.(*slack.TextBlockObject); ok && to.Type == slack.MarkdownType && !idReference.MatchString(to.Text) {
+					t.Errorf("%s: block %d: mrkdwn that is not a mention or channel reference: %q", name, i, to.Text)
 				}
 			}
 		case *slack.RichTextBlock:
