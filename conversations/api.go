@@ -237,14 +237,20 @@ func (s *Service) ObjectiveStates(ctx context.Context, c Caller, q ObjectiveQuer
 	v := ss.newView(os)
 	out := make([]ObjectiveState, 0, len(os))
 	for _, o := range os {
-		st := ObjectiveState{Objective: o, Progress: o.Progress(), Expected: o.Cycle.Elapsed(ss.now, ss.wsLoc), Status: v.objectiveStatus(o)}
-		for _, kr := range o.KeyResults {
-			a := v.assess(o, kr)
-			st.KeyResults = append(st.KeyResults, KRState{KeyResult: kr, Progress: kr.Progress(), Status: a.Status, AtRisk: a.AtRisk()})
-		}
-		out = append(out, st)
+		out = append(out, v.objectiveState(o))
 	}
 	return out, nil
+}
+
+// objectiveState is where o stands, as /okr list and /okr show say it.
+func (v *view) objectiveState(o domain.Objective) ObjectiveState {
+	oa := v.objectiveAssessment(o)
+	st := ObjectiveState{Objective: o, Progress: oa.Progress, Expected: oa.Expected, Status: oa.Status}
+	for _, kr := range o.KeyResults {
+		a := v.assess(o, kr)
+		st.KeyResults = append(st.KeyResults, KRState{KeyResult: kr, Progress: a.Progress, Status: a.Status, AtRisk: a.AtRisk()})
+	}
+	return st
 }
 
 func refNumber(ref string) int {
@@ -327,21 +333,17 @@ func (s *Service) RecordCheckIn(ctx context.Context, c Caller, in CheckInInput) 
 			return CheckedIn{}, &domain.Error{Code: domain.ErrorCode(e), Message: domain.ErrorMessage(e), Example: exAPICheckIn}
 		}
 	}
-	if err := ss.saveCheckIns([]domain.CheckIn{ch}, ""); err != nil {
+	if err := ss.saveCheckIns([]domain.CheckIn{ch}, domain.WeekNote{}); err != nil {
 		return CheckedIn{}, err
 	}
 	if o, err = ss.store.ObjectiveOfKR(ctx, ss.ws.ID, krRef); err != nil {
 		return CheckedIn{}, err
 	}
-	v := ss.newView([]domain.Objective{o})
-	st := ObjectiveState{Objective: o, Progress: o.Progress(), Expected: o.Cycle.Elapsed(ss.now, ss.wsLoc), Status: v.objectiveStatus(o)}
+	st := ss.newView([]domain.Objective{o}).objectiveState(o)
 	var krs KRState
-	for _, k := range o.KeyResults {
-		a := v.assess(o, k)
-		s := KRState{KeyResult: k, Progress: k.Progress(), Status: a.Status, AtRisk: a.AtRisk()}
-		st.KeyResults = append(st.KeyResults, s)
-		if k.Ref == krRef {
-			krs = s
+	for _, k := range st.KeyResults {
+		if k.KeyResult.Ref == krRef {
+			krs = k
 		}
 	}
 	return CheckedIn{CheckIn: ch, Objective: st, KeyResult: krs}, nil
