@@ -333,7 +333,12 @@ func (s *Service) RecordCheckIn(ctx context.Context, c Caller, in CheckInInput) 
 			return CheckedIn{}, &domain.Error{Code: domain.ErrorCode(e), Message: domain.ErrorMessage(e), Example: exAPICheckIn}
 		}
 	}
-	if err := ss.saveCheckIns([]domain.CheckIn{ch}, domain.WeekNote{}); err != nil {
+	if ch.skipped {
+		// Only a confidence for a key result never measured: there is no
+		// check-in to return, and a check-in of 0 would be a guess.
+		return CheckedIn{}, domain.Invalid(exAPICheckIn, "%s has no value yet; give its first value with the confidence.", kr.Ref)
+	}
+	if err := ss.saveCheckIns([]answer{ch}, domain.WeekNote{}); err != nil {
 		return CheckedIn{}, err
 	}
 	if o, err = ss.store.ObjectiveOfKR(ctx, ss.ws.ID, krRef); err != nil {
@@ -346,5 +351,5 @@ func (s *Service) RecordCheckIn(ctx context.Context, c Caller, in CheckInInput) 
 			krs = k
 		}
 	}
-	return CheckedIn{CheckIn: ch, Objective: st, KeyResult: krs}, nil
+	return CheckedIn{CheckIn: ch.CheckIn, Objective: st, KeyResult: krs}, nil
 }

@@ -49,7 +49,6 @@ func TestInitiatives(t *testing.T) {
 		{"ada", `/okr initiative add KR-3`},
 		{"ada", `/okr initiative add O-1 Run a webinar`},
 		{"ada", `/okr initiative add KR-99 Run a webinar`},
-		{"ada", `/okr initiative add KR-3 $where this`},
 		{"ada", `/okr initiative add KR-3 ` + strings.Repeat("x", 201)},
 		{"bob", `/okr initiative add KR-3 Someone else's plan`},
 		{"ada", `/okr initiative done`},

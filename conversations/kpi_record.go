@@ -29,10 +29,14 @@ func (ss *session) valueTime(d time.Time, typed, example string) (time.Time, err
 }
 
 // mayRecord checks that the actor may record values of k: its owner or an
-// admin (an API token acts as an admin of its workspace).
+// admin (an API token acts as an admin of its workspace), and that k is not
+// archived.
 func (ss *session) mayRecord(k domain.KPI) error {
 	if k.Owner != ss.actor.User && !ss.isAdmin() {
 		return domain.Errorf(domain.EFORBIDDEN, "Only the owner of %s (%s) or a workspace admin can record its values.", k.Slug, ss.name(k.Owner))
+	}
+	if k.Archived {
+		return domain.Invalid(ss.cmd("kpi")+" unarchive "+k.Slug, "The KPI %s is archived; it takes no new values until it is restored.", k.Slug)
 	}
 	return nil
 }

@@ -19,7 +19,7 @@ import (
 // testdata/quarter.txt (go test ./conversations -run TestSimulatedQuarter -update).
 func TestSimulatedQuarter(t *testing.T) {
 	c := &clock{t: time.Date(2026, 10, 1, 9, 0, 0, 0, time.UTC)}
-	st := storagetest.Open(t, "", c.now)
+	st := storagetest.Open(t, c.now)
 	svc := conversations.New(st, conversations.Options{Now: c.now, Chart: chart.NewRenderer(false).Render})
 	tz := map[string]string{"ada": "Europe/Paris", "bob": "America/New_York", "carol": "Asia/Tokyo"}
 	who := func(user, channel string) conversations.Actor {
@@ -161,7 +161,7 @@ func TestSimulatedQuarter(t *testing.T) {
 
 	// The last days of December: grades, and the next quarter's objectives.
 	at(time.Date(2026, 12, 30, 0, 0, 0, 0, time.UTC), "ada", 11)
-	do("ada", "growth", `/okr grade O-1 0.8 VP hired, leads nearly there`)
+	do("ada", "growth", `/okr grade O-1 0.8 VP hired, leads nearly there --yes`)
 	do("ada", "growth", `/okr create Win the Benelux market --cycle 2027-Q1 --aspirational`)
 	do("ada", "growth", `/okr kr add O-3 Increase signed partners from 0 to 8 --owner @carol`)
 	do("bob", "mobile", `/okr create Make the app fast --cycle 2027-Q1`)

@@ -22,11 +22,10 @@ const Tick = time.Minute
 // dies hands its job over to another within this time.
 const jobLease = 2 * time.Minute
 
-// Cleaner removes what has served its purpose (the embedded store has no
-// TTL indexes). *storage.Store satisfies it.
+// Cleaner removes what has served its purpose (neither store expires data
+// by itself). Both stores satisfy it.
 type Cleaner interface {
 	CleanupOutbox(ctx context.Context, before time.Time) (int64, error)
-	CleanupClaims(ctx context.Context, before time.Time) (int64, error)
 	ForgetBefore(ctx context.Context, before time.Time) (int64, error)
 }
 
@@ -142,9 +141,6 @@ func (sc *Scheduler) cleanup(ctx context.Context) {
 		log.Warn("cleanup outbox", "err", err)
 	} else if n > 0 {
 		log.Info("cleaned up the outbox", "deleted", n)
-	}
-	if _, err := sc.cleaner.CleanupClaims(ctx, now.Add(-24*time.Hour)); err != nil {
-		log.Warn("cleanup claims", "err", err)
 	}
 	if _, err := sc.cleaner.ForgetBefore(ctx, now.AddDate(0, 0, -7)); err != nil {
 		log.Warn("cleanup request keys", "err", err)

@@ -314,6 +314,9 @@ func (ss *session) show(args string) Reply {
 			m.Sections = append(m.Sections, Section{Note: T("Aligned to it: " + strings.Join(aligned, "; "))})
 		}
 	}
+	if h := ss.historySection(o.History, ""); h != nil {
+		m.Sections = append(m.Sections, *h)
+	}
 	return Reply{Message: m}
 }
 
@@ -379,6 +382,9 @@ func (ss *session) showKR(r string) Reply {
 			hist.Note = T(fmt.Sprintf("and %d earlier", from))
 		}
 		m.Sections = append(m.Sections, hist)
+	}
+	if h := ss.historySection(o.History, r); h != nil {
+		m.Sections = append(m.Sections, *h)
 	}
 	m.Sections = append(m.Sections, Section{Note: Text{}.Add("In ").AddCode(o.Ref).Add(" " + o.Title)})
 	return Reply{Message: m}

@@ -23,14 +23,14 @@ var tokenNameRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_-]{0,39}$`)
 // stored: the secret is shown once, when it is created. A token belongs to
 // one workspace and sees nothing else.
 type APIToken struct {
-	ID          string    `bson:"_id"` // the hash, hex; also the lookup key
-	WorkspaceID string    `bson:"workspace"`
-	Name        string    `bson:"name"` // unique among the workspace's live tokens
-	Hint        string    `bson:"hint"` // the first characters of the secret, to tell tokens apart
-	CreatedBy   string    `bson:"created_by"`
-	CreatedAt   time.Time `bson:"created_at"`
-	LastUsedAt  time.Time `bson:"last_used_at,omitempty"`
-	RevokedAt   time.Time `bson:"revoked_at,omitempty"`
+	ID          string // the hash, hex; also the lookup key
+	WorkspaceID string
+	Name        string // unique among the workspace's live tokens
+	Hint        string // the first characters of the secret, to tell tokens apart
+	CreatedBy   string
+	CreatedAt   time.Time
+	LastUsedAt  time.Time
+	RevokedAt   time.Time
 }
 
 // Revoked reports whether the token no longer opens anything.
@@ -72,28 +72,28 @@ const (
 
 // KPISource makes okrbot fetch a KPI's value itself, once per cadence.
 type KPISource struct {
-	Kind  SourceKind  `bson:"kind"`
-	URL   string      `bson:"url"`             // the JSON URL, or the Prometheus server's base URL
-	Path  string      `bson:"path,omitempty"`  // json: where the number is in the answer ("data.leads", "items[0].value")
-	Query string      `bson:"query,omitempty"` // prometheus: the PromQL expression
-	SetBy string      `bson:"set_by"`
-	SetAt time.Time   `bson:"set_at"`
-	State SourceState `bson:"state"`
+	Kind  SourceKind
+	URL   string // the JSON URL, or the Prometheus server's base URL
+	Path  string // json: where the number is in the answer ("data.leads", "items[0].value")
+	Query string // prometheus: the PromQL expression
+	SetBy string
+	SetAt time.Time
+	State SourceState
 }
 
 // SourceState is what happened when okrbot last fetched a source.
 type SourceState struct {
 	// Period is the cadence period ("2026-11-20", "2026-W47", "2026-11") of
 	// the last successful fetch: one value per period.
-	Period    string    `bson:"period,omitempty"`
-	LastFetch time.Time `bson:"last_fetch,omitempty"` // last attempt, successful or not
-	LastValue *float64  `bson:"last_value,omitempty"`
-	LastError string    `bson:"last_error,omitempty"` // "" after a success
+	Period    string
+	LastFetch time.Time // last attempt, successful or not
+	LastValue *float64
+	LastError string // "" after a success
 	// FailingSince is the first failure of the current run of failures; a
 	// run of failures alerts the owner once.
-	FailingSince time.Time `bson:"failing_since,omitempty"`
-	Failures     int       `bson:"failures,omitempty"`
-	NextAt       time.Time `bson:"next_at,omitempty"` // when to try again after a failure
+	FailingSince time.Time
+	Failures     int
+	NextAt       time.Time // when to try again after a failure
 }
 
 // Failing reports whether the last fetch failed.
@@ -241,14 +241,14 @@ func twoDigits(n int) string {
 // Idempotency-Key, so that the same request sent again has one effect and
 // gets the first answer again. Keys are per workspace.
 type IdempotencyRecord struct {
-	ID          string    `bson:"_id"` // workspace/key
-	WorkspaceID string    `bson:"workspace"`
-	Key         string    `bson:"key"`
-	Fingerprint string    `bson:"fingerprint"` // hash of method, path and body
-	Done        bool      `bson:"done"`
-	Status      int       `bson:"status,omitempty"`
-	Body        []byte    `bson:"body,omitempty"`
-	CreatedAt   time.Time `bson:"created_at"` // when the request began; renewed by a take-over
+	ID          string // workspace/key
+	WorkspaceID string
+	Key         string
+	Fingerprint string // hash of method, path and body
+	Done        bool
+	Status      int
+	Body        []byte
+	CreatedAt   time.Time // when the request began; renewed by a take-over
 }
 
 // IdempotencyID is the key of a record.

@@ -22,22 +22,22 @@ const (
 // OutboxEntry is one delivery of the weekly rhythm: one per (workspace,
 // recipient, kind, period), which is also its _id, so it is sent once.
 type OutboxEntry struct {
-	ID          string      `bson:"_id"`
-	WorkspaceID string      `bson:"workspace"`
-	Recipient   string      `bson:"recipient"`
-	Direct      bool        `bson:"direct"`
-	Kind        string      `bson:"kind"`
-	Period      string      `bson:"period"`
-	Subject     string      `bson:"subject,omitempty"` // what it is about: a KPI slug, "company" for a roll-up
-	State       OutboxState `bson:"state"`
-	Attempts    int         `bson:"attempts"`
-	NextAt      time.Time   `bson:"next_at"`
-	LeaseUntil  time.Time   `bson:"lease_until,omitempty"`
-	Holder      string      `bson:"holder,omitempty"`
-	MessageID   string      `bson:"message_id,omitempty"`
-	LastError   string      `bson:"last_error,omitempty"`
-	CreatedAt   time.Time   `bson:"created_at"`
-	DoneAt      time.Time   `bson:"done_at,omitempty"`
+	ID          string
+	WorkspaceID string
+	Recipient   string
+	Direct      bool
+	Kind        string
+	Period      string
+	Subject     string // what it is about: a KPI slug, "company" for a roll-up
+	State       OutboxState
+	Attempts    int
+	NextAt      time.Time
+	LeaseUntil  time.Time
+	Holder      string
+	MessageID   string
+	LastError   string
+	CreatedAt   time.Time
+	DoneAt      time.Time
 }
 
 // OutboxID is the key of a delivery.
@@ -48,8 +48,8 @@ func OutboxID(workspace, recipient, kind, period string) string {
 // Lease is the right, for a while, to run a job. Generation grows with
 // every new holder.
 type Lease struct {
-	Name       string    `bson:"_id"`
-	Holder     string    `bson:"holder"`
-	Generation int       `bson:"generation"`
-	Until      time.Time `bson:"until"`
+	Name       string
+	Holder     string
+	Generation int
+	Until      time.Time
 }

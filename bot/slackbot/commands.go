@@ -125,21 +125,11 @@ func writeAck(w http.ResponseWriter, body []byte) {
 	w.Write(body)
 }
 
-// formCommand reports whether a command opens a form: /okr checkin, and
-// /okr create without a title. Those open a "Loading…" modal at once, while
+// formCommand reports whether a command opens a form (see
+// conversations.OpensForm). Those open a "Loading…" modal at once, while
 // the trigger_id is fresh, and fill it in when the form is ready.
 func formCommand(cmd, text string) bool {
-	if cmd != "okr" {
-		return false
-	}
-	verb, rest, _ := strings.Cut(strings.TrimSpace(text), " ")
-	switch strings.ToLower(verb) {
-	case "checkin", "check-in":
-		return true
-	case "create", "new":
-		return strings.TrimSpace(rest) == ""
-	}
-	return false
+	return conversations.OpensForm(cmd, text)
 }
 
 func (b *Bot) runCommand(ctx context.Context, req request, cmd, text string, inline func([]byte) bool) {
@@ -225,13 +215,16 @@ func (b *Bot) openForm(ctx context.Context, c *slack.Client, req request, a conv
 		b.log.Warn("slack views.open failed", "team", req.team, "err", safeErr(err))
 	}
 	// Too late for the trigger: a button gets a fresh one.
-	action := conversations.ActionCheckIn
-	if f.ID == conversations.FormCreate {
-		action = conversations.ActionCreate
+	action, value := f.OpenAction, f.OpenValue
+	if action == "" {
+		action = conversations.ActionCheckIn
+		if f.ID == conversations.FormCreate {
+			action = conversations.ActionCreate
+		}
 	}
 	m := &conversations.Message{Summary: f.Title, Sections: []conversations.Section{{
 		Lines:   []conversations.Text{conversations.T(f.Title + ": press the button to open the form.")},
-		Buttons: []conversations.Button{{Label: "Open " + strings.ToLower(f.Title), Action: action, Style: conversations.Primary}},
+		Buttons: []conversations.Button{{Label: "Open " + strings.ToLower(f.Title), Action: action, Value: value, Style: conversations.Primary}},
 	}}}
 	b.respond(ctx, c, req, messageAnswer(m, false), inline)
 }

@@ -72,7 +72,7 @@ func (b *Bot) blockAction(ctx context.Context, ic slack.InteractionCallback, at 
 		b.log.Warn("slack button from a workspace okrbot cannot answer", "team", req.team, "err", safeErr(err))
 		return
 	}
-	opensForm := action == conversations.ActionCheckIn || action == conversations.ActionCreate
+	opensForm := conversations.ActionOpensForm(action)
 	var viewID string
 	if opensForm && req.triggerID != "" {
 		viewID = b.preopen(ctx, c, req)

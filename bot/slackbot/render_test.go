@@ -158,7 +158,7 @@ func TestUserTextStaysLiteral(t *testing.T) {
 // store at a fixed moment, and compares them with testdata/*.json.
 func TestGolden(t *testing.T) {
 	now := time.Date(2026, 11, 20, 15, 30, 0, 0, time.UTC)
-	st := storagetest.Open(t, "", func() time.Time { return now })
+	st := storagetest.Open(t, func() time.Time { return now })
 	svc := conversations.New(st, conversations.Options{Now: func() time.Time { return now }})
 	ctx := context.Background()
 	ada := conversations.Actor{Platform: domain.Slack, Workspace: "T0001", User: "U0ADA", Name: "Ada", Channel: "C0GROWTH"}
@@ -184,6 +184,30 @@ func TestGolden(t *testing.T) {
 		t.Fatal(err)
 	}
 	golden(t, "checkin-modal", modal)
+	// The edit forms: people and channels are picked, not typed.
+	for name, line := range map[string]string{"edit-modal": "/okr edit O-1", "kr-edit-modal": "/okr kr edit KR-1"} {
+		f := run(line).Form
+		if f == nil {
+			t.Fatalf("%s opens no form", line)
+		}
+		m, err := renderModal(f, formMeta{Channel: "C0GROWTH"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		golden(t, name, m)
+		raw, _ := json.Marshal(m)
+		if err := fakeslack.CheckView(raw); err != nil {
+			t.Errorf("%s: %v", name, err)
+		}
+		if !strings.Contains(string(raw), `"users_select"`) || !strings.Contains(string(raw), `"initial_user":"U0ADA"`) {
+			t.Errorf("%s: the owner is not a people picker:\n%s", name, raw)
+		}
+	}
+	var vs slack.ViewState
+	json.Unmarshal([]byte(`{"values":{"owner":{"value":{"type":"users_select","selected_user":"U0BOB"}},"team":{"value":{"type":"channels_select","selected_channel":"C0NORD"}},"title":{"value":{"type":"plain_text_input","value":"Grow"}}}}`), &vs)
+	if v := submittedValues(&vs); v["owner"] != "U0BOB" || v["team"] != "C0NORD" || v["title"] != "Grow" {
+		t.Errorf("submitted values %+v", v)
+	}
 	home, err := svc.Home(ctx, ada)
 	if err != nil {
 		t.Fatal(err)
@@ -214,7 +238,7 @@ func TestDigestOf200Objectives(t *testing.T) {
 		t.Skip("builds a 200-objective workspace")
 	}
 	now := time.Now()
-	st := storagetest.Open(t, "", nil)
+	st := storagetest.Open(t, nil)
 	svc := conversations.New(st, conversations.Options{})
 	ctx := context.Background()
 	boss := conversations.Actor{Platform: domain.Slack, Workspace: "T0001", User: "U0BOSS", Name: "Boss"}

@@ -319,6 +319,12 @@ func (b *Bot) formFor(ctx context.Context, in *incoming, sub conversations.Submi
 		if f != nil {
 			f.State = sub.State
 		}
+	default:
+		// The edit forms, rebuilt from their state.
+		var err error
+		if f, err = b.svc.Form(ctx, a, sub.Form, sub.State); err != nil {
+			b.log.Warn("teams: form to re-send", "form", sub.Form, "err", err)
+		}
 	}
 	return f
 }

@@ -4,14 +4,10 @@ import (
 	"bytes"
 	"context"
 	"io"
-	"log/slog"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/okrbot/okrbot/domain"
-	"github.com/okrbot/okrbot/storage"
-	"github.com/okrbot/okrbot/storage/embedded"
 )
 
 // quarterScript is a whole quarter typed into the console by a team.
@@ -52,6 +48,7 @@ a good week
 /okr show KR-2
 /okr digest preview
 /okr grade O-1 0.8 great quarter
+/okr grade O-1 0.8 great quarter --yes
 /quit
 `
 
@@ -67,7 +64,8 @@ func TestConsoleRunsAWholeQuarter(t *testing.T) {
 	for _, want := range []string{
 		"Created KPI web-leads", "Created O-1", "Added KR-1", "Added KR-2", "Added KR-3",
 		"Checked in on 2 key results", "Only the owner of O-1", "Aligned O-2", "Your objectives",
-		"KR-2 Reduce support response time", "Company OKRs", "Graded O-1", "meets the 0.7",
+		"KR-2 Reduce support response time", "Company OKRs", "and close it?", "Graded O-1", "meets the 0.7",
+		"Understood: decrease from 12h to 4h",
 	} {
 		if !strings.Contains(text, want) {
 			t.Errorf("console output lacks %q", want)
@@ -140,20 +138,4 @@ func TestConsoleDigestSubscriptionsNeedRights(t *testing.T) {
 	if err != nil || len(subs) != 1 || subs[0].Channel != "leadership" || !subs[0].Company || subs[0].By != "boss" {
 		t.Errorf("subscriptions: %+v %v", subs, err)
 	}
-}
-
-// openDataDir opens the embedded store a console run left in dir.
-func openDataDir(t *testing.T, dir string) *storage.Store {
-	t.Helper()
-	srv, err := embedded.Start(context.Background(), dir, slog.New(slog.DiscardHandler))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { srv.Close() })
-	st, err := storage.Open(context.Background(), srv.URI(), "okrbot", time.Now)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close(context.Background()) })
-	return st
 }

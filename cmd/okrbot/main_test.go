@@ -18,10 +18,8 @@ import (
 	"testing"
 	"time"
 
-	"gopkg.in/yaml.v3"
-
 	"github.com/okrbot/okrbot/domain"
-	"github.com/okrbot/okrbot/storage"
+	"github.com/okrbot/okrbot/storage/sqlite"
 )
 
 // syncBuffer is a bytes.Buffer safe for a writer and a reader at once.
@@ -90,7 +88,7 @@ func TestServeWithNoConfiguration(t *testing.T) {
 	if code, body := get(t, "http://"+addr+"/metrics"); code != 200 || !strings.Contains(body, "go_goroutines") {
 		t.Errorf("GET /metrics = %d", code)
 	}
-	if _, err := os.Stat(filepath.Join(dir, "okrbot.sqlite")); err != nil {
+	if _, err := os.Stat(filepath.Join(dir, "okrbot.db")); err != nil {
 		t.Errorf("the embedded store's files are not in the data directory: %v", err)
 	}
 	if !strings.Contains(logs.String(), "set MONGODB_URI to use MongoDB instead") {
@@ -109,6 +107,50 @@ func TestServeWithNoConfiguration(t *testing.T) {
 		}
 	case <-time.After(5 * time.Second):
 		t.Fatal("run did not return within 5s of cancellation")
+	}
+}
+
+func TestHelpAndEachCommandsOwnFlags(t *testing.T) {
+	for _, args := range [][]string{{"okrbot", "--help"}, {"okrbot", "-h"}, {"okrbot", "help"}} {
+		var out bytes.Buffer
+		err := run(context.Background(), args, env(nil), nil, &out, io.Discard)
+		if err != nil || exitCode(err) != 0 {
+			t.Errorf("%v: %v (exit %d)", args, err, exitCode(err))
+		}
+		for _, want := range []string{"okrbot [serve]", "okrbot console", "okrbot jobs run", "okrbot teams-package", "okrbot version"} {
+			if !strings.Contains(out.String(), want) {
+				t.Errorf("%v does not list %q:\n%s", args, want, out.String())
+			}
+		}
+	}
+	flags := func(args ...string) string {
+		var errOut bytes.Buffer
+		err := run(context.Background(), append([]string{"okrbot"}, args...), env(nil), nil, io.Discard, &errOut)
+		if exitCode(err) != 0 {
+			t.Errorf("%v: exit %d (%v)", args, exitCode(err), err)
+		}
+		return errOut.String()
+	}
+	console := flags("console", "-h")
+	for _, want := range []string{"-user", "-workspace", "-data-dir", "-mongodb-uri", "-timezone"} {
+		if !strings.Contains(console, want) {
+			t.Errorf("console -h lacks %s:\n%s", want, console)
+		}
+	}
+	for _, not := range []string{"-addr", "-slack-signing-secret", "-microsoft-app-id", "-slack-limits", "-encryption-key"} {
+		if strings.Contains(console, not+" ") {
+			t.Errorf("console -h lists %s, which it does not use:\n%s", not, console)
+		}
+	}
+	if jobs := flags("jobs", "run", "-h"); strings.Contains(jobs, "-addr ") || !strings.Contains(jobs, "-slack-bot-token") {
+		t.Errorf("jobs run -h:\n%s", jobs)
+	}
+	if serve := flags("serve", "-h"); !strings.Contains(serve, "-addr") {
+		t.Errorf("serve -h:\n%s", serve)
+	}
+	err := run(context.Background(), []string{"okrbot", "consle"}, env(nil), nil, io.Discard, io.Discard)
+	if exitCode(err) != 2 || !strings.Contains(err.Error(), `did you mean "console"`) {
+		t.Errorf("mistyped command: %v", err)
 	}
 }
 
@@ -137,10 +179,11 @@ var buildBinary = sync.OnceValues(func() (string, error) {
 	if err != nil {
 		return "", err
 	}
+	// Built as the Dockerfile builds it: the processes tested are the
+	// binary the image ships.
 	bin := filepath.Join(dir, "okrbot")
-	out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput()
-	if err != nil {
-		return "", &buildError{string(out)}
+	if err := buildLikeDockerfile(bin); err != nil {
+		return "", err
 	}
 	return bin, nil
 })
@@ -151,14 +194,14 @@ func (b *buildError) Error() string { return "go build: " + b.out }
 
 // startProcess runs the built okrbot with a data directory and returns its
 // address and the command.
-func startProcess(t *testing.T, dataDir string) (string, *exec.Cmd, *syncBuffer) {
+func startProcess(t *testing.T, dataDir string, env ...string) (string, *exec.Cmd, *syncBuffer) {
 	t.Helper()
 	bin, err := buildBinary()
 	if err != nil {
 		t.Fatal(err)
 	}
 	cmd := exec.Command(bin, "serve")
-	cmd.Env = append(os.Environ(), "OKRBOT_ADDR=127.0.0.1:0", "OKRBOT_DATA_DIR="+dataDir, "MONGODB_URI=")
+	cmd.Env = append(append(os.Environ(), "OKRBOT_ADDR=127.0.0.1:0", "OKRBOT_DATA_DIR="+dataDir, "MONGODB_URI="), env...)
 	logs := &syncBuffer{}
 	cmd.Stderr = logs
 	if err := cmd.Start(); err != nil {
@@ -178,16 +221,9 @@ func TestProcessStopsOnSIGTERMAndKeepsData(t *testing.T) {
 		t.Fatalf("readyz = %d", code)
 	}
 
-	// Store something through the running process's embedded server.
-	uri, err := os.ReadFile(filepath.Join(dir, "okrbot.addr"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	// Store something beside the running process, in the same file.
 	ctx := context.Background()
-	st, err := storage.Open(ctx, strings.TrimSpace(string(uri)), "okrbot", time.Now)
-	if err != nil {
-		t.Fatal(err)
-	}
+	st := openDataDir(t, dir)
 	if _, err := st.EnsureWorkspace(ctx, domain.Workspace{ID: "slack:T1", Platform: domain.Slack, ExternalID: "T1", Name: "Acme"}); err != nil {
 		t.Fatal(err)
 	}
@@ -195,7 +231,7 @@ func TestProcessStopsOnSIGTERMAndKeepsData(t *testing.T) {
 
 	start := time.Now()
 	cmd.Process.Signal(syscall.SIGTERM)
-	err = cmd.Wait()
+	err := cmd.Wait()
 	if took := time.Since(start); took > 5*time.Second {
 		t.Errorf("stopping took %v", took)
 	}
@@ -208,11 +244,7 @@ func TestProcessStopsOnSIGTERMAndKeepsData(t *testing.T) {
 	if code, _ := get(t, "http://"+addr+"/readyz"); code != 200 {
 		t.Fatalf("readyz after restart = %d", code)
 	}
-	uri, _ = os.ReadFile(filepath.Join(dir, "okrbot.addr"))
-	st, err = storage.Open(ctx, strings.TrimSpace(string(uri)), "okrbot", time.Now)
-	if err != nil {
-		t.Fatal(err)
-	}
+	st = openDataDir(t, dir)
 	w, err := st.Workspace(ctx, "slack:T1")
 	st.Close(ctx)
 	if err != nil || w.Name != "Acme" {
@@ -253,39 +285,6 @@ func TestREADMEConfigurationTable(t *testing.T) {
 	}
 }
 
-// TestKubernetesManifests checks that the Kubernetes manifests parse and
-// name only routes and settings okrbot has.
-func TestKubernetesManifests(t *testing.T) {
-	known := map[string]bool{}
-	for _, s := range settings {
-		known[s.env] = true
-	}
-	files, _ := filepath.Glob("../../manifests/kubernetes/*.yaml")
-	if len(files) < 2 {
-		t.Fatalf("manifests: %v", files)
-	}
-	for _, f := range files {
-		b, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var doc map[string]any
-		if err := yaml.Unmarshal(b, &doc); err != nil {
-			t.Fatalf("%s: %v", f, err)
-		}
-		for _, m := range regexp.MustCompile(`(?m)^\s+(?:- \{name: |)([A-Z][A-Z0-9_]+)(?:,|:)`).FindAllStringSubmatch(string(b), -1) {
-			if !known[m[1]] {
-				t.Errorf("%s sets %s, which okrbot does not read", filepath.Base(f), m[1])
-			}
-		}
-		for _, m := range regexp.MustCompile(`path: (/\w+)`).FindAllStringSubmatch(string(b), -1) {
-			if m[1] != "/healthz" && m[1] != "/readyz" && m[1] != "/metrics" {
-				t.Errorf("%s probes %s", filepath.Base(f), m[1])
-			}
-		}
-	}
-}
-
 func TestSecretsNeverReachTheUsageText(t *testing.T) {
 	secrets := map[string]string{
 		"SLACK_BOT_TOKEN": "xoxb-very-secret", "SLACK_SIGNING_SECRET": "signing-secret-123", "SLACK_CLIENT_SECRET": "client-secret-456",
@@ -311,4 +310,16 @@ func TestSecretsNeverReachTheUsageText(t *testing.T) {
 	if c.SlackBotToken != "xoxb-very-secret" || c.MongoURI != "mongodb://user:hunter2@db/" || c.SlackClientSecret != "from-flag" {
 		t.Errorf("config %+v", c)
 	}
+}
+
+// openDataDir opens the embedded store of a data directory, as another
+// okrbot process on it would; it is closed at the end of the test.
+func openDataDir(t testing.TB, dir string) *sqlite.Store {
+	t.Helper()
+	st, err := sqlite.Open(context.Background(), dir, sqlite.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close(context.Background()) })
+	return st
 }

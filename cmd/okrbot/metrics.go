@@ -14,10 +14,10 @@ import (
 type rhythmMetrics struct {
 	deliveries *prometheus.CounterVec
 	depth      *prometheus.Desc
-	st         *storage.Store
+	st         storage.Store
 }
 
-func newRhythmMetrics(reg prometheus.Registerer, st *storage.Store) *rhythmMetrics {
+func newRhythmMetrics(reg prometheus.Registerer, st storage.Store) *rhythmMetrics {
 	m := &rhythmMetrics{
 		deliveries: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "okrbot_deliveries_total",

@@ -13,7 +13,7 @@ import (
 )
 
 func TestRhythmMetrics(t *testing.T) {
-	st := storagetest.Open(t, "", nil)
+	st := storagetest.Open(t, nil)
 	reg := prometheus.NewRegistry()
 	m := newRhythmMetrics(reg, st)
 	st.Enqueue(context.Background(), []domain.OutboxEntry{

@@ -13,7 +13,7 @@ import (
 
 // buildSenders returns a sender per configured chat platform, for
 // processes that send without serving (okrbot jobs run).
-func buildSenders(ctx context.Context, cfg *Config, st *storage.Store, svc *conversations.Service, log *slog.Logger, reg prometheus.Registerer) (map[domain.Platform]conversations.Sender, error) {
+func buildSenders(ctx context.Context, cfg *Config, st storage.Store, svc *conversations.Service, log *slog.Logger, reg prometheus.Registerer) (map[domain.Platform]conversations.Sender, error) {
 	out := map[domain.Platform]conversations.Sender{}
 	b, err := newSlackBot(ctx, cfg, st, svc, log, reg, false)
 	if err != nil {

@@ -24,7 +24,7 @@ func BenchmarkPromptFanOut(b *testing.B) {
 	const people, limit = 300, 50.0
 	for i := 0; i < b.N; i++ {
 		b.StopTimer()
-		st := storagetest.Open(b, "", nil)
+		st := storagetest.Open(b, nil)
 		seedPeople(b, st, people)
 		fs := fakeslack.New(b, fakeslack.Options{Limits: map[string]fakeslack.Limit{"chat.postMessage": {Rate: limit, Burst: 10}}})
 		svc := conversations.New(st, conversations.Options{})

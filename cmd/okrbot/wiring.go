@@ -14,7 +14,7 @@ import (
 // newService builds the conversations every front end shares. kpiChanged,
 // when not nil, hears of every recorded KPI value; observe, when not nil,
 // of every command's outcome.
-func newService(st *storage.Store, cfg *Config, log *slog.Logger, kpiChanged func(ctx context.Context, workspace, slug string), observe func(what, code string)) *conversations.Service {
+func newService(st storage.Store, cfg *Config, log *slog.Logger, kpiChanged func(ctx context.Context, workspace, slug string), observe func(what, code string)) *conversations.Service {
 	return conversations.New(st, conversations.Options{
 		TimeZone:   cfg.TimeZone,
 		Log:        log,
