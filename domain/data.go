@@ -253,3 +253,44 @@ type IdempotencyRecord struct {
 
 // IdempotencyID is the key of a record.
 func IdempotencyID(workspace, key string) string { return workspace + "/" + key }
+
+// ImportBatch is everything an import writes, checked and resolved: every
+// person is a platform id, every reference points at something in the
+// batch or in the store, and every ref is given (an import keeps the refs
+// of its files).
+type ImportBatch struct {
+	// Workspace is set when the import creates the workspace.
+	Workspace *Workspace
+	// People are stored with their name, email, time zone and away state.
+	People []User
+	// KPIs are new KPIs, stored with their creation time, alerted health
+	// and source as given; KPIValues are values of KPIs of the batch or of
+	// the store.
+	KPIs      []KPI
+	KPIValues []KPIValue
+	// Objectives are new objectives with their key results and
+	// initiatives, with their refs and times as given.
+	Objectives []Objective
+	// KeyResults are new key results of objectives the store has already,
+	// by objective ref, appended after the ones it has.
+	KeyResults map[string][]KeyResult
+	// CheckIns are stored as history: they do not move their key results,
+	// which carry their current state themselves.
+	CheckIns  []CheckIn
+	WeekNotes []WeekNote
+}
+
+// Size counts the records of the batch.
+func (b ImportBatch) Size() int {
+	n := len(b.People) + len(b.KPIs) + len(b.KPIValues) + len(b.Objectives) + len(b.CheckIns) + len(b.WeekNotes)
+	for _, o := range b.Objectives {
+		n += len(o.KeyResults)
+	}
+	for _, krs := range b.KeyResults {
+		n += len(krs)
+	}
+	if b.Workspace != nil {
+		n++
+	}
+	return n
+}

@@ -375,7 +375,14 @@ type KPIValue struct {
 	At          time.Time
 	Note        string
 	By          string
+	// Key, when set, makes recording the value idempotent: a store records
+	// one value per KPI and key, so a batch sent again after a failure (an
+	// API request's Idempotency-Key, a source's period) never lands twice.
+	Key string
 }
+
+// MaxValueKey is the longest KPIValue.Key.
+const MaxValueKey = 200
 
 // Subscription makes a channel receive the weekly digest.
 type Subscription struct {
