@@ -51,11 +51,12 @@ type Idempotency interface {
 	// ahead). A record that is not Done and began before staleBefore was
 	// left by a request that died: it is taken over (replaced by rec).
 	BeginIdempotent(ctx context.Context, rec domain.IdempotencyRecord, staleBefore time.Time) (domain.IdempotencyRecord, bool, error)
-	// FinishIdempotent stores the answer of the request.
-	FinishIdempotent(ctx context.Context, id string, status int, body []byte) error
+	// FinishIdempotent stores the answer of the request that began rec,
+	// unless another took it over since.
+	FinishIdempotent(ctx context.Context, rec domain.IdempotencyRecord, status int, body []byte) error
 	// AbandonIdempotent forgets a request that failed on okrbot's side, so
 	// that it can be sent again.
-	AbandonIdempotent(ctx context.Context, id string) error
+	AbandonIdempotent(ctx context.Context, rec domain.IdempotencyRecord) error
 }
 
 // Defaults of Options.
@@ -288,20 +289,40 @@ func (a *API) idempotent(w http.ResponseWriter, r *http.Request, rt Route, c con
 		}
 		return
 	}
+	// The values a batch records carry keys made from the request, so that
+	// a batch taken over after its first run died records nothing twice.
+	// The fingerprint is in it: a key reused for another body (after its
+	// record was cleaned up) makes other values.
+	kh := sha256.Sum256([]byte(key + "\n" + rec.Fingerprint))
+	r = r.WithContext(context.WithValue(r.Context(), valueKeyCtx{}, "api:"+hex.EncodeToString(kh[:12])))
 	status, v := rt.handle(a, r, c)
 	out, status := a.encode(r, c, status, v)
 	ctx := context.WithoutCancel(r.Context())
 	if status >= 500 {
 		// Nothing is kept of a failure on okrbot's side: the retry runs.
-		if err := a.idem.AbandonIdempotent(ctx, rec.ID); err != nil {
+		if err := a.idem.AbandonIdempotent(ctx, got); err != nil {
 			a.opt.Log.WarnContext(ctx, "api: idempotency key not released", "err", err)
 		}
-	} else if err := a.idem.FinishIdempotent(ctx, rec.ID, status, out); err != nil {
+	} else if err := a.idem.FinishIdempotent(ctx, got, status, out); err != nil {
 		a.opt.Log.ErrorContext(ctx, "api: idempotent answer not stored", "err", err)
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
 	w.Write(out)
+}
+
+// valueKeyCtx holds, in an idempotent request's context, the prefix of
+// the keys of the values it records.
+type valueKeyCtx struct{}
+
+// valueKey is the key of the i-th value an idempotent request records, ""
+// for a request without an Idempotency-Key.
+func valueKey(r *http.Request, i int) string {
+	p, _ := r.Context().Value(valueKeyCtx{}).(string)
+	if p == "" {
+		return ""
+	}
+	return p + "#" + strconv.Itoa(i)
 }
 
 // write answers with v as JSON (an error when v is one).

@@ -318,6 +318,42 @@ func TestIdempotentBatch(t *testing.T) {
 	}
 }
 
+// TestBatchRetriedAfterACrashLandsOnce: a batch whose first run recorded
+// its values and died before its answer was stored is taken over by its
+// retry, which records none of them a second time.
+func TestBatchRetriedAfterACrashLandsOnce(t *testing.T) {
+	e := newEnv(t, api.Options{})
+	batch := map[string]any{"values": []map[string]any{{"value": 20, "at": "2026-11-18"}, {"value": 22, "at": "2026-11-19"}, {"value": 27}}}
+	if r := e.do("POST", "/api/v1/kpis/web-leads/values", e.tokenA, batch, "Idempotency-Key", "etl-run-1"); r.StatusCode != 201 {
+		t.Fatalf("%d %s", r.StatusCode, r.body)
+	}
+	// The first run's answer is lost: what remains is its record, begun
+	// and never finished, as a process killed after the writes leaves it.
+	if _, err := e.st.CleanupIdempotent(ctx, e.clock.now().Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if _, fresh, err := e.st.BeginIdempotent(ctx, domainRecord(wsA, "etl-run-1", e.clock.now()), e.clock.now().Add(-time.Hour)); err != nil || !fresh {
+		t.Fatal(fresh, err)
+	}
+	e.clock.add(3 * time.Minute) // stale: its process is gone
+	r := e.do("POST", "/api/v1/kpis/web-leads/values", e.tokenA, batch, "Idempotency-Key", "etl-run-1")
+	if r.StatusCode != 201 || r.Header.Get("Idempotent-Replayed") != "" {
+		t.Fatalf("the retry was not run: %d %s", r.StatusCode, r.body)
+	}
+	if n := e.kpiValues(wsA, "web-leads"); n != 3 {
+		t.Errorf("%d values after a batch of 3 ran twice, want 3", n)
+	}
+	// Once its record is cleaned up, the key with another body is another batch.
+	e.st.CleanupIdempotent(ctx, e.clock.now().Add(time.Hour))
+	other := map[string]any{"values": []map[string]any{{"value": 30}, {"value": 31, "at": "2026-11-17"}}}
+	if r := e.do("POST", "/api/v1/kpis/web-leads/values", e.tokenA, other, "Idempotency-Key", "etl-run-1"); r.StatusCode != 201 {
+		t.Fatalf("%d %s", r.StatusCode, r.body)
+	}
+	if n := e.kpiValues(wsA, "web-leads"); n != 5 {
+		t.Errorf("%d values, want 3 + 2", n)
+	}
+}
+
 // TestRateLimit: each token has its own allowance; past it, 429 with a
 // Retry-After that is enough.
 func TestRateLimit(t *testing.T) {

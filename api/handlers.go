@@ -288,7 +288,7 @@ func (a *API) recordValues(r *http.Request, c conversations.Caller) (int, any) {
 		if in.Value == nil {
 			return 0, domain.Invalid(exValues, "Give %svalue, a number.", where)
 		}
-		vals[i] = conversations.ValueInput{Value: *in.Value, Note: in.Note}
+		vals[i] = conversations.ValueInput{Value: *in.Value, Note: in.Note, Key: valueKey(r, i)}
 		if in.At != "" {
 			if t, err := time.Parse(time.RFC3339Nano, in.At); err == nil {
 				vals[i].At = t

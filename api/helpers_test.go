@@ -41,102 +41,11 @@ func (c *clock) add(d time.Duration) {
 	c.mu.Unlock()
 }
 
-// store is the real store with API tokens and idempotency keys kept beside
-// it in memory, until the store keeps them itself.
-type store struct {
-	*storage.Store
-	mu     sync.Mutex
-	tokens map[string]domain.APIToken
-	idem   map[string]domain.IdempotencyRecord
-}
-
-func (s *store) CreateAPIToken(_ context.Context, t domain.APIToken) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for _, o := range s.tokens {
-		if o.WorkspaceID == t.WorkspaceID && o.Name == t.Name && !o.Revoked() {
-			return domain.Errorf(domain.ECONFLICT, "There is a token called %s already.", t.Name)
-		}
-	}
-	s.tokens[t.ID] = t
-	return nil
-}
-
-func (s *store) APIToken(_ context.Context, hash string) (domain.APIToken, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	t, ok := s.tokens[hash]
-	if !ok {
-		return t, domain.NotFound("No such token.")
-	}
-	return t, nil
-}
-
-func (s *store) APITokens(_ context.Context, workspace string) ([]domain.APIToken, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	var out []domain.APIToken
-	for _, t := range s.tokens {
-		if t.WorkspaceID == workspace {
-			out = append(out, t)
-		}
-	}
-	return out, nil
-}
-
-func (s *store) RevokeAPIToken(_ context.Context, workspace, name string, at time.Time) (domain.APIToken, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for id, t := range s.tokens {
-		if t.WorkspaceID == workspace && t.Name == name && !t.Revoked() {
-			t.RevokedAt = at
-			s.tokens[id] = t
-			return t, nil
-		}
-	}
-	return domain.APIToken{}, domain.NotFound("There is no token %s.", name)
-}
-
-func (s *store) TouchAPIToken(_ context.Context, hash string, at time.Time) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	t := s.tokens[hash]
-	t.LastUsedAt = at
-	s.tokens[hash] = t
-	return nil
-}
-
-func (s *store) BeginIdempotent(_ context.Context, rec domain.IdempotencyRecord, staleBefore time.Time) (domain.IdempotencyRecord, bool, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if got, ok := s.idem[rec.ID]; ok && (got.Done || !got.CreatedAt.Before(staleBefore)) {
-		return got, false, nil
-	}
-	s.idem[rec.ID] = rec
-	return rec, true, nil
-}
-
-func (s *store) FinishIdempotent(_ context.Context, id string, status int, body []byte) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	r := s.idem[id]
-	r.Done, r.Status, r.Body = true, status, body
-	s.idem[id] = r
-	return nil
-}
-
-func (s *store) AbandonIdempotent(_ context.Context, id string) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	delete(s.idem, id)
-	return nil
-}
-
 // env is okrbot's API over the real conversations and store, with two
 // workspaces, A and B, each with a KPI and an objective.
 type env struct {
 	t       *testing.T
-	st      *store
+	st      storage.Store
 	svc     *conversations.Service
 	srv     *httptest.Server
 	clock   *clock
@@ -154,7 +63,7 @@ const (
 func newEnv(t *testing.T, opt api.Options) *env {
 	t.Helper()
 	c := &clock{t: friday}
-	st := &store{Store: storagetest.Open(t, "", c.now), tokens: map[string]domain.APIToken{}, idem: map[string]domain.IdempotencyRecord{}}
+	st := storagetest.Open(t, c.now)
 	e := &env{t: t, st: st, clock: c}
 	e.svc = conversations.New(st, conversations.Options{Now: c.now, KPIChanged: func(_ context.Context, ws, slug string) {
 		e.mu.Lock()

@@ -60,6 +60,10 @@ type ValueInput struct {
 	At    time.Time
 	Day   bool
 	Note  string
+	// Key, when set, records the value once per KPI and key
+	// (domain.KPIValue.Key): the API derives it from the request's
+	// Idempotency-Key, so a batch retried after a crash lands once.
+	Key string
 }
 
 // KPIState is a KPI with its health now and, when asked for, its values
@@ -122,10 +126,13 @@ func (s *Service) RecordKPIValues(ctx context.Context, c Caller, slug string, in
 		if err == nil {
 			err = domain.ValidateText("note", v.Note, domain.MaxNoteLen, false)
 		}
+		if err == nil && len(v.Key) > domain.MaxValueKey {
+			err = domain.Invalid(exAPIValues, "A value's key is at most %d characters.", domain.MaxValueKey)
+		}
 		if err != nil {
 			return Recorded{}, valueError(len(in), i, err)
 		}
-		vals[i] = domain.KPIValue{Value: v.Value, At: at, Note: v.Note}
+		vals[i] = domain.KPIValue{Value: v.Value, At: at, Note: v.Note, Key: v.Key}
 	}
 	before := k.HealthOf(ss.now)
 	k, linked, err := ss.recordValues(slug, vals)

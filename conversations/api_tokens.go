@@ -34,17 +34,6 @@ const (
 // touchEvery bounds how often a token's last use is written.
 const touchEvery = time.Minute
 
-// tokens returns the store's TokenStore.
-//
-// The store is asked for it rather than given it, while the stores are
-// being replaced; both will keep tokens.
-func (s *Service) tokens() (TokenStore, error) {
-	if ts, ok := s.store.(TokenStore); ok {
-		return ts, nil
-	}
-	return nil, fmt.Errorf("conversations: the store keeps no API tokens")
-}
-
 // newSecret returns a fresh token: the prefix and 256 random bits.
 func newSecret() string {
 	b := make([]byte, 32)
@@ -59,10 +48,6 @@ func (s *Service) CreateAPIToken(ctx context.Context, workspace, name, by string
 	if err := domain.ValidateTokenName(name); err != nil {
 		return "", domain.APIToken{}, err
 	}
-	ts, err := s.tokens()
-	if err != nil {
-		return "", domain.APIToken{}, err
-	}
 	if _, err := s.store.Workspace(ctx, workspace); err != nil {
 		return "", domain.APIToken{}, fmt.Errorf("%s: %w", op, err)
 	}
@@ -71,7 +56,7 @@ func (s *Service) CreateAPIToken(ctx context.Context, workspace, name, by string
 		ID: domain.HashToken(secret), WorkspaceID: workspace, Name: name,
 		Hint: secret[:len(domain.APITokenPrefix)+4] + "…", CreatedBy: by, CreatedAt: s.opt.Now(),
 	}
-	if err := ts.CreateAPIToken(ctx, t); err != nil {
+	if err := s.store.CreateAPIToken(ctx, t); err != nil {
 		return "", domain.APIToken{}, fmt.Errorf("%s: %w", op, err)
 	}
 	return secret, t, nil
@@ -79,11 +64,7 @@ func (s *Service) CreateAPIToken(ctx context.Context, workspace, name, by string
 
 // APITokens lists a workspace's tokens, live ones first, by name.
 func (s *Service) APITokens(ctx context.Context, workspace string) ([]domain.APIToken, error) {
-	ts, err := s.tokens()
-	if err != nil {
-		return nil, err
-	}
-	return ts.APITokens(ctx, workspace)
+	return s.store.APITokens(ctx, workspace)
 }
 
 // RevokeAPIToken revokes a workspace's token by name: from then on it gets
@@ -92,11 +73,7 @@ func (s *Service) RevokeAPIToken(ctx context.Context, workspace, name string) (d
 	if err := domain.ValidateTokenName(name); err != nil {
 		return domain.APIToken{}, err
 	}
-	ts, err := s.tokens()
-	if err != nil {
-		return domain.APIToken{}, err
-	}
-	return ts.RevokeAPIToken(ctx, workspace, name, s.opt.Now())
+	return s.store.RevokeAPIToken(ctx, workspace, name, s.opt.Now())
 }
 
 // Authenticate finds the live token whose secret this is. ok is false for
@@ -106,12 +83,8 @@ func (s *Service) Authenticate(ctx context.Context, secret string) (Caller, bool
 	if !strings.HasPrefix(secret, domain.APITokenPrefix) || len(secret) > 200 {
 		return Caller{}, false, nil
 	}
-	ts, err := s.tokens()
-	if err != nil {
-		return Caller{}, false, err
-	}
 	hash := domain.HashToken(secret)
-	t, err := ts.APIToken(ctx, hash)
+	t, err := s.store.APIToken(ctx, hash)
 	if domain.ErrorCode(err) == domain.ENOTFOUND {
 		return Caller{}, false, nil
 	}
@@ -124,7 +97,7 @@ func (s *Service) Authenticate(ctx context.Context, secret string) (Caller, bool
 	now := s.opt.Now()
 	if last, ok := s.touched.Load(hash); !ok || now.Sub(last.(time.Time)) >= touchEvery {
 		s.touched.Store(hash, now)
-		if err := ts.TouchAPIToken(ctx, hash, now); err != nil {
+		if err := s.store.TouchAPIToken(ctx, hash, now); err != nil {
 			s.opt.Log.WarnContext(ctx, "api token: last use not recorded", "workspace", t.WorkspaceID, "token", t.Name, "err", err)
 		}
 	}

@@ -2,13 +2,11 @@ package conversations_test
 
 import (
 	"bytes"
-	"context"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -17,120 +15,10 @@ import (
 	"github.com/okrbot/okrbot/conversations/csvio"
 	"github.com/okrbot/okrbot/domain"
 	"github.com/okrbot/okrbot/sources"
-	"github.com/okrbot/okrbot/storage"
-	"github.com/okrbot/okrbot/storage/storagetest"
 )
 
-// dataStore is the real store with KPI sources and API tokens kept beside
-// it in memory, until the store keeps them itself.
-type dataStore struct {
-	*storage.Store
-	mu      sync.Mutex
-	sources map[string]*domain.KPISource // workspace/slug
-	tokens  map[string]domain.APIToken
-}
-
-func (s *dataStore) attach(k domain.KPI) domain.KPI {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if src := s.sources[k.WorkspaceID+"/"+k.Slug]; src != nil {
-		c := *src
-		k.Source = &c
-	}
-	return k
-}
-
-func (s *dataStore) KPI(ctx context.Context, ws, slug string) (domain.KPI, error) {
-	k, err := s.Store.KPI(ctx, ws, slug)
-	return s.attach(k), err
-}
-
-func (s *dataStore) KPIs(ctx context.Context, ws string, slugs ...string) ([]domain.KPI, error) {
-	ks, err := s.Store.KPIs(ctx, ws, slugs...)
-	for i := range ks {
-		ks[i] = s.attach(ks[i])
-	}
-	return ks, err
-}
-
-func (s *dataStore) AddKPIValue(ctx context.Context, v domain.KPIValue) (domain.KPI, error) {
-	k, err := s.Store.AddKPIValue(ctx, v)
-	return s.attach(k), err
-}
-
-func (s *dataStore) SetKPISource(_ context.Context, ws, slug string, src *domain.KPISource) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.sources[ws+"/"+slug] = src
-	return nil
-}
-
-func (s *dataStore) SaveSourceState(_ context.Context, ws, slug string, st domain.SourceState) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if src := s.sources[ws+"/"+slug]; src != nil {
-		src.State = st
-	}
-	return nil
-}
-
-func (s *dataStore) CreateAPIToken(_ context.Context, t domain.APIToken) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for _, o := range s.tokens {
-		if o.WorkspaceID == t.WorkspaceID && o.Name == t.Name && !o.Revoked() {
-			return domain.Errorf(domain.ECONFLICT, "There is a token called %s already.", t.Name)
-		}
-	}
-	s.tokens[t.ID] = t
-	return nil
-}
-
-func (s *dataStore) APIToken(_ context.Context, hash string) (domain.APIToken, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if t, ok := s.tokens[hash]; ok {
-		return t, nil
-	}
-	return domain.APIToken{}, domain.NotFound("No such token.")
-}
-
-func (s *dataStore) APITokens(_ context.Context, ws string) ([]domain.APIToken, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	var out []domain.APIToken
-	for _, t := range s.tokens {
-		if t.WorkspaceID == ws {
-			out = append(out, t)
-		}
-	}
-	return out, nil
-}
-
-func (s *dataStore) RevokeAPIToken(_ context.Context, ws, name string, at time.Time) (domain.APIToken, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for id, t := range s.tokens {
-		if t.WorkspaceID == ws && t.Name == name && !t.Revoked() {
-			t.RevokedAt = at
-			s.tokens[id] = t
-			return t, nil
-		}
-	}
-	return domain.APIToken{}, domain.NotFound("There is no API token called %s.", name)
-}
-
-func (s *dataStore) TouchAPIToken(context.Context, string, time.Time) error { return nil }
-
-func newDataFixture(t *testing.T) (*fixture, *dataStore) {
-	t.Helper()
-	c := &clock{t: friday}
-	ds := &dataStore{Store: storagetest.Open(t, "", c.now), sources: map[string]*domain.KPISource{}, tokens: map[string]domain.APIToken{}}
-	return &fixture{t: t, st: ds.Store, clock: c, svc: conversations.New(ds, conversations.Options{Now: c.now})}, ds
-}
-
 func TestKPISourceCommand(t *testing.T) {
-	f, ds := newDataFixture(t)
+	f := newFixture(t)
 	f.must("ada", `/kpi create web-leads "Web leads" unit /day higher target 35 every day`, `/kpi create errors "Errors" lower every week`)
 	tests := []struct {
 		line string
@@ -169,7 +57,11 @@ func TestKPISourceCommand(t *testing.T) {
 			continue
 		}
 		slug := strings.ToLower(strings.Fields(tt.line)[2])
-		got := ds.sources["slack:T1/"+slug]
+		k, err := f.st.KPI(ctx, "slack:T1", slug)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := k.Source
 		if (got == nil) != (tt.want == nil) || got != nil && (got.Kind != tt.want.Kind || got.URL != tt.want.URL || got.Path != tt.want.Path || got.Query != tt.want.Query || got.SetBy != "ada") {
 			t.Errorf("%s: source %+v, want %+v", tt.line, got, tt.want)
 		}
@@ -190,7 +82,7 @@ func TestKPISourceCommand(t *testing.T) {
 // follows it, and a failing source tells its owner once, however long it
 // fails; /kpi show says how the last fetch went.
 func TestKPISourceFetching(t *testing.T) {
-	f, ds := newDataFixture(t)
+	f := newFixture(t)
 	var value atomic.Int64
 	var failing atomic.Bool
 	var hits atomic.Int64
@@ -213,7 +105,7 @@ func TestKPISourceFetching(t *testing.T) {
 	)
 	run := func() conversations.SourceReport {
 		t.Helper()
-		rep, err := f.svc.FetchSources(ctx, ds, fetcher, f.clock.now())
+		rep, err := f.svc.FetchSources(ctx, f.st, fetcher, f.clock.now())
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -269,7 +161,7 @@ func TestKPISourceFetching(t *testing.T) {
 		t.Errorf("/kpi show while failing:\n%s", out)
 	}
 	ws, _ := f.st.Workspace(ctx, "slack:T1")
-	k, _ := ds.KPI(ctx, "slack:T1", "web-leads")
+	k, _ := f.st.KPI(ctx, "slack:T1", "web-leads")
 	if m := conversations.PlainText(f.svc.SourceFailingMessage(ws, k)); !strings.Contains(m, "503") || !strings.Contains(m, "/kpi source web-leads off") {
 		t.Errorf("alert:\n%s", m)
 	}
@@ -293,7 +185,7 @@ func TestKPISourceFetching(t *testing.T) {
 }
 
 func TestAPITokenCommands(t *testing.T) {
-	f, ds := newDataFixture(t)
+	f := newFixture(t)
 	admin := actor("ada")
 	admin.Admin = true
 	do := func(a conversations.Actor, line string) (conversations.Reply, string) {
@@ -315,7 +207,11 @@ func TestAPITokenCommands(t *testing.T) {
 		t.Fatalf("no token in:\n%s", text)
 	}
 	// Stored hashed: the secret is nowhere in the store's copy.
-	for _, tok := range ds.tokens {
+	toks, err := f.st.APITokens(ctx, "slack:T1")
+	if err != nil || len(toks) != 1 {
+		t.Fatalf("tokens %+v %v", toks, err)
+	}
+	for _, tok := range toks {
 		if strings.Contains(fmt.Sprintf("%+v", tok), secret) || tok.ID != domain.HashToken(secret) {
 			t.Errorf("stored %+v", tok)
 		}
@@ -359,17 +255,6 @@ func TestAPITokenCommands(t *testing.T) {
 	}
 }
 
-// batchStore records what an import would write.
-type batchStore struct {
-	*dataStore
-	batches []conversations.ImportBatch
-}
-
-func (b *batchStore) ImportData(_ context.Context, _ string, batch conversations.ImportBatch) error {
-	b.batches = append(b.batches, batch)
-	return nil
-}
-
 func inputsOf(files []csvio.File) []csvio.Input {
 	var in []csvio.Input
 	for _, f := range files {
@@ -383,9 +268,8 @@ func inputsOf(files []csvio.File) []csvio.Input {
 // everything; a bad row refuses the whole import unless --skip-bad-rows,
 // which also refuses what depends on the bad row; owners may be emails.
 func TestImportPlan(t *testing.T) {
-	f, ds := newDataFixture(t)
-	bs := &batchStore{dataStore: ds}
-	svc := conversations.New(bs, conversations.Options{Now: f.clock.now})
+	f := newFixture(t)
+	svc := f.svc
 	f.must("ada",
 		`/kpi create web-leads "Web leads" unit /day higher target 35 every day`,
 		`/kpi set web-leads 22`,
@@ -426,7 +310,7 @@ func TestImportPlan(t *testing.T) {
 		return []csvio.Input{{Name: "people.csv", R: strings.NewReader(people)}, {Name: "objectives.csv", R: strings.NewReader(objs)},
 			{Name: "key_results.csv", R: strings.NewReader(krs)}, {Name: "checkins.csv", R: strings.NewReader(cis)}}
 	}
-	n := len(bs.batches)
+	before := f.snapshot()
 	rep, err = svc.Import(ctx, files(), conversations.ImportOptions{Workspace: "slack:T1"})
 	if err != nil {
 		t.Fatal(err)
@@ -450,17 +334,31 @@ func TestImportPlan(t *testing.T) {
 			t.Errorf("problem %d:\n%s\nwant\n%s…", i, got[i], want[i])
 		}
 	}
-	if rep.Written || len(bs.batches) != n || rep.Refused() != 5 {
-		t.Errorf("written %v, batches %d, refused %d", rep.Written, len(bs.batches)-n, rep.Refused())
+	if rep.Written || rep.Refused() != 5 || f.snapshot() != before {
+		t.Errorf("written %v, refused %d, store changed: %v", rep.Written, rep.Refused(), f.snapshot() != before)
 	}
 	// With --skip-bad-rows the rest is written: O-7, KR-20 and its check-in, by ada (from her email).
 	rep, _ = svc.Import(ctx, files(), conversations.ImportOptions{Workspace: "slack:T1", SkipBadRows: true})
-	if !rep.Written || len(bs.batches) != n+1 {
+	if !rep.Written {
 		t.Fatalf("not written: %+v", rep)
 	}
-	b := bs.batches[n]
-	if len(b.Objectives) != 1 || b.Objectives[0].Ref != "O-7" || b.Objectives[0].Owner != "ada" || len(b.Objectives[0].KeyResults) != 1 ||
-		len(b.CheckIns) != 1 || b.CheckIns[0].UserID != "ada" || b.CheckIns[0].Objective != "O-7" || len(b.People) != 0 {
-		t.Errorf("batch %+v", b)
+	o, err := f.st.Objective(ctx, "slack:T1", "O-7")
+	if err != nil || o.Owner != "ada" || len(o.KeyResults) != 1 || o.KeyResults[0].Ref != "KR-20" {
+		t.Fatalf("O-7: %+v %v", o, err)
+	}
+	cs, _ := f.st.CheckIns(ctx, "slack:T1", domain.CheckInFilter{KRs: []string{"KR-20"}})
+	if len(cs) != 1 || cs[0].UserID != "ada" || cs[0].Objective != "O-7" {
+		t.Errorf("check-ins %+v", cs)
+	}
+	if _, err := f.st.Objective(ctx, "slack:T1", "O-8"); domain.ErrorCode(err) != domain.ENOTFOUND {
+		t.Errorf("the refused O-8 was written: %v", err)
+	}
+	if u, _ := f.st.User(ctx, "slack:T1", "ada"); u.Email != "ada@example.com" {
+		t.Errorf("ada's email from people.csv: %+v", u)
+	}
+	// The import's refs are not handed out again.
+	f.must("ada", "/okr create Open the Nordics")
+	if os, _ := f.st.Objectives(ctx, "slack:T1", domain.ObjectiveFilter{}); os[len(os)-1].Ref != "O-8" {
+		t.Errorf("after importing O-7 the next objective is %s", os[len(os)-1].Ref)
 	}
 }

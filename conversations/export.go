@@ -21,18 +21,22 @@ type Export struct {
 // Summary counts what the export holds, for people.
 func (e Export) Summary() string {
 	d := e.Data
-	krs := 0
+	krs, ins := 0, 0
 	for _, o := range d.Objectives {
 		krs += len(o.KeyResults)
+		for _, kr := range o.KeyResults {
+			ins += len(kr.Initiatives)
+		}
 	}
-	return fmt.Sprintf("%d objectives, %d key results, %d check-ins, %d KPIs with %d values, %d people",
-		len(d.Objectives), krs, len(d.CheckIns), len(d.KPIs), len(d.KPIValues), len(d.People))
+	return fmt.Sprintf("%d objectives, %d key results, %d initiatives, %d check-ins, %d week notes, %d KPIs with %d values, %d people",
+		len(d.Objectives), krs, ins, len(d.CheckIns), len(d.WeekNotes), len(d.KPIs), len(d.KPIValues), len(d.People))
 }
 
 // Export writes a workspace's data as CSV files (package csvio): all of it,
-// or with cycle one cycle's objectives, their key results and check-ins,
-// and the KPI values measured during it (every KPI is written: KPIs have no
-// cycle).
+// or with cycle one cycle's objectives, their key results, initiatives and
+// check-ins, the week notes of its weeks, and the KPI values measured
+// during it (every KPI is written, archived ones included: KPIs have no
+// cycle). Edit histories are not exported.
 func (s *Service) Export(ctx context.Context, workspace, cycle string) (Export, error) {
 	const op = "conversations.Export"
 	ws, err := s.store.Workspace(ctx, workspace)
@@ -63,7 +67,7 @@ func (s *Service) Export(ctx context.Context, workspace, cycle string) (Export, 
 			return Export{}, fmt.Errorf("%s: %w", op, err)
 		}
 	}
-	if d.KPIs, err = s.store.KPIs(ctx, ws.ID); err != nil {
+	if d.KPIs, err = s.store.AllKPIs(ctx, ws.ID); err != nil {
 		return Export{}, fmt.Errorf("%s: %w", op, err)
 	}
 	loc := loadLocation(ws.Settings.TimeZone)
@@ -77,6 +81,15 @@ func (s *Service) Export(ctx context.Context, workspace, cycle string) (Export, 
 			if cycle == "" || !v.At.Before(start) && v.At.Before(end) {
 				d.KPIValues = append(d.KPIValues, v)
 			}
+		}
+	}
+	notes, err := s.store.AllWeekNotes(ctx, ws.ID)
+	if err != nil {
+		return Export{}, fmt.Errorf("%s: %w", op, err)
+	}
+	for _, n := range notes {
+		if wstart := n.Week.Start(loc); cycle == "" || !wstart.Before(start) && wstart.Before(end) {
+			d.WeekNotes = append(d.WeekNotes, n)
 		}
 	}
 	if d.People, err = s.store.Users(ctx, ws.ID); err != nil {
@@ -99,10 +112,16 @@ func referenced(d *csvio.Data) []domain.User {
 		seen[o.Owner], seen[o.CreatedBy] = true, true
 		for _, kr := range o.KeyResults {
 			seen[kr.Owner] = true
+			for _, in := range kr.Initiatives {
+				seen[in.CreatedBy] = true
+			}
 		}
 	}
 	for _, c := range d.CheckIns {
-		seen[c.UserID] = true
+		seen[c.UserID], seen[c.By] = true, true
+	}
+	for _, n := range d.WeekNotes {
+		seen[n.UserID] = true
 	}
 	for _, k := range d.KPIs {
 		seen[k.Owner] = true

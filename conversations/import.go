@@ -2,7 +2,6 @@ package conversations
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -11,28 +10,16 @@ import (
 	"github.com/okrbot/okrbot/domain"
 )
 
-// ImportBatch is everything an import creates, checked and resolved: every
-// person is a platform id, every reference points at something in the
-// batch or in the store.
-type ImportBatch struct {
-	Workspace  *domain.Workspace // set when the import creates the workspace
-	People     []domain.User
-	KPIs       []domain.KPI
-	KPIValues  []domain.KPIValue
-	Objectives []domain.Objective // new objectives, with their new key results
-	// KeyResults are new key results of objectives the store has already,
-	// by objective ref.
-	KeyResults map[string][]domain.KeyResult
-	CheckIns   []domain.CheckIn
-	WeekNotes  []domain.WeekNote
-}
-
-// ImportStore writes an import.
-type ImportStore interface {
-	// ImportData writes a batch into a workspace, all of it or (on an error)
-	// as little as the store can manage: in one transaction where the store
-	// has them. Refs it stores are never handed out again by NextRef.
-	ImportData(ctx context.Context, workspace string, b ImportBatch) error
+// DataStore is what imports and exports need besides the other stores.
+type DataStore interface {
+	// ImportData writes a batch into a workspace, all of it or (on an
+	// error) nothing, in one transaction where the store has them. Refs it
+	// stores are never handed out again.
+	ImportData(ctx context.Context, workspace string, b domain.ImportBatch) error
+	// AllKPIs returns every KPI, archived ones included.
+	AllKPIs(ctx context.Context, workspace string) ([]domain.KPI, error)
+	// AllWeekNotes returns every week note, by week and person.
+	AllWeekNotes(ctx context.Context, workspace string) ([]domain.WeekNote, error)
 }
 
 // ImportOptions tune an import.
@@ -71,15 +58,6 @@ func (r ImportReport) Refused() int {
 	return len(rows)
 }
 
-// importStore returns the store's ImportStore (see tokens for why it is
-// asked for).
-func (s *Service) importStore() (ImportStore, error) {
-	if is, ok := s.store.(ImportStore); ok {
-		return is, nil
-	}
-	return nil, errors.New("conversations: the store cannot import")
-}
-
 // Import reads CSV files (package csvio) into a workspace. It checks every
 // row against the files and the store before writing anything: owners by
 // email (people.csv or people okrbot knows) or platform id, refs that
@@ -109,11 +87,7 @@ func (s *Service) Import(ctx context.Context, in []csvio.Input, opt ImportOption
 	if opt.DryRun || len(rep.Problems) > 0 && !opt.SkipBadRows {
 		return rep, nil
 	}
-	is, err := s.importStore()
-	if err != nil {
-		return rep, err
-	}
-	if err := is.ImportData(ctx, target, p.batch); err != nil {
+	if err := s.store.ImportData(ctx, target, p.batch); err != nil {
 		return rep, fmt.Errorf("conversations.Import: %w", err)
 	}
 	rep.Written = true
@@ -128,7 +102,7 @@ type plan struct {
 	probs  []csvio.Problem
 	create map[string]int
 	exists map[string]int
-	batch  ImportBatch
+	batch  domain.ImportBatch
 	// What the store has.
 	users    map[string]domain.User // id
 	emails   map[string]string      // email -> id
@@ -140,12 +114,15 @@ type plan struct {
 	newKRs   map[string]string // kr ref -> objective ref, accepted from the files
 	newObjs  map[string]bool
 	objKRs   map[string]int // objective ref -> key results after the import
+	// initiatives are the store's initiative refs, by the key result holding them.
+	initiatives map[string]string
 }
 
 func (s *Service) newPlan(ctx context.Context, target string, d *csvio.Decoded) (*plan, error) {
 	p := &plan{d: d, create: map[string]int{}, exists: map[string]int{}, users: map[string]domain.User{}, emails: map[string]string{},
 		kpis: map[string]bool{}, values: map[string]bool{}, objs: map[string]domain.Objective{}, krs: map[string]string{},
-		checkIns: map[string]bool{}, newKRs: map[string]string{}, newObjs: map[string]bool{}, objKRs: map[string]int{}}
+		checkIns: map[string]bool{}, newKRs: map[string]string{}, newObjs: map[string]bool{}, objKRs: map[string]int{},
+		initiatives: map[string]string{}}
 	p.batch.KeyResults = map[string][]domain.KeyResult{}
 	ws, err := s.store.Workspace(ctx, target)
 	switch {
@@ -180,7 +157,7 @@ func (s *Service) newPlan(ctx context.Context, target string, d *csvio.Decoded) 
 			p.emails[strings.ToLower(u.Email)] = u.ID
 		}
 	}
-	ks, err := s.store.KPIs(ctx, ws.ID)
+	ks, err := s.store.AllKPIs(ctx, ws.ID) // an archived KPI's slug is taken too
 	if err != nil {
 		return nil, err
 	}
@@ -207,6 +184,9 @@ func (s *Service) newPlan(ctx context.Context, target string, d *csvio.Decoded) 
 		p.objKRs[o.Ref] = len(o.KeyResults)
 		for _, kr := range o.KeyResults {
 			p.krs[kr.Ref] = o.Ref
+			for _, in := range kr.Initiatives {
+				p.initiatives[in.Ref] = kr.Ref
+			}
 		}
 	}
 	if len(d.CheckIns) > 0 {
@@ -257,7 +237,16 @@ func (p *plan) run() {
 			}
 			p.emails[r.Email] = u.ID
 		}
-		if _, ok := p.users[u.ID]; ok {
+		if old, ok := p.users[u.ID]; ok {
+			switch {
+			case u.Email != "" && old.Email != "" && !strings.EqualFold(old.Email, u.Email):
+				p.refuse(r.Pos, "email", u.Email, old.Email, "okrbot knows %s as %s", u.ID, old.Email)
+				continue
+			case u.Email != "" && old.Email == "":
+				// Someone okrbot met in chat: the email is what it lacked
+				// (their name stays as the platform gives it).
+				p.batch.People = append(p.batch.People, domain.User{WorkspaceID: p.ws.ID, ID: u.ID, Email: u.Email})
+			}
 			p.exists[r.File]++
 			continue
 		}
@@ -297,6 +286,7 @@ func (p *plan) run() {
 	}
 	p.objectives()
 	p.keyResults()
+	p.initiativeRows()
 	p.checkInRows()
 	for _, r := range d.WeekNotes {
 		n := r.WeekNote
@@ -402,6 +392,61 @@ func (p *plan) keyResults() {
 	}
 }
 
+// initiativeRows puts initiatives into the new key results they belong
+// to. An initiative okrbot has already (same ref, key result and title)
+// is left alone; one for a key result okrbot has already is refused, since
+// an import adds no initiative to a stored key result.
+func (p *plan) initiativeRows() {
+	newKR := map[string]*domain.KeyResult{}
+	for i := range p.batch.Objectives {
+		o := &p.batch.Objectives[i]
+		for j := range o.KeyResults {
+			newKR[o.KeyResults[j].Ref] = &o.KeyResults[j]
+		}
+	}
+	for oref, krs := range p.batch.KeyResults {
+		for j := range krs {
+			newKR[krs[j].Ref] = &p.batch.KeyResults[oref][j]
+		}
+	}
+	seen := map[string]bool{}
+	for _, r := range p.d.Initiatives {
+		in := r.Initiative
+		if in.CreatedBy != "" {
+			var ok bool
+			if in.CreatedBy, ok = p.person(r.Pos, "created_by", in.CreatedBy); !ok {
+				continue
+			}
+		}
+		if kr, ok := p.initiatives[in.Ref]; ok {
+			o := p.objs[p.krs[kr]]
+			if _, old := o.Initiative(in.Ref); kr == r.KR && old != nil && old.Title == in.Title {
+				p.exists[r.File]++
+				continue
+			}
+			p.refuse(r.Pos, "ref", in.Ref, "", "okrbot has %s already, on %s; this row is another initiative: give it a ref okrbot does not use", in.Ref, kr)
+			continue
+		}
+		kr := newKR[r.KR]
+		switch {
+		case kr == nil && p.krs[r.KR] != "":
+			p.refuse(r.Pos, "kr", r.KR, "/okr initiative add "+r.KR+" "+clip(in.Title, 40), "%s is in okrbot already; an import adds initiatives only to the key results it brings: add this one in chat", r.KR)
+			continue
+		case kr == nil:
+			p.refuse(r.Pos, "kr", r.KR, "KR-1", "no key result %s in key_results.csv (or it was refused) or in okrbot", r.KR)
+			continue
+		case seen[in.Ref]:
+			continue // the decoder reported the repeat
+		}
+		seen[in.Ref] = true
+		if in.CreatedBy == "" {
+			in.CreatedBy = kr.Owner
+		}
+		kr.Initiatives = append(kr.Initiatives, in)
+		p.create[r.File]++
+	}
+}
+
 func (p *plan) checkInRows() {
 	for _, r := range p.d.CheckIns {
 		c := r.CheckIn
@@ -409,6 +454,11 @@ func (p *plan) checkInRows() {
 		var ok bool
 		if c.UserID, ok = p.person(r.Pos, "user", c.UserID); !ok {
 			continue
+		}
+		if c.By != "" {
+			if c.By, ok = p.person(r.Pos, "by", c.By); !ok {
+				continue
+			}
 		}
 		obj := p.krs[c.KR]
 		if obj == "" {

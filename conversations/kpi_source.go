@@ -15,11 +15,12 @@ import (
 
 // SourceStore keeps where a KPI's values come from and how fetching went.
 type SourceStore interface {
-	// SetKPISource sets (or, with nil, removes) a KPI's source; its state
-	// starts afresh.
+	// SetKPISource sets (or, with nil, removes) a KPI's source, with the
+	// state it carries (a new source's is empty).
 	SetKPISource(ctx context.Context, workspace, slug string, src *domain.KPISource) error
-	// SaveSourceState records the outcome of a fetch.
-	SaveSourceState(ctx context.Context, workspace, slug string, st domain.SourceState) error
+	// SaveSourceState records the outcome of a fetch, unless the KPI's
+	// source was changed since it was set at setAt.
+	SaveSourceState(ctx context.Context, workspace, slug string, setAt time.Time, st domain.SourceState) error
 }
 
 // Fetcher fetches a source's current value (*sources.Fetcher).
@@ -46,15 +47,6 @@ const (
 	exSourceProm = `/kpi source error-rate prometheus https://prometheus.example.com sum(rate(http_errors_total[1d]))`
 	exSourceOff  = "/kpi source web-leads off"
 )
-
-// sourceStore returns the store's SourceStore (see tokens for why it is
-// asked for).
-func (s *Service) sourceStore() (SourceStore, error) {
-	if ss, ok := s.store.(SourceStore); ok {
-		return ss, nil
-	}
-	return nil, errors.New("conversations: the store keeps no KPI sources")
-}
 
 // unslack undoes what Slack does to a URL or a query in a command's text:
 // links come as <https://…> or <https://…|label>, and &, < and > as
@@ -117,10 +109,6 @@ func (ss *session) kpiSource(args string) Reply {
 	if err != nil {
 		return ss.fail(err, exSourceJSON)
 	}
-	store, err := ss.sourceStore()
-	if err != nil {
-		return ss.fail(err, "")
-	}
 	k, err := ss.store.KPI(ss.ctx, ss.ws.ID, slug)
 	if err != nil {
 		return ss.fail(err, exSourceJSON)
@@ -131,7 +119,7 @@ func (ss *session) kpiSource(args string) Reply {
 	if src != nil {
 		src.SetBy, src.SetAt = ss.actor.User, ss.now
 	}
-	if err := store.SetKPISource(ss.ctx, ss.ws.ID, slug, src); err != nil {
+	if err := ss.store.SetKPISource(ss.ctx, ss.ws.ID, slug, src); err != nil {
 		return ss.fail(err, exSourceJSON)
 	}
 	if src == nil {
@@ -210,10 +198,6 @@ type SourceReport struct {
 // a period already fetched is not fetched again by any process.
 func (s *Service) FetchSources(ctx context.Context, jobs SourceJobStore, f Fetcher, at time.Time) (SourceReport, error) {
 	var rep SourceReport
-	store, err := s.sourceStore()
-	if err != nil {
-		return rep, err
-	}
 	wss, err := jobs.Workspaces(ctx)
 	if err != nil {
 		return rep, err
@@ -230,7 +214,7 @@ func (s *Service) FetchSources(ctx context.Context, jobs SourceJobStore, f Fetch
 			if k.Source == nil || !sourceDue(k, at, loc) {
 				continue
 			}
-			if err := s.fetchOne(ctx, ws, k, store, jobs, f, at, loc, &rep); err != nil {
+			if err := s.fetchOne(ctx, ws, k, jobs, f, at, loc, &rep); err != nil {
 				errs = append(errs, fmt.Errorf("%s %s: %w", ws.ID, k.Slug, err))
 			}
 		}
@@ -254,18 +238,23 @@ func retryWait(n int) time.Duration {
 	return min(5*time.Minute<<(n-1), time.Hour)
 }
 
-func (s *Service) fetchOne(ctx context.Context, ws domain.Workspace, k domain.KPI, store SourceStore, jobs SourceJobStore, f Fetcher, at time.Time, loc *time.Location, rep *SourceReport) error {
+func (s *Service) fetchOne(ctx context.Context, ws domain.Workspace, k domain.KPI, jobs SourceJobStore, f Fetcher, at time.Time, loc *time.Location, rep *SourceReport) error {
 	st := k.Source.State
 	period := domain.CadencePeriod(k.Cadence, at, loc)
 	v, ferr := f.Fetch(ctx, *k.Source)
 	if ferr == nil {
 		ss := &session{Service: s, ctx: ctx, ws: ws, now: at, loc: loc, wsLoc: loc,
 			actor: Actor{Platform: ws.Platform, Workspace: ws.ExternalID, User: sourceBy, Admin: true}}
-		if _, _, err := ss.recordValues(k.Slug, []domain.KPIValue{{Value: v, At: at, By: sourceBy}}); err != nil {
+		// Keyed by the source and the period: if the state below is not
+		// saved (a crash, a store that failed), the next run fetches again
+		// but the period's value is recorded once. A source set anew is
+		// another key.
+		val := domain.KPIValue{Value: v, At: at, By: sourceBy, Key: fmt.Sprintf("source:%d:%s", k.Source.SetAt.UnixMilli(), period)}
+		if _, _, err := ss.recordValues(k.Slug, []domain.KPIValue{val}); err != nil {
 			return err
 		}
 		rep.Fetched++
-		return store.SaveSourceState(ctx, ws.ID, k.Slug, domain.SourceState{Period: period, LastFetch: at, LastValue: &v})
+		return s.store.SaveSourceState(ctx, ws.ID, k.Slug, k.Source.SetAt, domain.SourceState{Period: period, LastFetch: at, LastValue: &v})
 	}
 	if ctx.Err() != nil {
 		return ctx.Err() // shutting down: not the source's fault
@@ -291,7 +280,7 @@ func (s *Service) fetchOne(ctx context.Context, ws domain.Workspace, k domain.KP
 		}
 		rep.Alerted += n
 	}
-	return store.SaveSourceState(ctx, ws.ID, k.Slug, next)
+	return s.store.SaveSourceState(ctx, ws.ID, k.Slug, k.Source.SetAt, next)
 }
 
 // SourceFailingMessage tells a KPI's owner that its source stopped

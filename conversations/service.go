@@ -83,6 +83,9 @@ type Store interface {
 	ObjectiveStore
 	KPIStore
 	Deduper
+	TokenStore
+	SourceStore
+	DataStore
 }
 
 // Options tune a Service. Zero values give the product's defaults.

@@ -26,18 +26,19 @@ import (
 
 // File names, in the order an import reads them: what others refer to first.
 const (
-	FileWorkspace  = "workspace.csv"
-	FilePeople     = "people.csv"
-	FileKPIs       = "kpis.csv"
-	FileKPIValues  = "kpi_values.csv"
-	FileObjectives = "objectives.csv"
-	FileKeyResults = "key_results.csv"
-	FileCheckIns   = "checkins.csv"
-	FileWeekNotes  = "week_notes.csv"
+	FileWorkspace   = "workspace.csv"
+	FilePeople      = "people.csv"
+	FileKPIs        = "kpis.csv"
+	FileKPIValues   = "kpi_values.csv"
+	FileObjectives  = "objectives.csv"
+	FileKeyResults  = "key_results.csv"
+	FileInitiatives = "initiatives.csv"
+	FileCheckIns    = "checkins.csv"
+	FileWeekNotes   = "week_notes.csv"
 )
 
 // Files lists every file of an export, in reading order.
-var Files = []string{FileWorkspace, FilePeople, FileKPIs, FileKPIValues, FileObjectives, FileKeyResults, FileCheckIns, FileWeekNotes}
+var Files = []string{FileWorkspace, FilePeople, FileKPIs, FileKPIValues, FileObjectives, FileKeyResults, FileInitiatives, FileCheckIns, FileWeekNotes}
 
 // Columns of each file, in the order they are written. Reading accepts them
 // in any order; a column marked required must be there.
@@ -51,6 +52,7 @@ var columns = map[string][]column{
 		{"slug", true}, {"name", true}, {"unit", false}, {"direction", false}, {"target", false}, {"warn", false},
 		{"alert", false}, {"cadence", false}, {"owner", true}, {"team", false}, {"health", false}, {"health_since", false},
 		{"source_kind", false}, {"source_url", false}, {"source_path", false}, {"source_query", false}, {"created_at", false},
+		{"archived", false},
 	},
 	FileKPIValues: {{"slug", true}, {"at", true}, {"value", true}, {"note", false}, {"by", false}},
 	FileObjectives: {
@@ -61,13 +63,16 @@ var columns = map[string][]column{
 	FileKeyResults: {
 		{"ref", true}, {"objective", true}, {"title", true}, {"kind", true}, {"start", false}, {"target", false},
 		{"current", false}, {"measured", false}, {"done", false}, {"unit", false}, {"weight", false}, {"owner", true},
-		{"kpi", false}, {"confidence", false}, {"updated_at", false},
+		{"kpi", false}, {"confidence", false}, {"updated_at", false}, {"created_at", false},
+	},
+	FileInitiatives: {
+		{"ref", true}, {"kr", true}, {"title", true}, {"done", false}, {"created_by", false}, {"created_at", false}, {"done_at", false},
 	},
 	FileCheckIns: {
 		{"kr", true}, {"objective", false}, {"user", true}, {"week", true}, {"value", false}, {"done", false},
-		{"confidence", true}, {"note", false}, {"at", false},
+		{"confidence", true}, {"note", false}, {"at", false}, {"first_at", false}, {"by", false},
 	},
-	FileWeekNotes: {{"user", true}, {"week", true}, {"note", true}, {"at", false}},
+	FileWeekNotes: {{"user", true}, {"week", true}, {"note", false}, {"wins", false}, {"blockers", false}, {"help", false}, {"at", false}},
 }
 
 type column struct {
@@ -90,7 +95,7 @@ type Data struct {
 	People     []domain.User
 	KPIs       []domain.KPI
 	KPIValues  []domain.KPIValue
-	Objectives []domain.Objective // with their key results
+	Objectives []domain.Objective // with their key results and initiatives
 	CheckIns   []domain.CheckIn
 	WeekNotes  []domain.WeekNote
 }
@@ -148,7 +153,7 @@ func Encode(d *Data) ([]File, error) {
 		}
 		rows = append(rows, []string{k.Slug, k.Name, k.Unit, string(k.Direction), optNum(k.Target), optNum(k.Warn),
 			optNum(k.Alert), string(k.Cadence), k.Owner, k.Team, string(k.Health), stamp(k.HealthSince),
-			string(src.Kind), src.URL, src.Path, src.Query, stamp(k.CreatedAt)})
+			string(src.Kind), src.URL, src.Path, src.Query, stamp(k.CreatedAt), boolean(k.Archived)})
 	}
 	if err := add(FileKPIs, rows); err != nil {
 		return nil, err
@@ -175,7 +180,7 @@ func Encode(d *Data) ([]File, error) {
 	os := append([]domain.Objective(nil), d.Objectives...)
 	sort.Slice(os, func(i, j int) bool { return refLess(os[i].Ref, os[j].Ref) })
 	rows = nil
-	var krRows [][]string
+	var krRows, inRows [][]string
 	for _, o := range os {
 		grade := ""
 		if o.Grade != nil {
@@ -191,7 +196,11 @@ func Encode(d *Data) ([]File, error) {
 				conf = strconv.Itoa(kr.Confidence)
 			}
 			krRows = append(krRows, []string{kr.Ref, o.Ref, kr.Title, string(kr.Kind), num(kr.Start), num(kr.Target),
-				num(kr.Current), boolean(kr.Measured), boolean(kr.Done), kr.Unit, num(kr.Weight), kr.Owner, kr.KPI, conf, stamp(kr.UpdatedAt)})
+				num(kr.Current), boolean(kr.Measured), boolean(kr.Done), kr.Unit, num(kr.Weight), kr.Owner, kr.KPI, conf, stamp(kr.UpdatedAt),
+				stamp(kr.CreatedAt)})
+			for _, in := range kr.Initiatives {
+				inRows = append(inRows, []string{in.Ref, kr.Ref, in.Title, boolean(in.Done), in.CreatedBy, stamp(in.CreatedAt), stamp(in.DoneAt)})
+			}
 		}
 	}
 	if err := add(FileObjectives, rows); err != nil {
@@ -199,6 +208,10 @@ func Encode(d *Data) ([]File, error) {
 	}
 	sort.SliceStable(krRows, func(i, j int) bool { return refLess(krRows[i][0], krRows[j][0]) })
 	if err := add(FileKeyResults, krRows); err != nil {
+		return nil, err
+	}
+	sort.SliceStable(inRows, func(i, j int) bool { return refLess(inRows[i][0], inRows[j][0]) })
+	if err := add(FileInitiatives, inRows); err != nil {
 		return nil, err
 	}
 
@@ -216,7 +229,7 @@ func Encode(d *Data) ([]File, error) {
 	rows = nil
 	for _, c := range cs {
 		rows = append(rows, []string{c.KR, c.Objective, c.UserID, string(c.Week), num(c.Value), boolean(c.Done),
-			strconv.Itoa(c.Confidence), c.Note, stamp(c.At)})
+			strconv.Itoa(c.Confidence), c.Note, stamp(c.At), stamp(c.FirstAt), c.By})
 	}
 	if err := add(FileCheckIns, rows); err != nil {
 		return nil, err
@@ -231,7 +244,7 @@ func Encode(d *Data) ([]File, error) {
 	})
 	rows = nil
 	for _, n := range ns {
-		rows = append(rows, []string{n.UserID, string(n.Week), n.Note, stamp(n.At)})
+		rows = append(rows, []string{n.UserID, string(n.Week), n.Note, n.Wins, n.Blockers, n.Help, stamp(n.At)})
 	}
 	if err := add(FileWeekNotes, rows); err != nil {
 		return nil, err

@@ -31,7 +31,7 @@ func sample() *csvio.Data {
 			{Slug: "web-leads", Name: "Web leads", Unit: "/day", Direction: domain.HigherIsBetter, Target: f64(35), Warn: f64(25), Alert: f64(15),
 				Cadence: domain.Daily, Owner: "U1", Team: "C1", Health: domain.HealthGreen, HealthSince: t0, CreatedAt: t0,
 				Source: &domain.KPISource{Kind: domain.SourceJSON, URL: "https://stats.example.com/x.json?a=1&b=2", Path: "data.today"}},
-			{Slug: "churn", Name: "Churn", Unit: "%", Direction: domain.LowerIsBetter, Cadence: domain.Monthly, Owner: "U2", CreatedAt: t0},
+			{Slug: "churn", Name: "Churn", Unit: "%", Direction: domain.LowerIsBetter, Cadence: domain.Monthly, Owner: "U2", CreatedAt: t0, Archived: true},
 		},
 		KPIValues: []domain.KPIValue{
 			{Slug: "web-leads", Value: 0.1 + 0.2, At: t0, Note: "line one\nline two", By: "U1"},
@@ -46,15 +46,20 @@ func sample() *csvio.Data {
 				KeyResults: []domain.KeyResult{
 					{Ref: "KR-3", Title: "Keep churn below 2%", Kind: domain.StayBelow, Target: 2, Unit: "%", Weight: 2, Owner: "U2", KPI: "churn", Confidence: 6},
 					{Ref: "KR-1", Title: "Increase web leads from 22 to 35 per day", Kind: domain.Increase, Start: 22, Target: 35, Current: 28.5,
-						Measured: true, Unit: "/day", Weight: 1, Owner: "U1", Confidence: 7, UpdatedAt: t0},
+						Measured: true, Unit: "/day", Weight: 1, Owner: "U1", Confidence: 7, UpdatedAt: t0, CreatedAt: t0.AddDate(0, 0, -30),
+						Initiatives: []domain.Initiative{
+							{Ref: "I-2", Title: "Run a webinar series, monthly", CreatedBy: "U1", CreatedAt: t0},
+							{Ref: "I-9", Title: "Fix the signup form", Done: true, CreatedBy: "U2", CreatedAt: t0, DoneAt: t0.Add(time.Hour)},
+						}},
 				}},
 		},
 		CheckIns: []domain.CheckIn{
-			{KR: "KR-1", Objective: "O-2", UserID: "U1", Week: "2026-W41", Value: 25, Confidence: 6, Note: "slow, start", At: t0},
+			{KR: "KR-1", Objective: "O-2", UserID: "U1", Week: "2026-W41", Value: 25, Confidence: 6, Note: "slow, start", At: t0, FirstAt: t0.Add(-time.Hour), By: "U2"},
 			{KR: "KR-1", Objective: "O-2", UserID: "U1", Week: "2026-W40", Value: 23, Confidence: 5, At: t0.AddDate(0, 0, -7)},
 			{KR: "KR-12", Objective: "O-10", UserID: "U2", Week: "2026-W41", Done: true, Confidence: 9, At: t0},
 		},
-		WeekNotes: []domain.WeekNote{{UserID: "U1", Week: "2026-W41", Note: "Good week", At: t0}},
+		WeekNotes: []domain.WeekNote{{UserID: "U1", Week: "2026-W41", Note: "Good week", At: t0},
+			{UserID: "U2", Week: "2026-W41", Wins: "two deals", Blockers: "legal, again", Help: "a lawyer", At: t0}},
 	}
 }
 
@@ -90,6 +95,13 @@ func back(d *csvio.Decoded) *csvio.Data {
 	for _, kr := range d.KeyResults {
 		o := &out.Objectives[idx[kr.Objective]]
 		o.KeyResults = append(o.KeyResults, kr.KeyResult)
+	}
+	for _, in := range d.Initiatives {
+		for i := range out.Objectives {
+			if kr := out.Objectives[i].KeyResult(in.KR); kr != nil {
+				kr.Initiatives = append(kr.Initiatives, in.Initiative)
+			}
+		}
 	}
 	for _, c := range d.CheckIns {
 		out.CheckIns = append(out.CheckIns, c.CheckIn)
@@ -172,7 +184,6 @@ func TestRefusedRows(t *testing.T) {
 		{"objectives.csv", "ref,title,owner,cycle", "O-1,Grow,U1,2026-Q5", "cycle", "not a cycle"},
 		{"objectives.csv", "ref,title,owner,cycle,grade", "O-1,Grow,U1,2026-Q4,1.5", "grade", ""},
 		{"objectives.csv", "ref,title,owner,cycle,parent", "O-1,Grow,U1,2026-Q4,O-1", "parent", "its own parent"},
-		{"objectives.csv", "ref,title,owner,cycle", "O-1,$where,U1,2026-Q4", "title", "database operator"},
 		{"objectives.csv", "ref,title,owner,cycle,status", "O-1,Grow,U1,2026-Q4,done", "status", "draft, active or closed"},
 		{"kpis.csv", "slug,name,owner,direction,target,warn,alert", "leads,Leads,U1,higher,35,25,30", "", "alert ≤ warn ≤ target"},
 		{"kpis.csv", "slug,name,owner", "Web Leads,Leads,U1", "slug", "not a KPI slug"},
@@ -181,7 +192,11 @@ func TestRefusedRows(t *testing.T) {
 		{"people.csv", "user,email", "U1,not-an-email", "email", "not an email address"},
 		{"people.csv", "user,timezone", "U1,Mars/Olympus", "timezone", "IANA"},
 		{"workspace.csv", "id,platform,external_id", "slack:T2,slack,T1", "id", "platform and the external id"},
-		{"week_notes.csv", "user,week,note", "U1,2026-W41,", "note", "empty"},
+		{"week_notes.csv", "user,week,note", "U1,2026-W41,", "note", "says nothing"},
+		{"week_notes.csv", "user,week,wins,blockers,help", "U1,2026-W41,,,", "note", "says nothing"},
+		{"initiatives.csv", "ref,kr,title", "KR-4,KR-1,Run webinars", "ref", "not a ref like I-4"},
+		{"initiatives.csv", "ref,kr,title", "I-4,O-1,Run webinars", "kr", "not a ref like KR-31"},
+		{"initiatives.csv", "ref,kr,title,done", "I-4,KR-1,Run webinars,maybe", "done", "not true or false"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.file+" "+tt.row, func(t *testing.T) {

@@ -92,6 +92,12 @@ type (
 		Objective string
 		domain.KeyResult
 	}
+	// InitiativeRow is a row of initiatives.csv.
+	InitiativeRow struct {
+		Pos
+		KR string
+		domain.Initiative
+	}
 	// CheckInRow is a row of checkins.csv.
 	CheckInRow struct {
 		Pos
@@ -106,14 +112,15 @@ type (
 
 // Decoded is everything the files held that could be read.
 type Decoded struct {
-	Workspace  *WorkspaceRow
-	People     []PersonRow
-	KPIs       []KPIRow
-	KPIValues  []KPIValueRow
-	Objectives []ObjectiveRow
-	KeyResults []KeyResultRow
-	CheckIns   []CheckInRow
-	WeekNotes  []WeekNoteRow
+	Workspace   *WorkspaceRow
+	People      []PersonRow
+	KPIs        []KPIRow
+	KPIValues   []KPIValueRow
+	Objectives  []ObjectiveRow
+	KeyResults  []KeyResultRow
+	Initiatives []InitiativeRow
+	CheckIns    []CheckInRow
+	WeekNotes   []WeekNoteRow
 	// Rows counts the data rows of each file that was given.
 	Rows map[string]int
 }
@@ -318,6 +325,8 @@ func (dc *decoder) decodeRow() {
 		dc.objective()
 	case FileKeyResults:
 		dc.keyResult()
+	case FileInitiatives:
+		dc.initiative()
 	case FileCheckIns:
 		dc.checkIn()
 	case FileWeekNotes:
@@ -339,8 +348,9 @@ func (dc *decoder) text(col string, max int, required bool) string {
 }
 
 var (
-	idRE     = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9:_\-]{0,199}$`)
-	numberRE = regexp.MustCompile(`^[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?$`)
+	idRE         = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9:_\-]{0,199}$`)
+	initiativeRE = regexp.MustCompile(`^I-[1-9][0-9]{0,8}$`)
+	numberRE     = regexp.MustCompile(`^[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?$`)
 )
 
 // person reads a platform user id or an email address.
@@ -468,8 +478,12 @@ func (dc *decoder) ref(col, kind string, required bool) string {
 		return ""
 	}
 	k, r, ok := domain.RefKind(s)
+	if kind == "I" {
+		r = strings.ToUpper(s)
+		k, ok = "I", initiativeRE.MatchString(r)
+	}
 	if !ok || (kind != "" && k != kind) {
-		ex := map[string]string{"O": "O-12", "KR": "KR-31", "": "O-3 or KR-7"}[kind]
+		ex := map[string]string{"O": "O-12", "KR": "KR-31", "I": "I-4", "": "O-3 or KR-7"}[kind]
 		dc.fail(col, s, ex, "not a ref like %s", ex)
 		return ""
 	}
@@ -619,6 +633,7 @@ func (dc *decoder) kpi() {
 		Health:      domain.Health(dc.choice("health", "", healths, "green, yellow, red, stale or unknown")),
 		HealthSince: dc.time("health_since", false),
 		CreatedAt:   dc.time("created_at", false),
+		Archived:    dc.boolean("archived", false),
 	}
 	if kind := dc.str("source_kind"); kind != "" || dc.str("source_url") != "" {
 		src := domain.KPISource{Kind: domain.SourceKind(strings.ToLower(kind)), URL: dc.str("source_url"), Path: dc.str("source_path"), Query: dc.str("source_query")}
@@ -666,7 +681,9 @@ func (dc *decoder) objective() {
 		UpdatedAt:  dc.time("updated_at", false),
 	}
 	c, err := domain.ParseCycle(dc.str("cycle"))
-	dc.check("cycle", err)
+	if err != nil {
+		dc.fail("cycle", dc.str("cycle"), "2026-Q4", "%s", domain.ErrorMessage(err))
+	}
 	o.Cycle = c
 	if g, ok := dc.number("grade", false, 0); ok {
 		if err := domain.ValidateGrade(g); err != nil {
@@ -695,6 +712,7 @@ func (dc *decoder) keyResult() {
 		Owner:     dc.who("owner", true),
 		KPI:       dc.slug("kpi", false),
 		UpdatedAt: dc.time("updated_at", false),
+		CreatedAt: dc.time("created_at", false),
 	}
 	obj := dc.ref("objective", "O", true)
 	if kr.Kind == "" && !dc.bad {
@@ -733,6 +751,8 @@ func (dc *decoder) checkIn() {
 		Week:      dc.week("week"),
 		Note:      dc.text("note", domain.MaxNoteLen, false),
 		At:        dc.time("at", false),
+		FirstAt:   dc.time("first_at", false),
+		By:        dc.who("by", false),
 	}
 	c.Value, _ = dc.number("value", false, 0)
 	c.Done = dc.boolean("done", false)
@@ -745,8 +765,29 @@ func (dc *decoder) checkIn() {
 	dc.d.CheckIns = append(dc.d.CheckIns, CheckInRow{Pos: dc.pos(), CheckIn: c})
 }
 
+func (dc *decoder) initiative() {
+	in := domain.Initiative{
+		Ref:       dc.ref("ref", "I", true),
+		Title:     dc.text("title", domain.MaxTitleLen, true),
+		Done:      dc.boolean("done", false),
+		CreatedBy: dc.who("created_by", false),
+		CreatedAt: dc.time("created_at", false),
+		DoneAt:    dc.time("done_at", false),
+	}
+	kr := dc.ref("kr", "KR", true)
+	if dc.bad || !dc.unique(in.Ref, "the initiative "+in.Ref) {
+		return
+	}
+	dc.d.Initiatives = append(dc.d.Initiatives, InitiativeRow{Pos: dc.pos(), KR: kr, Initiative: in})
+}
+
 func (dc *decoder) weekNote() {
-	n := domain.WeekNote{UserID: dc.who("user", true), Week: dc.week("week"), Note: dc.text("note", domain.MaxNoteLen, true), At: dc.time("at", false)}
+	n := domain.WeekNote{UserID: dc.who("user", true), Week: dc.week("week"), Note: dc.text("note", domain.MaxNoteLen, false),
+		Wins: dc.text("wins", domain.MaxNoteLen, false), Blockers: dc.text("blockers", domain.MaxNoteLen, false),
+		Help: dc.text("help", domain.MaxNoteLen, false), At: dc.time("at", false)}
+	if n.Empty() && !dc.bad {
+		dc.fail("note", "", "shipped the pricing page", "the note says nothing: give a note, wins, blockers or help")
+	}
 	if dc.bad || !dc.unique(n.UserID+"/"+string(n.Week), "the note of "+n.UserID+" for "+string(n.Week)) {
 		return
 	}
