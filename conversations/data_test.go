@@ -362,3 +362,60 @@ func TestImportPlan(t *testing.T) {
 		t.Errorf("after importing O-7 the next objective is %s", os[len(os)-1].Ref)
 	}
 }
+
+// TestKPISourcesJob: the kpi-sources job of the rhythm fetches the values
+// at the KPI's cadence and sends the failing-source alert through the
+// outbox once, to the KPI's owner, however many times the job runs and in
+// however many processes.
+func TestKPISourcesJob(t *testing.T) {
+	f := newFixture(t)
+	var failing atomic.Bool
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if failing.Load() {
+			http.Error(w, "no", http.StatusBadGateway)
+			return
+		}
+		fmt.Fprint(w, `{"value": 41}`)
+	}))
+	defer srv.Close()
+	f.must("ada", `/kpi create nps "NPS" higher target 50 every week`, `/kpi source nps `+srv.URL+` json value`)
+	fetcher := sources.New(sources.Options{Allow: []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32")}})
+	s := newFakeSender()
+	rhythms := []*conversations.Rhythm{
+		conversations.NewRhythm(f.svc, f.st, map[domain.Platform]conversations.Sender{domain.Slack: s},
+			conversations.RhythmOptions{Now: f.clock.now, Holder: "p1", Lease: time.Minute, MaxWait: 5 * time.Second, Sources: fetcher}),
+		conversations.NewRhythm(f.svc, f.st, map[domain.Platform]conversations.Sender{domain.Slack: s},
+			conversations.RhythmOptions{Now: f.clock.now, Holder: "p2", Lease: time.Minute, MaxWait: 5 * time.Second, Sources: fetcher}),
+	}
+	runAll := func() {
+		t.Helper()
+		for _, r := range rhythms {
+			if _, err := r.Run(ctx, conversations.JobKPISources, f.clock.now()); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	runAll()
+	f.clock.t = f.clock.t.Add(time.Hour)
+	runAll()
+	vals, _ := f.st.KPIValues(ctx, "slack:T1", "nps", 10)
+	if len(vals) != 1 || vals[0].Value != 41 {
+		t.Fatalf("values after two runs of one week: %+v", vals)
+	}
+	failing.Store(true)
+	f.clock.t = f.clock.t.AddDate(0, 0, 7) // next week: due again, and failing
+	for range 30 {
+		runAll()
+		f.clock.t = f.clock.t.Add(10 * time.Minute)
+	}
+	sent := s.to("ada", conversations.KindSourceFailing)
+	if len(sent) != 1 {
+		t.Fatalf("%d failing-source alerts sent, want 1: %v", len(sent), sent)
+	}
+	if text := conversations.PlainText(s.msgs[sent[0]]); !strings.Contains(text, "okrbot cannot fetch NPS") || !strings.Contains(text, "502") {
+		t.Errorf("alert:\n%s", text)
+	}
+	if _, dup := s.count(conversations.KindSourceFailing); dup != 0 {
+		t.Errorf("%d alerts sent twice", dup)
+	}
+}

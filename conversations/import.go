@@ -33,8 +33,12 @@ type ImportOptions struct {
 	// (and what depends on a refused row is refused with it). Without it a
 	// single refused row means nothing is written.
 	SkipBadRows bool
-	// Progress hears what the import is doing, for long imports.
+	// Progress hears what the import is doing, for long imports: rows
+	// read, file by file.
 	Progress func(file string, rows int, done bool)
+	// Writing, when set, hears how many records are about to be written,
+	// once every row is checked.
+	Writing func(records int)
 }
 
 // ImportReport says, per file, what an import creates, what it finds
@@ -87,6 +91,9 @@ func (s *Service) Import(ctx context.Context, in []csvio.Input, opt ImportOption
 	if opt.DryRun || len(rep.Problems) > 0 && !opt.SkipBadRows {
 		return rep, nil
 	}
+	if opt.Writing != nil {
+		opt.Writing(p.batch.Size())
+	}
 	if err := s.store.ImportData(ctx, target, p.batch); err != nil {
 		return rep, fmt.Errorf("conversations.Import: %w", err)
 	}
@@ -116,13 +123,14 @@ type plan struct {
 	objKRs   map[string]int // objective ref -> key results after the import
 	// initiatives are the store's initiative refs, by the key result holding them.
 	initiatives map[string]string
+	now         time.Time
 }
 
 func (s *Service) newPlan(ctx context.Context, target string, d *csvio.Decoded) (*plan, error) {
 	p := &plan{d: d, create: map[string]int{}, exists: map[string]int{}, users: map[string]domain.User{}, emails: map[string]string{},
 		kpis: map[string]bool{}, values: map[string]bool{}, objs: map[string]domain.Objective{}, krs: map[string]string{},
 		checkIns: map[string]bool{}, newKRs: map[string]string{}, newObjs: map[string]bool{}, objKRs: map[string]int{},
-		initiatives: map[string]string{}}
+		initiatives: map[string]string{}, now: s.opt.Now()}
 	p.batch.KeyResults = map[string][]domain.KeyResult{}
 	ws, err := s.store.Workspace(ctx, target)
 	switch {
@@ -264,6 +272,11 @@ func (p *plan) run() {
 		if p.kpis[k.Slug] {
 			p.exists[r.File]++
 			continue
+		}
+		if k.Source != nil {
+			src := *k.Source
+			src.SetBy, src.SetAt = k.Owner, p.now // first fetched at the next run of the kpi-sources job
+			k.Source = &src
 		}
 		p.kpis[k.Slug] = true
 		p.batch.KPIs = append(p.batch.KPIs, k)

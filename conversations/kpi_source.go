@@ -204,22 +204,30 @@ func (s *Service) FetchSources(ctx context.Context, jobs SourceJobStore, f Fetch
 	}
 	var errs []error
 	for _, ws := range wss {
-		ks, err := s.store.KPIs(ctx, ws.ID)
-		if err != nil {
+		if err := s.fetchWorkspace(ctx, ws, jobs, f, at, &rep); err != nil {
 			errs = append(errs, err)
-			continue
-		}
-		loc := loadLocation(ws.Settings.TimeZone)
-		for _, k := range ks {
-			if k.Source == nil || !sourceDue(k, at, loc) {
-				continue
-			}
-			if err := s.fetchOne(ctx, ws, k, jobs, f, at, loc, &rep); err != nil {
-				errs = append(errs, fmt.Errorf("%s %s: %w", ws.ID, k.Slug, err))
-			}
 		}
 	}
 	return rep, errors.Join(errs...)
+}
+
+// fetchWorkspace fetches the sources of one workspace's KPIs due at at.
+func (s *Service) fetchWorkspace(ctx context.Context, ws domain.Workspace, jobs SourceJobStore, f Fetcher, at time.Time, rep *SourceReport) error {
+	ks, err := s.store.KPIs(ctx, ws.ID) // archived KPIs take no values: not fetched
+	if err != nil {
+		return err
+	}
+	var errs []error
+	loc := loadLocation(ws.Settings.TimeZone)
+	for _, k := range ks {
+		if k.Source == nil || !sourceDue(k, at, loc) {
+			continue
+		}
+		if err := s.fetchOne(ctx, ws, k, jobs, f, at, loc, rep); err != nil {
+			errs = append(errs, fmt.Errorf("%s %s: %w", ws.ID, k.Slug, err))
+		}
+	}
+	return errors.Join(errs...)
 }
 
 // sourceDue reports whether k's source is to be fetched at at.

@@ -41,11 +41,11 @@ const (
 )
 
 // Jobs lists the jobs in the order they run.
-var Jobs = []string{JobCheckInPrompts, JobReminders, JobDigests, JobKPIAlerts}
+var Jobs = []string{JobCheckInPrompts, JobReminders, JobDigests, JobKPIAlerts, JobKPISources}
 
 var jobKind = map[string]string{
 	JobCheckInPrompts: KindCheckInPrompt, JobReminders: KindReminder,
-	JobDigests: KindDigest, JobKPIAlerts: KindKPIAlert,
+	JobDigests: KindDigest, JobKPIAlerts: KindKPIAlert, JobKPISources: KindSourceFailing,
 }
 
 // RhythmOptions tune the rhythm. Zero values give sensible defaults.
@@ -61,6 +61,8 @@ type RhythmOptions struct {
 	Log      *slog.Logger
 	Observe  func(kind, outcome string) // counts deliveries by outcome, for metrics
 	Progress func(Report)               // called as a run advances
+	// Sources fetches KPI sources (kpi_source_job.go); none are fetched when nil.
+	Sources Fetcher
 }
 
 // Rhythm plans and sends the weekly rhythm's deliveries through the outbox.
@@ -147,7 +149,7 @@ func (r *Rhythm) plan(ctx context.Context, kind string, at time.Time) (planned, 
 		return 0, 0, err
 	}
 	for _, ws := range wss {
-		if r.senders[ws.Platform] == nil {
+		if r.senders[ws.Platform] == nil && kind != KindSourceFailing { // values are fetched whoever hears of failures
 			continue
 		}
 		var entries []domain.OutboxEntry
@@ -159,6 +161,8 @@ func (r *Rhythm) plan(ctx context.Context, kind string, at time.Time) (planned, 
 			entries, err = r.planDigests(ctx, ws, at)
 		case KindKPIAlert:
 			n, err = r.planAlerts(ctx, ws, at) // enqueues as it goes
+		case KindSourceFailing:
+			n, err = r.planSources(ctx, ws, at) // enqueues as it goes
 		}
 		if err == nil && len(entries) > 0 {
 			n, err = r.store.Enqueue(ctx, entries)
@@ -658,6 +662,8 @@ func (r *Rhythm) compose(ctx context.Context, ws domain.Workspace, e domain.Outb
 			return nil, "", err
 		}
 		return r.svc.alertMessage(ws, k, e.Period), "", nil
+	case KindSourceFailing:
+		return r.composeSourceFailing(ctx, ws, e)
 	}
 	return nil, "", fmt.Errorf("unknown delivery kind %q", e.Kind)
 }

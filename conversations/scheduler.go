@@ -27,6 +27,8 @@ const jobLease = 2 * time.Minute
 type Cleaner interface {
 	CleanupOutbox(ctx context.Context, before time.Time) (int64, error)
 	ForgetBefore(ctx context.Context, before time.Time) (int64, error)
+	// CleanupIdempotent forgets the HTTP API's Idempotency-Keys.
+	CleanupIdempotent(ctx context.Context, before time.Time) (int64, error)
 }
 
 // Scheduler runs the rhythm's jobs on gocron every Tick, each under a lease
@@ -144,5 +146,9 @@ func (sc *Scheduler) cleanup(ctx context.Context) {
 	}
 	if _, err := sc.cleaner.ForgetBefore(ctx, now.AddDate(0, 0, -7)); err != nil {
 		log.Warn("cleanup request keys", "err", err)
+	}
+	// An Idempotency-Key is kept 7 days: a retry later than that is a new request.
+	if _, err := sc.cleaner.CleanupIdempotent(ctx, now.AddDate(0, 0, -7)); err != nil {
+		log.Warn("cleanup idempotency keys", "err", err)
 	}
 }

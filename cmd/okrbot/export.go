@@ -17,7 +17,8 @@ const exportUsage = `Usage: okrbot export [--cycle 2026-Q4] [--workspace W] [--o
 
 Writes a workspace's data as CSV files into DIR (default: the current
 directory), one file per table: workspace, people, KPIs and their values,
-objectives, key results and check-ins. okrbot import reads them back.
+objectives, key results, initiatives, check-ins and week notes. okrbot
+import reads them back.
 `
 
 // workspaces lists the store's workspaces (storage.Store).

@@ -26,7 +26,7 @@ func TestExportCommand(t *testing.T) {
 	if err := run(context.Background(), []string{"okrbot", "export", "--out", out1}, getenv, nil, &stdout, &stderr); err != nil {
 		t.Fatalf("%v: %s", err, stderr.String())
 	}
-	if !strings.Contains(stdout.String(), "wrote 8 files to "+out1+": 2 objectives, 3 key results, 3 check-ins, 1 KPIs with 2 values, 2 people") {
+	if !strings.Contains(stdout.String(), "wrote 9 files to "+out1+": 2 objectives, 3 key results, 0 initiatives, 3 check-ins, 1 week notes, 1 KPIs with 2 values, 2 people") {
 		t.Errorf("stdout: %s", stdout.String())
 	}
 	if err := run(context.Background(), []string{"okrbot", "export", "--workspace", "T024BE7LD", "--cycle", "2026-Q4", "--out", out2}, getenv, nil, io.Discard, io.Discard); err != nil {
@@ -36,7 +36,7 @@ func TestExportCommand(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if lines := strings.Count(string(checkins), "\n"); lines != 4 || !strings.HasPrefix(string(checkins), "kr,objective,user,week,value,done,confidence,note,at\n") {
+	if lines := strings.Count(string(checkins), "\n"); lines != 4 || !strings.HasPrefix(string(checkins), "kr,objective,user,week,value,done,confidence,note,at,first_at,by\n") {
 		t.Errorf("checkins.csv:\n%s", checkins)
 	}
 	krs, _ := os.ReadFile(filepath.Join(out1, "key_results.csv"))

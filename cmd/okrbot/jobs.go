@@ -20,7 +20,9 @@ const jobsUsage = `Usage: okrbot jobs run <job> [--at RFC3339] [flags]
 Runs one scheduled job once, through the same outbox as the scheduler: every
 delivery of that kind due by --at (default: now) in its current period and
 not yet sent is sent. Running it again, or in several processes at once,
-sends nothing twice. Jobs: checkin-prompts, reminders, digests, kpi-alerts.
+sends nothing twice. Jobs: checkin-prompts, reminders, digests, kpi-alerts,
+kpi-sources (fetches the KPIs' sources that are due, and tells the owner of
+one that fails).
 `
 
 // jobFlags are every setting but the HTTP address: a job sends, it serves nothing.
@@ -103,7 +105,7 @@ func runJobs(ctx context.Context, args []string, getenv func(string) string, std
 		fmt.Fprintf(stdout, "%s: %d newly due, %d sent, %d skipped so far\n", r.Job, r.Planned, r.Sent, r.Skipped)
 	}
 	rh := conversations.NewRhythm(svc, st, senders, conversations.RhythmOptions{
-		Lease: *lease, MaxWait: *maxWait, Workers: *workers, Log: log, Progress: progress,
+		Lease: *lease, MaxWait: *maxWait, Workers: *workers, Log: log, Progress: progress, Sources: cfg.sourceFetcher(),
 	})
 	fmt.Fprintf(stdout, "%s: running at %s\n", job, at.Format(time.RFC3339))
 	rep, err := rh.Run(ctx, job, at)

@@ -103,7 +103,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 	metrics := newRhythmMetrics(reg, st)
 	rhythm := conversations.NewRhythm(svc, st,
 		map[domain.Platform]conversations.Sender{domain.Slack: slackSender, domain.Teams: teamsSender},
-		conversations.RhythmOptions{Log: log.With("component", "rhythm"), Observe: metrics.observe})
+		conversations.RhythmOptions{Log: log.With("component", "rhythm"), Observe: metrics.observe, Sources: cfg.sourceFetcher()})
 	s, err := conversations.NewScheduler(rhythm, clockwork.NewRealClock(), st)
 	if err == nil {
 		err = s.Start(ctx)
@@ -117,6 +117,8 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 			log.Warn("scheduler shutdown", "err", err)
 		}
 	}()
+
+	mountAPI(mux, svc, st, log)
 
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
