@@ -419,3 +419,44 @@ func TestKPISourcesJob(t *testing.T) {
 		t.Errorf("%d alerts sent twice", dup)
 	}
 }
+
+// TestExportCommandInChat: /okr export gives an admin a zip of the CSV
+// files (the same okrbot export writes), made again from its Ref; others
+// and malformed commands get a one-line refusal and no file.
+func TestExportCommandInChat(t *testing.T) {
+	f := newFixture(t)
+	f.must("ada", "/okr create Grow the European market --cycle 2026-Q4")
+	admin := actor("ada")
+	admin.Admin = true
+	r := f.svc.Command(ctx, admin, "okr", "export --cycle 2026-q4")
+	if r.Failed() || r.File == nil || r.File.Name != "okrbot-export-slack-T1-2026-Q4.zip" || r.File.Ref != "export:2026-Q4" {
+		t.Fatalf("%s %+v: %s", r.Code, r.File, conversations.PlainText(r.Message))
+	}
+	files, err := csvio.Unzip(r.File.Data, 1<<20)
+	if err != nil || len(files) != len(csvio.Files) {
+		t.Fatalf("zip: %d files, %v", len(files), err)
+	}
+	again, err := f.svc.File(ctx, admin, r.File.Ref)
+	if err != nil || !bytes.Equal(again.Data, r.File.Data) {
+		t.Errorf("File(%s): %v", r.File.Ref, err)
+	}
+	if _, err := f.svc.File(ctx, actor("bob"), r.File.Ref); domain.ErrorCode(err) != domain.EFORBIDDEN {
+		t.Errorf("File for a non-admin: %v", err)
+	}
+	for _, tt := range []struct{ line, code string }{
+		{"export", domain.EFORBIDDEN},
+		{"export --cycle 2026-Q5", domain.EINVALID},
+		{"export everything", domain.EINVALID},
+		{"export --cylce 2026-Q4", domain.EINVALID},
+	} {
+		a := admin
+		if tt.code == domain.EFORBIDDEN {
+			a = actor("bob")
+		}
+		r := f.svc.Command(ctx, a, "okr", tt.line)
+		text := conversations.PlainText(r.Message)
+		if r.Code != tt.code || r.File != nil || strings.Count(strings.TrimSpace(text), "\n") > 1 {
+			t.Errorf("%s: %q %v\n%s", tt.line, r.Code, r.File != nil, text)
+		}
+	}
+}

@@ -38,6 +38,7 @@ func (ss *session) help() Reply {
 				line(c+" digest unsubscribe #leadership", "stop sending it there"),
 				line(c+" settings checkin friday 15:00 reminder monday 10:00 digest monday 09:00 timezone Europe/Paris", "change the rhythm (admins; in a channel, for its team; off turns one off)"),
 				line(c+" settings api-token create nightly-etl", "a token for the HTTP API (admins; also list, revoke)"),
+				line(c+" export --cycle {cycle}", "the workspace's objectives, check-ins and KPIs as CSV files, sent to you (admins; no --cycle: everything)"),
 			}},
 			{Heading: B("KPIs"), Lines: []Text{
 				line(k+` create web-leads "Web leads" unit /day higher target 35 warn 25 alert 15 every day`, "define a KPI (lower: lower is better)"),
