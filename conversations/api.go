@@ -317,6 +317,10 @@ func (s *Service) RecordCheckIn(ctx context.Context, c Caller, in CheckInInput) 
 	if o.Status == domain.Closed {
 		return CheckedIn{}, domain.Invalid(exAPICheckIn, "%s is closed; its key results take no more check-ins.", o.Ref)
 	}
+	if kr.KPI != "" && in.Value != nil {
+		return CheckedIn{}, domain.Invalid(fmt.Sprintf(`POST /api/v1/kpis/%s/values {"value": %s}`, kr.KPI, strconv.FormatFloat(*in.Value, 'f', -1, 64)),
+			"%s follows the KPI %s: record the value there; here, give only the confidence.", kr.Ref, kr.KPI)
+	}
 	row := checkInInput{kr: *kr, objective: o.Ref, note: in.Note}
 	switch {
 	case in.Value != nil && in.Done != nil:
