@@ -62,7 +62,6 @@ func TestKPISourceValidate(t *testing.T) {
 		{Kind: domain.SourceJSON, URL: "https:///nohost"},
 		{Kind: domain.SourceJSON, URL: "https://example.com/x", Path: "a..b"},
 		{Kind: domain.SourcePrometheus, URL: "https://prom.example.com"},
-		{Kind: domain.SourcePrometheus, URL: "https://prom.example.com", Query: "$where"},
 		{Kind: "csv", URL: "https://example.com"},
 	}
 	for _, s := range bad {
