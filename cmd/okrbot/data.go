@@ -30,6 +30,18 @@ func mountAPI(mux *http.ServeMux, svc *conversations.Service, st storage.Store, 
 	mux.Handle(api.Prefix+"/", api.New(svc, st, api.Options{Log: log.With("component", "api")}))
 }
 
+// toolStore opens the store and the conversations for a command an
+// operator runs (export, import, token): only warnings are logged, the
+// command's own output is the rest.
+func toolStore(ctx context.Context, cfg *Config, stderr io.Writer) (storage.Store, *conversations.Service, func(), error) {
+	log := slog.New(levelFilter{newLogger(stderr).Handler(), slog.LevelWarn})
+	st, closeStore, err := openStore(ctx, cfg, log)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	return st, newService(st, cfg, log, nil, nil), closeStore, nil
+}
+
 // parseInterleaved parses flags wherever they are among the arguments
 // ("token create etl --workspace T1" as well as "token create --workspace
 // T1 etl") and returns the other arguments in order.
@@ -90,8 +102,7 @@ func runToken(ctx context.Context, args []string, getenv func(string) string, st
 	if err := cfg.validate(); err != nil {
 		return usageError{err}
 	}
-	log := slog.New(levelFilter{newLogger(stderr).Handler(), slog.LevelWarn})
-	st, closeStore, err := openStore(ctx, cfg, log)
+	st, svc, closeStore, err := toolStore(ctx, cfg, stderr)
 	if err != nil {
 		return err
 	}
@@ -100,7 +111,6 @@ func runToken(ctx context.Context, args []string, getenv func(string) string, st
 	if err != nil {
 		return err
 	}
-	svc := newService(st, cfg, log, nil, nil)
 	switch verb {
 	case "create":
 		secret, t, err := svc.CreateAPIToken(ctx, ws.ID, rest[0], "okrbot token create")
@@ -176,8 +186,7 @@ func runImport(ctx context.Context, args []string, getenv func(string) string, s
 	if err := cfg.validate(); err != nil {
 		return usageError{err}
 	}
-	log := slog.New(levelFilter{newLogger(stderr).Handler(), slog.LevelWarn})
-	st, closeStore, err := openStore(ctx, cfg, log)
+	st, svc, closeStore, err := toolStore(ctx, cfg, stderr)
 	if err != nil {
 		return err
 	}
@@ -192,7 +201,6 @@ func runImport(ctx context.Context, args []string, getenv func(string) string, s
 		}
 		target = ws.ID
 	}
-	svc := newService(st, cfg, log, nil, nil)
 	var mu sync.Mutex
 	start := time.Now()
 	progress := func(file string, rows int, done bool) {

@@ -5,7 +5,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -77,8 +76,7 @@ func runExport(ctx context.Context, args []string, getenv func(string) string, s
 	if err := cfg.validate(); err != nil {
 		return usageError{err}
 	}
-	log := slog.New(levelFilter{newLogger(stderr).Handler(), slog.LevelWarn})
-	st, closeStore, err := openStore(ctx, cfg, log)
+	st, svc, closeStore, err := toolStore(ctx, cfg, stderr)
 	if err != nil {
 		return err
 	}
@@ -87,7 +85,6 @@ func runExport(ctx context.Context, args []string, getenv func(string) string, s
 	if err != nil {
 		return err
 	}
-	svc := newService(st, cfg, log, nil, nil)
 	fmt.Fprintf(stderr, "exporting %s…\n", ws.ID)
 	exp, err := svc.Export(ctx, ws.ID, *cycle)
 	if err != nil {

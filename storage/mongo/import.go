@@ -43,22 +43,11 @@ func (s *Store) importData(ctx context.Context, workspace string, b domain.Impor
 	now := s.now()
 	objs := make([]domain.Objective, len(b.Objectives))
 	refs := map[string][]string{} // prefix -> refs the batch brings
-	for i, o := range b.Objectives {
-		o = o.Clone()
-		o.WorkspaceID = workspace
-		if o.Ref == "" {
-			return domain.Invalid("", "An imported objective needs its ref.")
+	for i, in := range b.Objectives {
+		o, err := storage.ImportedObjective(in, workspace, now)
+		if err != nil {
+			return err
 		}
-		if o.CreatedAt.IsZero() {
-			o.CreatedAt = now
-		}
-		if o.UpdatedAt.IsZero() {
-			o.UpdatedAt = o.CreatedAt
-		}
-		if o.KeyResults == nil {
-			o.KeyResults = []domain.KeyResult{}
-		}
-		o.Version = 1
 		objs[i] = o
 		refs["O"] = append(refs["O"], o.Ref)
 		for _, kr := range o.KeyResults {

@@ -90,11 +90,8 @@ func (s *Store) RevokeAPIToken(ctx context.Context, workspace, name string, at t
 
 // TouchAPIToken records a use of the token, never moving it back.
 func (s *Store) TouchAPIToken(ctx context.Context, hash string, at time.Time) error {
-	return s.tx(ctx, "sqlite.TouchAPIToken", func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `UPDATE api_tokens SET last_used_at = ? WHERE id = ? AND (last_used_at IS NULL OR last_used_at < ?)`,
-			ts(at), hash, at.UnixNano())
-		return err
-	})
+	return s.exec(ctx, "sqlite.TouchAPIToken", `UPDATE api_tokens SET last_used_at = ? WHERE id = ? AND (last_used_at IS NULL OR last_used_at < ?)`,
+		ts(at), hash, at.UnixNano())
 }
 
 const idemCols = `id, workspace, key, fingerprint, done, status, body, created_at`
@@ -135,30 +132,16 @@ func (s *Store) BeginIdempotent(ctx context.Context, rec domain.IdempotencyRecor
 
 // FinishIdempotent stores the answer of the request that began rec.
 func (s *Store) FinishIdempotent(ctx context.Context, rec domain.IdempotencyRecord, status int, body []byte) error {
-	return s.tx(ctx, "sqlite.FinishIdempotent", func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `UPDATE idempotency SET done = 1, status = ?, body = ? WHERE id = ? AND created_at = ? AND done = 0`,
-			status, body, rec.ID, rec.CreatedAt.UnixNano())
-		return err
-	})
+	return s.exec(ctx, "sqlite.FinishIdempotent", `UPDATE idempotency SET done = 1, status = ?, body = ? WHERE id = ? AND created_at = ? AND done = 0`,
+		status, body, rec.ID, rec.CreatedAt.UnixNano())
 }
 
 // AbandonIdempotent forgets the request that began rec.
 func (s *Store) AbandonIdempotent(ctx context.Context, rec domain.IdempotencyRecord) error {
-	return s.tx(ctx, "sqlite.AbandonIdempotent", func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `DELETE FROM idempotency WHERE id = ? AND created_at = ? AND done = 0`, rec.ID, rec.CreatedAt.UnixNano())
-		return err
-	})
+	return s.exec(ctx, "sqlite.AbandonIdempotent", `DELETE FROM idempotency WHERE id = ? AND created_at = ? AND done = 0`, rec.ID, rec.CreatedAt.UnixNano())
 }
 
 // CleanupIdempotent deletes the records of requests begun before t.
 func (s *Store) CleanupIdempotent(ctx context.Context, t time.Time) (int64, error) {
-	var n int64
-	err := s.tx(ctx, "sqlite.CleanupIdempotent", func(tx *sql.Tx) error {
-		r, err := tx.ExecContext(ctx, `DELETE FROM idempotency WHERE created_at < ?`, t.UnixNano())
-		if err == nil {
-			n, _ = r.RowsAffected()
-		}
-		return err
-	})
-	return n, err
+	return s.execCount(ctx, "sqlite.CleanupIdempotent", `DELETE FROM idempotency WHERE created_at < ?`, t.UnixNano())
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/okrbot/okrbot/domain"
+	"github.com/okrbot/okrbot/storage"
 )
 
 // ImportData writes an import in one transaction: all of it or nothing.
@@ -61,22 +62,11 @@ func (s *Store) ImportData(ctx context.Context, workspace string, b domain.Impor
 				return fmt.Errorf("%s: %w", v.Slug, err)
 			}
 		}
-		for _, o := range b.Objectives {
-			o = o.Clone()
-			o.WorkspaceID = workspace
-			if o.Ref == "" {
-				return domain.Invalid("", "An imported objective needs its ref.")
+		for _, in := range b.Objectives {
+			o, err := storage.ImportedObjective(in, workspace, now)
+			if err != nil {
+				return err
 			}
-			if o.CreatedAt.IsZero() {
-				o.CreatedAt = now
-			}
-			if o.UpdatedAt.IsZero() {
-				o.UpdatedAt = o.CreatedAt
-			}
-			if o.KeyResults == nil {
-				o.KeyResults = []domain.KeyResult{}
-			}
-			o.Version = 1
 			if err := insertObjective(ctx, tx, &o); err != nil {
 				return fmt.Errorf("%s: %w", o.Ref, err)
 			}

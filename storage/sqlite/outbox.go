@@ -186,15 +186,7 @@ func (s *Store) OutboxDepth(ctx context.Context) (map[[2]string]int, error) {
 
 // CleanupOutbox deletes finished deliveries created before t.
 func (s *Store) CleanupOutbox(ctx context.Context, t time.Time) (int64, error) {
-	var n int64
-	err := s.tx(ctx, "sqlite.CleanupOutbox", func(tx *sql.Tx) error {
-		r, err := tx.ExecContext(ctx, `DELETE FROM outbox WHERE state IN ('sent', 'skipped', 'dead') AND created_at < ?`, t.UnixNano())
-		if err == nil {
-			n, _ = r.RowsAffected()
-		}
-		return err
-	})
-	return n, err
+	return s.execCount(ctx, "sqlite.CleanupOutbox", `DELETE FROM outbox WHERE state IN ('sent', 'skipped', 'dead') AND created_at < ?`, t.UnixNano())
 }
 
 // AcquireLease takes the lease name for ttl unless another holder has it,
