@@ -7,9 +7,10 @@ type OutboxState string
 
 // Outbox states. A delivery is written pending before anything is sent,
 // sending while a process holds its lease, and ends sent, skipped (nothing
-// to say any more: the person checked in meanwhile) or dead (the platform
-// refused it for good: channel gone, bot removed). failed is waiting for a
-// retry at NextAt.
+// to say any more: the person checked in meanwhile), dead (the platform
+// refused it for good: channel gone, bot removed) or expired (given up:
+// too many failed attempts, or too late to be worth sending). failed is
+// waiting for a retry at NextAt.
 const (
 	OutboxPending OutboxState = "pending"
 	OutboxSending OutboxState = "sending"
@@ -17,27 +18,48 @@ const (
 	OutboxSent    OutboxState = "sent"
 	OutboxSkipped OutboxState = "skipped"
 	OutboxDead    OutboxState = "dead"
+	OutboxExpired OutboxState = "expired"
 )
 
-// OutboxEntry is one delivery of the weekly rhythm: one per (workspace,
-// recipient, kind, period), which is also its _id, so it is sent once.
+// Finished reports whether a delivery in state s is over: sent, skipped,
+// dead or expired.
+func (s OutboxState) Finished() bool {
+	switch s {
+	case OutboxSent, OutboxSkipped, OutboxDead, OutboxExpired:
+		return true
+	}
+	return false
+}
+
+// OutboxEntry is one delivery: one per (workspace, recipient, kind,
+// period), which is also its _id, so it is sent once.
 type OutboxEntry struct {
-	ID          string      `bson:"_id"`
-	WorkspaceID string      `bson:"workspace"`
-	Recipient   string      `bson:"recipient"`
-	Direct      bool        `bson:"direct"`
-	Kind        string      `bson:"kind"`
-	Period      string      `bson:"period"`
-	Subject     string      `bson:"subject,omitempty"` // what it is about: a KPI slug, "company" for a roll-up
-	State       OutboxState `bson:"state"`
-	Attempts    int         `bson:"attempts"`
-	NextAt      time.Time   `bson:"next_at"`
-	LeaseUntil  time.Time   `bson:"lease_until,omitempty"`
-	Holder      string      `bson:"holder,omitempty"`
-	MessageID   string      `bson:"message_id,omitempty"`
-	LastError   string      `bson:"last_error,omitempty"`
-	CreatedAt   time.Time   `bson:"created_at"`
-	DoneAt      time.Time   `bson:"done_at,omitempty"`
+	ID          string `bson:"_id"`
+	WorkspaceID string `bson:"workspace"`
+	Recipient   string `bson:"recipient"`
+	Direct      bool   `bson:"direct"`
+	Kind        string `bson:"kind"`
+	Period      string `bson:"period"`
+	Subject     string `bson:"subject,omitempty"` // what it is about: a KPI slug, "company" for a roll-up
+	// At is the moment the delivery speaks of: every date in its message
+	// is as of At (the run that planned it), whenever it is sent.
+	At time.Time `bson:"at,omitempty"`
+	// ExpiresAt is when sending it stops being worth it (a prompt once the
+	// reminder is out); zero: the outbox's default age limit.
+	ExpiresAt  time.Time   `bson:"expires_at,omitempty"`
+	State      OutboxState `bson:"state"`
+	Attempts   int         `bson:"attempts"`
+	NextAt     time.Time   `bson:"next_at"`
+	LeaseUntil time.Time   `bson:"lease_until,omitempty"`
+	Holder     string      `bson:"holder,omitempty"`
+	// Unsure says the last attempt may have reached the platform (a 5xx, a
+	// timeout, a process that died while sending): the next attempt asks
+	// the platform before sending again.
+	Unsure    bool      `bson:"unsure,omitempty"`
+	MessageID string    `bson:"message_id,omitempty"`
+	LastError string    `bson:"last_error,omitempty"`
+	CreatedAt time.Time `bson:"created_at"`
+	DoneAt    time.Time `bson:"done_at,omitempty"`
 }
 
 // OutboxID is the key of a delivery.
