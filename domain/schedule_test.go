@@ -118,7 +118,7 @@ func TestNextDueInEachTimeZone(t *testing.T) {
 		{"America/Los_Angeles", "2026-10-30 15:00", domain.KindCheckInPrompt, "2026-11-06 15:00", "2026-W45"},
 		{"America/Los_Angeles", "2026-10-30 14:59", domain.KindCheckInPrompt, "2026-10-30 15:00", "2026-W44"},
 		{"America/Los_Angeles", "2026-10-30 15:00", domain.KindReminder, "2026-11-02 10:00", "2026-W44"}, // the Monday after DST ends
-		{"Europe/Berlin", "2026-03-27 16:00", domain.KindDigest, "2026-03-30 09:00", "2026-W13"},        // across spring-forward
+		{"Europe/Berlin", "2026-03-27 16:00", domain.KindDigest, "2026-03-30 09:00", "2026-W13"},         // across spring-forward
 		{"Asia/Tokyo", "2026-11-23 09:00", domain.KindDigest, "2026-11-30 09:00", "2026-W48"},
 		{"Asia/Tokyo", "2026-11-23 08:59", domain.KindDigest, "2026-11-23 09:00", "2026-W47"},
 		{"Pacific/Kiritimati", "2026-12-31 23:00", domain.KindCheckInPrompt, "2027-01-01 15:00", "2026-W53"},

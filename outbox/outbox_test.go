@@ -418,7 +418,9 @@ func TestTooLateIsExpiredWithoutSending(t *testing.T) {
 	e := entries(1, domain.KindReminder)[0]
 	e.ExpiresAt = time.Now().Add(200 * time.Millisecond)
 	o2.Enqueue(ctx, []domain.OutboxEntry{e})
-	failing := newHandler(func(context.Context, domain.OutboxEntry, int) outbox.Result { return outbox.Retry(errors.New("down"), 0, false) })
+	failing := newHandler(func(context.Context, domain.OutboxEntry, int) outbox.Result {
+		return outbox.Retry(errors.New("down"), 0, false)
+	})
 	s, _ = o2.Drain(ctx, outbox.Query{}, failing, 2*time.Second, nil)
 	if got := st2.get(e.ID); got.State != domain.OutboxExpired || s.Expired != 1 {
 		t.Fatalf("an entry retried past its expiry: %+v, stats %+v", got, s)
