@@ -76,9 +76,22 @@ func (ss *session) composeDigest(scope DigestScope) (*Message, error) {
 	}
 	os = ss.current(os)
 	start := ss.earliestStart(os)
-	cs, err := ss.store.CheckIns(ss.ctx, ss.ws.ID, domain.CheckInFilter{Since: start.AddDate(0, -1, 0)})
-	if err != nil {
-		return nil, err
+	cf := domain.CheckInFilter{Since: start.AddDate(0, -1, 0)}
+	if !scope.Company {
+		// A team's digest reads its own key results' check-ins only: its
+		// cost follows the team, not the workspace.
+		cf.KRs = []string{}
+		for _, o := range os {
+			for _, kr := range o.KeyResults {
+				cf.KRs = append(cf.KRs, kr.Ref)
+			}
+		}
+	}
+	var cs []domain.CheckIn
+	if cf.KRs == nil || len(cf.KRs) > 0 {
+		if cs, err = ss.store.CheckIns(ss.ctx, ss.ws.ID, cf); err != nil {
+			return nil, err
+		}
 	}
 	kpis, err := ss.store.KPIs(ss.ctx, ss.ws.ID)
 	if err != nil {

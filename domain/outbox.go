@@ -62,6 +62,12 @@ type OutboxEntry struct {
 	DoneAt    time.Time `bson:"done_at,omitempty"`
 }
 
+// OutboxQuery scopes a search of the outbox. Empty fields do not filter.
+type OutboxQuery struct {
+	Kinds      []string
+	Workspaces []string
+}
+
 // OutboxID is the key of a delivery.
 func OutboxID(workspace, recipient, kind, period string) string {
 	return workspace + "/" + recipient + "/" + kind + "/" + period
@@ -74,4 +80,14 @@ type Lease struct {
 	Holder     string    `bson:"holder"`
 	Generation int       `bson:"generation"`
 	Until      time.Time `bson:"until"`
+}
+
+// LearnedPace is what okrbot learned of the pace a chat platform allows for
+// one API method in one workspace, kept across runs: the pace it got to,
+// the pace at which the platform last refused a call (0: never), and the
+// end of the platform's last Retry-After window, which a process started
+// meanwhile must wait out too.
+type LearnedPace struct {
+	Rate, Ceiling float64
+	BlockedUntil  time.Time
 }

@@ -48,10 +48,11 @@ type Store interface {
 	// the given moment: the stored entry becomes sending, with Attempts
 	// one more than e's, Holder and LeaseUntil set, and is returned. Of
 	// several callers claiming the same e at once exactly one wins; the
-	// others get false, as does a caller whose e is no longer claimable
-	// (another process claimed or finished it meanwhile). It must be a
-	// single conditional update (on the ID, state and attempts) or a
-	// transaction, never a read followed by a write.
+	// others get false, as does a caller whose e is stale (another process
+	// claimed or finished it meanwhile: its attempts moved on). Whether e
+	// was due is the caller's business (it got e from Due). It must be a
+	// single conditional update (on the ID and attempts) or a transaction,
+	// never a read followed by a write.
 	Claim(ctx context.Context, e domain.OutboxEntry, holder string, until time.Time) (domain.OutboxEntry, bool, error)
 	// Renew extends the lease of the attempt claimed as e (same Holder and
 	// Attempts) to until. It reports false when the attempt is not e's any
@@ -68,18 +69,17 @@ type Store interface {
 	// and every unfinished entry of q whatever its period: what a run
 	// reports on.
 	Deliveries(ctx context.Context, q Query, periods []string) ([]domain.OutboxEntry, error)
-	// Depth counts the unfinished entries by kind and state (for metrics).
-	Depth(ctx context.Context) (map[[2]string]int, error)
-	// Cleanup deletes the finished entries (sent, skipped, dead, expired)
-	// that finished before the given moment, and returns how many.
-	Cleanup(ctx context.Context, before time.Time) (int64, error)
+	// OutboxDepth counts the unfinished entries by kind and state (for
+	// metrics).
+	OutboxDepth(ctx context.Context) (map[[2]string]int, error)
+	// CleanupOutbox deletes the finished entries (sent, skipped, dead,
+	// expired) that finished before the given moment, and returns how many.
+	CleanupOutbox(ctx context.Context, before time.Time) (int64, error)
 }
 
-// Query scopes the entries a call works on. Empty fields do not filter.
-type Query struct {
-	Kinds      []string
-	Workspaces []string
-}
+// Query scopes the entries a call works on: kinds and workspaces. Empty
+// fields do not filter.
+type Query = domain.OutboxQuery
 
 // Handler makes one attempt at an entry the outbox has claimed: it composes
 // the message and sends it, and says how it went. It must honour ctx: the
@@ -214,7 +214,7 @@ func (o *Outbox) Enqueue(ctx context.Context, entries []domain.OutboxEntry) (int
 
 // Cleanup deletes the entries that finished more than keep ago.
 func (o *Outbox) Cleanup(ctx context.Context, keep time.Duration) (int64, error) {
-	n, err := o.store.Cleanup(ctx, o.opt.Now().Add(-keep))
+	n, err := o.store.CleanupOutbox(ctx, o.opt.Now().Add(-keep))
 	if err != nil {
 		return n, fmt.Errorf("outbox.Cleanup: %w", err)
 	}
@@ -255,7 +255,7 @@ func (o *Outbox) Status(ctx context.Context, q Query, periods []string) (Status,
 
 // Depth counts the unfinished entries by kind and state.
 func (o *Outbox) Depth(ctx context.Context) (map[[2]string]int, error) {
-	return o.store.Depth(ctx)
+	return o.store.OutboxDepth(ctx)
 }
 
 // ErrLeaseLost is the cause of the context of an attempt whose lease went to

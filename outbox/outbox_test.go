@@ -13,6 +13,7 @@ import (
 
 	"github.com/okrbot/okrbot/domain"
 	"github.com/okrbot/okrbot/outbox"
+	"github.com/okrbot/okrbot/outbox/outboxtest"
 )
 
 var ctx = context.Background()
@@ -100,7 +101,7 @@ func (s *memStore) Claim(_ context.Context, e domain.OutboxEntry, holder string,
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	cur, ok := s.entries[e.ID]
-	if !ok || cur.Attempts != e.Attempts || cur.State != e.State || !claimable(cur, time.Now()) {
+	if !ok || cur.Attempts != e.Attempts || cur.State != e.State || cur.State.Finished() {
 		return e, false, nil
 	}
 	cur.State, cur.Attempts, cur.Holder, cur.LeaseUntil = domain.OutboxSending, cur.Attempts+1, holder, until
@@ -156,7 +157,7 @@ func (s *memStore) Deliveries(_ context.Context, q outbox.Query, periods []strin
 	return out, nil
 }
 
-func (s *memStore) Depth(context.Context) (map[[2]string]int, error) {
+func (s *memStore) OutboxDepth(context.Context) (map[[2]string]int, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	out := map[[2]string]int{}
@@ -168,7 +169,7 @@ func (s *memStore) Depth(context.Context) (map[[2]string]int, error) {
 	return out, nil
 }
 
-func (s *memStore) Cleanup(_ context.Context, before time.Time) (int64, error) {
+func (s *memStore) CleanupOutbox(_ context.Context, before time.Time) (int64, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	var n int64
@@ -249,6 +250,11 @@ func (o *observed) get(outcome string) int {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	return o.m[outcome]
+}
+
+// The test store keeps the contract the real stores keep.
+func TestMemStoreConforms(t *testing.T) {
+	outboxtest.Run(t, func(t *testing.T) outbox.Store { return newMemStore() })
 }
 
 func TestBackoff(t *testing.T) {

@@ -56,29 +56,44 @@ func (s *Store) Enqueue(ctx context.Context, entries []domain.OutboxEntry) (int,
 	return added, nil
 }
 
-// Due returns up to limit deliveries of a kind, in the given workspaces,
-// that a process may take at now: pending ones, failed ones whose retry time
-// has come, and sending ones whose lease ran out (their process died).
-// Oldest first.
-func (s *Store) Due(ctx context.Context, kind string, workspaces []string, now time.Time, limit int) ([]domain.OutboxEntry, error) {
-	f := bson.M{"kind": kind, "workspace": bson.M{"$in": workspaces}, "$or": bson.A{
-		bson.M{"state": domain.OutboxPending},
-		bson.M{"state": domain.OutboxFailed, "next_at": bson.M{"$lte": now}},
+// unfinished are the states of a delivery not over yet.
+var unfinished = bson.A{domain.OutboxPending, domain.OutboxSending, domain.OutboxFailed}
+
+// scope is the filter of an outbox query.
+func scope(q domain.OutboxQuery) bson.M {
+	f := bson.M{}
+	if len(q.Kinds) > 0 {
+		f["kind"] = bson.M{"$in": q.Kinds}
+	}
+	if len(q.Workspaces) > 0 {
+		f["workspace"] = bson.M{"$in": q.Workspaces}
+	}
+	return f
+}
+
+// Due returns up to limit deliveries of q that a process may take at now:
+// pending and failed ones whose time has come, and sending ones whose lease
+// ran out (their process died). Oldest first.
+func (s *Store) Due(ctx context.Context, q domain.OutboxQuery, now time.Time, limit int) ([]domain.OutboxEntry, error) {
+	f := scope(q)
+	f["$or"] = bson.A{
+		bson.M{"state": bson.M{"$in": bson.A{domain.OutboxPending, domain.OutboxFailed}}, "next_at": bson.M{"$lte": now}},
 		bson.M{"state": domain.OutboxSending, "lease_until": bson.M{"$lt": now}},
-	}}
-	out, err := findAll[domain.OutboxEntry](ctx, s.c(colOutbox), f, options.Find().SetSort(bson.D{{Key: "created_at", Value: 1}}).SetLimit(int64(limit)))
+	}
+	out, err := findAll[domain.OutboxEntry](ctx, s.c(colOutbox), f, options.Find().SetSort(bson.D{{Key: "next_at", Value: 1}}).SetLimit(int64(limit)))
 	if err != nil {
 		return nil, fmt.Errorf("storage.Due: %w", err)
 	}
 	return out, nil
 }
 
-// NextDue returns the earliest moment a delivery of kind that is not due
-// now becomes due: a failed one's retry time, or the end of another
-// process's lease on one it is sending.
-func (s *Store) NextDue(ctx context.Context, kind string, workspaces []string) (time.Time, bool, error) {
-	rows, err := findAll[domain.OutboxEntry](ctx, s.c(colOutbox), bson.M{"kind": kind, "workspace": bson.M{"$in": workspaces},
-		"state": bson.M{"$in": bson.A{domain.OutboxFailed, domain.OutboxSending}}},
+// NextDue returns the earliest moment an unfinished delivery of q comes
+// due: a pending or failed one's time, or the end of another process's
+// lease on one it is sending.
+func (s *Store) NextDue(ctx context.Context, q domain.OutboxQuery) (time.Time, bool, error) {
+	f := scope(q)
+	f["state"] = bson.M{"$in": unfinished}
+	rows, err := findAll[domain.OutboxEntry](ctx, s.c(colOutbox), f,
 		options.Find().SetProjection(bson.M{"state": 1, "next_at": 1, "lease_until": 1}))
 	if err != nil {
 		return time.Time{}, false, fmt.Errorf("storage.NextDue: %w", err)
@@ -105,17 +120,19 @@ func (s *Store) Delivery(ctx context.Context, id string) (domain.OutboxEntry, er
 	return e, nil
 }
 
-// Claim takes a delivery for one attempt, for lease. Of several processes
-// claiming the same attempt, exactly one wins (a unique claim, see
-// claims.go); the others get false. The returned entry is the claimed one,
-// its Attempts counting this attempt.
+// Claim takes a delivery, as Due returned it, for one attempt by holder
+// until the given moment. Of several processes claiming the same attempt,
+// exactly one wins (a unique claim, see claims.go: the embedded server's
+// conditional updates are not atomic); the others get false. The returned
+// entry is the claimed one, its Attempts counting this attempt.
 //
 // A claim whose holder died before it recorded the attempt on the entry
 // would block the delivery for ever: when the claim on the next attempt is
-// older than lease and the entry still does not count it, the attempt after
-// it is claimed instead.
-func (s *Store) Claim(ctx context.Context, e domain.OutboxEntry, holder string, lease time.Duration) (domain.OutboxEntry, bool, error) {
+// older than the lease and the entry still does not count it, the attempt
+// after it is claimed instead.
+func (s *Store) Claim(ctx context.Context, e domain.OutboxEntry, holder string, until time.Time) (domain.OutboxEntry, bool, error) {
 	const op = "storage.Claim"
+	lease := until.Sub(s.now())
 	attempt := e.Attempts + 1
 	for {
 		key := fmt.Sprintf("send/%s/%d", e.ID, attempt)
@@ -136,53 +153,85 @@ func (s *Store) Claim(ctx context.Context, e domain.OutboxEntry, holder string, 
 		}
 		attempt++
 	}
-	e.Attempts = attempt
-	e.State, e.Holder, e.LeaseUntil = domain.OutboxSending, holder, s.now().Add(lease)
+	// The claim decided the winner: the update is by _id alone, the one
+	// filter the embedded server does not answer by scanning the outbox.
 	_, err := s.c(colOutbox).UpdateOne(ctx, byID(e.ID), bson.M{"$set": bson.M{
-		"state": e.State, "attempts": e.Attempts, "holder": holder, "lease_until": e.LeaseUntil,
+		"state": domain.OutboxSending, "attempts": attempt, "holder": holder, "lease_until": until,
 	}})
 	if err != nil {
 		return e, false, fmt.Errorf("%s: %s: %w", op, e.ID, err)
 	}
+	e.Attempts, e.State, e.Holder, e.LeaseUntil = attempt, domain.OutboxSending, holder, until
 	return e, true, nil
 }
 
-// MarkSent records that a delivery arrived, with the platform's message id.
-func (s *Store) MarkSent(ctx context.Context, id, messageID string) error {
-	return s.finish(ctx, id, bson.M{"state": domain.OutboxSent, "message_id": messageID, "done_at": s.now(), "last_error": ""})
-}
-
-// MarkSkipped records that a delivery had nothing to say any more.
-func (s *Store) MarkSkipped(ctx context.Context, id, reason string) error {
-	return s.finish(ctx, id, bson.M{"state": domain.OutboxSkipped, "last_error": reason, "done_at": s.now()})
-}
-
-// MarkFailed records a failed attempt: retried at retryAt, or never when
-// permanent (the entry stays, with its error, for people to see).
-func (s *Store) MarkFailed(ctx context.Context, id, reason string, retryAt time.Time, permanent bool) error {
-	set := bson.M{"state": domain.OutboxFailed, "last_error": reason, "next_at": retryAt}
-	if permanent {
-		set = bson.M{"state": domain.OutboxDead, "last_error": reason, "done_at": s.now()}
+// stillOurs reports whether the stored entry is still the attempt claimed
+// as e. On MongoDB a filter on the attempt makes the update that follows
+// conditional by itself; the embedded server answers any filter but one on
+// _id alone by scanning the whole outbox, so the condition is read first.
+// Between the read and the write another process can only take the entry
+// over after e's lease ended, which the holder renewing it prevents.
+func (s *Store) stillOurs(ctx context.Context, e domain.OutboxEntry) (bool, error) {
+	cur, err := s.Delivery(ctx, e.ID)
+	if domain.ErrorCode(err) == domain.ENOTFOUND {
+		return false, nil
 	}
-	return s.finish(ctx, id, set)
-}
-
-func (s *Store) finish(ctx context.Context, id string, set bson.M) error {
-	set["lease_until"] = time.Time{}
-	if _, err := s.c(colOutbox).UpdateOne(ctx, byID(id), bson.M{"$set": set}); err != nil {
-		return fmt.Errorf("storage.finish delivery: %s: %w", id, err)
+	if err != nil {
+		return false, err
 	}
-	return nil
+	return cur.State == domain.OutboxSending && cur.Holder == e.Holder && cur.Attempts == e.Attempts, nil
 }
 
-// OutboxDepth counts deliveries by kind and state (for metrics).
+// Renew extends the lease of the attempt claimed as e; false when the
+// entry is no longer e's attempt.
+func (s *Store) Renew(ctx context.Context, e domain.OutboxEntry, until time.Time) (bool, error) {
+	if ok, err := s.stillOurs(ctx, e); !ok || err != nil {
+		return false, err
+	}
+	if _, err := s.c(colOutbox).UpdateOne(ctx, byID(e.ID), bson.M{"$set": bson.M{"lease_until": until}}); err != nil {
+		return false, fmt.Errorf("storage.Renew: %s: %w", e.ID, err)
+	}
+	return true, nil
+}
+
+// Finish records the end of the attempt claimed as e, with e's outcome;
+// false (and nothing changed) when the entry is no longer e's attempt.
+func (s *Store) Finish(ctx context.Context, e domain.OutboxEntry) (bool, error) {
+	if ok, err := s.stillOurs(ctx, e); !ok || err != nil {
+		return false, err
+	}
+	_, err := s.c(colOutbox).UpdateOne(ctx, byID(e.ID), bson.M{"$set": bson.M{
+		"state": e.State, "next_at": e.NextAt, "unsure": e.Unsure, "message_id": e.MessageID, "last_error": e.LastError,
+		"done_at": e.DoneAt, "lease_until": time.Time{}, "holder": "",
+	}})
+	if err != nil {
+		return false, fmt.Errorf("storage.Finish: %s: %w", e.ID, err)
+	}
+	return true, nil
+}
+
+// Deliveries returns the deliveries of q whose period is one of periods,
+// and every unfinished one of q.
+func (s *Store) Deliveries(ctx context.Context, q domain.OutboxQuery, periods []string) ([]domain.OutboxEntry, error) {
+	f := scope(q)
+	if periods == nil {
+		periods = []string{}
+	}
+	f["$or"] = bson.A{bson.M{"period": bson.M{"$in": periods}}, bson.M{"state": bson.M{"$in": unfinished}}}
+	out, err := findAll[domain.OutboxEntry](ctx, s.c(colOutbox), f)
+	if err != nil {
+		return nil, fmt.Errorf("storage.Deliveries: %w", err)
+	}
+	return out, nil
+}
+
+// OutboxDepth counts deliveries not finished by kind and state (for metrics).
 func (s *Store) OutboxDepth(ctx context.Context) (map[[2]string]int, error) {
 	type row struct {
 		Kind  string `bson:"kind"`
 		State string `bson:"state"`
 	}
-	rows, err := findAll[row](ctx, s.c(colOutbox), bson.M{"state": bson.M{"$in": bson.A{
-		domain.OutboxPending, domain.OutboxSending, domain.OutboxFailed, domain.OutboxDead}}},
+	rows, err := findAll[row](ctx, s.c(colOutbox), bson.M{"state": bson.M{"$in": unfinished}},
 		options.Find().SetProjection(bson.M{"kind": 1, "state": 1}))
 	if err != nil {
 		return nil, fmt.Errorf("storage.OutboxDepth: %w", err)
@@ -194,12 +243,13 @@ func (s *Store) OutboxDepth(ctx context.Context) (map[[2]string]int, error) {
 	return out, nil
 }
 
-// CleanupOutbox deletes finished deliveries older than t (their periods
-// are long over; the unique key no longer protects anything).
+// CleanupOutbox deletes deliveries that finished before t (their periods
+// are over; the unique key no longer protects anything), and the claims of
+// their attempts.
 func (s *Store) CleanupOutbox(ctx context.Context, t time.Time) (int64, error) {
 	r, err := s.c(colOutbox).DeleteMany(ctx, bson.M{
-		"state":      bson.M{"$in": bson.A{domain.OutboxSent, domain.OutboxSkipped, domain.OutboxDead}},
-		"created_at": bson.M{"$lt": t},
+		"state":   bson.M{"$in": bson.A{domain.OutboxSent, domain.OutboxSkipped, domain.OutboxDead, domain.OutboxExpired}},
+		"done_at": bson.M{"$lt": t},
 	})
 	if err != nil {
 		return 0, fmt.Errorf("storage.CleanupOutbox: %w", err)

@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/okrbot/okrbot/domain"
+	"github.com/okrbot/okrbot/outbox"
+	"github.com/okrbot/okrbot/outbox/outboxtest"
 	"github.com/okrbot/okrbot/storage/storagetest"
 )
 
@@ -23,85 +25,61 @@ func (c *testClock) add(d time.Duration) {
 	c.t = c.t.Add(d)
 }
 
-func entries(n int, period string) []domain.OutboxEntry {
+func entries(n int, period string, now time.Time) []domain.OutboxEntry {
 	out := make([]domain.OutboxEntry, n)
 	for i := range out {
 		r := fmt.Sprintf("U%04d", i)
 		out[i] = domain.OutboxEntry{ID: domain.OutboxID("slack:T1", r, "checkin-prompt", period), WorkspaceID: "slack:T1",
-			Recipient: r, Direct: true, Kind: "checkin-prompt", Period: period}
+			Recipient: r, Direct: true, Kind: "checkin-prompt", Period: period, State: domain.OutboxPending, NextAt: now}
 	}
 	return out
 }
 
-func TestEnqueueIsIdempotent(t *testing.T) {
+// The store is a conforming outbox.Store (the conformance suite runs
+// against whatever store storagetest opens).
+func TestOutboxStoreConforms(t *testing.T) {
+	outboxtest.Run(t, func(t *testing.T) outbox.Store { return storagetest.Open(t, "", nil) })
+}
+
+func TestNextDueIndex(t *testing.T) {
 	st := storagetest.Open(t, "", nil)
-	n, err := st.Enqueue(ctx, entries(3, "2026-W47"))
-	if err != nil || n != 3 {
-		t.Fatalf("first enqueue: %d, %v", n, err)
+	at := time.Date(2026, 11, 20, 15, 0, 0, 0, time.UTC)
+	wss := []string{"slack:T1", "slack:T2", "teams:X"}
+	// Never planned: all due.
+	if due, err := st.DueWorkspaces(ctx, "checkin-prompt", at, wss); err != nil || len(due) != 3 {
+		t.Fatalf("due %v %v", due, err)
 	}
-	more := append(entries(3, "2026-W47"), entries(2, "2026-W48")...)
-	n, err = st.Enqueue(ctx, more)
-	if err != nil || n != 2 {
-		t.Fatalf("second enqueue added %d, %v; want the 2 new ones", n, err)
+	st.SetNextDue(ctx, "slack:T1", "checkin-prompt", at.Add(time.Hour))
+	st.SetNextDue(ctx, "slack:T2", "checkin-prompt", at)
+	st.SetNextDue(ctx, "teams:X", "checkin-prompt", at.Add(7*24*time.Hour))
+	st.SetNextDue(ctx, "teams:X", "digest", at.Add(-time.Minute)) // another kind
+	due, _ := st.DueWorkspaces(ctx, "checkin-prompt", at, wss)
+	if len(due) != 1 || due[0] != "slack:T2" {
+		t.Fatalf("due at %s: %v", at, due)
 	}
-	due, _ := st.Due(ctx, "checkin-prompt", []string{"slack:T1"}, time.Now(), 100)
-	if len(due) != 5 {
-		t.Fatalf("%d due", len(due))
+	// A change marks it: due at once.
+	st.SetNextDue(ctx, "teams:X", "checkin-prompt", time.Time{})
+	if due, _ = st.DueWorkspaces(ctx, "checkin-prompt", at, wss); len(due) != 2 {
+		t.Fatalf("after a mark: %v", due)
+	}
+	if due, _ = st.DueWorkspaces(ctx, "digest", at, []string{"teams:X"}); len(due) != 1 {
+		t.Fatalf("digest due %v", due)
 	}
 }
 
-func TestClaimHasOneWinner(t *testing.T) {
-	c := &testClock{t: time.Date(2026, 11, 20, 15, 0, 0, 0, time.UTC)}
-	st := storagetest.Open(t, "", c.now)
-	st.Enqueue(ctx, entries(20, "2026-W47"))
-	due, _ := st.Due(ctx, "checkin-prompt", []string{"slack:T1"}, c.now(), 100)
-	var wins atomic.Int32
-	var wg sync.WaitGroup
-	for p := range 3 { // three processes race for every delivery
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for _, e := range due {
-				if _, won, err := st.Claim(ctx, e, fmt.Sprintf("p%d", p), time.Minute); err != nil {
-					t.Error(err)
-				} else if won {
-					wins.Add(1)
-				}
-			}
-		}()
+func TestPacesAreRemembered(t *testing.T) {
+	st := storagetest.Open(t, "", nil)
+	if _, ok, err := st.LoadPace(ctx, "slack/T1/chat.postMessage"); ok || err != nil {
+		t.Fatalf("a pace before any was saved: %v %v", ok, err)
 	}
-	wg.Wait()
-	if wins.Load() != 20 {
-		t.Fatalf("%d claims won for 20 deliveries", wins.Load())
+	until := time.Date(2026, 11, 20, 15, 0, 1, 0, time.UTC)
+	if err := st.SavePace(ctx, "slack/T1/chat.postMessage", domain.LearnedPace{Rate: 8.5, Ceiling: 9.25}); err != nil {
+		t.Fatal(err)
 	}
-	// Claimed deliveries are not due while their lease runs…
-	if d, _ := st.Due(ctx, "checkin-prompt", []string{"slack:T1"}, c.now(), 100); len(d) != 0 {
-		t.Fatalf("%d due during the lease", len(d))
-	}
-	st.MarkSent(ctx, due[0].ID, "ts1")
-	st.MarkFailed(ctx, due[1].ID, "rate limited", c.now().Add(time.Minute), false)
-	st.MarkFailed(ctx, due[2].ID, "channel_not_found", time.Time{}, true)
-	// …and due again when it runs out (the holder died), as the failed one is after its retry time.
-	c.add(2 * time.Minute)
-	d, _ := st.Due(ctx, "checkin-prompt", []string{"slack:T1"}, c.now(), 100)
-	if len(d) != 18 {
-		t.Fatalf("%d due after the lease, want 17 expired + 1 retry", len(d))
-	}
-	got, _ := st.Delivery(ctx, due[0].ID)
-	if got.State != domain.OutboxSent || got.MessageID != "ts1" || got.Attempts != 1 {
-		t.Errorf("sent entry %+v", got)
-	}
-	// The next attempt is claimed once more, by one.
-	e, won, _ := st.Claim(ctx, d[0], "p9", time.Minute)
-	if !won || e.Attempts != 2 {
-		t.Errorf("second attempt: won=%v attempts=%d", won, e.Attempts)
-	}
-	if _, won, _ := st.Claim(ctx, d[0], "p8", time.Minute); won {
-		t.Error("an attempt was claimed twice")
-	}
-	depth, _ := st.OutboxDepth(ctx)
-	if depth[[2]string{"checkin-prompt", "dead"}] != 1 || depth[[2]string{"checkin-prompt", "sending"}] != 18 {
-		t.Errorf("depth %v", depth)
+	st.SavePace(ctx, "slack/T1/chat.postMessage", domain.LearnedPace{Rate: 8.75, Ceiling: 9.25, BlockedUntil: until})
+	p, ok, err := st.LoadPace(ctx, "slack/T1/chat.postMessage")
+	if err != nil || !ok || p.Rate != 8.75 || p.Ceiling != 9.25 || !p.BlockedUntil.Equal(until) {
+		t.Fatalf("LoadPace = %+v %v %v", p, ok, err)
 	}
 }
 
@@ -145,21 +123,21 @@ func TestLeaseHandsOverWhenItExpires(t *testing.T) {
 func TestAClaimWhoseHolderDiedIsTakenOver(t *testing.T) {
 	c := &testClock{t: time.Date(2026, 11, 20, 15, 0, 0, 0, time.UTC)}
 	st := storagetest.Open(t, "", c.now)
-	st.Enqueue(ctx, entries(1, "2026-W47"))
-	due, _ := st.Due(ctx, "checkin-prompt", []string{"slack:T1"}, c.now(), 10)
+	st.Enqueue(ctx, entries(1, "2026-W47", c.now()))
+	due, _ := st.Due(ctx, domain.OutboxQuery{Workspaces: []string{"slack:T1"}}, c.now(), 10)
 	// A process claimed attempt 1 and died before recording it on the entry.
 	if _, err := st.RawInsertClaim(ctx, "send/"+due[0].ID+"/1"); err != nil {
 		t.Fatal(err)
 	}
-	if _, won, _ := st.Claim(ctx, due[0], "B", time.Minute); won {
+	if _, won, _ := st.Claim(ctx, due[0], "B", c.now().Add(time.Minute)); won {
 		t.Fatal("claimed while the dead holder's claim is young")
 	}
 	c.add(2 * time.Minute)
-	e, won, err := st.Claim(ctx, due[0], "B", time.Minute)
+	e, won, err := st.Claim(ctx, due[0], "B", c.now().Add(time.Minute))
 	if err != nil || !won || e.Attempts != 2 {
 		t.Fatalf("takeover: won=%v attempts=%d err=%v", won, e.Attempts, err)
 	}
-	if d, _ := st.Due(ctx, "checkin-prompt", []string{"slack:T2"}, c.now().Add(time.Hour), 10); len(d) != 0 {
+	if d, _ := st.Due(ctx, domain.OutboxQuery{Workspaces: []string{"slack:T2"}}, c.now().Add(time.Hour), 10); len(d) != 0 {
 		t.Fatalf("another workspace's process sees %d deliveries", len(d))
 	}
 }

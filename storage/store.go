@@ -128,7 +128,11 @@ var indexes = map[string][]index{
 		// Exactly once: one delivery per workspace, recipient, kind and period.
 		{bson.D{{Key: "workspace", Value: 1}, {Key: "recipient", Value: 1}, {Key: "kind", Value: 1}, {Key: "period", Value: 1}}, true},
 		{bson.D{{Key: "state", Value: 1}, {Key: "kind", Value: 1}, {Key: "next_at", Value: 1}}, false},
+		{bson.D{{Key: "kind", Value: 1}, {Key: "period", Value: 1}}, false},
+		{bson.D{{Key: "state", Value: 1}, {Key: "done_at", Value: 1}}, false},
 	},
+	colSchedules:     {},
+	colPaces:         {},
 	colEvents:        {{bson.D{{Key: "at", Value: 1}}, false}},
 	colInstallations: {},
 	colConversations: {
@@ -139,7 +143,8 @@ var indexes = map[string][]index{
 
 // collections lists every collection okrbot uses.
 var collections = []string{colWorkspaces, colTeamSettings, colUsers, colCounters, colObjectives, colCheckIns, colWeekNotes,
-	colKPIs, colKPIValues, colSubscriptions, colOutbox, colLeases, colEvents, colInstallations, colConversations, colClaims}
+	colKPIs, colKPIValues, colSubscriptions, colOutbox, colLeases, colEvents, colInstallations, colConversations, colClaims,
+	colSchedules, colPaces}
 
 // ensureCollections creates the collections that do not exist yet, so that
 // the embedded store can index them all at start (see embedded.Prepare).

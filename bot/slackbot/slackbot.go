@@ -23,6 +23,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/slack-go/slack"
 
+	"github.com/okrbot/okrbot/bot/pace"
 	"github.com/okrbot/okrbot/conversations"
 	"github.com/okrbot/okrbot/domain"
 )
@@ -89,8 +90,12 @@ type Config struct {
 	// SubmitWait is how long a form submission waits for its validation to
 	// answer with errors on the form; 2.5 s when zero.
 	SubmitWait time.Duration
-	// Limits overrides the pacing of Web API methods (see DefaultLimits).
+	// Limits caps the pace of Web API methods (see Tiers): okrbot adapts
+	// below them, never above.
 	Limits map[string]Limit
+	// Paces keeps the pace learned for each workspace and method across
+	// runs; learned paces last only as long as the process when nil.
+	Paces pace.Store
 	// UserCacheTTL is how long a person's name and time zone from users.info
 	// are kept; 1 hour when zero.
 	UserCacheTTL time.Duration
@@ -107,7 +112,7 @@ type Bot struct {
 	apiHost *url.URL
 	httpc   *http.Client
 	metrics *metrics
-	pace    *pacer
+	pace    *pace.Pacer
 	users   *userCache
 
 	mu      sync.Mutex
@@ -178,7 +183,7 @@ func New(cfg Config, svc Conversations, store Store) (*Bot, error) {
 		clients: map[string]teamClient{},
 	}
 	b.metrics = newMetrics(cfg.Registry)
-	b.pace = newPacer(cfg.Now, cfg.Limits)
+	b.pace = pace.New("slack", methods(cfg.Limits), cfg.Paces, cfg.Log)
 	b.users = newUserCache(cfg.UserCacheTTL, 10000, cfg.Now)
 	if cfg.BotToken != "" {
 		b.single = b.newClient("", cfg.BotToken)

@@ -223,28 +223,9 @@ func (c *connector) calls() []request {
 	return append([]request(nil), c.requests...)
 }
 
-// sleeps records the waits of the retry loop instead of sleeping.
-type sleeps struct {
-	mu sync.Mutex
-	d  []time.Duration
-}
-
-func (s *sleeps) sleep(ctx context.Context, d time.Duration) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.d = append(s.d, d)
-	return ctx.Err()
-}
-
-func (s *sleeps) waits() []time.Duration {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return append([]time.Duration(nil), s.d...)
-}
-
-func newTestConnector(t *testing.T, c *connector, sl *sleeps) *Connector {
+func newTestConnector(t *testing.T, c *connector) *Connector {
 	t.Helper()
-	conn, err := NewConnector(ConnectorConfig{AppID: testAppID, AppPassword: secret, TokenURL: c.URL + "/token", Now: now, Sleep: sl.sleep})
+	conn, err := NewConnector(ConnectorConfig{AppID: testAppID, AppPassword: secret, TokenURL: c.URL + "/token", Now: now})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -254,15 +235,14 @@ func newTestConnector(t *testing.T, c *connector, sl *sleeps) *Connector {
 // harness is a Bot over a real store and the real conversations, wired to
 // a local OpenID server and a local Bot Connector.
 type harness struct {
-	t      *testing.T
-	bot    *Bot
-	store  *storage.Store
-	svc    *conversations.Service
-	oid    *openID
-	conn   *connector
-	sleeps *sleeps
-	srv    *httptest.Server
-	n      int
+	t     *testing.T
+	bot   *Bot
+	store *storage.Store
+	svc   *conversations.Service
+	oid   *openID
+	conn  *connector
+	srv   *httptest.Server
+	n     int
 }
 
 func newHarness(t *testing.T) *harness {
@@ -274,12 +254,12 @@ func newHarness(t *testing.T) *harness {
 
 func newHarnessWith(t *testing.T, svc Conversations, st Store) *harness {
 	t.Helper()
-	h := &harness{t: t, oid: newOpenID(t), conn: newConnector(t), sleeps: &sleeps{}}
+	h := &harness{t: t, oid: newOpenID(t), conn: newConnector(t)}
 	v, err := auth.NewValidator(auth.Config{AppID: testAppID, MetadataURL: h.oid.metadataURL(), Now: now})
 	if err != nil {
 		t.Fatal(err)
 	}
-	bot, err := New(svc, st, v, newTestConnector(t, h.conn, h.sleeps), Options{})
+	bot, err := New(svc, st, v, newTestConnector(t, h.conn), Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -9,6 +9,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
 	"github.com/okrbot/okrbot/domain"
+	"github.com/okrbot/okrbot/outbox"
 	"github.com/okrbot/okrbot/storage/storagetest"
 )
 
@@ -16,7 +17,7 @@ func TestRhythmMetrics(t *testing.T) {
 	st := storagetest.Open(t, "", nil)
 	reg := prometheus.NewRegistry()
 	m := newRhythmMetrics(reg, st)
-	st.Enqueue(context.Background(), []domain.OutboxEntry{
+	outbox.New(st, outbox.Options{}).Enqueue(context.Background(), []domain.OutboxEntry{
 		{ID: "w/u1/reminder/2026-W47", WorkspaceID: "w", Recipient: "u1", Kind: "reminder", Period: "2026-W47"},
 		{ID: "w/u2/reminder/2026-W47", WorkspaceID: "w", Recipient: "u2", Kind: "reminder", Period: "2026-W47"},
 	})

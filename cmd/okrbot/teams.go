@@ -48,7 +48,7 @@ func setupTeams(ctx context.Context, cfg *Config, st *storage.Store, svc *conver
 	if err != nil {
 		return nil, usageError{err}
 	}
-	conn, err := newTeamsConnector(cfg)
+	conn, err := newTeamsConnector(cfg, st, log)
 	if err != nil {
 		return nil, err
 	}
@@ -65,13 +65,16 @@ func setupTeams(ctx context.Context, cfg *Config, st *storage.Store, svc *conver
 	return bot.Sender(), nil
 }
 
-// newTeamsConnector is the Bot Connector client from the configuration.
-func newTeamsConnector(cfg *Config) (*teamsbot.Connector, error) {
+// newTeamsConnector is the Bot Connector client from the configuration,
+// keeping the paces it learns in st.
+func newTeamsConnector(cfg *Config, st *storage.Store, log *slog.Logger) (*teamsbot.Connector, error) {
 	conn, err := teamsbot.NewConnector(teamsbot.ConnectorConfig{
 		AppID:       strings.TrimSpace(cfg.MicrosoftAppID),
 		AppPassword: cfg.MicrosoftAppPassword,
 		Tenant:      cfg.MicrosoftAppTenantID,
 		TokenURL:    cfg.MicrosoftTokenURL,
+		Paces:       st,
+		Log:         log.With("component", "teams"),
 	})
 	if err != nil {
 		return nil, usageError{err}
@@ -85,7 +88,7 @@ func newTeamsSender(cfg *Config, st *storage.Store, log *slog.Logger) (conversat
 	if strings.TrimSpace(cfg.MicrosoftAppID) == "" {
 		return nil, nil
 	}
-	conn, err := newTeamsConnector(cfg)
+	conn, err := newTeamsConnector(cfg, st, log)
 	if err != nil {
 		return nil, err
 	}
