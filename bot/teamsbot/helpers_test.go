@@ -134,6 +134,7 @@ type connector struct {
 	requests []request
 	script   map[string][]scripted
 	nextID   int
+	posted   map[string]int // path -> activities accepted
 }
 
 type scripted struct {
@@ -147,7 +148,7 @@ const issuedToken = "local-bot-token-1"
 
 func newConnector(t *testing.T) *connector {
 	t.Helper()
-	c := &connector{script: map[string][]scripted{}}
+	c := &connector{script: map[string][]scripted{}, posted: map[string]int{}}
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /token", func(w http.ResponseWriter, r *http.Request) {
 		c.tokenCalls.Add(1)
@@ -190,6 +191,9 @@ func newConnector(t *testing.T) *connector {
 			writeJSON(w, map[string]any{"id": "a:1personal-chat-" + strings.TrimPrefix(members(body), "29:")})
 			return
 		}
+		c.mu.Lock()
+		c.posted[r.URL.EscapedPath()]++
+		c.mu.Unlock()
 		w.WriteHeader(http.StatusCreated)
 		writeJSON(w, map[string]any{"id": fmt.Sprintf("sent-%d", id)})
 	})
@@ -215,6 +219,13 @@ func (c *connector) on(path string, answers ...scripted) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.script[path] = append(c.script[path], answers...)
+}
+
+// accepted counts the activities the connector accepted on path.
+func (c *connector) accepted(path string) int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.posted[path]
 }
 
 func (c *connector) calls() []request {

@@ -3,6 +3,7 @@ package teamsbot
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/okrbot/okrbot/conversations"
 	"github.com/okrbot/okrbot/domain"
+	"github.com/okrbot/okrbot/internal/sendertest"
 )
 
 const (
@@ -42,6 +44,53 @@ func delivery(recipient string, direct bool) conversations.Delivery {
 		Recipient: recipient, Direct: direct, Kind: conversations.KindCheckInPrompt, Period: "2026-W47",
 		Message: conversations.Lines("Time to check in", conversations.T("Week 47: how are your key results doing?")),
 	}
+}
+
+// The Teams sender passes the senders' conformance suite against the local
+// Bot Connector.
+func TestSenderConformance(t *testing.T) {
+	sendertest.Run(t, func(t *testing.T) sendertest.Platform {
+		s, _, c := newSenderFixture(t)
+		n := 0
+		pathOf := func(d conversations.Delivery) string {
+			if d.Direct {
+				return sendPath(adaChat)
+			}
+			return sendPath(growth)
+		}
+		return sendertest.Platform{
+			Sender: s,
+			Delivery: func(direct bool) conversations.Delivery {
+				n++
+				d := delivery(growth, false)
+				if direct {
+					d = delivery(testUser, true)
+				}
+				d.ID = fmt.Sprintf("outbox-%d", n)
+				return d
+			},
+			Arrived: func(d conversations.Delivery) int { return c.accepted(pathOf(d)) },
+			Posts: func() int {
+				n := 0
+				for _, r := range c.calls() {
+					if strings.HasSuffix(r.Path, "/activities") {
+						n++
+					}
+				}
+				return n
+			},
+			Answer: func(d conversations.Delivery, f sendertest.Fault) {
+				switch f {
+				case sendertest.RateLimited:
+					c.on(pathOf(d), scripted{status: http.StatusTooManyRequests, retryAfter: "2"})
+				case sendertest.ServerError:
+					c.on(pathOf(d), scripted{status: http.StatusBadGateway})
+				case sendertest.Refused:
+					c.on(pathOf(d), scripted{status: http.StatusForbidden, code: "BotDisabledByAdmin"})
+				}
+			},
+		}
+	})
 }
 
 // A throttled send is reported with the wait Teams asked for, and not
