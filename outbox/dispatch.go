@@ -19,6 +19,9 @@ type Stats struct {
 	Sent, Skipped, Failed, Dead, Expired int
 	// Lost counts entries another process claimed first.
 	Lost int
+	// Next is when the earliest entry left comes due (a retry, another
+	// process's lease ending); zero when none is left.
+	Next time.Time
 }
 
 func (s *Stats) add(outcome domain.OutboxState) {
@@ -59,6 +62,7 @@ func (o *Outbox) Drain(ctx context.Context, q Query, h Handler, maxWait time.Dur
 				return st, fmt.Errorf("outbox.Drain: %w", err)
 			}
 			if !ok || next.After(deadline) {
+				st.Next = next
 				return st, nil
 			}
 			// Look again at least every second: another process's attempt

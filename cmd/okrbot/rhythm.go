@@ -132,14 +132,39 @@ type runOptions struct {
 // due of its kind (including deliveries left by earlier runs), and reports
 // every delivery of the periods it covered and every one still unfinished.
 func (en *engine) run(ctx context.Context, job string, at time.Time, opt runOptions) (jobRun, error) {
+	run, q, rep, err := en.plan(ctx, job, at, opt.All)
+	if err != nil || run == nil {
+		return rep, err
+	}
+	if opt.Progress != nil {
+		opt.Progress(rep)
+	}
+	if rep.Stats, err = en.drain(ctx, run, q, opt.MaxWait, func(s outbox.Stats) {
+		if opt.Progress != nil {
+			r := rep
+			r.Stats = s
+			opt.Progress(r)
+		}
+	}); err != nil {
+		return rep, err
+	}
+	rep.Status, err = en.ob.Status(ctx, q, rep.Plan.Periods)
+	return rep, err
+}
+
+// plan plans one job at the moment at, in the workspaces this process can
+// send to (all of them when all is set, else those the next-due index says
+// are due). It returns the run and the outbox query of its deliveries; no
+// run when this process can send to no workspace.
+func (en *engine) plan(ctx context.Context, job string, at time.Time, all bool) (*rhythm.Run, outbox.Query, jobRun, error) {
 	rep := jobRun{Job: job, At: at}
 	run, err := en.rh.Begin(job, at)
 	if err != nil {
-		return rep, err
+		return nil, outbox.Query{}, rep, err
 	}
 	wss, err := en.st.Workspaces(ctx)
 	if err != nil {
-		return rep, err
+		return nil, outbox.Query{}, rep, err
 	}
 	// Only the workspaces this process can send to: another process with
 	// other platforms configured takes the rest.
@@ -152,29 +177,18 @@ func (en *engine) run(ctx context.Context, job string, at time.Time, opt runOpti
 		}
 	}
 	if len(mine) == 0 {
-		return rep, nil
+		return nil, outbox.Query{}, rep, nil
 	}
-	if rep.Plan, err = run.Plan(ctx, en.ob, mine, opt.All); err != nil {
-		return rep, err
-	}
-	if opt.Progress != nil {
-		opt.Progress(rep)
-	}
-	q := outbox.Query{Kinds: []string{run.Kind()}, Workspaces: ids}
-	d := &deliverer{run: run, senders: en.senders}
-	rep.Stats, err = en.ob.Drain(ctx, q, d, opt.MaxWait, func(s outbox.Stats) {
-		if opt.Progress != nil {
-			r := rep
-			r.Stats = s
-			opt.Progress(r)
-		}
-	})
+	rep.Plan, err = run.Plan(ctx, en.ob, mine, all)
+	return run, outbox.Query{Kinds: []string{run.Kind()}, Workspaces: ids}, rep, err
+}
+
+// drain sends what is due of the run's deliveries (q), and saves what the
+// senders learned of the platforms' paces.
+func (en *engine) drain(ctx context.Context, run *rhythm.Run, q outbox.Query, maxWait time.Duration, progress func(outbox.Stats)) (outbox.Stats, error) {
+	st, err := en.ob.Drain(ctx, q, &deliverer{run: run, senders: en.senders}, maxWait, progress)
 	en.flush(ctx)
-	if err != nil {
-		return rep, err
-	}
-	rep.Status, err = en.ob.Status(ctx, q, rep.Plan.Periods)
-	return rep, err
+	return st, err
 }
 
 // flush saves what the senders learned of the platforms' paces.

@@ -66,15 +66,23 @@ func newRhythmEnv(t *testing.T, n int, opts fakeslack.Options) *rhythmEnv {
 	}}
 }
 
-// seedPeople stores objectives of ten key results each, owned by U0000…
+// seedPeople stores objectives of ten key results each, owned by U0000…,
+// in the fake Slack's workspace T0001.
 func seedPeople(t testing.TB, st *storage.Store, n int) {
 	t.Helper()
+	seedCompany(t, st, n, "slack:T0001", "T0001")
+}
+
+// seedCompany stores a workspace with n people, U0000…, each owning a key
+// result of an active objective of 2026-Q4 (ten to an objective).
+func seedCompany(t testing.TB, st *storage.Store, n int, ws, external string) {
+	t.Helper()
 	ctx := context.Background()
-	if _, err := st.EnsureWorkspace(ctx, domain.Workspace{ID: "slack:T0001", Platform: domain.Slack, ExternalID: "T0001", Settings: domain.DefaultSettings("UTC")}); err != nil {
+	if _, err := st.EnsureWorkspace(ctx, domain.Workspace{ID: ws, Platform: domain.Slack, ExternalID: external, Settings: domain.DefaultSettings("UTC")}); err != nil {
 		t.Fatal(err)
 	}
 	for o := 0; o*10 < n; o++ {
-		obj := domain.Objective{WorkspaceID: "slack:T0001", Ref: fmt.Sprintf("O-%d", o+1), Title: fmt.Sprintf("Objective %d", o+1),
+		obj := domain.Objective{WorkspaceID: ws, Ref: fmt.Sprintf("O-%d", o+1), Title: fmt.Sprintf("Objective %d", o+1),
 			Owner: fmt.Sprintf("U%04d", o*10), Cycle: "2026-Q4", Commitment: domain.Committed, Status: domain.Active}
 		for k := o * 10; k < min(n, o*10+10); k++ {
 			obj.KeyResults = append(obj.KeyResults, domain.KeyResult{Ref: fmt.Sprintf("KR-%d", k+1), Title: "Increase deals from 0 to 10",

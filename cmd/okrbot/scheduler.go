@@ -14,7 +14,6 @@ import (
 
 	"github.com/okrbot/okrbot/conversations/rhythm"
 	"github.com/okrbot/okrbot/domain"
-	"github.com/okrbot/okrbot/outbox"
 )
 
 // tick is how often the scheduler asks who is due. Per-person local times
@@ -26,6 +25,11 @@ const tick = time.Minute
 // tickWait is how long a tick waits for retries coming due before it leaves
 // them to the next tick.
 const tickWait = 45 * time.Second
+
+// outboxCheck is how often a tick that planned nothing looks at the outbox
+// anyway, for deliveries another process left (a jobs run that was
+// killed): otherwise it looks only when it knows one comes due.
+const outboxCheck = 10 * time.Minute
 
 // jobLease is how long a job's lease lasts without renewal: a replica that
 // dies hands its job over to another within this time.
@@ -61,6 +65,9 @@ type scheduler struct {
 	s      gocron.Scheduler
 	mu     sync.Mutex
 	jobs   map[string]gocron.Job
+	// next and checked are, per job, when its earliest delivery left in the
+	// outbox comes due, and when a tick last looked.
+	next, checked map[string]time.Time
 }
 
 // newScheduler returns a scheduler for en on clock (clockwork.NewRealClock()
@@ -74,7 +81,7 @@ func newScheduler(en *engine, leases leaseStore, clock clockwork.Clock, log *slo
 		log = slog.New(slog.DiscardHandler)
 	}
 	return &scheduler{en: en, leases: leases, clock: clock, holder: fmt.Sprintf("okrbot-%x", rand.Uint64()),
-		log: log, s: s, jobs: map[string]gocron.Job{}}, nil
+		log: log, s: s, jobs: map[string]gocron.Job{}, next: map[string]time.Time{}, checked: map[string]time.Time{}}, nil
 }
 
 // Start registers the jobs and starts ticking. Stop with Shutdown.
@@ -146,16 +153,41 @@ func (sc *scheduler) tick(ctx context.Context, job string) {
 			}
 		}
 	}(lease)
-	rep, err := sc.en.run(runCtx, job, sc.clock.Now(), runOptions{MaxWait: tickWait})
+	rep, err := sc.run(runCtx, job)
 	close(done)
 	lease = <-final
 	if err != nil && !errors.Is(err, context.Canceled) {
 		sc.log.Error("job failed", "job", job, "err", err)
 	}
-	if rep.Stats != (outbox.Stats{}) {
-		sc.log.Info("job ran", "job", job, "report", rep.String())
+	if s := rep.Stats; s.Sent+s.Skipped+s.Failed+s.Dead+s.Expired > 0 {
+		sc.log.Info("job ran", "job", job, "sent", s.Sent, "skipped", s.Skipped, "failed", s.Failed, "refused", s.Dead, "expired", s.Expired)
 	}
 	sc.leases.ReleaseLease(context.WithoutCancel(ctx), lease)
+}
+
+// run plans a job at the tick's moment in the workspaces due, and sends
+// what is due, looking at the outbox only when something was planned, a
+// delivery left there comes due, or a while has passed: a tick with nothing
+// due costs two small store calls.
+func (sc *scheduler) run(ctx context.Context, job string) (jobRun, error) {
+	run, q, rep, err := sc.en.plan(ctx, job, sc.clock.Now(), false)
+	if err != nil || run == nil {
+		return rep, err
+	}
+	// The outbox keeps the real time (leases, retries), whatever the
+	// scheduler's clock.
+	now := time.Now()
+	sc.mu.Lock()
+	next, checked := sc.next[job], sc.checked[job]
+	sc.mu.Unlock()
+	if rep.Plan.Due == 0 && (next.IsZero() || now.Before(next)) && now.Sub(checked) < outboxCheck {
+		return rep, nil
+	}
+	rep.Stats, err = sc.en.drain(ctx, run, q, tickWait, nil)
+	sc.mu.Lock()
+	sc.next[job], sc.checked[job] = rep.Stats.Next, now
+	sc.mu.Unlock()
+	return rep, err
 }
 
 func (sc *scheduler) cleanup(ctx context.Context) {

@@ -190,6 +190,10 @@ func (run *Run) Kind() string { return run.kind.name }
 // At returns the run's moment.
 func (run *Run) At() time.Time { return run.at }
 
+// safetyNet is the longest the next-due index lets a workspace go
+// unplanned.
+const safetyNet = 7 * 24 * time.Hour
+
 // Plan is what a run planned.
 type Plan struct {
 	// Workspaces counts the workspaces planned (all of them, or only those
@@ -238,10 +242,10 @@ func (run *Run) Plan(ctx context.Context, q Queue, workspaces []domain.Workspace
 			}
 		}
 		next := pl.next
-		if next.IsZero() || next.After(run.at.Add(24*time.Hour)) {
-			// Look again within a day whatever happens: a safety net under
-			// the marks that changes leave (see Watch).
-			next = run.at.Add(24 * time.Hour)
+		if next.IsZero() || next.After(run.at.Add(safetyNet)) {
+			// Look again within a week whatever happens (a kind turned off
+			// has no next moment): a net under the marks changes leave.
+			next = run.at.Add(safetyNet)
 		}
 		if err := st.SetNextDue(ctx, ws.ID, run.kind.name, next); err != nil {
 			return p, fmt.Errorf("rhythm: next-due index of %s: %w", ws.ID, err)

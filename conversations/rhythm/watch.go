@@ -17,8 +17,8 @@ import (
 // at a moment the index already has (see people.nextDue), which the
 // planner reads fresh at that moment.
 //
-// A mark that fails is logged; the index is looked at again within a day
-// whatever happens.
+// A mark that fails is logged; the index plans every workspace within a
+// week whatever happens.
 func Watch(st conversations.Store, index Schedules, log *slog.Logger) conversations.Store {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
