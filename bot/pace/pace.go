@@ -99,9 +99,10 @@ type lane struct {
 	once    sync.Once
 
 	mu      sync.Mutex
-	pace    float64   // calls a second
-	ceil    float64   // the pace at which the platform last refused; 0: never
-	next    time.Time // when the next call may go
+	pace     float64 // calls a second
+	ceil     float64 // the pace at which the platform last refused; 0: never
+	tokens   float64 // calls that may go now
+	refilled time.Time
 	blocked time.Time // the end of the current Retry-After window
 	since   time.Time // the end of the last Retry-After window (or the start)
 	used    time.Time
@@ -135,7 +136,7 @@ func (p *Pacer) lane(ctx context.Context, workspace, method string) *lane {
 		if m.Burst < 1 {
 			m.Burst = 1
 		}
-		l = &lane{m: m, learned: !m.Fixed && family == method, pace: m.Start, since: now}
+		l = &lane{m: m, learned: !m.Fixed && family == method, pace: m.Start, since: now, tokens: float64(m.Burst), refilled: now}
 		p.lanes[k] = l
 	}
 	p.mu.Unlock()
@@ -154,6 +155,7 @@ func (p *Pacer) lane(ctx context.Context, workspace, method string) *lane {
 			// A window another process was given is this one's too.
 			if lp.BlockedUntil.After(l.blocked) {
 				l.blocked, l.since = lp.BlockedUntil, lp.BlockedUntil
+				l.tokens, l.refilled = 0, lp.BlockedUntil
 			}
 			l.mu.Unlock()
 		}
@@ -209,39 +211,33 @@ func (p *Pacer) Wait(ctx context.Context, workspace, method string) error {
 		l.mu.Lock()
 		now := time.Now()
 		l.used = now
-		interval := time.Duration(float64(time.Second) / l.pace)
-		// After a quiet time up to Burst calls may go at once.
-		at := l.next
-		if earliest := now.Add(-time.Duration(l.m.Burst-1) * interval); at.Before(earliest) {
-			at = earliest
+		// A token bucket refilled at the current pace: turns are taken when
+		// they come, not booked ahead, so that a pace that rises (or falls)
+		// applies at once to every waiting call.
+		if now.After(l.refilled) {
+			l.tokens = min(l.tokens+now.Sub(l.refilled).Seconds()*l.pace, float64(l.m.Burst))
+			l.refilled = now
 		}
-		if at.Before(l.blocked) {
-			at = l.blocked
-		}
-		delay := at.Sub(now)
-		if dl, ok := ctx.Deadline(); ok && delay > 0 && now.Add(delay).After(dl) {
+		var wait time.Duration
+		switch {
+		case now.Before(l.blocked):
+			wait = l.blocked.Sub(now) // never call inside a Retry-After window
+		case l.tokens >= 1:
+			l.tokens--
 			l.mu.Unlock()
-			return &WaitError{Method: method, After: delay}
+			p.maybeSave(ctx, workspace, method, l)
+			return nil
+		default:
+			wait = time.Duration((1 - l.tokens) / l.pace * float64(time.Second))
 		}
-		l.next = at.Add(interval)
 		l.mu.Unlock()
-		if delay > 0 {
-			if err := sleep(ctx, delay); err != nil {
-				return err
-			}
+		if dl, ok := ctx.Deadline(); ok && time.Now().Add(wait).After(dl) {
+			return &WaitError{Method: method, After: wait}
 		}
-		// A 429 may have come back while this call waited: never call
-		// inside its Retry-After window, and take a new turn after it
-		// rather than all waiters going at once when it ends.
-		l.mu.Lock()
-		held := time.Now().Before(l.blocked)
-		l.mu.Unlock()
-		if !held {
-			break
+		if err := sleep(ctx, wait); err != nil {
+			return err
 		}
 	}
-	p.maybeSave(ctx, workspace, method, l)
-	return nil
 }
 
 // OK reports a call of method in workspace that the platform accepted.
@@ -285,9 +281,8 @@ func (p *Pacer) Limited(workspace, method string, retryAfter time.Duration) {
 	if until.After(l.blocked) {
 		l.blocked = until
 	}
-	if l.next.Before(until) {
-		l.next = until // the turns taken during the window start after it
-	}
+	// After the window the calls resume at the pace, not all at once.
+	l.tokens, l.refilled = 0, until
 	if !first || l.m.Fixed {
 		return
 	}

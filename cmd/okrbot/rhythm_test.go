@@ -34,7 +34,7 @@ type rhythmEnv struct {
 	env   []string
 }
 
-func newRhythmEnv(t *testing.T, n int, opts fakeslack.Options) *rhythmEnv {
+func newRhythmEnv(t testing.TB, n int, opts fakeslack.Options) *rhythmEnv {
 	t.Helper()
 	// The store runs in an okrbot process of its own (an okrbot serve on a
 	// data directory, which the jobs processes share), not in this test
@@ -95,7 +95,7 @@ func seedCompany(t testing.TB, st *storage.Store, n int, ws, external string) {
 }
 
 // jobsCmd is okrbot jobs run as a process.
-func (e *rhythmEnv) jobsCmd(t *testing.T, args ...string) (*exec.Cmd, *bytes.Buffer) {
+func (e *rhythmEnv) jobsCmd(t testing.TB, args ...string) (*exec.Cmd, *bytes.Buffer) {
 	t.Helper()
 	bin, err := buildBinary()
 	if err != nil {
@@ -108,7 +108,7 @@ func (e *rhythmEnv) jobsCmd(t *testing.T, args ...string) (*exec.Cmd, *bytes.Buf
 	return cmd, &out
 }
 
-func (e *rhythmEnv) run(t *testing.T, args ...string) string {
+func (e *rhythmEnv) run(t testing.TB, args ...string) string {
 	t.Helper()
 	cmd, out := e.jobsCmd(t, args...)
 	if err := cmd.Run(); err != nil {
@@ -130,7 +130,7 @@ func (e *rhythmEnv) prompts(week string) map[string]int {
 	return got
 }
 
-func exactlyOnce(t *testing.T, got map[string]int, n int) {
+func exactlyOnce(t testing.TB, got map[string]int, n int) {
 	t.Helper()
 	twice := 0
 	for _, c := range got {
