@@ -98,16 +98,16 @@ type lane struct {
 	learned bool // whether it may be saved (not a fixed or a per-channel lane)
 	once    sync.Once
 
-	mu      sync.Mutex
+	mu       sync.Mutex
 	pace     float64 // calls a second
 	ceil     float64 // the pace at which the platform last refused; 0: never
 	tokens   float64 // calls that may go now
 	refilled time.Time
-	blocked time.Time // the end of the current Retry-After window
-	since   time.Time // the end of the last Retry-After window (or the start)
-	used    time.Time
-	dirty   bool
-	saved   time.Time
+	blocked  time.Time // the end of the current Retry-After window
+	since    time.Time // the end of the last Retry-After window (or the start)
+	used     time.Time
+	dirty    bool
+	saved    time.Time
 }
 
 // New returns a pacer. methods tells how a method is paced and which lane
