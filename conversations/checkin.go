@@ -26,26 +26,65 @@ func valueID(kr string) string      { return "value/" + kr }
 func confidenceID(kr string) string { return "confidence/" + kr }
 func noteID(kr string) string       { return "note/" + kr }
 
-const weekNoteID = "note"
+// The week note's inputs: wins, blockers and help needed, asked apart so
+// that the digest can put blockers first. weekNoteID is the single note of
+// forms opened before the split, still read when one comes back.
+const (
+	weekNoteID  = "note"
+	winsID      = "wins"
+	blockersID  = "blockers"
+	helpID      = "help"
+	weekNoteLen = 500
+)
+
+var weekNoteParts = []struct{ id, label, placeholder string }{
+	{blockersID, "Blockers", "What stands in the way"},
+	{helpID, "Help needed", "Who could help, with what"},
+	{winsID, "Wins", "What went well this week"},
+}
+
+// answer is one key result's answer to a check-in.
+type answer struct {
+	domain.CheckIn
+	// skipped: there is no value to record (the key result was never
+	// measured and none was given, or "skip"). No check-in is stored, so
+	// nothing reads as a value of 0; a confidence given goes onto the key
+	// result.
+	skipped bool
+}
 
 // readCheckIn validates one row. Errors are keyed by "value", "confidence"
-// and "note". An empty value keeps the current one; an empty confidence
-// keeps the last one given, and is an error when there is none.
-func (ss *session) readCheckIn(in checkInInput, week domain.Week) (domain.CheckIn, map[string]error) {
+// and "note". An empty value keeps the current one where there is one and
+// skips the key result where there is none; "skip" skips it either way. An
+// empty confidence keeps the last one given, and is an error when there is
+// none (unless the row is skipped). The check-in is the key result
+// owner's, whoever types it, so that an admin's update is that week's
+// check-in rather than a second one.
+func (ss *session) readCheckIn(in checkInInput, week domain.Week) (answer, map[string]error) {
 	kr := in.kr
-	c := domain.CheckIn{
-		WorkspaceID: ss.ws.ID, UserID: ss.actor.User, KR: kr.Ref, Objective: in.objective, Week: week,
+	c := answer{CheckIn: domain.CheckIn{
+		WorkspaceID: ss.ws.ID, UserID: kr.Owner, KR: kr.Ref, Objective: in.objective, Week: week,
 		Value: kr.Current, Done: kr.Done, At: ss.now,
+	}}
+	if ss.actor.User != kr.Owner {
+		c.By = ss.actor.User
 	}
 	errs := map[string]error{}
 	v := strings.TrimSpace(in.value)
 	lv := strings.ToLower(v)
+	numeric := kr.Kind != domain.Milestone
 	switch {
+	case lv == "skip":
+		c.skipped = true
+	case v == "" && numeric && !kr.Measured:
+		c.skipped = true // nothing to keep: never a check-in of 0
 	case v == "":
 	case lv == "done" || lv == "yes":
 		c.Done = true
 		if kr.Kind != domain.Milestone && kr.Kind != domain.StayAbove && kr.Kind != domain.StayBelow {
 			c.Value = kr.Target
+		} else if kr.Kind != domain.Milestone {
+			errs["value"] = domain.Invalid(ss.example("/okr update "+kr.Ref+" "+domain.FormatNumber(kr.Target)+" confidence 7"), "%s stays above or below a line; give its current value, not done.", kr.Ref)
 		}
 	case lv == "not done" || lv == "no" || lv == "open" || lv == "not-done":
 		if kr.Kind != domain.Milestone {
@@ -57,16 +96,30 @@ func (ss *session) readCheckIn(in checkInInput, week domain.Week) (domain.CheckI
 	case kr.KPI != "":
 		errs["value"] = domain.Invalid(ss.example("/kpi set "+kr.KPI+" "+v), "%s follows the KPI %s; record the value with /kpi set.", kr.Ref, kr.KPI)
 	default:
-		x, _, err := domain.ParseValue(v)
+		a, err := domain.ParseAmount(v)
 		if err != nil {
+			if domain.ErrorCode(err) == domain.EAMBIGUOUS {
+				errs["value"] = err
+				break
+			}
 			errs["value"] = domain.Invalid(ss.example(fmt.Sprintf("/okr update %s %s confidence 7", kr.Ref, domain.FormatNumber(kr.Target))), "%q is not a number.", clip(v, 30))
-		} else {
-			c.Value, c.Done = x, false // a number says where it stands, done or not
+			break
 		}
+		x, err := a.In(kr.Unit)
+		if err != nil {
+			like := kr.Target
+			if kr.Measured {
+				like = kr.Current
+			}
+			errs["value"] = domain.Invalid(ss.example(fmt.Sprintf("/okr update %s %s confidence 7", kr.Ref, domain.FormatValue(like, kr.Unit))), "%s is measured in %s; %s is not.", kr.Ref, orNoUnit(kr.Unit), a)
+			break
+		}
+		c.Value, c.Done = x, false // a number says where it stands, done or not
 	}
 	switch conf := strings.TrimSpace(in.confidence); {
 	case conf == "" && kr.Confidence > 0:
 		c.Confidence = kr.Confidence
+	case conf == "" && c.skipped:
 	case conf == "":
 		errs["confidence"] = domain.Invalid(ss.example("/okr update "+kr.Ref+" 28 confidence 7"), "Give a confidence from 1 to 10 for %s.", kr.Ref)
 	default:
@@ -83,24 +136,45 @@ func (ss *session) readCheckIn(in checkInInput, week domain.Week) (domain.CheckI
 	return c, errs
 }
 
+func orNoUnit(u string) string {
+	if u == "" {
+		return "plain numbers"
+	}
+	return u
+}
+
 // saveCheckIns stores check-ins (one per key result and week, so a second
-// submission updates the first) and moves the key results to the new values.
-func (ss *session) saveCheckIns(cs []domain.CheckIn, weekNote string) error {
-	byObjective := map[string][]domain.CheckIn{}
+// submission updates the first) and moves the key results to the new
+// values. A skipped answer stores no check-in; its confidence, if any,
+// goes onto the key result.
+func (ss *session) saveCheckIns(cs []answer, weekNote domain.WeekNote) error {
+	byObjective := map[string][]answer{}
+	var week domain.Week
 	for _, c := range cs {
-		if _, err := ss.store.SaveCheckIn(ss.ctx, c); err != nil {
-			return err
+		if !c.skipped {
+			if _, err := ss.store.SaveCheckIn(ss.ctx, c.CheckIn); err != nil {
+				return err
+			}
 		}
-		byObjective[c.Objective] = append(byObjective[c.Objective], c)
+		if !c.skipped || c.Confidence > 0 {
+			byObjective[c.Objective] = append(byObjective[c.Objective], c)
+		}
+		week = c.Week
 	}
 	for oref, list := range byObjective {
 		_, err := ss.store.ModifyObjective(ss.ctx, ss.ws.ID, oref, func(o *domain.Objective) error {
 			for _, c := range list {
-				if kr := o.KeyResult(c.KR); kr != nil {
-					kr.Done, kr.Confidence, kr.UpdatedAt = c.Done, c.Confidence, ss.now
-					if kr.KPI == "" {
-						kr.Current, kr.Measured = c.Value, true
-					}
+				kr := o.KeyResult(c.KR)
+				if kr == nil {
+					continue
+				}
+				kr.Confidence, kr.UpdatedAt = c.Confidence, ss.now
+				if c.skipped {
+					continue
+				}
+				kr.Done = c.Done
+				if kr.KPI == "" {
+					kr.Current, kr.Measured = c.Value, true
 				}
 			}
 			return nil
@@ -109,8 +183,9 @@ func (ss *session) saveCheckIns(cs []domain.CheckIn, weekNote string) error {
 			return err
 		}
 	}
-	if weekNote != "" && len(cs) > 0 {
-		return ss.store.SaveWeekNote(ss.ctx, domain.WeekNote{WorkspaceID: ss.ws.ID, UserID: ss.actor.User, Week: cs[0].Week, Note: weekNote, At: ss.now})
+	if !weekNote.Empty() && week != "" {
+		weekNote.WorkspaceID, weekNote.UserID, weekNote.Week, weekNote.At = ss.ws.ID, ss.actor.User, week, ss.now
+		return ss.store.SaveWeekNote(ss.ctx, weekNote)
 	}
 	return nil
 }
@@ -184,7 +259,7 @@ func (ss *session) checkInForm() (*Form, error) {
 	for _, c := range done {
 		prev[c.KR] = c
 	}
-	f := &Form{ID: FormCheckIn, Title: "Weekly check-in", Submit: "Check in", State: string(week)}
+	f := &Form{ID: FormCheckIn, Title: "Weekly check-in", Submit: "Check in", State: string(week), OpenAction: ActionCheckIn}
 	f.Intro = T(fmt.Sprintf("Week %s. For each key result: where it stands, how confident you are (1–10) that it will be met, and a note if there is news.", weekShort(week)))
 	if len(done) > 0 {
 		f.Intro = f.Intro.Add(" You checked in already this week; submitting again updates it.")
@@ -200,10 +275,11 @@ func (ss *session) checkInForm() (*Form, error) {
 			f.Sections = append(f.Sections, ss.checkInRow(o, kr, prev[kr.Ref]))
 		}
 	}
-	f.Sections = append(f.Sections, FormSection{Inputs: []Input{{
-		ID: weekNoteID, Label: "Anything else this week?", Kind: TextArea, Optional: true, MaxLength: domain.MaxNoteLen,
-		Placeholder: "Wins, blockers, help needed",
-	}}})
+	notes := FormSection{Heading: B("This week")}
+	for _, p := range weekNoteParts {
+		notes.Inputs = append(notes.Inputs, Input{ID: p.id, Label: p.label, Kind: TextArea, Optional: true, MaxLength: weekNoteLen, Placeholder: p.placeholder})
+	}
+	f.Sections = append(f.Sections, notes)
 	return f, nil
 }
 
@@ -212,7 +288,9 @@ func (ss *session) checkInRow(o domain.Objective, kr domain.KeyResult, prev doma
 		Heading: Text{}.AddCode(kr.Ref).Add(" ").AddB(kr.Title),
 		Note:    T(fmt.Sprintf("%s · %s %s", describeKR(kr), o.Ref, clip(o.Title, 60))),
 	}
-	conf := Input{ID: confidenceID(kr.Ref), Label: "Confidence", Kind: Select, Hint: "1–3 unlikely · 4–6 maybe · 7–10 likely"}
+	// Optional on every platform: a skipped row needs none, and a row with a
+	// value and no confidence is refused with the reason on its field.
+	conf := Input{ID: confidenceID(kr.Ref), Label: "Confidence", Kind: Select, Optional: true, Hint: "1–3 unlikely · 4–6 maybe · 7–10 likely"}
 	for i := 1; i <= 10; i++ {
 		conf.Options = append(conf.Options, Option{Value: strconv.Itoa(i), Label: strconv.Itoa(i)})
 	}
@@ -229,9 +307,13 @@ func (ss *session) checkInRow(o domain.Objective, kr domain.KeyResult, prev doma
 		sec.Inputs = append(sec.Inputs, v)
 	case kr.KPI != "":
 		sec.Note = sec.Note.Add(" · its value comes from the KPI")
+	case !kr.Measured:
+		// Nothing to keep: a value, or skip. Never a silent 0.
+		sec.Inputs = append(sec.Inputs, Input{ID: valueID(kr.Ref), Label: "Current value" + unitLabel(kr.Unit), Kind: NumberInput, Optional: true,
+			Skip: "skip", Hint: "Not measured yet: give its value, or leave it empty to skip it this week"})
 	default:
 		v := Input{ID: valueID(kr.Ref), Label: "Current value" + unitLabel(kr.Unit), Kind: NumberInput, Optional: true,
-			Placeholder: domain.FormatNumber(kr.Current), Hint: "Leave empty to keep " + domain.FormatValue(kr.Current, kr.Unit)}
+			Initial: domain.FormatNumber(kr.Current), Hint: "Now " + domain.FormatValue(kr.Current, kr.Unit) + "; keep it or change it"}
 		if prev.KR != "" {
 			v.Initial = domain.FormatNumber(prev.Value)
 		}
@@ -298,6 +380,12 @@ func (ss *session) submit(sub Submission) submitted {
 		return ss.submitCheckIn(sub)
 	case FormCreate:
 		return ss.submitCreate(sub)
+	case FormEditObjective:
+		return ss.submitObjectiveEdit(sub)
+	case FormEditKR:
+		return ss.submitKREdit(sub)
+	case FormEditKPI:
+		return ss.submitKPIEdit(sub)
 	}
 	return submitted{ss.fail(domain.Invalid("/okr checkin", "That form is no longer valid."), ""), true}
 }
@@ -313,7 +401,7 @@ func (ss *session) submitCheckIn(sub Submission) submitted {
 		return submitted{ss.fail(err, ""), true}
 	}
 	errs := map[string]string{}
-	var cs []domain.CheckIn
+	var cs []answer
 	for _, o := range os {
 		for _, kr := range o.KeyResults {
 			in := checkInInput{kr: kr, objective: o.Ref,
@@ -330,9 +418,23 @@ func (ss *session) submitCheckIn(sub Submission) submitted {
 			cs = append(cs, c)
 		}
 	}
-	note := strings.TrimSpace(sub.Values[weekNoteID])
-	if err := domain.ValidateText("note", note, domain.MaxNoteLen, false); err != nil {
+	note := domain.WeekNote{Note: strings.TrimSpace(sub.Values[weekNoteID])}
+	if err := domain.ValidateText("note", note.Note, domain.MaxNoteLen, false); err != nil {
 		errs[weekNoteID] = domain.ErrorMessage(err)
+	}
+	for _, p := range weekNoteParts {
+		v := strings.TrimSpace(sub.Values[p.id])
+		if err := domain.ValidateText(strings.ToLower(p.label), v, weekNoteLen, false); err != nil {
+			errs[p.id] = domain.ErrorMessage(err)
+		}
+		switch p.id {
+		case winsID:
+			note.Wins = v
+		case blockersID:
+			note.Blockers = v
+		case helpID:
+			note.Help = v
+		}
 	}
 	if len(errs) > 0 {
 		return submitted{Reply: Reply{Errors: errs, Code: domain.EINVALID}}
@@ -344,11 +446,21 @@ func (ss *session) submitCheckIn(sub Submission) submitted {
 		return submitted{ss.fail(err, ""), true}
 	}
 	sort.Slice(cs, func(i, j int) bool { return cs[i].KR < cs[j].KR })
-	lines := []Text{T(fmt.Sprintf("Thanks! Checked in on %d key result%s for week %s.", len(cs), plural(len(cs)), weekShort(week)))}
+	n := 0
 	for _, c := range cs {
+		if !c.skipped {
+			n++
+		}
+	}
+	lines := []Text{T(fmt.Sprintf("Thanks! Checked in on %d key result%s for week %s.", n, plural(n), weekShort(week)))}
+	for _, c := range cs {
+		if c.skipped {
+			lines = append(lines, Text{}.AddCode(c.KR).Add(" skipped this week: no value yet"))
+			continue
+		}
 		v := domain.FormatNumber(c.Value)
 		if kr := findKR(os, c.KR); kr != nil {
-			v = checkInValue(*kr, c)
+			v = checkInValue(*kr, c.CheckIn)
 		}
 		lines = append(lines, Text{}.AddCode(c.KR).Add(fmt.Sprintf(" %s · confidence %d/10", v, c.Confidence)))
 	}
@@ -385,7 +497,7 @@ func plural(n int) string {
 // createForm is the objective creation form (with its key results, one per line).
 func (ss *session) createForm() *Form {
 	return &Form{
-		ID: FormCreate, Title: "New objective", Submit: "Create", State: ss.actor.Channel,
+		ID: FormCreate, Title: "New objective", Submit: "Create", State: ss.actor.Channel, OpenAction: ActionCreate,
 		Sections: []FormSection{{Inputs: []Input{
 			{ID: "title", Label: "Objective", Kind: TextInput, Placeholder: "Grow the European market", MaxLength: domain.MaxTitleLen},
 			{ID: "commitment", Label: "Commitment", Kind: Select, Initial: "committed", Options: []Option{
@@ -425,11 +537,6 @@ func (ss *session) submitCreate(sub Submission) submitted {
 	if len(lines) > domain.MaxKRs {
 		set("krs", domain.Invalid("", "At most %d key results per objective.", domain.MaxKRs))
 	}
-	for i, l := range lines {
-		if _, err := domain.ParseKeyResult(l); err != nil {
-			set("krs", domain.Invalid("", "Line %d: %s", i+1, domain.ErrorMessage(err)))
-		}
-	}
 	if len(errs) > 0 {
 		return submitted{Reply: Reply{Errors: errs, Code: domain.EINVALID}}
 	}
@@ -440,12 +547,37 @@ func (ss *session) submitCreate(sub Submission) submitted {
 	if err != nil {
 		return submitted{Reply: Reply{Errors: map[string]string{"title": domain.ErrorMessage(err)}, Code: domain.ErrorCode(err)}}
 	}
-	for _, l := range lines {
-		kr, err := ss.newKR(l, "", "", "")
-		if err != nil {
-			return submitted{Reply: Reply{Errors: map[string]string{"krs": domain.ErrorMessage(err)}, Code: domain.ErrorCode(err)}}
+	// Each line is a key result as /okr kr add takes it, options included.
+	code := ""
+	for i, l := range lines {
+		p, err := parseArgs(l, krFlags, exKRAdd)
+		var nk newKRResult
+		if err == nil {
+			nk, err = ss.newKR(p.text(0), krInput{owner: p.flags["owner"], weight: p.flags["weight"], kpi: p.flags["kpi"],
+				start: p.flags["start"], target: p.flags["target"], unit: p.flags["unit"], unitSet: p.has("unit"), milestone: p.has("milestone")})
 		}
-		o.KeyResults = append(o.KeyResults, kr)
+		if err != nil {
+			msg := fmt.Sprintf("Line %d: %s", i+1, domain.ErrorMessage(err))
+			if cs := domain.ErrorChoices(err); len(cs) > 0 {
+				var ways []string
+				for _, c := range cs {
+					ways = append(ways, c.Meaning+": "+strings.TrimSpace(c.Text+withOptions(p, c.Options)))
+				}
+				msg += " Write it as one of: " + strings.Join(ways, "; ")
+			}
+			set("krs", domain.Invalid("", "%s", msg))
+			if code == "" {
+				code = domain.ErrorCode(err)
+			}
+			continue
+		}
+		o.KeyResults = append(o.KeyResults, nk.kr)
+	}
+	if len(errs) > 0 {
+		return submitted{Reply: Reply{Errors: errs, Code: code}}
+	}
+	if err := ss.claimRefs(&o); err != nil {
+		return submitted{ss.fail(err, ""), true}
 	}
 	if err := ss.store.CreateObjective(ss.ctx, &o); err != nil {
 		return submitted{ss.fail(err, ""), true}
@@ -454,7 +586,7 @@ func (ss *session) submitCreate(sub Submission) submitted {
 	if len(o.KeyResults) > 0 {
 		r.Message.Sections = r.Message.Sections[:1]
 		for _, kr := range o.KeyResults {
-			r.Message.Sections[0].Lines = append(r.Message.Sections[0].Lines, Text{}.AddCode(kr.Ref).Add(" "+kr.Title))
+			r.Message.Sections[0].Lines = append(r.Message.Sections[0].Lines, Text{}.AddCode(kr.Ref).Add(" "+kr.Title+" — understood: "+describeKR(kr)))
 		}
 	}
 	return submitted{r, false}

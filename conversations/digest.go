@@ -17,6 +17,9 @@ import (
 type DigestScope struct {
 	Channel string
 	Company bool
+	// Name is the channel's name for titles and charts ("growth"); when
+	// empty it is taken from the channel's subscription.
+	Name string
 }
 
 // Digest limits, so that a 200-objective company stays within every
@@ -27,9 +30,13 @@ const (
 	digestMovers     = 3
 	digestPeople     = 30
 	digestKPIs       = 12
+	digestNotes      = 8 // per kind: blockers, help needed, wins
+	digestNoteRunes  = 200
 )
 
-// Digest composes the weekly digest of a workspace at now.
+// Digest composes the weekly digest of a workspace at now: exactly what a
+// subscription with that scope receives. In the first week after a cycle
+// ends it opens with that cycle's review.
 func (s *Service) Digest(ctx context.Context, workspace string, scope DigestScope, now time.Time) (*Message, error) {
 	ws, err := s.store.Workspace(ctx, workspace)
 	if err != nil {
@@ -49,100 +56,183 @@ type krState struct {
 	before float64 // progress at the start of the report week
 }
 
+// objState is one objective in the digest.
+type objState struct {
+	o      *domain.Objective
+	a      domain.ObjectiveAssessment
+	before float64 // weighted progress at the start of the report week
+}
+
+// digestData is what the weekly digest and the review are made of, read
+// once from the store.
+type digestData struct {
+	set   domain.Settings // the team's rhythm (the workspace's for the company)
+	loc   *time.Location  // its time zone
+	title string          // "Company OKRs", "#growth OKRs"
+	os    []domain.Objective
+	cs    []domain.CheckIn
+	kpis  []domain.KPI
+	tl    *timeline
+	names map[string]string
+}
+
 func (ss *session) composeDigest(scope DigestScope) (*Message, error) {
+	if !scope.Company && scope.Name == "" {
+		scope.Name = ss.channelName(scope.Channel)
+	}
+	d, err := ss.digestData(scope)
+	if err != nil {
+		return nil, err
+	}
+	m, err := ss.weekly(scope, d)
+	if err != nil {
+		return nil, err
+	}
+	rev, err := ss.review(scope, d)
+	if err != nil || rev == nil {
+		return m, err
+	}
+	// The review comes first; the new cycle's digest follows it, under a
+	// heading of its own, with its chart.
+	rev.Image = m.Image
+	rev.Sections = append(rev.Sections, Section{Heading: B("Now: " + m.Title)})
+	rev.Sections = append(rev.Sections, m.Sections...)
+	rev.Summary = rev.Summary + " · " + m.Summary
+	return rev, nil
+}
+
+// subscribedName is a subscribed channel's name, when okrbot was told it.
+func (ss *session) subscribedName(channel string) string {
+	if channel == "" {
+		return ""
+	}
+	subs, err := ss.store.Subscriptions(ss.ctx, ss.ws.ID)
+	if err != nil {
+		return ""
+	}
+	for _, s := range subs {
+		if s.Channel == channel {
+			return s.Name
+		}
+	}
+	return ""
+}
+
+func (ss *session) digestData(scope DigestScope) (*digestData, error) {
+	d := &digestData{set: ss.ws.Settings, title: "Company OKRs"}
 	// A team's digest counts weeks as its team does (see personal).
-	set := ss.ws.Settings
 	if !scope.Company {
 		teams, err := ss.teamSettings(ss.ctx, ss.ws.ID)
 		if err != nil {
 			return nil, err
 		}
-		set, _ = personal(ss.ws, teams, scope.Channel, "")
+		d.set, _ = personal(ss.ws, teams, scope.Channel, "")
+		d.title = "Team OKRs"
+		if scope.Name != "" {
+			d.title = "#" + scope.Name + " OKRs"
+		}
 	}
-	loc := loadLocation(set.TimeZone)
-	cycle := domain.CycleOf(ss.now, ss.wsLoc)
-	// The week reported on is the latest check-in week: Monday's digest
-	// speaks of last Friday's check-ins.
-	week := domain.CheckInWeek(ss.now, loc, set.CheckIn.Weekday)
+	d.loc = loadLocation(d.set.TimeZone)
 	f := domain.ObjectiveFilter{Statuses: []domain.ObjectiveStatus{domain.Active}}
-	title := "Company OKRs"
 	if !scope.Company {
 		f.Team = scope.Channel
-		title = "Team OKRs"
 	}
 	os, err := ss.store.Objectives(ss.ctx, ss.ws.ID, f)
 	if err != nil {
 		return nil, err
 	}
-	os = ss.current(os)
-	start := ss.earliestStart(os)
-	cf := domain.CheckInFilter{Since: start.AddDate(0, -1, 0)}
+	d.os = ss.current(os)
+	// Check-ins since the earliest cycle start, and a quarter before it for
+	// the review of the cycle that just ended.
+	since := ss.earliestStart(d.os).AddDate(0, -4, 0)
+	cf := domain.CheckInFilter{Since: since}
 	if !scope.Company {
-		// A team's digest reads its own key results' check-ins only: its
-		// cost follows the team, not the workspace.
+		// A team's digest reads its own key results' check-ins only (of
+		// every objective of the team, for the review): its cost follows
+		// the team, not the workspace.
+		all, err := ss.store.Objectives(ss.ctx, ss.ws.ID, domain.ObjectiveFilter{Team: scope.Channel})
+		if err != nil {
+			return nil, err
+		}
 		cf.KRs = []string{}
-		for _, o := range os {
+		for _, o := range all {
 			for _, kr := range o.KeyResults {
 				cf.KRs = append(cf.KRs, kr.Ref)
 			}
 		}
 	}
-	var cs []domain.CheckIn
 	if cf.KRs == nil || len(cf.KRs) > 0 {
-		if cs, err = ss.store.CheckIns(ss.ctx, ss.ws.ID, cf); err != nil {
+		if d.cs, err = ss.store.CheckIns(ss.ctx, ss.ws.ID, cf); err != nil {
 			return nil, err
 		}
 	}
-	kpis, err := ss.store.KPIs(ss.ctx, ss.ws.ID)
-	if err != nil {
+	if d.kpis, err = ss.store.KPIs(ss.ctx, ss.ws.ID); err != nil {
 		return nil, err
 	}
-	weekStart := week.Start(loc)
-	before, err := ss.valuesBefore(os, cs, kpis, weekStart)
-	if err != nil {
+	d.tl = newTimeline(d.cs)
+	return d, nil
+}
+
+// weekly is the digest of the current cycle's active objectives.
+func (ss *session) weekly(scope DigestScope, d *digestData) (*Message, error) {
+	cycle := domain.CycleOf(ss.now, ss.wsLoc)
+	// The week reported on is the latest check-in week: Monday's digest
+	// speaks of last Friday's check-ins.
+	week := domain.CheckInWeek(ss.now, d.loc, d.set.CheckIn.Weekday)
+	weekStart := week.Start(d.loc)
+	os := d.os
+	if err := d.tl.loadKPIs(ss, os); err != nil {
 		return nil, err
 	}
-	hist := history(cs)
+	hist := history(d.cs)
 	pace := cycle.Elapsed(ss.now, ss.wsLoc)
 
-	// Assess every key result once.
+	// Assess every key result once; roll them up into their objectives.
 	var krs []krState
-	objProgress := map[string][2]float64{} // ref -> now, before
+	objs := make([]objState, len(os))
 	for i := range os {
 		o := &os[i]
-		var wNow, wBefore, wSum float64
-		for _, kr := range o.KeyResults {
-			a := domain.Assess(kr, domain.Pace{Cycle: o.Cycle, Location: ss.wsLoc, Now: ss.now}, hist[kr.Ref])
-			b := before[kr.Ref]
-			krs = append(krs, krState{o: o, kr: kr, a: a, before: b})
-			w := kr.Weight
-			if w <= 0 {
-				w = 1
-			}
-			wNow += w * a.Progress
-			wBefore += w * b
-			wSum += w
+		as := make([]domain.Assessment, len(o.KeyResults))
+		var wb, wsum float64
+		for j, kr := range o.KeyResults {
+			as[j] = domain.Assess(kr, domain.Pace{Cycle: o.Cycle, Location: ss.wsLoc, Now: ss.now, Created: o.CreatedAt}, hist[kr.Ref])
+			b := d.tl.progressAt(kr, weekStart)
+			krs = append(krs, krState{o: o, kr: kr, a: as[j], before: b})
+			w := weight(kr)
+			wb += w * b
+			wsum += w
 		}
-		if wSum > 0 {
-			objProgress[o.Ref] = [2]float64{wNow / wSum, wBefore / wSum}
+		objs[i] = objState{o: o, a: domain.AssessObjective(*o, as)}
+		if wsum > 0 {
+			objs[i].before = wb / wsum
 		}
 	}
 	people := map[string]bool{}
 	for _, k := range krs {
 		people[k.kr.Owner] = true
 	}
-	var ids []string
+	ids := keys(people)
 	for _, o := range os {
 		ids = append(ids, o.Owner)
 	}
-	for p := range people {
-		ids = append(ids, p)
+	notes, err := ss.store.WeekNotes(ss.ctx, ss.ws.ID, week)
+	if err != nil {
+		return nil, err
 	}
+	kept := notes[:0:0]
+	for _, n := range notes {
+		if !n.Empty() && (scope.Company || people[n.UserID]) {
+			kept = append(kept, n)
+			ids = append(ids, n.UserID)
+		}
+	}
+	notes = kept
 	names := ss.names(dedupe(ids))
+	d.names = names
 
-	m := &Message{Title: fmt.Sprintf("%s · %s · week %s", title, cycle, weekShort(week))}
+	m := &Message{Title: fmt.Sprintf("%s · %s · week %s", d.title, cycle, weekShort(week))}
 	if !scope.Company {
-		m.Sections = append(m.Sections, Section{Note: Text{}.Add("Objectives of ").AddChannel(scope.Channel, "")})
+		m.Sections = append(m.Sections, Section{Note: Text{}.Add("Objectives of ").AddChannel(scope.Channel, scope.Name)})
 	}
 	if len(os) == 0 {
 		m.Summary = m.Title + ": no active objectives"
@@ -150,7 +240,7 @@ func (ss *session) composeDigest(scope DigestScope) (*Message, error) {
 		return m, nil
 	}
 
-	// At risk first.
+	// At risk first: off track, then red confidence, then the rest.
 	var risky []krState
 	for _, k := range krs {
 		if k.a.AtRisk() {
@@ -170,53 +260,60 @@ func (ss *session) composeDigest(scope DigestScope) (*Message, error) {
 		m.Sections = append(m.Sections, sec)
 	}
 
-	// Objectives, weakest first.
-	status := map[string]domain.Status{}
-	for _, k := range krs {
-		if s, ok := status[k.o.Ref]; !ok || k.a.Status < s {
-			status[k.o.Ref] = k.a.Status
-		}
-	}
-	sorted := append([]domain.Objective(nil), os...)
-	sort.SliceStable(sorted, func(i, j int) bool { return status[sorted[i].Ref] < status[sorted[j].Ref] })
+	// Objectives, weakest first, those without data last.
+	sorted := append([]objState(nil), objs...)
+	sort.SliceStable(sorted, func(i, j int) bool { return sorted[i].a.Status.Rank() < sorted[j].a.Status.Rank() })
 	sec := Section{Heading: B(fmt.Sprintf("Objectives (%d) · pace %d%%", len(os), pct(pace)))}
 	var total float64
-	for _, o := range os {
-		total += objProgress[o.Ref][0]
+	for _, o := range objs {
+		total += o.a.Progress
 	}
-	for i, o := range sorted {
+	for i, os := range sorted {
 		if i == digestObjectives {
 			sec.Note = T(fmt.Sprintf("…and %d more objectives: ", len(sorted)-digestObjectives)).AddCode(ss.cmd("okr") + " list all")
 			break
 		}
-		p := objProgress[o.Ref]
-		line := Text{}.AddCode(o.Ref).Add(" "+clip(o.Title, 60)+" ").AddBar(p[0], o.Cycle.Elapsed(ss.now, ss.wsLoc)).
-			Add(fmt.Sprintf(" %d%% (%s) · %s %s · ", pct(p[0]), change(p[0]-p[1]), statusMark(status[o.Ref]), status[o.Ref])).
-			AddUser(o.Owner, names[o.Owner])
-		sec.Lines = append(sec.Lines, line)
+		o := os.o
+		since := change(os.a.Progress-os.before) + " since last week"
+		if o.CreatedAt.After(weekStart) {
+			since = "new this week"
+		}
+		line := Text{}.AddCode(o.Ref).Add(" "+clip(o.Title, 60)+" ").AddBar(os.a.Progress, os.a.Expected).
+			Add(fmt.Sprintf(" %d%% (%s) · %s %s · ", pct(os.a.Progress), since, statusMark(os.a.Status), os.a.Status))
+		if done, n := objectiveInitiatives(*o); n > 0 {
+			line = line.Add(countDone(done, n) + " · ")
+		}
+		sec.Lines = append(sec.Lines, line.AddUser(o.Owner, names[o.Owner]))
 	}
 	m.Sections = append(m.Sections, sec)
 
-	// Biggest movers since last week.
-	movers := append([]krState(nil), krs...)
+	// The week's notes: blockers first, then help needed, then wins.
+	if ns := notesSection(notes, names); len(ns.Lines) > 0 {
+		m.Sections = append(m.Sections, ns)
+	}
+
+	// Biggest movers since last week; a milestone or a stay key result
+	// flips between 0 and 100 % and is no mover.
+	var movers []krState
+	for _, k := range krs {
+		if !k.kr.Binary() && math.Abs(k.a.Progress-k.before) >= 0.005 {
+			movers = append(movers, k)
+		}
+	}
 	sort.SliceStable(movers, func(i, j int) bool {
 		return math.Abs(movers[i].a.Progress-movers[i].before) > math.Abs(movers[j].a.Progress-movers[j].before)
 	})
-	mv := Section{Heading: B("Biggest movers")}
-	for _, k := range movers {
-		d := k.a.Progress - k.before
-		if len(mv.Lines) == digestMovers || math.Abs(d) < 0.005 {
-			break
+	if len(movers) > 0 {
+		mv := Section{Heading: B("Biggest movers")}
+		for _, k := range movers[:min(len(movers), digestMovers)] {
+			mv.Lines = append(mv.Lines, Text{}.AddCode(k.kr.Ref).Add(" "+clip(k.kr.Title, 60)+" "+change(k.a.Progress-k.before)+" → "+fmt.Sprintf("%d%%", pct(k.a.Progress))))
 		}
-		mv.Lines = append(mv.Lines, Text{}.AddCode(k.kr.Ref).Add(" "+clip(k.kr.Title, 60)+" "+change(d)+" → "+fmt.Sprintf("%d%%", pct(k.a.Progress))))
-	}
-	if len(mv.Lines) > 0 {
 		m.Sections = append(m.Sections, mv)
 	}
 
 	// Check-in completion.
 	checked := map[string]bool{}
-	for _, c := range cs {
+	for _, c := range d.cs {
 		if c.Week == week {
 			checked[c.UserID] = true
 		}
@@ -257,6 +354,7 @@ func (ss *session) composeDigest(scope DigestScope) (*Message, error) {
 	m.Sections = append(m.Sections, ci)
 
 	// KPI health, red first.
+	kpis := d.kpis
 	if !scope.Company {
 		linked := map[string]bool{}
 		for _, k := range krs {
@@ -287,72 +385,198 @@ func (ss *session) composeDigest(scope DigestScope) (*Message, error) {
 	}
 
 	m.Summary = fmt.Sprintf("%s, week %s: %d objectives at %d%% (pace %d%%), %d key results at risk, %d of %d checked in",
-		strings.TrimSuffix(title, " OKRs"), weekShort(week), len(os), pct(total/float64(len(os))), pct(pace), len(risky), done, len(people)-len(gone))
+		strings.TrimSuffix(d.title, " OKRs"), weekShort(week), len(os), pct(total/float64(len(os))), pct(pace), len(risky), done, len(people)-len(gone))
 
-	img, err := ss.chart(m.Title, pace, sorted, objProgress, status)
+	img, err := ss.chart(m.Title, pace, sorted, ss.trend(d, os, cycle))
 	if err != nil {
 		ss.opt.Log.Warn("digest chart", "err", err)
 	} else if img != nil {
-		m.Image = &Image{PNG: img, Alt: "Progress of each objective against the pace line", Title: m.Title, Name: "okr-digest-" + string(week) + ".png"}
+		m.Image = &Image{PNG: img, Alt: "Progress of each objective against its pace, with last week's value marked, and the cycle's trend against the expected line", Title: m.Title, Name: "okr-digest-" + string(week) + ".png"}
 	}
 	return m, nil
 }
 
-func (ss *session) chart(title string, pace float64, os []domain.Objective, prog map[string][2]float64, status map[string]domain.Status) ([]byte, error) {
+func weight(kr domain.KeyResult) float64 {
+	if kr.Weight <= 0 {
+		return 1
+	}
+	return kr.Weight
+}
+
+// notesSection lists the week's notes: blockers, help needed, wins, then
+// notes written before the form asked for the three apart.
+func notesSection(notes []domain.WeekNote, names map[string]string) Section {
+	sec := Section{Heading: B("This week's notes")}
+	kinds := []struct {
+		mark string
+		get  func(domain.WeekNote) string
+	}{
+		{"🚧 Blocker", func(n domain.WeekNote) string { return n.Blockers }},
+		{"🙋 Help needed", func(n domain.WeekNote) string { return n.Help }},
+		{"🏆 Win", func(n domain.WeekNote) string { return n.Wins }},
+		{"📝 Note", func(n domain.WeekNote) string { return n.Note }},
+	}
+	more := 0
+	for _, k := range kinds {
+		shown := 0
+		for _, n := range notes {
+			v := strings.Join(strings.Fields(k.get(n)), " ")
+			if v == "" {
+				continue
+			}
+			if shown == digestNotes {
+				more++
+				continue
+			}
+			shown++
+			sec.Lines = append(sec.Lines, T(k.mark+" · ").AddUser(n.UserID, names[n.UserID]).Add(": ").AddI(clip(v, digestNoteRunes)))
+		}
+	}
+	if more > 0 {
+		sec.Note = T(fmt.Sprintf("…and %d more notes", more))
+	}
+	return sec
+}
+
+func (ss *session) chart(title string, pace float64, os []objState, trend *chart.Trend) ([]byte, error) {
 	if ss.opt.Chart == nil {
 		return nil, nil
 	}
-	c := chart.Chart{Title: title, Pace: pace}
+	c := chart.Chart{Title: title, Pace: pace, Trend: trend}
 	for _, o := range os {
-		c.Bars = append(c.Bars, chart.Bar{Label: o.Ref + " " + o.Title, Progress: prog[o.Ref][0], Status: status[o.Ref].String()})
+		c.Bars = append(c.Bars, chart.Bar{
+			Label: o.o.Ref + " " + o.o.Title, Progress: o.a.Progress, Status: o.a.Status.String(),
+			Previous: o.before, HasPrevious: true, Expected: o.a.Expected, HasExpected: true,
+		})
 	}
 	return ss.opt.Chart(c)
 }
 
-// valuesBefore returns each key result's progress at t, from the check-ins
-// and KPI values recorded before it.
-func (ss *session) valuesBefore(os []domain.Objective, cs []domain.CheckIn, kpis []domain.KPI, t time.Time) (map[string]float64, error) {
-	last := map[string]domain.CheckIn{}
-	for _, c := range cs {
-		if c.At.Before(t) {
-			if p, ok := last[c.KR]; !ok || c.At.After(p.At) {
-				last[c.KR] = c
+// trend is the burn-up of os over the cycle's check-in weeks: at the close
+// of each week, the mean objective progress and the mean pace, from the key
+// results that existed then.
+func (ss *session) trend(d *digestData, os []domain.Objective, cycle domain.Cycle) *chart.Trend {
+	start, end := cycle.Bounds(ss.wsLoc)
+	if start.IsZero() || len(os) == 0 {
+		return nil
+	}
+	t := &chart.Trend{Title: "Progress over " + string(cycle) + " against the expected line", Start: start, End: end}
+	at := func(moment time.Time, actual bool) {
+		var prog, exp float64
+		n := 0
+		for _, o := range os {
+			var p, e, w float64
+			for _, kr := range o.KeyResults {
+				created := kr.CreatedAt
+				if created.IsZero() {
+					created = o.CreatedAt
+				}
+				if created.After(moment) {
+					continue
+				}
+				since := start
+				if created.After(since) {
+					since = created
+				}
+				kw := weight(kr)
+				p += kw * d.tl.progressAt(kr, moment)
+				e += kw * elapsedBetween(since, end, moment)
+				w += kw
+			}
+			if w > 0 {
+				prog += p / w
+				exp += e / w
+				n++
 			}
 		}
+		pt := chart.TrendPoint{At: moment, Actual: math.NaN()}
+		if n > 0 {
+			pt.Expected = exp / float64(n)
+			if actual {
+				pt.Actual = prog / float64(n)
+			}
+		}
+		t.Points = append(t.Points, pt)
 	}
-	kpiBefore := map[string]*domain.KPIValue{}
+	at(start, true)
+	for _, w := range domain.CheckInWeeks(start, end, d.loc, d.set.CheckIn) {
+		_, _, closes := domain.CheckInWindow(w, d.loc, d.set)
+		if !closes.Before(ss.now) {
+			break
+		}
+		at(closes, true)
+	}
+	if ss.now.Before(end) {
+		at(ss.now, true)
+	}
+	at(end, !ss.now.Before(end))
+	return t
+}
+
+func elapsedBetween(from, end, now time.Time) float64 {
+	if !end.After(from) {
+		return 1
+	}
+	return math.Max(0, math.Min(1, float64(now.Sub(from))/float64(end.Sub(from))))
+}
+
+// timeline answers "what was this key result's progress at t?" from its
+// check-ins and its KPI's values.
+type timeline struct {
+	byKR map[string][]domain.CheckIn // oldest first
+	kpi  map[string][]domain.KPIValue
+}
+
+func newTimeline(cs []domain.CheckIn) *timeline {
+	tl := &timeline{byKR: map[string][]domain.CheckIn{}, kpi: map[string][]domain.KPIValue{}}
+	for _, c := range cs {
+		tl.byKR[c.KR] = append(tl.byKR[c.KR], c)
+	}
+	for _, l := range tl.byKR {
+		sort.SliceStable(l, func(i, j int) bool { return l[i].At.Before(l[j].At) })
+	}
+	return tl
+}
+
+// loadKPIs reads the values of the KPIs that os's key results follow, once each.
+func (tl *timeline) loadKPIs(ss *session, os []domain.Objective) error {
 	for _, o := range os {
 		for _, kr := range o.KeyResults {
-			if kr.KPI == "" || kpiBefore[kr.KPI] != nil {
+			if kr.KPI == "" {
 				continue
 			}
-			vals, err := ss.store.KPIValues(ss.ctx, ss.ws.ID, kr.KPI, 200)
+			if _, ok := tl.kpi[kr.KPI]; ok {
+				continue
+			}
+			vals, err := ss.store.KPIValues(ss.ctx, ss.ws.ID, kr.KPI, 500)
 			if err != nil {
-				return nil, err
+				return err
 			}
-			for i := range vals { // newest first
-				if vals[i].At.Before(t) {
-					kpiBefore[kr.KPI] = &vals[i]
-					break
-				}
-			}
+			tl.kpi[kr.KPI] = vals // newest first
 		}
 	}
-	out := map[string]float64{}
-	for _, o := range os {
-		for _, kr := range o.KeyResults {
-			then := kr
-			then.Current, then.Measured, then.Done = kr.Start, false, false
-			if c, ok := last[kr.Ref]; ok {
-				then.Current, then.Measured, then.Done = c.Value, true, c.Done
-			}
-			if v := kpiBefore[kr.KPI]; kr.KPI != "" && v != nil {
+	return nil
+}
+
+// progressAt is kr's progress from what was recorded before t.
+func (tl *timeline) progressAt(kr domain.KeyResult, t time.Time) float64 {
+	then := kr
+	then.Current, then.Measured, then.Done = kr.Start, false, false
+	for _, c := range tl.byKR[kr.Ref] {
+		if !c.At.Before(t) {
+			break
+		}
+		then.Current, then.Measured, then.Done = c.Value, true, c.Done
+	}
+	if kr.KPI != "" {
+		for _, v := range tl.kpi[kr.KPI] { // newest first
+			if v.At.Before(t) {
 				then.Current, then.Measured = v.Value, true
+				break
 			}
-			out[kr.Ref] = then.Progress()
 		}
 	}
-	return out, nil
+	return then.Progress()
 }
 
 func riskRank(a domain.Assessment) int {
@@ -367,18 +591,9 @@ func riskRank(a domain.Assessment) int {
 	return 3
 }
 
+// riskLine says which key result is at risk and why, in words.
 func riskLine(k krState, names map[string]string) Text {
-	var why []string
-	if k.a.Confidence == domain.BandRed {
-		why = append(why, fmt.Sprintf("confidence %d/10", k.kr.Confidence))
-	}
-	if k.a.Behind {
-		why = append(why, fmt.Sprintf("behind pace (%d%% vs %d%%)", pct(k.a.Progress), pct(k.a.Expected)))
-	}
-	if k.a.Mismatch {
-		why = append(why, fmt.Sprintf("confidence %d/10 but projected %d%%", k.kr.Confidence, pct(k.a.Projected)))
-	}
-	return Text{}.Add(statusMark(k.a.Status)+" ").AddCode(k.kr.Ref).Add(" "+clip(k.kr.Title, 60)+" — "+strings.Join(why, "; ")+" · ").
+	return Text{}.Add(statusMark(k.a.Status)+" ").AddCode(k.kr.Ref).Add(" "+clip(k.kr.Title, 60)+" — "+k.a.Label+": "+k.a.Why+" · ").
 		AddUser(k.kr.Owner, names[k.kr.Owner])
 }
 
@@ -430,45 +645,35 @@ func (ss *session) digest(args string) Reply {
 	if err != nil {
 		return ss.fail(err, exDigest)
 	}
-	channel := ss.actor.Channel
+	channel, name := ss.actor.Channel, ss.actor.ChannelName
 	if w := p.word(0); w != "" {
-		id, _, ok := parseChannel(w)
+		id, n, ok := parseChannel(w)
 		if !ok {
 			return ss.fail(domain.Invalid(exDigest, "%q is not a channel; use #channel.", clip(w, 30)), "")
 		}
-		channel = id
+		channel, name = id, n
 	}
 	switch strings.ToLower(verb) {
 	case "subscribe":
-		if channel == "" {
-			return ss.fail(domain.Invalid(exDigest, "Say which channel gets the digest."), "")
-		}
-		if p.has("company") && !ss.isAdmin() {
-			return ss.fail(domain.Errorf(domain.EFORBIDDEN, "Only a workspace admin can send the company roll-up to a channel."), "")
-		}
-		if err := ss.store.Subscribe(ss.ctx, domain.Subscription{WorkspaceID: ss.ws.ID, Channel: channel, Company: p.has("company"), By: ss.actor.User, At: ss.now}); err != nil {
-			return ss.fail(err, exDigest)
-		}
-		what := "this team's objectives"
-		if p.has("company") {
-			what = "the company roll-up"
-		}
-		sch := ss.ws.Settings.Digest
-		return Reply{Message: Lines("Subscribed", Text{}.AddChannel(channel, "").Add(fmt.Sprintf(" will get the weekly digest of %s every %s at %s.", what, sch.Weekday, hhmm(sch.Minute))))}
+		return ss.subscribe(channel, name, p.has("company"))
 	case "unsubscribe":
-		if channel == "" {
-			return ss.fail(domain.Invalid("/okr digest unsubscribe #leadership", "Say which channel to unsubscribe."), "")
-		}
-		ok, err := ss.store.Unsubscribe(ss.ctx, ss.ws.ID, channel)
-		if err != nil {
-			return ss.fail(err, exDigest)
-		}
-		if !ok {
-			return Reply{Message: Lines("Not subscribed", Text{}.AddChannel(channel, "").Add(" was not getting the digest."))}
-		}
-		return Reply{Message: Lines("Unsubscribed", Text{}.AddChannel(channel, "").Add(" will no longer get the weekly digest."))}
+		return ss.unsubscribe(channel)
 	case "preview", "":
-		scope := DigestScope{Channel: channel, Company: p.has("company") || channel == ""}
+		// A subscribed channel previews exactly what its subscription
+		// receives: the company roll-up for a --company one.
+		scope := DigestScope{Channel: channel, Name: name, Company: p.has("company") || channel == ""}
+		subs, err := ss.store.Subscriptions(ss.ctx, ss.ws.ID)
+		if err != nil {
+			return ss.fail(err, "/okr digest preview")
+		}
+		for _, sub := range subs {
+			if sub.Channel == channel && channel != "" {
+				scope.Company = sub.Company || p.has("company")
+				if sub.Name != "" {
+					scope.Name = sub.Name
+				}
+			}
+		}
 		m, err := ss.composeDigest(scope)
 		if err != nil {
 			return ss.fail(err, "/okr digest preview")

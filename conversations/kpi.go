@@ -10,10 +10,14 @@ import (
 )
 
 const (
-	exKPICreate = `/kpi create web-leads "Web leads" unit /day higher target 35 warn 25 alert 15 every day`
-	exKPISet    = `/kpi set web-leads 28 on 2026-11-20 campaign paused`
-	exKPIShow   = `/kpi show web-leads`
+	exKPICreate  = `/kpi create web-leads "Web leads" unit /day higher target 35 warn 25 alert 15 every day`
+	exKPISet     = `/kpi set web-leads 28 on {yesterday} campaign paused`
+	exKPIShow    = `/kpi show web-leads`
+	exKPIEdit    = `/kpi edit web-leads target 40 warn 30`
+	exKPIArchive = `/kpi archive web-leads`
 )
+
+var kpiVerbs = []string{"help", "create", "new", "set", "record", "show", "list", "ls", "edit", "archive", "unarchive"}
 
 func (ss *session) kpi(args string) Reply {
 	verb, rest, _ := strings.Cut(strings.TrimSpace(args), " ")
@@ -29,8 +33,17 @@ func (ss *session) kpi(args string) Reply {
 		return ss.kpiShow(rest)
 	case "list", "ls":
 		return ss.kpiList()
+	case "edit", "change":
+		return ss.kpiEdit(rest)
+	case "archive":
+		return ss.kpiArchive(rest, true)
+	case "unarchive", "restore":
+		return ss.kpiArchive(rest, false)
 	}
-	return ss.fail(domain.Invalid("/kpi list", "Unknown command /kpi %s; it knows create, set, show and list.", clip(verb, 30)), "")
+	if guess := didYouMean(verb, kpiVerbs); guess != "" {
+		return ss.fail(domain.Invalid("/kpi list", "Unknown command /kpi %s; did you mean /kpi %s?", clip(verb, 30), guess), "")
+	}
+	return ss.fail(domain.Invalid("/kpi list", "Unknown command /kpi %s; it knows create, set, show, list, edit, archive and unarchive.", clip(verb, 30)), "")
 }
 
 func (ss *session) kpiCreate(args string) Reply {
@@ -46,55 +59,7 @@ func (ss *session) kpiCreate(args string) Reply {
 	if err := domain.ValidateSlug(k.Slug); err != nil {
 		return ss.fail(err, exKPICreate)
 	}
-	num := func(i int, what string) (*float64, error) {
-		if i >= len(toks) {
-			return nil, domain.Invalid(exKPICreate, "Give a number after %s.", what)
-		}
-		v, _, err := domain.ParseValue(toks[i].s)
-		if err != nil {
-			return nil, domain.Invalid(exKPICreate, "The %s %q is not a number.", what, clip(toks[i].s, 20))
-		}
-		return &v, nil
-	}
-	var err error
-	for i := 2; i < len(toks) && err == nil; i++ {
-		switch w := strings.ToLower(toks[i].s); w {
-		case "unit":
-			if i+1 >= len(toks) {
-				err = domain.Invalid(exKPICreate, "Give the unit after unit.")
-				break
-			}
-			k.Unit = toks[i+1].s
-			i++
-		case "higher", "up":
-			k.Direction = domain.HigherIsBetter
-		case "lower", "down":
-			k.Direction = domain.LowerIsBetter
-		case "target":
-			k.Target, err = num(i+1, w)
-			i++
-		case "warn", "warning":
-			k.Warn, err = num(i+1, "warn threshold")
-			i++
-		case "alert":
-			k.Alert, err = num(i+1, "alert threshold")
-			i++
-		case "every", "each":
-			if i+1 >= len(toks) {
-				err = domain.Invalid(exKPICreate, "Say every day, week or month.")
-				break
-			}
-			k.Cadence = domain.Cadence(strings.TrimSuffix(strings.ToLower(toks[i+1].s), "ly"))
-			if k.Cadence == "dai" {
-				k.Cadence = domain.Daily
-			}
-			i++
-		case "daily", "weekly", "monthly":
-			k.Cadence = map[string]domain.Cadence{"daily": domain.Daily, "weekly": domain.Weekly, "monthly": domain.Monthly}[w]
-		default:
-			err = domain.Invalid(exKPICreate, "%q is not a KPI option; use unit, higher, lower, target, warn, alert or every.", clip(toks[i].s, 20))
-		}
-	}
+	_, err := applyKPIOptions(&k, toks[2:], exKPICreate)
 	if err != nil {
 		return ss.fail(err, exKPICreate)
 	}
@@ -108,6 +73,109 @@ func (ss *session) kpiCreate(args string) Reply {
 		Summary:  "Created KPI " + k.Slug,
 		Sections: []Section{{Lines: []Text{Text{}.Add("Created KPI ").AddCode(k.Slug).Add(" ").AddB(k.Name)}, Note: T(describeKPI(k) + " · record values with ").AddCode(ss.cmd("kpi") + " set " + k.Slug + " 42")}},
 	}}
+}
+
+// applyKPIOptions reads the options of /kpi create and /kpi edit into k:
+// name "<name>" (edit only), unit <u>|none, higher|lower, target|warn|alert
+// <n>|none, every day|week|month, owner @user. It returns the names of the
+// options given.
+func applyKPIOptions(k *domain.KPI, toks []token, example string) ([]string, error) {
+	var given []string
+	num := func(i int, what string) (*float64, error) {
+		if i >= len(toks) {
+			return nil, domain.Invalid(example, "Give a number after %s.", what)
+		}
+		if strings.EqualFold(toks[i].s, "none") && example == exKPIEdit {
+			return nil, nil
+		}
+		a, err := domain.ParseAmount(toks[i].s)
+		if err != nil {
+			if domain.ErrorCode(err) == domain.EAMBIGUOUS {
+				return nil, err
+			}
+			return nil, domain.Invalid(example, "The %s %q is not a number.", what, clip(toks[i].s, 20))
+		}
+		v, err := a.In(k.Unit)
+		if err != nil {
+			return nil, domain.Invalid(example, "The %s %s is not in the KPI's unit (%s).", what, a, orNoUnit(k.Unit))
+		}
+		return &v, nil
+	}
+	var err error
+	for i := 0; i < len(toks) && err == nil; i++ {
+		w := strings.ToLower(toks[i].s)
+		given = append(given, w)
+		switch w {
+		case "name":
+			if example != exKPIEdit || i+1 >= len(toks) {
+				err = domain.Invalid(example, "Give the name after name, in quotes.")
+				break
+			}
+			k.Name = toks[i+1].s
+			i++
+		case "unit":
+			if i+1 >= len(toks) {
+				err = domain.Invalid(example, "Give the unit after unit.")
+				break
+			}
+			k.Unit = toks[i+1].s
+			if strings.EqualFold(k.Unit, "none") && example == exKPIEdit {
+				k.Unit = ""
+			}
+			i++
+		case "higher", "up":
+			k.Direction = domain.HigherIsBetter
+		case "lower", "down":
+			k.Direction = domain.LowerIsBetter
+		case "target":
+			k.Target, err = num(i+1, w)
+			i++
+		case "warn", "warning":
+			k.Warn, err = num(i+1, "warn threshold")
+			given[len(given)-1] = "warn"
+			i++
+		case "alert":
+			k.Alert, err = num(i+1, "alert threshold")
+			i++
+		case "every", "each":
+			if i+1 >= len(toks) {
+				err = domain.Invalid(example, "Say every day, week or month.")
+				break
+			}
+			k.Cadence = domain.Cadence(strings.TrimSuffix(strings.ToLower(toks[i+1].s), "ly"))
+			if k.Cadence == "dai" {
+				k.Cadence = domain.Daily
+			}
+			given[len(given)-1] = "every"
+			i++
+		case "daily", "weekly", "monthly":
+			k.Cadence = map[string]domain.Cadence{"daily": domain.Daily, "weekly": domain.Weekly, "monthly": domain.Monthly}[w]
+			given[len(given)-1] = "every"
+		case "owner":
+			if example != exKPIEdit || i+1 >= len(toks) {
+				err = domain.Invalid(exKPIEdit+" owner @ada", "Give the new owner after owner: owner @name.")
+				break
+			}
+			id, _, ok := parseUser(toks[i+1].s)
+			if !ok {
+				err = domain.Invalid(exKPIEdit+" owner @ada", "%q is not a person; use owner @name.", clip(toks[i+1].s, 30))
+				break
+			}
+			k.Owner = id
+			i++
+		default:
+			opts := "unit, higher, lower, target, warn, alert or every"
+			if example == exKPIEdit {
+				opts = "name, unit, higher, lower, target, warn, alert, every or owner"
+			}
+			if guess := didYouMean(w, []string{"unit", "higher", "lower", "target", "warn", "alert", "every", "daily", "weekly", "monthly", "name", "owner"}); guess != "" {
+				err = domain.Invalid(example, "%q is not a KPI option; did you mean %s?", clip(toks[i].s, 20), guess)
+			} else {
+				err = domain.Invalid(example, "%q is not a KPI option; use %s.", clip(toks[i].s, 20), opts)
+			}
+		}
+	}
+	return given, err
 }
 
 func describeKPI(k domain.KPI) string {
@@ -134,12 +202,35 @@ func (ss *session) kpiSet(args string) Reply {
 	if err := domain.ValidateSlug(slug); err != nil {
 		return ss.fail(err, exKPISet)
 	}
-	v, _, err := domain.ParseValue(toks[1].s)
+	k, err := ss.store.KPI(ss.ctx, ss.ws.ID, slug)
 	if err != nil {
-		return ss.fail(domain.Invalid(exKPISet, "The value %q is not a number.", clip(toks[1].s, 20)), "")
+		return ss.fail(err, exKPISet)
+	}
+	if k.Owner != ss.actor.User && !ss.isAdmin() {
+		return ss.fail(domain.Errorf(domain.EFORBIDDEN, "Only the owner of %s (%s) or a workspace admin can record its values.", slug, ss.name(k.Owner)), "")
+	}
+	if k.Archived {
+		return ss.fail(domain.Invalid(ss.cmd("kpi")+" unarchive "+slug, "The KPI %s is archived; it takes no new values until it is restored.", slug), "")
+	}
+	// The value, with its unit when one is written: "27", "27/day", "2,5 %", "1.2M".
+	valueTok, i := toks[1].s, 2
+	if i < len(toks) && !toks[i].quoted && domain.UnitWord(toks[i].s) {
+		valueTok, i = valueTok+" "+toks[i].s, i+1
+	}
+	a, err := domain.ParseAmount(valueTok)
+	if err != nil {
+		if domain.ErrorCode(err) == domain.EAMBIGUOUS {
+			return ss.ask(err, exKPISet, func(c domain.Choice) string {
+				return ss.cmd("kpi") + " set " + slug + " " + c.Text + strings.TrimPrefix(rawTextFrom(toks, i), "")
+			})
+		}
+		return ss.fail(domain.Invalid(exKPISet, "The value %q is not a number.", clip(valueTok, 20)), "")
+	}
+	v, err := a.In(k.Unit)
+	if err != nil {
+		return ss.fail(domain.Invalid(ss.cmd("kpi")+" set "+slug+" "+domain.FormatNumber(a.Value), "%s is measured in %s; %s is not.", slug, orNoUnit(k.Unit), a), "")
 	}
 	at := ss.now
-	i := 2
 	if i+1 < len(toks) && strings.EqualFold(toks[i].s, "on") {
 		d, err := domain.ParseDate(toks[i+1].s, ss.loc)
 		if err != nil {
@@ -156,20 +247,9 @@ func (ss *session) kpiSet(args string) Reply {
 		}
 		i += 2
 	}
-	var words []string
-	for _, t := range toks[i:] {
-		words = append(words, t.s)
-	}
-	note := strings.Join(words, " ")
+	note := rawText(toks[min(i, len(toks)):])
 	if err := domain.ValidateText("note", note, domain.MaxNoteLen, false); err != nil {
 		return ss.fail(err, exKPISet)
-	}
-	k, err := ss.store.KPI(ss.ctx, ss.ws.ID, slug)
-	if err != nil {
-		return ss.fail(err, exKPISet)
-	}
-	if k.Owner != ss.actor.User && !ss.isAdmin() {
-		return ss.fail(domain.Errorf(domain.EFORBIDDEN, "Only the owner of %s (%s) or a workspace admin can record its values.", slug, ss.name(k.Owner)), "")
 	}
 	before := k.HealthOf(ss.now)
 	k, err = ss.store.AddKPIValue(ss.ctx, domain.KPIValue{WorkspaceID: ss.ws.ID, Slug: slug, Value: v, At: at, Note: note, By: ss.actor.User})
@@ -229,6 +309,15 @@ func (ss *session) followKPI(k domain.KPI) (int, error) {
 		}
 	}
 	return n, nil
+}
+
+// rawTextFrom is the rest of a command from token i on, as typed, with a
+// leading space ("" when nothing follows).
+func rawTextFrom(toks []token, i int) string {
+	if i >= len(toks) {
+		return ""
+	}
+	return " " + rawText(toks[i:])
 }
 
 func healthMark(h domain.Health) string {
@@ -291,6 +380,9 @@ func (ss *session) kpiShow(args string) Reply {
 		{"Owner", Text{}.AddUser(k.Owner, ss.name(k.Owner))},
 		{"Rules", T(describeKPI(k))},
 	}}
+	if k.Archived {
+		sec.Fields = append(sec.Fields, Field{"Status", T("archived: no new values, no alerts; " + ss.cmd("kpi") + " unarchive " + k.Slug + " restores it")})
+	}
 	if len(vals) > 0 {
 		series := make([]float64, len(vals))
 		for i, v := range vals {
@@ -318,6 +410,9 @@ func (ss *session) kpiShow(args string) Reply {
 			}
 		}
 		m.Sections = append(m.Sections, Section{Note: T("Key results that follow it: " + strings.Join(refs, "; "))})
+	}
+	if h := ss.historySection(k.History, ""); h != nil {
+		m.Sections = append(m.Sections, *h)
 	}
 	return Reply{Message: m}
 }

@@ -131,7 +131,20 @@ const (
 	ActionDeleteConfirm = "delete.confirm" // Value: the ref to delete
 	ActionDeleteCancel  = "delete.cancel"
 	ActionCreate        = "create.open" // opens the creation form
+	// ActionEdit opens an edit form. Value: "O-3", "KR-7" or "kpi:<slug>".
+	ActionEdit = "edit.open"
+	// ActionConfirm runs a command that asked to be confirmed. Value: the
+	// command's arguments as typed ("okr grade O-3 0.7 shipped"); the
+	// command runs as if --yes had been added.
+	ActionConfirm = "confirm"
+	ActionCancel  = "cancel" // Value: what is kept, for the answer
 )
+
+// ActionOpensForm reports whether a button's action opens a form, so that
+// an adapter can open a "Loading…" modal while the platform's trigger is fresh.
+func ActionOpensForm(action string) bool {
+	return action == ActionCheckIn || action == ActionCreate || action == ActionEdit
+}
 
 // Button is something a person can press. Command is the typed equivalent,
 // for text-only surfaces such as the console.
@@ -174,6 +187,11 @@ const (
 	TextArea
 	NumberInput
 	Select
+	// UserSelect picks a person; its value is their platform user id.
+	// Platforms without a people picker show a text input for the id.
+	UserSelect
+	// ChannelSelect picks a channel; its value is the channel id.
+	ChannelSelect
 )
 
 // Option is a choice of a Select input.
@@ -193,6 +211,11 @@ type Input struct {
 	Optional    bool
 	MaxLength   int
 	Hint        string
+	// Skip, when set, is the answer that leaves this input out ("skip"):
+	// the input has no value to keep, so a text front end (the console)
+	// asks for a value or this word rather than taking an empty answer.
+	// On platforms an empty field means the same.
+	Skip string
 }
 
 // FormSection groups inputs under a heading (one key result of the check-in).
@@ -204,8 +227,11 @@ type FormSection struct {
 
 // Form identifiers.
 const (
-	FormCheckIn = "checkin"
-	FormCreate  = "create"
+	FormCheckIn       = "checkin"
+	FormCreate        = "create"
+	FormEditObjective = "edit-objective" // State: "O-3@<version>"
+	FormEditKR        = "edit-kr"        // State: "KR-7@<version of its objective>"
+	FormEditKPI       = "edit-kpi"       // State: the slug
 )
 
 // Form is something to fill in: a Slack modal, a Teams Adaptive Card, the
@@ -217,6 +243,9 @@ type Form struct {
 	State    string
 	Intro    Text
 	Sections []FormSection
+	// OpenAction and OpenValue are the button that opens this form again,
+	// for a platform that cannot open it right now (an expired trigger).
+	OpenAction, OpenValue string
 }
 
 // Submission is a filled-in form. Key identifies this submission on the

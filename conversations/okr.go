@@ -3,6 +3,7 @@ package conversations
 import (
 	"context"
 	"fmt"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -25,6 +26,10 @@ func (s *Service) command(ctx context.Context, a Actor, cmd, args string) Reply 
 	if err != nil {
 		return s.fail(ctx, a, err, "")
 	}
+	return ss.run(cmd, args)
+}
+
+func (ss *session) run(cmd, args string) Reply {
 	switch strings.ToLower(cmd) {
 	case "okr":
 		return ss.okr(args)
@@ -34,20 +39,51 @@ func (s *Service) command(ctx context.Context, a Actor, cmd, args string) Reply 
 	return ss.fail(domain.Invalid("/okr help", "Unknown command %q; okrbot knows /okr and /kpi.", clip(cmd, 20)), "")
 }
 
-// Usage examples, one per command; errors show the one of the failing command.
+// confirmable lists the commands a confirmation button may run: those that
+// ask before they act.
+func confirmable(cmd, args string) bool {
+	verb, rest, _ := strings.Cut(strings.ToLower(strings.TrimSpace(args)), " ")
+	switch {
+	case cmd == "okr" && (verb == "grade" || verb == "delete"):
+		return true
+	case cmd == "okr" && verb == "kr" && strings.HasPrefix(rest, "edit "):
+		return true
+	case cmd == "kpi" && (verb == "edit" || verb == "archive"):
+		return true
+	}
+	return false
+}
+
+func orNone(s string) string {
+	if s == "" {
+		return "none"
+	}
+	return s
+}
+
+// Usage examples, one per command; errors show the one of the failing
+// command. {cycle}, {date} and {yesterday} are filled in relative to today
+// (see session.example), so no example ever names a date already past.
 const (
-	exCreate   = `/okr create Grow the European market --aspirational --cycle 2026-Q4`
+	exCreate   = `/okr create Grow the European market --aspirational --cycle {cycle}`
 	exKRAdd    = `/okr kr add O-3 Increase web leads from 22 to 35 per day --kpi web-leads`
-	exList     = `/okr list mine --cycle 2026-Q4`
+	exList     = `/okr list mine --cycle {cycle}`
 	exShow     = `/okr show O-3`
 	exUpdate   = `/okr update KR-7 28 confidence 7 two big deals closed`
 	exAlign    = `/okr align O-5 to O-1`
 	exGrade    = `/okr grade O-3 0.7 two of three markets opened`
 	exDelete   = `/okr delete KR-7`
-	exAway     = `/okr away until 2026-12-01`
+	exAway     = `/okr away until {date}`
 	exDigest   = `/okr digest subscribe #leadership --company`
 	exSettings = `/okr settings checkin friday 15:00 timezone Europe/Paris`
+	exEdit     = `/okr edit O-3 Grow the Nordic market --owner @ada`
+	exKREdit   = `/okr kr edit KR-7 --target 40`
+	exReopen   = `/okr reopen O-3`
 )
+
+// okrVerbs are the /okr commands, for "did you mean".
+var okrVerbs = []string{"help", "create", "new", "kr", "list", "ls", "show", "update", "checkin", "check-in", "align",
+	"grade", "delete", "remove", "away", "back", "digest", "settings", "edit", "reopen", "initiative"}
 
 func (ss *session) okr(args string) Reply {
 	verb, rest, _ := strings.Cut(strings.TrimSpace(args), " ")
@@ -59,10 +95,20 @@ func (ss *session) okr(args string) Reply {
 		return ss.create(rest)
 	case "kr":
 		sub, krest, _ := strings.Cut(rest, " ")
-		if strings.ToLower(sub) != "add" {
-			return ss.fail(domain.Invalid(exKRAdd, "Use /okr kr add to add a key result."), "")
+		switch strings.ToLower(sub) {
+		case "add", "new":
+			return ss.addKR(strings.TrimSpace(krest))
+		case "edit", "change":
+			return ss.editKR(strings.TrimSpace(krest))
+		case "delete", "remove":
+			return ss.delete(strings.TrimSpace(krest))
+		case "show":
+			return ss.show(strings.TrimSpace(krest))
 		}
-		return ss.addKR(strings.TrimSpace(krest))
+		if guess := didYouMean(sub, []string{"add", "edit", "delete", "show"}); guess != "" {
+			return ss.fail(domain.Invalid("/okr kr "+guess+" "+strings.TrimSpace(krest), "Unknown command /okr kr %s; did you mean /okr kr %s?", clip(sub, 20), guess), "")
+		}
+		return ss.fail(domain.Invalid(exKRAdd, "Use /okr kr add to add a key result, /okr kr edit to change one."), "")
 	case "list", "ls":
 		return ss.list(rest)
 	case "show":
@@ -75,6 +121,10 @@ func (ss *session) okr(args string) Reply {
 		return ss.align(rest)
 	case "grade":
 		return ss.grade(rest)
+	case "edit", "rename":
+		return ss.editObjective(rest)
+	case "reopen":
+		return ss.reopen(rest)
 	case "delete", "remove":
 		return ss.delete(rest)
 	case "away":
@@ -82,48 +132,24 @@ func (ss *session) okr(args string) Reply {
 	case "back":
 		return ss.back()
 	case "digest":
+		sub, _, _ := strings.Cut(rest, " ")
+		switch strings.ToLower(sub) {
+		case "", "subscribe", "unsubscribe", "preview":
+		default:
+			if guess := didYouMean(sub, []string{"subscribe", "unsubscribe", "preview"}); guess != "" {
+				return ss.fail(domain.Invalid(exDigest, "Unknown command /okr digest %s; did you mean /okr digest %s?", clip(sub, 20), guess), "")
+			}
+		}
 		return ss.digest(rest)
 	case "settings":
 		return ss.settings(rest)
+	case "initiative", "initiatives":
+		return ss.initiative(rest)
+	}
+	if guess := didYouMean(verb, okrVerbs); guess != "" {
+		return ss.fail(domain.Invalid("/okr help", "Unknown command /okr %s; did you mean /okr %s?", clip(verb, 30), guess), "")
 	}
 	return ss.fail(domain.Invalid("/okr help", "Unknown command /okr %s; see the list of commands.", clip(verb, 30)), "")
-}
-
-func (ss *session) help() Reply {
-	c := ss.cmd("okr")
-	k := ss.cmd("kpi")
-	line := func(example, what string) Text { return Text{}.AddCode(example).Add("  " + what) }
-	m := &Message{
-		Summary: "okrbot commands",
-		Title:   "okrbot: OKRs and KPIs where you talk",
-		Sections: []Section{
-			{Heading: B("Objectives and key results"), Lines: []Text{
-				line(c+" create Grow the European market --aspirational", "create an objective (no title: a form)"),
-				line(c+" kr add O-3 Increase web leads from 22 to 35 per day", "add a key result, written as you say it"),
-				line(c+" kr add O-3 Keep churn below 2% --kpi churn --owner @ada", "…linked to a KPI, owned by someone else"),
-				line(c+" list [mine | @user | #channel | all] [--cycle 2026-Q4]", "list objectives"),
-				line(c+" show O-3", "an objective or key result in detail"),
-				line(c+" align O-5 to O-1", "align an objective to a parent objective or key result"),
-				line(c+" grade O-3 0.7 two of three markets", "grade and close an objective"),
-				line(c+" delete KR-7", "delete (asks to confirm)"),
-			}},
-			{Heading: B("Every week"), Lines: []Text{
-				line(c+" checkin", "this week's check-in form"),
-				line(c+" update KR-7 28 confidence 7 good week", "check in on one key result (or: done)"),
-				line(c+" away until 2026-12-01", "pause prompts;  "+c+" back  resumes them"),
-				line(c+" digest preview", "see the weekly digest now"),
-				line(c+" digest subscribe #leadership --company", "send the digest to a channel every week"),
-				line(c+" settings checkin friday 15:00 timezone Europe/Paris", "change the rhythm (admins)"),
-			}},
-			{Heading: B("KPIs"), Lines: []Text{
-				line(k+` create web-leads "Web leads" unit /day higher target 35 warn 25 alert 15 every day`, "define a KPI"),
-				line(k+" set web-leads 28", "record a value (also: on 2026-11-20, and a note)"),
-				line(k+" show web-leads", "a KPI with its history"),
-				line(k+" list", "every KPI, red first"),
-			}},
-		},
-	}
-	return Reply{Message: m}
 }
 
 // create makes an objective, or opens the creation form when there is no title.
@@ -139,14 +165,17 @@ func (ss *session) create(args string) Reply {
 	if err != nil {
 		return ss.fail(err, exCreate)
 	}
+	if err := ss.claimRefs(&o); err != nil {
+		return ss.fail(err, exCreate)
+	}
 	if err := ss.store.CreateObjective(ss.ctx, &o); err != nil {
 		return ss.fail(err, exCreate)
 	}
 	return ss.created(o)
 }
 
-// newObjective validates what a person gave for a new objective and returns
-// it with a fresh ref. Nothing is stored.
+// newObjective validates what a person gave for a new objective. Nothing is
+// stored and no ref is claimed: claimRefs does that once everything is valid.
 func (ss *session) newObjective(title string, aspirational, committed bool, cycle, parent, team string) (domain.Objective, error) {
 	o := domain.Objective{
 		WorkspaceID: ss.ws.ID, Title: title, Owner: ss.actor.User, Team: ss.actor.Channel,
@@ -183,12 +212,30 @@ func (ss *session) newObjective(title string, aspirational, committed bool, cycl
 	if err := o.Validate(); err != nil {
 		return o, err
 	}
-	ref, err := ss.store.NextRef(ss.ctx, ss.ws.ID, "O")
-	if err != nil {
-		return o, err
-	}
-	o.Ref = ref
 	return o, nil
+}
+
+// claimRefs gives a new objective and its new key results their refs. It
+// is the first write of a creation, so it comes after every check: a
+// refused command or form uses up no ref.
+func (ss *session) claimRefs(o *domain.Objective) error {
+	if o.Ref == "" {
+		ref, err := ss.store.NextRef(ss.ctx, ss.ws.ID, "O")
+		if err != nil {
+			return err
+		}
+		o.Ref = ref
+	}
+	for i := range o.KeyResults {
+		if o.KeyResults[i].Ref == "" {
+			ref, err := ss.store.NextRef(ss.ctx, ss.ws.ID, "KR")
+			if err != nil {
+				return err
+			}
+			o.KeyResults[i].Ref = ref
+		}
+	}
+	return nil
 }
 
 // parentRef checks that a parent ref names an existing objective or key result.
@@ -226,9 +273,13 @@ func (ss *session) created(o domain.Objective) Reply {
 	return r
 }
 
-// addKR parses a key result's text and adds it to an objective.
+// krFlags are the options of /okr kr add.
+var krFlags = flagSpec{"owner": true, "weight": true, "kpi": true, "start": true, "target": true, "unit": true, "milestone": false}
+
+// addKR parses a key result's text and adds it to an objective. Everything
+// is checked before the first write (the ref).
 func (ss *session) addKR(args string) Reply {
-	p, err := parseArgs(args, flagSpec{"owner": true, "weight": true, "kpi": true}, exKRAdd)
+	p, err := parseArgs(args, krFlags, exKRAdd)
 	if err != nil {
 		return ss.fail(err, exKRAdd)
 	}
@@ -246,13 +297,24 @@ func (ss *session) addKR(args string) Reply {
 	if err := ss.mayChange(o, "add key results to"); err != nil {
 		return ss.fail(err, "")
 	}
-	kr, err := ss.newKR(p.text(1), p.flags["owner"], p.flags["weight"], p.flags["kpi"])
+	if err := canTakeKR(o); err != nil {
+		return ss.fail(err, exKRAdd)
+	}
+	text := p.text(1)
+	nk, err := ss.newKR(text, krInput{owner: p.flags["owner"], weight: p.flags["weight"], kpi: p.flags["kpi"],
+		start: p.flags["start"], target: p.flags["target"], unit: p.flags["unit"], unitSet: p.has("unit"), milestone: p.has("milestone")})
 	if err != nil {
+		return ss.ask(err, exKRAdd, func(c domain.Choice) string {
+			return ss.cmd("okr") + " kr add " + oref + " " + c.Text + withOptions(p, c.Options)
+		})
+	}
+	kr := nk.kr
+	if kr.Ref, err = ss.store.NextRef(ss.ctx, ss.ws.ID, "KR"); err != nil {
 		return ss.fail(err, exKRAdd)
 	}
 	o, err = ss.store.ModifyObjective(ss.ctx, ss.ws.ID, oref, func(o *domain.Objective) error {
-		if o.Status == domain.Closed {
-			return domain.Invalid(exKRAdd, "%s is closed (graded); it takes no new key results.", o.Ref)
+		if err := canTakeKR(*o); err != nil {
+			return err
 		}
 		o.KeyResults = append(o.KeyResults, kr)
 		return o.Validate()
@@ -261,81 +323,185 @@ func (ss *session) addKR(args string) Reply {
 		return ss.fail(err, exKRAdd)
 	}
 	line := Text{}.Add("Added ").AddCode(kr.Ref).Add(" to ").AddCode(o.Ref).Add(": ").AddB(kr.Title)
-	return Reply{Message: &Message{
+	note := T("Understood: "+describeKR(kr)+ss.startNote(nk.startFrom, kr, nk.baseline)).Add(" · owner ").AddUser(kr.Owner, ss.name(kr.Owner))
+	r := Reply{Message: &Message{
 		Summary:  fmt.Sprintf("Added %s to %s", kr.Ref, o.Ref),
-		Sections: []Section{{Lines: []Text{line}, Note: T(describeKR(kr)).Add(" · owner ").AddUser(kr.Owner, ss.name(kr.Owner))}},
+		Sections: []Section{{Lines: []Text{line}, Note: note}},
 	}}
+	r.Message.Sections = append(r.Message.Sections, Section{Note: T("Not what you meant? ").AddCode(ss.cmd("okr") + " kr edit " + kr.Ref + " <text as you mean it>")})
+	return r
+}
+
+// canTakeKR checks that an objective takes another key result.
+func canTakeKR(o domain.Objective) error {
+	if o.Status == domain.Closed {
+		return domain.Invalid(exKRAdd, "%s is closed (graded); it takes no new key results. Reopen it first: /okr reopen %s", o.Ref, o.Ref)
+	}
+	if len(o.KeyResults) >= domain.MaxKRs {
+		return domain.Invalid(exKRAdd, "%s has %d key results already, the most an objective takes; split it into two objectives.", o.Ref, len(o.KeyResults))
+	}
+	return nil
+}
+
+// withOptions writes a command's options back after a chosen reading,
+// with the reading's own options in place of any of the same name.
+func withOptions(p parsed, extra string) string {
+	flags := map[string]string{}
+	for k, v := range p.flags {
+		flags[k] = v
+	}
+	et := tokenize(extra)
+	for i := 0; i < len(et); i++ {
+		name := strings.TrimPrefix(et[i].s, "--")
+		if i+1 < len(et) && !strings.HasPrefix(et[i+1].s, "--") {
+			flags[name] = et[i+1].s
+			i++
+		} else {
+			flags[name] = ""
+		}
+	}
+	names := make([]string, 0, len(flags))
+	for k := range flags {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	var b strings.Builder
+	for _, k := range names {
+		b.WriteString(" --" + k)
+		if v := flags[k]; v != "" {
+			if strings.ContainsAny(v, " \t") {
+				v = `"` + v + `"`
+			}
+			b.WriteString(" " + v)
+		}
+	}
+	return b.String()
+}
+
+// krInput is what a person gave for a key result besides its text.
+type krInput struct {
+	owner, weight, kpi  string
+	start, target, unit string
+	unitSet, milestone  bool
+}
+
+// newKRResult is a checked key result, ready to store.
+type newKRResult struct {
+	kr        domain.KeyResult
+	startFrom string
+	baseline  *domain.Baseline
 }
 
 // newKR builds a key result from its text and options. Nothing is stored
-// except the ref it claims.
-func (ss *session) newKR(text, owner, weight, kpi string) (domain.KeyResult, error) {
-	pk, err := domain.ParseKeyResult(text)
-	if err != nil {
-		return domain.KeyResult{}, err
-	}
-	kr := domain.KeyResult{
-		Title: pk.Title, Kind: pk.Kind, Start: pk.Start, Target: pk.Target, Unit: pk.Unit,
-		Weight: 1, Owner: ss.actor.User, UpdatedAt: ss.now,
-	}
-	if owner != "" {
-		id, name, ok := parseUser(owner)
+// and no ref is claimed.
+func (ss *session) newKR(text string, in krInput) (newKRResult, error) {
+	out := newKRResult{}
+	kr := domain.KeyResult{Weight: 1, Owner: ss.actor.User, UpdatedAt: ss.now, CreatedAt: ss.now}
+	if in.owner != "" {
+		// The label of "<@U0002|label>" is ignored: it is whatever the
+		// typist's client sent; the name comes from the platform.
+		id, _, ok := parseUser(in.owner)
 		if !ok {
-			return kr, domain.Invalid(exKRAdd+" --owner @ada", "%q is not a person; use --owner @name.", clip(owner, 30))
+			return out, domain.Invalid(exKRAdd+" --owner @ada", "%q is not a person; use --owner @name.", clip(in.owner, 30))
 		}
-		kr.Owner = id
-		if name != "" {
-			ss.store.SaveUser(ss.ctx, domain.User{WorkspaceID: ss.ws.ID, ID: id, Name: name})
-		}
+		kr.Owner = id // checked with the platform last, once all else is valid
 	}
-	if weight != "" {
-		w, _, err := domain.ParseValue(weight)
+	if in.weight != "" {
+		w, err := parseWeight(in.weight)
 		if err != nil {
-			return kr, domain.Invalid("--weight 2", "The weight %q is not a number.", clip(weight, 20))
-		}
-		if err := domain.ValidateWeight(w); err != nil {
-			return kr, err
+			return out, err
 		}
 		kr.Weight = w
 	}
-	var latest *domain.KPIValue
-	if kpi != "" {
-		slug := strings.ToLower(kpi)
-		if err := domain.ValidateSlug(slug); err != nil {
-			return kr, err
-		}
-		k, err := ss.store.KPI(ss.ctx, ss.ws.ID, slug)
+	var k *domain.KPI
+	if in.kpi != "" {
+		kk, err := ss.linkableKPI(in.kpi)
 		if err != nil {
-			return kr, err
+			return out, err
 		}
-		if kr.Kind == domain.Milestone {
-			return kr, domain.Invalid("/okr kr add O-3 Reach NPS 60 --kpi nps", "A milestone cannot follow a KPI; give a number to reach, e.g. Reach NPS 60.")
-		}
-		kr.KPI, latest = slug, k.Latest
-		if kr.Unit == "" {
-			kr.Unit = k.Unit
+		k, kr.KPI = &kk, kk.Slug
+	}
+	opt := domain.ParseOptions{Start: in.start, Target: in.target, Unit: in.unit, UnitSet: in.unitSet, Milestone: in.milestone}
+	if k != nil {
+		opt.Baseline = &domain.Baseline{Unit: k.Unit, Direction: k.Direction, Name: "KPI " + k.Slug, Follows: true, Unmeasured: k.Latest == nil}
+		if k.Latest != nil {
+			opt.Baseline.Value = k.Latest.Value
 		}
 	}
-	if !pk.HasStart {
-		switch {
-		case latest != nil:
-			kr.Start = latest.Value
-		case kr.Kind == domain.Decrease:
-			return kr, domain.Invalid("Reduce response time from 12h to 4h", "Say where it starts (from … to …), or link a KPI with --kpi.")
-		}
+	pk, err := domain.ParseKeyResult(text, opt)
+	if err != nil {
+		return out, err
+	}
+	if k != nil && pk.Kind == domain.Milestone {
+		return out, domain.Invalid("/okr kr add O-3 Reach NPS 60 --kpi nps", "A milestone cannot follow a KPI; give a number to reach, e.g. Reach NPS 60.")
+	}
+	kr.Title, kr.Kind, kr.Start, kr.Target, kr.Unit = pk.Title, pk.Kind, pk.Start, pk.Target, pk.Unit
+	if k != nil && kr.Unit == "" {
+		kr.Unit = k.Unit
 	}
 	kr.Current = kr.Start
-	if latest != nil {
-		kr.Current, kr.Measured = latest.Value, true
+	if k != nil && k.Latest != nil {
+		kr.Current, kr.Measured = k.Latest.Value, true
 	}
 	if err := kr.Validate(); err != nil {
-		return kr, err
+		return out, err
 	}
-	kr.Ref, err = ss.store.NextRef(ss.ctx, ss.ws.ID, "KR")
-	return kr, err
+	// The platform's lookup of the owner remembers their name: it comes
+	// after every other check.
+	if in.owner != "" {
+		if err := ss.person(kr.Owner, exKRAdd+" --owner @ada"); err != nil {
+			return out, err
+		}
+	}
+	out.kr, out.startFrom, out.baseline = kr, pk.StartFrom, opt.Baseline
+	return out, nil
 }
 
-// describeKR says in words what a key result measures.
+// linkableKPI returns the KPI a key result may follow.
+func (ss *session) linkableKPI(slug string) (domain.KPI, error) {
+	slug = strings.ToLower(slug)
+	if err := domain.ValidateSlug(slug); err != nil {
+		return domain.KPI{}, err
+	}
+	k, err := ss.store.KPI(ss.ctx, ss.ws.ID, slug)
+	if err != nil {
+		return k, err
+	}
+	if k.Archived {
+		return k, domain.Invalid(ss.cmd("kpi")+" unarchive "+slug, "The KPI %s is archived; restore it with /kpi unarchive %s to follow it.", slug, slug)
+	}
+	return k, nil
+}
+
+func parseWeight(s string) (float64, error) {
+	a, err := domain.ParseAmount(s)
+	if err != nil || a.Unit != "" {
+		return 0, domain.Invalid("--weight 2", "The weight %q is not a number.", clip(s, 20))
+	}
+	if err := domain.ValidateWeight(a.Value); err != nil {
+		return 0, err
+	}
+	return a.Value, nil
+}
+
+// startNote says where a key result's start came from, when the text did
+// not say it: so that a start okrbot took is never a surprise.
+func (ss *session) startNote(from string, kr domain.KeyResult, b *domain.Baseline) string {
+	switch from {
+	case "baseline":
+		if b != nil {
+			return fmt.Sprintf(" (the start is %s's latest value)", b.Name)
+		}
+	case "zero":
+		return fmt.Sprintf(" (counting from 0; if it stands elsewhere now: %s kr edit %s --start N)", ss.cmd("okr"), kr.Ref)
+	case "option":
+		return " (the start you gave)"
+	}
+	return ""
+}
+
+// describeKR says in words what a key result measures, with the numbers
+// as okrbot read them: "increase from 2.5% to 4%, now 2.5%".
 func describeKR(kr domain.KeyResult) string {
 	v := func(x float64) string { return domain.FormatValue(x, kr.Unit) }
 	switch kr.Kind {
@@ -346,14 +512,22 @@ func describeKR(kr domain.KeyResult) string {
 		}
 		return s
 	case domain.StayAbove:
-		return fmt.Sprintf("stay above %s, now %s", v(kr.Target), currentOrNone(kr))
+		s := fmt.Sprintf("stay at or above %s, now %s", v(kr.Target), currentOrNone(kr))
+		if kr.KPI != "" {
+			s += " (follows KPI " + kr.KPI + ")"
+		}
+		return s
 	case domain.StayBelow:
-		return fmt.Sprintf("stay below %s, now %s", v(kr.Target), currentOrNone(kr))
+		s := fmt.Sprintf("stay at or below %s, now %s", v(kr.Target), currentOrNone(kr))
+		if kr.KPI != "" {
+			s += " (follows KPI " + kr.KPI + ")"
+		}
+		return s
 	}
 	if kr.Done {
 		return "milestone, done"
 	}
-	return "milestone, not done yet"
+	return "milestone (done or not done), not done yet"
 }
 
 func currentOrNone(kr domain.KeyResult) string {
@@ -361,66 +535,6 @@ func currentOrNone(kr domain.KeyResult) string {
 		return "not measured yet"
 	}
 	return domain.FormatValue(kr.Current, kr.Unit)
-}
-
-// update is a quick check-in on one key result: value or done, confidence, note.
-func (ss *session) update(args string) Reply {
-	toks := tokenize(args)
-	if len(toks) == 0 {
-		return ss.fail(domain.Invalid(exUpdate, "Say which key result to update."), "")
-	}
-	_, krRef, err := ref(toks[0].s, "KR", exUpdate)
-	if err != nil {
-		return ss.fail(err, exUpdate)
-	}
-	o, err := ss.store.ObjectiveOfKR(ss.ctx, ss.ws.ID, krRef)
-	if err != nil {
-		return ss.fail(err, exUpdate)
-	}
-	kr := o.KeyResult(krRef)
-	if err := ss.mayCheckIn(o, *kr); err != nil {
-		return ss.fail(err, "")
-	}
-	in := checkInInput{kr: *kr, objective: o.Ref}
-	i := 1
-	if i+1 < len(toks) && strings.EqualFold(toks[i].s, "not") && strings.EqualFold(toks[i+1].s, "done") {
-		in.value = "not done"
-		i += 2
-	} else if i < len(toks) && !strings.EqualFold(toks[i].s, "confidence") {
-		in.value = toks[i].s
-		i++
-	}
-	if i < len(toks) && strings.EqualFold(toks[i].s, "confidence") {
-		if i+1 >= len(toks) {
-			return ss.fail(domain.Invalid(exUpdate, "Give the confidence after the word confidence, from 1 to 10."), "")
-		}
-		in.confidence = toks[i+1].s
-		i += 2
-	}
-	var note []string
-	for _, t := range toks[i:] {
-		note = append(note, t.s)
-	}
-	in.note = strings.Join(note, " ")
-	if in.value == "" && in.confidence == "" {
-		return ss.fail(domain.Invalid(exUpdate, "Give a value (or done) and a confidence."), "")
-	}
-	c, errs := ss.readCheckIn(in, ss.week())
-	for _, e := range errs {
-		return ss.fail(e, exUpdate)
-	}
-	if err := ss.saveCheckIns([]domain.CheckIn{c}, ""); err != nil {
-		return ss.fail(err, exUpdate)
-	}
-	if o, err = ss.store.ObjectiveOfKR(ss.ctx, ss.ws.ID, krRef); err != nil {
-		return ss.fail(err, exUpdate) // deleted meanwhile
-	}
-	kr = o.KeyResult(krRef)
-	line := Text{}.Add("Updated ").AddCode(krRef).Add(" ").AddBar(kr.Progress(), -1).Add(fmt.Sprintf(" %d%%", pct(kr.Progress())))
-	return Reply{Message: &Message{
-		Summary:  "Updated " + krRef,
-		Sections: []Section{{Lines: []Text{line}, Note: T(describeKR(*kr) + fmt.Sprintf(" · confidence %d/10 · week %s", c.Confidence, c.Week))}},
-	}}
 }
 
 // mayCheckIn: the key result's owner checks in; the objective's owner and
@@ -460,6 +574,9 @@ func (ss *session) align(args string) Reply {
 		return ss.fail(err, exAlign)
 	}
 	o, err = ss.store.ModifyObjective(ss.ctx, ss.ws.ID, child, func(o *domain.Objective) error {
+		if o.Parent != parent {
+			o.History = domain.Record(o.History, ss.change(o.Ref, "parent", orNone(o.Parent), parent))
+		}
 		o.Parent = parent
 		return nil
 	})
@@ -495,13 +612,17 @@ func (ss *session) checkNoCycle(child, parent string) error {
 	return nil
 }
 
-// grade closes an objective with a grade (its progress when none is given).
+// grade closes an objective with a grade, after asking to confirm: a
+// closed objective takes no more check-ins. Without a grade it asks for one.
 func (ss *session) grade(args string) Reply {
-	toks := tokenize(args)
-	if len(toks) == 0 {
+	p, err := parseArgs(args, flagSpec{"yes": false}, exGrade)
+	if err != nil {
+		return ss.fail(err, exGrade)
+	}
+	if len(p.words) == 0 {
 		return ss.fail(domain.Invalid(exGrade, "Say which objective to grade."), "")
 	}
-	_, oref, err := ref(toks[0].s, "O", exGrade)
+	_, oref, err := ref(p.word(0), "O", exGrade)
 	if err != nil {
 		return ss.fail(err, exGrade)
 	}
@@ -512,46 +633,107 @@ func (ss *session) grade(args string) Reply {
 	if err := ss.mayChange(o, "grade"); err != nil {
 		return ss.fail(err, "")
 	}
-	g := domain.DefaultGrade(o)
-	noteFrom := 1
-	if len(toks) > 1 {
-		v, err := strconv.ParseFloat(strings.TrimSuffix(toks[1].s, "%"), 64)
-		if err != nil {
-			return ss.fail(domain.Invalid(exGrade, "The grade %q is not a number from 0.0 to 1.0.", clip(toks[1].s, 20)), "")
-		}
-		if strings.HasSuffix(toks[1].s, "%") {
-			v /= 100
-		}
-		if err := domain.ValidateGrade(v); err != nil {
-			return ss.fail(err, exGrade)
-		}
-		g, noteFrom = v, 2
+	if o.Status == domain.Closed {
+		return ss.fail(domain.Invalid(ss.cmd("okr")+" reopen "+o.Ref, "%s is graded and closed already; reopen it first to grade it again.", o.Ref), "")
 	}
-	var words []string
-	for _, t := range toks[min(noteFrom, len(toks)):] {
-		words = append(words, t.s)
+	progress := domain.DefaultGrade(o)
+	if len(p.words) < 2 {
+		return ss.fail(domain.Invalid(fmt.Sprintf("%s grade %s %.2f", ss.cmd("okr"), o.Ref, progress),
+			"Give %s a grade from 0.0 to 1.0; its progress is %.2f.", o.Ref, progress), "")
 	}
-	note := strings.Join(words, " ")
-	if err := domain.ValidateText("note", note, domain.MaxNoteLen, false); err != nil {
+	gs := p.words[1].s
+	g, err := strconv.ParseFloat(strings.ReplaceAll(strings.TrimSuffix(gs, "%"), ",", "."), 64)
+	if err != nil {
+		return ss.fail(domain.Invalid(exGrade, "The grade %q is not a number from 0.0 to 1.0.", clip(gs, 20)), "")
+	}
+	if strings.HasSuffix(gs, "%") {
+		g /= 100
+	}
+	if err := domain.ValidateGrade(g); err != nil {
 		return ss.fail(err, exGrade)
 	}
-	o, err = ss.store.ModifyObjective(ss.ctx, ss.ws.ID, oref, func(o *domain.Objective) error {
-		o.Grade, o.GradeNote, o.Status = &g, note, domain.Closed
-		return nil
-	})
-	if err != nil {
+	note := p.text(2)
+	if err := domain.ValidateText("note", note, domain.MaxNoteLen, false); err != nil {
 		return ss.fail(err, exGrade)
 	}
 	verdict := "falls short of"
 	if domain.Succeeded(o.Commitment, g) {
 		verdict = "meets"
 	}
-	line := Text{}.Add("Graded ").AddCode(o.Ref).Add(" ").AddB(o.Title).Add(fmt.Sprintf(": %.2f. That %s the %.1f expected of %s objective. It is now closed.", g, verdict, o.Commitment.Expected(), article(string(o.Commitment))))
+	judged := fmt.Sprintf("%.2f %s the %.1f expected of %s objective", g, verdict, o.Commitment.Expected(), article(string(o.Commitment)))
+	if !p.has("yes") {
+		cmd := strings.TrimSpace(fmt.Sprintf("%s grade %s %s %s", ss.cmd("okr"), o.Ref, gs, note))
+		return Reply{Message: &Message{
+			Summary: "Grade " + o.Ref + "?",
+			Sections: []Section{{
+				Lines: []Text{Text{}.Add("Grade ").AddCode(o.Ref).Add(" ").AddB(o.Title).Add(fmt.Sprintf(" %.2f and close it? %s; its progress is %.2f. A closed objective takes no more check-ins.", g, upperFirst(judged), progress))},
+				Buttons: []Button{
+					{Label: "Grade and close " + o.Ref, Action: ActionConfirm, Value: "okr " + strings.TrimSpace("grade "+o.Ref+" "+gs+" "+note), Style: Primary, Command: cmd + " --yes"},
+					{Label: "Cancel", Action: ActionCancel, Value: o.Ref},
+				},
+			}},
+		}}
+	}
+	o, err = ss.store.ModifyObjective(ss.ctx, ss.ws.ID, oref, func(o *domain.Objective) error {
+		if o.Status == domain.Closed {
+			return domain.Invalid(ss.cmd("okr")+" reopen "+o.Ref, "%s was graded and closed meanwhile.", o.Ref)
+		}
+		o.History = domain.Record(o.History, ss.change(o.Ref, "status", string(o.Status), fmt.Sprintf("closed, graded %.2f", g)))
+		o.Grade, o.GradeNote, o.Status = &g, note, domain.Closed
+		return nil
+	})
+	if err != nil {
+		return ss.fail(err, exGrade)
+	}
+	line := Text{}.Add("Graded ").AddCode(o.Ref).Add(" ").AddB(o.Title).Add(": " + judged + ". It is now closed; ").AddCode(ss.cmd("okr") + " reopen " + o.Ref).Add(" undoes it.")
 	r := Reply{Message: Lines(fmt.Sprintf("Graded %s %.2f", o.Ref, g), line)}
 	if note != "" {
 		r.Message.Sections[0].Note = T("Note: " + note)
 	}
 	return r
+}
+
+// reopen makes a closed objective active again; its grade stays in the history.
+func (ss *session) reopen(args string) Reply {
+	toks := tokenize(args)
+	if len(toks) != 1 {
+		return ss.fail(domain.Invalid(exReopen, "Say which objective to reopen."), "")
+	}
+	_, oref, err := ref(toks[0].s, "O", exReopen)
+	if err != nil {
+		return ss.fail(err, exReopen)
+	}
+	o, err := ss.store.Objective(ss.ctx, ss.ws.ID, oref)
+	if err != nil {
+		return ss.fail(err, exReopen)
+	}
+	if err := ss.mayChange(o, "reopen"); err != nil {
+		return ss.fail(err, "")
+	}
+	if o.Status != domain.Closed {
+		return ss.fail(domain.Invalid(exGrade, "%s is not closed; there is nothing to reopen.", o.Ref), "")
+	}
+	o, err = ss.store.ModifyObjective(ss.ctx, ss.ws.ID, oref, func(o *domain.Objective) error {
+		if o.Status != domain.Closed {
+			return domain.Invalid(exGrade, "%s was reopened meanwhile.", o.Ref)
+		}
+		from := "closed"
+		if o.Grade != nil {
+			from = fmt.Sprintf("closed, graded %.2f", *o.Grade)
+		}
+		o.History = domain.Record(o.History, ss.change(o.Ref, "status", from, string(domain.Active)))
+		o.Status, o.Grade, o.GradeNote = domain.Active, nil, ""
+		return nil
+	})
+	if err != nil {
+		return ss.fail(err, exReopen)
+	}
+	return Reply{Message: Lines("Reopened "+o.Ref, Text{}.Add("Reopened ").AddCode(o.Ref).Add(" ").AddB(o.Title).Add(". It takes check-ins again; its grade is kept in its history."))}
+}
+
+// change is one history entry by the actor, now.
+func (ss *session) change(ref, field, from, to string) domain.Change {
+	return domain.Change{At: ss.now, By: ss.actor.User, Ref: ref, Field: field, From: from, To: to}
 }
 
 // delete asks for confirmation, then deletes an objective or a key result.
@@ -652,6 +834,15 @@ func (s *Service) action(ctx context.Context, a Actor, action, value string) Rep
 		}
 	case ActionDeleteCancel:
 		return Reply{Message: Lines("Kept "+value, T("Nothing was deleted."))}
+	case ActionCancel:
+		return Reply{Message: Lines("Cancelled", T("Nothing was changed."))}
+	case ActionConfirm:
+		// The command the button confirms, run as if --yes were typed.
+		if cmd, args, ok := SplitCommand(value); ok && confirmable(cmd, args) {
+			return ss.run(cmd, args+" --yes")
+		}
+	case ActionEdit:
+		return ss.openEdit(value)
 	}
 	return ss.fail(domain.Invalid("/okr help", "That button is no longer valid."), "")
 }
@@ -683,6 +874,14 @@ func (ss *session) back() Reply {
 		return ss.fail(err, "")
 	}
 	return Reply{Message: Lines("Welcome back", T("Welcome back. Check-in prompts resume this week."))}
+}
+
+// upperFirst capitalises the first letter.
+func upperFirst(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
 }
 
 // article prefixes a word with "a" or "an".

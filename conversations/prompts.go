@@ -3,6 +3,7 @@ package conversations
 import (
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/okrbot/okrbot/domain"
 )
@@ -34,7 +35,9 @@ func PromptMessage(ws domain.Workspace, kind string, week domain.Week, krs []dom
 		sec.Lines = append(sec.Lines, line)
 	}
 	sec.Buttons = []Button{{Label: "Check in", Action: ActionCheckIn, Style: Primary, Command: c}}
-	sec.Note = T("Away? ").AddCode(strings.TrimSuffix(c, "checkin") + "away until 2026-12-01").Add(" pauses these.")
+	// A date two weeks after the week's start: never one already past.
+	away := week.Start(time.UTC).AddDate(0, 0, 14).Format(time.DateOnly)
+	sec.Note = T("Away? ").AddCode(strings.TrimSuffix(c, "checkin") + "away until " + away).Add(" pauses these.")
 	return &Message{Summary: title, Title: title, Sections: []Section{sec}}
 }
 

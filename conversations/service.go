@@ -46,6 +46,9 @@ type ObjectiveStore interface {
 	DeleteKeyResult(ctx context.Context, workspace, krRef string) (domain.Objective, error)
 	SaveCheckIn(ctx context.Context, c domain.CheckIn) (bool, error)
 	SaveWeekNote(ctx context.Context, n domain.WeekNote) error
+	WeekNotes(ctx context.Context, workspace string, week domain.Week) ([]domain.WeekNote, error)
+	// ObjectiveOfInitiative returns the objective holding the initiative ref ("I-4").
+	ObjectiveOfInitiative(ctx context.Context, workspace, ref string) (domain.Objective, error)
 	CheckIns(ctx context.Context, workspace string, f domain.CheckInFilter) ([]domain.CheckIn, error)
 }
 
@@ -53,7 +56,12 @@ type ObjectiveStore interface {
 type KPIStore interface {
 	CreateKPI(ctx context.Context, k domain.KPI) error
 	KPI(ctx context.Context, workspace, slug string) (domain.KPI, error)
+	// KPIs lists a workspace's KPIs that are not archived.
 	KPIs(ctx context.Context, workspace string, slugs ...string) ([]domain.KPI, error)
+	// EditKPI stores the editable fields of k (name, unit, direction,
+	// target, thresholds, cadence, owner, team, archived) and appends
+	// changes to its history, leaving its values and health alone.
+	EditKPI(ctx context.Context, k domain.KPI, changes []domain.Change) error
 	AddKPIValue(ctx context.Context, v domain.KPIValue) (domain.KPI, error)
 	KPIValues(ctx context.Context, workspace, slug string, limit int) ([]domain.KPIValue, error)
 }
@@ -124,9 +132,16 @@ type Actor struct {
 	Workspace string // Slack team id, Teams tenant id
 	User      string // platform user id
 	Channel   string // channel or conversation where it happened; "" for a DM or the console
-	Name      string // display name, when known
-	TimeZone  string // IANA time zone, when known
-	Admin     bool   // the platform says the person administers the workspace
+	// ChannelName is the channel's name when the platform gives it
+	// ("growth"); digests and charts name the team by it.
+	ChannelName string
+	Name        string // display name, when known
+	TimeZone    string // IANA time zone, when known
+	Admin       bool   // the platform says the person administers the workspace
+	// Directory answers what only the platform knows (people's names,
+	// channel names, whether okrbot is in a channel); nil when nothing can
+	// be asked, and then nothing is checked against the platform.
+	Directory Directory
 }
 
 // WorkspaceID returns the store's id of the actor's workspace.
@@ -271,8 +286,19 @@ func (ss *session) cmd(name string) string {
 	return "/" + name
 }
 
-// example adapts an example to the platform ("/okr …" becomes "okr …" on Teams).
+// example fills in an example's dates relative to today ({date}: in two
+// weeks, {yesterday}, {cycle}: this quarter) and adapts it to the platform
+// ("/okr …" becomes "okr …" on Teams).
 func (ss *session) example(e string) string {
+	if e == "" {
+		return e
+	}
+	today := ss.now.In(ss.loc)
+	e = strings.NewReplacer(
+		"{cycle}", string(domain.CycleOf(ss.now, ss.wsLoc)),
+		"{date}", today.AddDate(0, 0, 14).Format(time.DateOnly),
+		"{yesterday}", today.AddDate(0, 0, -1).Format(time.DateOnly),
+	).Replace(e)
 	if ss.actor.Platform == domain.Teams && (strings.HasPrefix(e, "/okr") || strings.HasPrefix(e, "/kpi")) {
 		return e[1:]
 	}
@@ -288,7 +314,26 @@ func (s *Service) observe(what string, r Reply) {
 // fail turns an error into the one-line answer a person sees. Internal
 // errors are logged here, once, and shown only as "Internal error".
 func (ss *session) fail(err error, usageExample string) Reply {
-	return ss.Service.fail(ss.ctx, ss.actor, err, ss.example(usageExample))
+	example := domain.ErrorExample(err)
+	if example == "" {
+		example = usageExample
+	}
+	return ss.Service.fail(ss.ctx, ss.actor, err, ss.example(example))
+}
+
+// ask answers an input that can be read more than one way (EAMBIGUOUS):
+// what is open, then one line per reading with the exact command that
+// means it, built by command. Any other error is a plain failure.
+func (ss *session) ask(err error, usageExample string, command func(domain.Choice) string) Reply {
+	if domain.ErrorCode(err) != domain.EAMBIGUOUS {
+		return ss.fail(err, usageExample)
+	}
+	msg := domain.ErrorMessage(err)
+	lines := []Text{T(msg + " Nothing was saved.")}
+	for _, c := range domain.ErrorChoices(err) {
+		lines = append(lines, Text{}.Add("• "+c.Meaning+": ").AddCode(ss.example(command(c))))
+	}
+	return Reply{Code: domain.EAMBIGUOUS, Message: &Message{Summary: msg, Sections: []Section{{Lines: lines}}}}
 }
 
 func (s *Service) fail(ctx context.Context, a Actor, err error, example string) Reply {
@@ -301,13 +346,21 @@ func (s *Service) fail(ctx context.Context, a Actor, err error, example string) 
 		return Reply{Code: code, Message: Lines("okrbot is busy", T("okrbot is busy right now; nothing was changed. Please try again in a moment."))}
 	}
 	msg := domain.ErrorMessage(err)
-	if e := domain.ErrorExample(err); e != "" {
-		example = e
+	if example == "" {
+		example = domain.ErrorExample(err)
 	}
 	if a.Platform == domain.Teams && (strings.HasPrefix(example, "/okr") || strings.HasPrefix(example, "/kpi")) {
 		example = example[1:]
 	}
 	line := T(msg)
+	if cs := domain.ErrorChoices(err); len(cs) > 0 {
+		// Asked without a command to build: each reading as it is written.
+		lines := []Text{T(msg + " Nothing was saved.")}
+		for _, c := range cs {
+			lines = append(lines, Text{}.Add("• "+c.Meaning+": ").AddCode(strings.TrimSpace(c.Text+" "+c.Options)))
+		}
+		return Reply{Code: code, Message: &Message{Summary: msg, Sections: []Section{{Lines: lines}}}}
+	}
 	if example != "" && code != domain.EFORBIDDEN {
 		line = line.Add(" Example: ").AddCode(example)
 	}

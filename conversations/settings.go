@@ -217,7 +217,7 @@ func (s *Service) Home(ctx context.Context, a Actor) (*Message, error) {
 			m.Sections = append(m.Sections, Section{Note: T(fmt.Sprintf("…and %d more", len(os)-maxListed))})
 			break
 		}
-		m.Sections = append(m.Sections, v.objectiveSection(o, true))
+		m.Sections = append(m.Sections, v.objectiveSection(o, true, true))
 	}
 	return m, nil
 }

@@ -35,12 +35,16 @@ func (ss *session) list(args string) Reply {
 	case who == "all":
 		title = "All objectives"
 	default:
-		if id, name, ok := parseUser(p.word(0)); ok {
-			if name == "" {
-				name = ss.name(id)
-			}
-			f.Person, title = id, name+"'s objectives"
+		// Labels typed with a mention ("<@U1|label>") are not trusted:
+		// names come from the platform, through the store or the directory.
+		if id, _, ok := parseUser(p.word(0)); ok {
+			f.Person, title = id, ss.name(id)+"'s objectives"
 		} else if id, name, ok := parseChannel(p.word(0)); ok {
+			if n := ss.channelName(id); n != "" {
+				name = n
+			} else if name == "" || strings.HasPrefix(p.word(0), "<#") {
+				name = id
+			}
 			f.Team, title = id, "#"+name+" objectives"
 		} else {
 			return ss.fail(domain.Invalid(exList, "%q is not mine, all, a @person or a #channel.", clip(p.word(0), 30)), "")
@@ -97,9 +101,10 @@ func (ss *session) earliestStart(os []domain.Objective) time.Time {
 
 // view holds what rendering objectives needs, fetched once.
 type view struct {
-	ss    *session
-	names map[string]string
-	hist  map[string][]domain.Point // key result ref -> check-in values
+	ss       *session
+	names    map[string]string
+	channels map[string]string         // team channel id -> name from the platform ("" unknown)
+	hist     map[string][]domain.Point // key result ref -> check-in values
 }
 
 func (ss *session) newView(os []domain.Objective) *view {
@@ -111,7 +116,12 @@ func (ss *session) newView(os []domain.Objective) *view {
 			krs = append(krs, kr.Ref)
 		}
 	}
-	v := &view{ss: ss, names: ss.names(dedupe(people)), hist: map[string][]domain.Point{}}
+	v := &view{ss: ss, names: ss.names(dedupe(people)), channels: map[string]string{}, hist: map[string][]domain.Point{}}
+	for _, o := range os {
+		if _, ok := v.channels[o.Team]; !ok && o.Team != "" {
+			v.channels[o.Team] = ss.channelName(o.Team)
+		}
+	}
 	if len(krs) > 0 {
 		start := ss.earliestStart(os)
 		if s, _ := os[0].Cycle.Bounds(ss.wsLoc); s.Before(start) {
@@ -162,23 +172,21 @@ func dedupe(s []string) []string {
 }
 
 func (v *view) pace(o domain.Objective) domain.Pace {
-	return domain.Pace{Cycle: o.Cycle, Location: v.ss.wsLoc, Now: v.ss.now}
+	return domain.Pace{Cycle: o.Cycle, Location: v.ss.wsLoc, Now: v.ss.now, Created: o.CreatedAt}
 }
 
 func (v *view) assess(o domain.Objective, kr domain.KeyResult) domain.Assessment {
 	return domain.Assess(kr, v.pace(o), v.hist[kr.Ref])
 }
 
-// objectiveStatus is the weakest of its key results' statuses.
-func (v *view) objectiveStatus(o domain.Objective) domain.Status {
-	if o.Status == domain.Closed {
-		return domain.StatusNone
+// objectiveAssessment rolls up its key results: the status is the weakest
+// with data, the pace that of its key results' own spans.
+func (v *view) objectiveAssessment(o domain.Objective) domain.ObjectiveAssessment {
+	as := make([]domain.Assessment, len(o.KeyResults))
+	for i, kr := range o.KeyResults {
+		as[i] = v.assess(o, kr)
 	}
-	var st []domain.Status
-	for _, kr := range o.KeyResults {
-		st = append(st, v.assess(o, kr).Status)
-	}
-	return domain.Weakest(st...)
+	return domain.AssessObjective(o, as)
 }
 
 func statusMark(s domain.Status) string {
@@ -195,10 +203,11 @@ func statusMark(s domain.Status) string {
 	return "⚪"
 }
 
-// objectiveSection is an objective with its key results, as in /okr list.
-func (v *view) objectiveSection(o domain.Objective, withKRs bool) Section {
-	prog := o.Progress()
-	expected := o.Cycle.Elapsed(v.ss.now, v.ss.wsLoc)
+// objectiveSection is an objective with its key results, as in /okr list;
+// App Home (withInitiatives) lists each key result's initiatives under it.
+func (v *view) objectiveSection(o domain.Objective, withKRs bool, withInitiatives ...bool) Section {
+	oa := v.objectiveAssessment(o)
+	prog, expected := o.Progress(), oa.Expected
 	head := Text{}.AddCode(o.Ref).Add(" ").AddB(o.Title)
 	line := Text{}.AddBar(prog, expected).Add(fmt.Sprintf(" %d%% · pace %d%%", pct(prog), pct(expected)))
 	if o.Status == domain.Closed {
@@ -208,8 +217,7 @@ func (v *view) objectiveSection(o domain.Objective, withKRs bool) Section {
 		}
 		line = Text{}.AddBar(prog, -1).Add(fmt.Sprintf(" %d%% · closed, graded %.2f", pct(prog), g))
 	} else {
-		st := v.objectiveStatus(o)
-		line = line.Add(" · " + statusMark(st) + " " + st.String())
+		line = line.Add(" · " + statusMark(oa.Status) + " " + oa.Status.String())
 	}
 	sec := Section{Heading: head, Lines: []Text{line}}
 	for _, kr := range o.KeyResults {
@@ -217,10 +225,13 @@ func (v *view) objectiveSection(o domain.Objective, withKRs bool) Section {
 			break
 		}
 		sec.Lines = append(sec.Lines, v.krLine(o, kr))
+		if len(withInitiatives) > 0 && withInitiatives[0] {
+			sec.Lines = append(sec.Lines, initiativeLines(kr, initiativesShown, v.ss.cmd("okr"))...)
+		}
 	}
 	note := Text{}.Add(fmt.Sprintf("%s · %s · ", o.Cycle, o.Commitment)).AddUser(o.Owner, v.names[o.Owner])
 	if o.Team != "" {
-		note = note.Add(" · ").AddChannel(o.Team, "")
+		note = note.Add(" · ").AddChannel(o.Team, v.channels[o.Team])
 	}
 	if o.Parent != "" {
 		note = note.Add(" · aligned to " + o.Parent)
@@ -240,8 +251,9 @@ func (v *view) krLine(o domain.Objective, kr domain.KeyResult) Text {
 	if kr.Confidence > 0 {
 		t = t.Add(fmt.Sprintf(" · confidence %d/10", kr.Confidence))
 	}
-	if a.Mismatch {
-		t = t.Add(" · ⚠ projection disagrees")
+	t = t.Add(" · " + statusMark(a.Status) + " " + a.Label)
+	if len(kr.Initiatives) > 0 {
+		t = t.Add(" · " + initiativeCount(kr))
 	}
 	return t.Add(" · ").AddUser(kr.Owner, v.names[kr.Owner])
 }
@@ -274,7 +286,7 @@ func (ss *session) show(args string) Reply {
 		{"Status", T(string(o.Status))},
 	}
 	if o.Team != "" {
-		sec.Fields = append(sec.Fields, Field{"Team", Text{}.AddChannel(o.Team, "")})
+		sec.Fields = append(sec.Fields, Field{"Team", Text{}.AddChannel(o.Team, v.channels[o.Team])})
 	}
 	if o.Parent != "" {
 		sec.Fields = append(sec.Fields, Field{"Aligned to", T(o.Parent)})
@@ -302,17 +314,24 @@ func (ss *session) show(args string) Reply {
 			m.Sections = append(m.Sections, Section{Note: T("Aligned to it: " + strings.Join(aligned, "; "))})
 		}
 	}
+	if h := ss.historySection(o.History, ""); h != nil {
+		m.Sections = append(m.Sections, *h)
+	}
 	return Reply{Message: m}
 }
 
 func (v *view) krSection(o domain.Objective, kr domain.KeyResult) Section {
 	a := v.assess(o, kr)
+	bar := Text{}.AddBar(a.Progress, a.Expected).Add(fmt.Sprintf(" %d%% · pace %d%% · ", pct(a.Progress), pct(a.Expected)))
+	if kr.Binary() {
+		bar = Text{}.AddBar(a.Progress, -1).Add(fmt.Sprintf(" %d%% · ", pct(a.Progress)))
+	}
 	sec := Section{
 		Heading: Text{}.AddCode(kr.Ref).Add(" ").AddB(kr.Title),
-		Lines: []Text{Text{}.AddBar(a.Progress, a.Expected).Add(fmt.Sprintf(" %d%% · pace %d%% · %s %s",
-			pct(a.Progress), pct(a.Expected), statusMark(a.Status), a.Status))},
-		Note: T(describeKR(kr)).Add(" · owner ").AddUser(kr.Owner, v.names[kr.Owner]),
+		Lines:   []Text{bar.Add(statusMark(a.Status) + " " + a.Label + ": " + a.Why)},
+		Note:    T(describeKR(kr)).Add(" · owner ").AddUser(kr.Owner, v.names[kr.Owner]),
 	}
+
 	var facts []string
 	if kr.Confidence > 0 {
 		facts = append(facts, fmt.Sprintf("confidence %d/10 (%s)", kr.Confidence, a.Confidence))
@@ -320,17 +339,15 @@ func (v *view) krSection(o domain.Objective, kr domain.KeyResult) Section {
 	if a.HasProjection {
 		facts = append(facts, fmt.Sprintf("projected %d%% at cycle end", pct(a.Projected)))
 	}
-	if a.Behind {
-		facts = append(facts, "behind pace")
-	}
-	if a.Mismatch {
-		facts = append(facts, "⚠ confidence and projection disagree")
-	}
 	if kr.Weight != 1 {
 		facts = append(facts, "weight "+domain.FormatNumber(kr.Weight))
 	}
 	if len(facts) > 0 {
 		sec.Lines = append(sec.Lines, T(strings.Join(facts, " · ")))
+	}
+	if len(kr.Initiatives) > 0 {
+		sec.Lines = append(sec.Lines, T(initiativeCount(kr)+":"))
+		sec.Lines = append(sec.Lines, initiativeLines(kr, maxInitiatives, v.ss.cmd("okr"))...)
 	}
 	return sec
 }
@@ -365,6 +382,9 @@ func (ss *session) showKR(r string) Reply {
 			hist.Note = T(fmt.Sprintf("and %d earlier", from))
 		}
 		m.Sections = append(m.Sections, hist)
+	}
+	if h := ss.historySection(o.History, r); h != nil {
+		m.Sections = append(m.Sections, *h)
 	}
 	m.Sections = append(m.Sections, Section{Note: Text{}.Add("In ").AddCode(o.Ref).Add(" " + o.Title)})
 	return Reply{Message: m}

@@ -16,7 +16,7 @@ var cycleRE = regexp.MustCompile(`^(\d{4})(?:-(Q[1-4]|H[12]))?$`)
 // ParseCycle validates s and returns it as a Cycle. Lower-case q/h are accepted.
 func ParseCycle(s string) (Cycle, error) {
 	if len(s) > 7 {
-		return "", Invalid("2026-Q4", "%q is not a cycle; use a quarter like 2026-Q4.", truncate(s, 20))
+		return "", Invalid("", "%q is not a cycle; use a quarter (YYYY-Qn), a half (YYYY-Hn) or a year.", truncate(s, 20))
 	}
 	b := []byte(s)
 	for i := range b {
@@ -26,10 +26,10 @@ func ParseCycle(s string) (Cycle, error) {
 	}
 	m := cycleRE.FindStringSubmatch(string(b))
 	if m == nil {
-		return "", Invalid("2026-Q4", "%q is not a cycle; use a quarter like 2026-Q4.", truncate(s, 20))
+		return "", Invalid("", "%q is not a cycle; use a quarter (YYYY-Qn), a half (YYYY-Hn) or a year.", truncate(s, 20))
 	}
 	if y, _ := strconv.Atoi(m[1]); y < 2000 || y > 2200 {
-		return "", Invalid("2026-Q4", "%q is not a cycle; the year must be between 2000 and 2200.", s)
+		return "", Invalid("", "%q is not a cycle; the year must be between 2000 and 2200.", s)
 	}
 	return Cycle(b), nil
 }

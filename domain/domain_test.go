@@ -89,8 +89,8 @@ func TestCycle(t *testing.T) {
 		}
 	}
 	for _, bad := range []string{"", "2026-Q5", "Q4", "26-Q4", "2026-Q4x", "1999-Q1", `{"$gt":""}`} {
-		if _, err := domain.ParseCycle(bad); domain.ErrorCode(err) != domain.EINVALID || domain.ErrorExample(err) == "" {
-			t.Errorf("ParseCycle(%q) error = %v, want EINVALID with example", bad, err)
+		if _, err := domain.ParseCycle(bad); domain.ErrorCode(err) != domain.EINVALID || !strings.Contains(domain.ErrorMessage(err), "is not a cycle") {
+			t.Errorf("ParseCycle(%q) error = %v, want EINVALID naming the form", bad, err)
 		}
 	}
 	if got := domain.CycleOf(time.Date(2026, 11, 23, 0, 0, 0, 0, time.UTC), time.UTC); got != "2026-Q4" {
@@ -240,57 +240,6 @@ func TestKPIHealth(t *testing.T) {
 	}
 }
 
-func TestParseKeyResult(t *testing.T) {
-	tests := []struct {
-		text     string
-		kind     domain.Kind
-		start    float64
-		hasStart bool
-		target   float64
-		unit     string
-	}{
-		{"Increase web leads from 22 to 35 per day", domain.Increase, 22, true, 35, "per day"},
-		{"Reduce response time from 12h to 4h", domain.Decrease, 12, true, 4, "h"},
-		{"Reduce support response time from 12h to 4h", domain.Decrease, 12, true, 4, "h"},
-		{"NPS from 40 to 60", domain.Increase, 40, true, 60, ""},
-		{"Churn from 3% to 2%", domain.Decrease, 3, true, 2, "%"},
-		{"Grow ARR from $1,200,000 to $2,000,000 by December", domain.Increase, 1200000, true, 2000000, "$"},
-		{"Reach NPS 60", domain.Reach, 0, false, 60, ""},
-		{"Reach 1,000 paying customers", domain.Reach, 0, false, 1000, ""},
-		{"Keep churn below 2%", domain.StayBelow, 0, false, 2, "%"},
-		{"Keep uptime above 99.9%", domain.StayAbove, 0, false, 99.9, "%"},
-		{"Increase signups to 500 per week", domain.Increase, 0, false, 500, "per week"},
-		{"Hire a VP of sales for Europe", domain.Milestone, 0, false, 0, ""},
-		{"  Launch   the   mobile app  ", domain.Milestone, 0, false, 0, ""},
-	}
-	for _, tt := range tests {
-		t.Run(tt.text, func(t *testing.T) {
-			p, err := domain.ParseKeyResult(tt.text)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if p.Kind != tt.kind || p.Start != tt.start || p.HasStart != tt.hasStart || p.Target != tt.target || p.Unit != tt.unit {
-				t.Errorf("got %+v", p)
-			}
-		})
-	}
-	bad := []string{
-		"Increase web leads from 35 to 22 per day",
-		"Reduce response time from 4h to 12h",
-		"NPS from 40 to 40",
-		"",
-		strings.Repeat("x", 10000),
-		"$where this.a == 1",
-		"NPS from 1 to 99999999999999999999",
-		"Keep churn below 99999999999999999999%",
-	}
-	for _, text := range bad {
-		if _, err := domain.ParseKeyResult(text); domain.ErrorCode(err) != domain.EINVALID || domain.ErrorExample(err) == "" {
-			t.Errorf("ParseKeyResult(%.30q) error = %v, want EINVALID with an example", text, err)
-		}
-	}
-}
-
 func TestValidation(t *testing.T) {
 	for _, c := range []int{0, 11, -1} {
 		err := domain.ValidateConfidence(c)
@@ -306,17 +255,6 @@ func TestValidation(t *testing.T) {
 			t.Errorf("ParseConfidence(%q) accepted", s)
 		}
 	}
-	values := map[string]float64{"42": 42, "1,200": 1200, "12h": 12, "2.5%": 2.5, "$40": 40, "-3": -3, ".5": 0.5}
-	for s, want := range values {
-		if v, _, err := domain.ParseValue(s); err != nil || v != want {
-			t.Errorf("ParseValue(%q) = %v, %v; want %v", s, v, err, want)
-		}
-	}
-	for _, s := range []string{"forty", "1e400", "NaN", "12 34", "$gt", "Inf"} {
-		if _, _, err := domain.ParseValue(s); domain.ErrorCode(err) != domain.EINVALID {
-			t.Errorf("ParseValue(%q) accepted", s)
-		}
-	}
 	for _, s := range []string{"leads", "web-leads", "nps_2"} {
 		if err := domain.ValidateSlug(s); err != nil {
 			t.Errorf("ValidateSlug(%q): %v", s, err)
@@ -327,12 +265,8 @@ func TestValidation(t *testing.T) {
 			t.Errorf("ValidateSlug(%q) accepted", s)
 		}
 	}
-	for _, s := range []string{"$where", "{ $gt: 1 }", "$ne"} {
-		if domain.ValidateText("title", s, 200, true) == nil {
-			t.Errorf("ValidateText(%q) accepted an operator", s)
-		}
-	}
-	for _, s := range []string{"Grow revenue to $2M", "v2.0 launch", "<!channel> *bold*"} {
+	// Words people type are theirs: the stores keep text as values.
+	for _, s := range []string{"Grow revenue to $2M", "v2.0 launch", "<!channel> *bold*", "$where is the money", `{"$gt": ""}`, "$set everything", "Win “enterprise” deals"} {
 		if err := domain.ValidateText("title", s, 200, true); err != nil {
 			t.Errorf("ValidateText(%q): %v", s, err)
 		}
@@ -374,10 +308,12 @@ func TestWeeks(t *testing.T) {
 func TestFormatValue(t *testing.T) {
 	tests := map[[2]string]string{
 		{"35", "per day"}: "35 per day", {"12", "h"}: "12h", {"2.5", "%"}: "2.5%", {"40", "$"}: "$40",
-		{"40", "€k"}: "€40k", {"7", ""}: "7",
+		{"40", "€k"}: "€40k", {"7", ""}: "7", {"1200000", "$"}: "$1,200,000", {"12500", ""}: "12,500",
+		{"-5000", "€"}: "-€5,000", {"1234.5", "h"}: "1,234.5h", {"999", ""}: "999",
 	}
 	for in, want := range tests {
-		v, _, _ := domain.ParseValue(in[0])
+		a, _ := domain.ParseAmount(in[0])
+		v := a.Value
 		if got := domain.FormatValue(v, in[1]); got != want {
 			t.Errorf("FormatValue(%s, %q) = %q, want %q", in[0], in[1], got, want)
 		}

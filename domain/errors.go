@@ -15,7 +15,11 @@ const (
 	EFORBIDDEN = "forbidden" // the actor may not do this
 	ECONFLICT  = "conflict"  // the thing exists already, or changed underneath
 	EBUSY      = "busy"      // the store is saturated for now; the same request may succeed in a moment
-	EINTERNAL  = "internal"  // anything else; never shown in detail
+	// EAMBIGUOUS: the input can be read more than one way, or lacks a
+	// part okrbot will not make up (a start); the person is asked, with
+	// Choices, and nothing is stored.
+	EAMBIGUOUS = "ambiguous"
+	EINTERNAL  = "internal" // anything else; never shown in detail
 )
 
 // Error is an error meant for the person who caused it. Message is one line
@@ -24,6 +28,32 @@ type Error struct {
 	Code    string
 	Message string
 	Example string
+	// Choices are the readings of an ambiguous input, each with what to
+	// type to mean it (EAMBIGUOUS).
+	Choices []Choice
+}
+
+// Choice is one reading of an ambiguous input. Text is the input rewritten
+// so that it can only mean this; Options are options to add to the command
+// ("--start 0"). Meaning says the reading in words.
+type Choice struct {
+	Meaning string
+	Text    string
+	Options string
+}
+
+// Ambiguous returns an EAMBIGUOUS error asking which of choices was meant.
+func Ambiguous(choices []Choice, format string, args ...any) *Error {
+	return &Error{Code: EAMBIGUOUS, Message: fmt.Sprintf(format, args...), Choices: choices}
+}
+
+// ErrorChoices returns the choices of the first *Error in err's chain.
+func ErrorChoices(err error) []Choice {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Choices
+	}
+	return nil
 }
 
 // Error implements the error interface.

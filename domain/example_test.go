@@ -12,20 +12,33 @@ func ExampleParseKeyResult() {
 		"Increase web leads from 22 to 35 per day",
 		"Reduce response time from 12h to 4h",
 		"NPS from 40 to 60",
+		"Grow MRR from $1.2M to $2M",
+		"Increase conversion from 2,5% to 4%",
 		"Reach NPS 60",
 		"Keep churn below 2%",
 		"Hire a VP of sales for Europe",
 	} {
-		p, _ := domain.ParseKeyResult(text)
+		p, _ := domain.ParseKeyResult(text, domain.ParseOptions{})
 		fmt.Printf("%-10s %v → %v %q\n", p.Kind, p.Start, p.Target, p.Unit)
 	}
+	// A relative target takes its start from the linked KPI, and what the
+	// text leaves open is asked.
+	kpi := &domain.Baseline{Value: 3, Unit: "%", Direction: domain.LowerIsBetter, Name: "KPI churn", Follows: true}
+	p, _ := domain.ParseKeyResult("Reduce churn by 20%", domain.ParseOptions{Baseline: kpi})
+	fmt.Printf("%-10s %v → %v %q\n", p.Kind, p.Start, p.Target, p.Unit)
+	_, err := domain.ParseKeyResult("Keep uptime at 99.9%", domain.ParseOptions{})
+	fmt.Println(domain.ErrorCode(err), domain.ErrorMessage(err))
 	// Output:
 	// increase   22 → 35 "per day"
 	// decrease   12 → 4 "h"
 	// increase   40 → 60 ""
+	// increase   1.2e+06 → 2e+06 "$"
+	// increase   2.5 → 4 "%"
 	// reach      0 → 60 ""
 	// stay-below 0 → 2 "%"
 	// milestone  0 → 0 ""
+	// decrease   3 → 2.4 "%"
+	// ambiguous Must it stay at least 99.9% or at most 99.9%? Say above or below.
 }
 
 func ExampleKeyResult_Progress() {

@@ -137,10 +137,13 @@ type Objective struct {
 	Grade       *float64        `bson:"grade,omitempty"`
 	GradeNote   string          `bson:"grade_note,omitempty"`
 	KeyResults  []KeyResult     `bson:"key_results"`
-	CreatedBy   string          `bson:"created_by"`
-	CreatedAt   time.Time       `bson:"created_at"`
-	UpdatedAt   time.Time       `bson:"updated_at"`
-	Version     int             `bson:"version"` // optimistic concurrency
+	// History records every edit of the objective and its key results,
+	// oldest first (see Change).
+	History   []Change  `bson:"history,omitempty"`
+	CreatedBy string    `bson:"created_by"`
+	CreatedAt time.Time `bson:"created_at"`
+	UpdatedAt time.Time `bson:"updated_at"`
+	Version   int       `bson:"version"` // optimistic concurrency
 }
 
 // KeyResult finds a key result of o by ref.
@@ -182,6 +185,48 @@ type KeyResult struct {
 	KPI        string    `bson:"kpi,omitempty"` // slug; Current follows the KPI's latest value
 	Confidence int       `bson:"confidence,omitempty"`
 	UpdatedAt  time.Time `bson:"updated_at"`
+	// CreatedAt is when the key result was added; its pace and projection
+	// start there when it came after the cycle began. Zero for key results
+	// stored before it was recorded (the objective's creation stands in).
+	CreatedAt time.Time `bson:"created_at,omitempty"`
+	// Initiatives are the work planned to move it.
+	Initiatives []Initiative `bson:"initiatives,omitempty"`
+}
+
+// Initiative is a piece of work planned to move a key result ("run a
+// webinar series"). It lives inside its key result, so that it is written,
+// and deleted, with its objective in one atomic write.
+type Initiative struct {
+	Ref       string    `bson:"ref"` // "I-4"
+	Title     string    `bson:"title"`
+	Done      bool      `bson:"done,omitempty"`
+	CreatedBy string    `bson:"created_by"`
+	CreatedAt time.Time `bson:"created_at"`
+	DoneAt    time.Time `bson:"done_at,omitempty"`
+}
+
+// InitiativesDone counts the key result's initiatives that are done.
+func (kr KeyResult) InitiativesDone() int {
+	n := 0
+	for _, in := range kr.Initiatives {
+		if in.Done {
+			n++
+		}
+	}
+	return n
+}
+
+// Initiative finds an initiative of the objective by ref, with its key result.
+func (o *Objective) Initiative(ref string) (*KeyResult, *Initiative) {
+	for i := range o.KeyResults {
+		kr := &o.KeyResults[i]
+		for j := range kr.Initiatives {
+			if kr.Initiatives[j].Ref == ref {
+				return kr, &kr.Initiatives[j]
+			}
+		}
+	}
+	return nil, nil
 }
 
 // CheckIn is one person's weekly answer for one key result.
@@ -195,16 +240,41 @@ type CheckIn struct {
 	Done        bool      `bson:"done,omitempty"`
 	Confidence  int       `bson:"confidence"`
 	Note        string    `bson:"note,omitempty"`
-	At          time.Time `bson:"at"`
+	At          time.Time `bson:"at"` // the latest answer for the week
+	// FirstAt is the week's first answer (zero for check-ins stored before
+	// it was recorded): on time or late is judged by it.
+	FirstAt time.Time `bson:"first_at,omitempty"`
+	// By is who typed it when that is not UserID, the key result's owner
+	// (an admin or the objective's owner checking in for them).
+	By string `bson:"by,omitempty"`
 }
 
-// WeekNote is a person's overall note for a week's check-in.
+// Answered returns when the check-in was first given.
+func (c CheckIn) Answered() time.Time {
+	if c.FirstAt.IsZero() {
+		return c.At
+	}
+	return c.FirstAt
+}
+
+// WeekNote is a person's overall note for a week's check-in: wins,
+// blockers and help needed, each optional. Note is the single free-text
+// note of check-ins made before the form asked for the three apart; the
+// digest shows it as it was written.
 type WeekNote struct {
 	WorkspaceID string    `bson:"workspace"`
 	UserID      string    `bson:"user"`
 	Week        Week      `bson:"week"`
-	Note        string    `bson:"note"`
+	Note        string    `bson:"note,omitempty"`
+	Wins        string    `bson:"wins,omitempty"`
+	Blockers    string    `bson:"blockers,omitempty"`
+	Help        string    `bson:"help,omitempty"`
 	At          time.Time `bson:"at"`
+}
+
+// Empty reports whether the note says nothing.
+func (n WeekNote) Empty() bool {
+	return n.Note == "" && n.Wins == "" && n.Blockers == "" && n.Help == ""
 }
 
 // Direction says which way is good for a KPI.
@@ -256,6 +326,11 @@ type KPI struct {
 	Health      Health    `bson:"health,omitempty"`
 	HealthSince time.Time `bson:"health_since,omitempty"`
 	CreatedAt   time.Time `bson:"created_at"`
+	// Archived KPIs keep their values and history but take no new values,
+	// send no alerts and leave lists and digests.
+	Archived bool `bson:"archived,omitempty"`
+	// History records every edit, oldest first.
+	History []Change `bson:"history,omitempty"`
 }
 
 // KPIValue is one measurement of a KPI.
@@ -272,7 +347,8 @@ type KPIValue struct {
 type Subscription struct {
 	WorkspaceID string    `bson:"workspace"`
 	Channel     string    `bson:"channel"`
-	Company     bool      `bson:"company"` // the company roll-up instead of the team's digest
+	Name        string    `bson:"name,omitempty"` // the channel's name, when known ("growth")
+	Company     bool      `bson:"company"`        // the company roll-up instead of the team's digest
 	By          string    `bson:"by"`
 	At          time.Time `bson:"at"`
 }

@@ -2,7 +2,6 @@ package domain
 
 import (
 	"math"
-	"sort"
 	"time"
 )
 
@@ -142,111 +141,6 @@ func Mismatch(confidence int, projected float64) bool {
 		return projected > 0.9
 	}
 	return false
-}
-
-// Status is how a key result or objective stands, from worst to best.
-type Status int
-
-// Statuses in order of increasing health. An objective's status is its
-// weakest key result's.
-const (
-	StatusNone Status = iota
-	OffTrack
-	AtRisk
-	OnTrack
-	Achieved
-)
-
-// String returns the status as people read it.
-func (s Status) String() string {
-	switch s {
-	case OffTrack:
-		return "off track"
-	case AtRisk:
-		return "at risk"
-	case OnTrack:
-		return "on track"
-	case Achieved:
-		return "done"
-	}
-	return "no data"
-}
-
-// Assessment is everything the digest and the status views say about a key result.
-type Assessment struct {
-	Progress      float64
-	Expected      float64 // pace: fraction of the cycle elapsed
-	Behind        bool
-	Projected     float64 // projected progress at cycle end
-	HasProjection bool
-	Mismatch      bool
-	Confidence    Band
-	Status        Status
-}
-
-// AtRisk reports whether the key result belongs in the digest's at-risk list:
-// red confidence, behind pace, or a confidence/projection mismatch.
-func (a Assessment) AtRisk() bool {
-	return a.Status != Achieved && (a.Confidence == BandRed || a.Behind || a.Mismatch)
-}
-
-// Pace holds what assessing a key result needs besides the key result itself.
-type Pace struct {
-	Cycle        Cycle
-	Location     *time.Location
-	Now          time.Time
-	BehindFactor float64 // DefaultBehindFactor when 0
-}
-
-// Assess judges a key result against the pace of its cycle. history holds its
-// check-in values, oldest first; the start value at cycle start anchors the
-// line when there are fewer than two.
-func Assess(kr KeyResult, p Pace, history []Point) Assessment {
-	loc := p.Location
-	if loc == nil {
-		loc = time.UTC
-	}
-	a := Assessment{
-		Progress:   kr.Progress(),
-		Expected:   p.Cycle.Elapsed(p.Now, loc),
-		Confidence: ConfidenceBand(kr.Confidence),
-	}
-	a.Behind = Behind(a.Progress, a.Expected, p.BehindFactor)
-	if kr.Kind != Milestone {
-		pts := append([]Point(nil), history...)
-		sort.SliceStable(pts, func(i, j int) bool { return pts[i].At.Before(pts[j].At) })
-		start, end := p.Cycle.Bounds(loc)
-		if len(pts) < 2 && kr.Kind != StayAbove && kr.Kind != StayBelow {
-			pts = append([]Point{{At: start, Value: kr.Start}}, pts...)
-		}
-		if v, ok := Project(pts, end); ok {
-			a.Projected = progressAt(kr.Kind, kr.Start, kr.Target, v, true, false)
-			a.HasProjection = true
-			a.Mismatch = Mismatch(kr.Confidence, a.Projected)
-		}
-	}
-	switch {
-	case a.Progress >= 1 && kr.Kind != StayAbove && kr.Kind != StayBelow:
-		a.Status = Achieved
-	case a.Confidence == BandRed, (kr.Kind == StayAbove || kr.Kind == StayBelow) && kr.Measured && a.Progress == 0:
-		a.Status = OffTrack
-	case a.Confidence == BandYellow, a.Behind, a.Mismatch:
-		a.Status = AtRisk
-	default:
-		a.Status = OnTrack
-	}
-	return a
-}
-
-// Weakest returns the worst status of several, StatusNone for none.
-func Weakest(statuses ...Status) Status {
-	w := StatusNone
-	for i, s := range statuses {
-		if i == 0 || s < w {
-			w = s
-		}
-	}
-	return w
 }
 
 // DefaultGrade returns the grade an objective gets when its owner gives none:

@@ -49,11 +49,12 @@ func Personal(ws Settings, teams map[string]Settings, team, userTZ string) (Sett
 	return s, tz
 }
 
-// Next returns the first moment at or after from at which the weekly
-// schedule falls in loc (zero when the schedule is off). A wall-clock time
+// OnOrAfter returns the first moment at or after from at which the weekly
+// schedule falls in loc (zero when the schedule is off; Next, for the first
+// moment strictly after, ignores Off). A wall-clock time
 // that a daylight-saving change skips is moved forward by the length of the
 // gap, as time.Date does: 02:30 on a spring-forward night is 03:30.
-func (s Schedule) Next(from time.Time, loc *time.Location) time.Time {
+func (s Schedule) OnOrAfter(from time.Time, loc *time.Location) time.Time {
 	if s.Off {
 		return time.Time{}
 	}
@@ -82,7 +83,7 @@ func CheckInMoment(week Week, set Settings, loc *time.Location) time.Time {
 	}
 	on := set.CheckIn
 	on.Off = false
-	return on.Next(start, loc)
+	return on.OnOrAfter(start, loc)
 }
 
 // weekEnd is when the check-in week after week begins: midnight of its
@@ -128,12 +129,12 @@ func Window(week Week, set Settings, loc *time.Location, kind string) (open, clo
 	if kind == KindCheckInPrompt {
 		open, close = start, end
 		if !set.Reminder.Off {
-			if r := set.Reminder.Next(start.Add(time.Minute), loc); !r.IsZero() && r.Before(close) {
+			if r := set.Reminder.OnOrAfter(start.Add(time.Minute), loc); !r.IsZero() && r.Before(close) {
 				close = r
 			}
 		}
 	} else {
-		open, close = s.Next(start, loc), end
+		open, close = s.OnOrAfter(start, loc), end
 	}
 	if open.IsZero() || !open.Before(close) {
 		return time.Time{}, time.Time{}, false

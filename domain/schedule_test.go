@@ -27,7 +27,7 @@ func at(t *testing.T, loc *time.Location, s string) time.Time {
 	return v
 }
 
-func TestScheduleNextAcrossDaylightSavingAndZones(t *testing.T) {
+func TestScheduleOnOrAfterAcrossDaylightSavingAndZones(t *testing.T) {
 	friday15 := domain.Schedule{Weekday: time.Friday, Minute: 15 * 60, Set: true}
 	sunday0230 := domain.Schedule{Weekday: time.Sunday, Minute: 2*60 + 30, Set: true}
 	tests := []struct {
@@ -51,15 +51,15 @@ func TestScheduleNextAcrossDaylightSavingAndZones(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			loc := zone(t, tt.zone)
-			got := tt.s.Next(at(t, loc, tt.from), loc)
+			got := tt.s.OnOrAfter(at(t, loc, tt.from), loc)
 			if tt.wantUTC == "" {
 				if !got.IsZero() {
-					t.Fatalf("Next = %s, want none", got)
+					t.Fatalf("OnOrAfter = %s, want none", got)
 				}
 				return
 			}
 			if want := at(t, time.UTC, tt.wantUTC); !got.Equal(want) {
-				t.Errorf("Next = %s (%s UTC), want %s UTC", got, got.UTC().Format("2006-01-02 15:04"), tt.wantUTC)
+				t.Errorf("OnOrAfter = %s (%s UTC), want %s UTC", got, got.UTC().Format("2006-01-02 15:04"), tt.wantUTC)
 			}
 		})
 	}

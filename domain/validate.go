@@ -27,8 +27,8 @@ var (
 )
 
 // ValidateSlug checks a KPI slug: lower-case letters, digits, '-' and '_', up
-// to 40 characters. Slugs are used as values in queries, never as field
-// names, but anything else is refused here so that "$gt" or "a.b" never gets near.
+// to 40 characters. A slug is typed in commands and shown in refs, so it is
+// kept to what reads and types well; the store treats it as data either way.
 func ValidateSlug(s string) error {
 	if !slugRE.MatchString(s) {
 		return Invalid("web-leads", "%q is not a KPI slug; use lower-case letters, digits and dashes (up to 40).", truncate(s, 40))
@@ -47,10 +47,10 @@ func RefKind(s string) (kind, ref string, ok bool) {
 	return m[1], u, true
 }
 
-// ValidateText checks a piece of free text: not too long, no control
-// characters, and not shaped like a MongoDB operator ("$where", "$gt").
-// Free text is only ever stored as a value, so a "$" inside it is harmless;
-// the check refuses input that was plainly meant to reach the database.
+// ValidateText checks a piece of free text: not empty when required, valid
+// UTF-8, not too long, no control characters. Anything else people type is
+// theirs, "$where is the money" and `{"$gt": ""}` included: the stores keep
+// text as values, never as query syntax, so no word needs refusing here.
 func ValidateText(field, s string, max int, required bool) error {
 	if required && strings.TrimSpace(s) == "" {
 		return Invalid("Grow the European market", "The %s is empty.", field)
@@ -66,19 +66,7 @@ func ValidateText(field, s string, max int, required bool) error {
 			return Invalid("Grow the European market", "The %s contains a control character.", field)
 		}
 	}
-	if looksLikeOperator(s) {
-		return Invalid("Grow the European market", "The %s cannot start with $ followed by a word (it looks like a database operator).", field)
-	}
 	return nil
-}
-
-func looksLikeOperator(s string) bool {
-	t := strings.TrimLeft(strings.TrimSpace(s), "{[( \"'")
-	if len(t) < 2 || t[0] != '$' {
-		return false
-	}
-	r, _ := utf8.DecodeRuneInString(t[1:])
-	return unicode.IsLetter(r) || r == '_'
 }
 
 // ValidateConfidence checks a confidence: an integer from 1 to 10.
@@ -99,28 +87,12 @@ func ParseConfidence(s string) (int, error) {
 	return c, ValidateConfidence(c)
 }
 
-var numberRE = regexp.MustCompile(`^([$€£¥]?)([-+]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?|[-+]?\.\d+)\s*([a-zA-Z%]{0,12})$`)
-
-// ParseValue parses a number typed by a person, allowing thousands separators
-// and a currency symbol or unit stuck to it: "1,200", "12h", "2.5%", "$40".
-// It returns the unit it found ("" when none).
-func ParseValue(s string) (v float64, unit string, err error) {
-	m := numberRE.FindStringSubmatch(strings.TrimSpace(s))
-	if m == nil {
-		return 0, "", Invalid("42", "%q is not a number.", truncate(s, 30))
-	}
-	v, err = strconv.ParseFloat(strings.ReplaceAll(m[2], ",", ""), 64)
-	if err != nil || math.IsInf(v, 0) || math.IsNaN(v) || math.Abs(v) > 1e15 {
-		return 0, "", Invalid("42", "%q is not a number okrbot can use.", truncate(s, 30))
-	}
-	return v, m[1] + m[3], nil
-}
-
 // ParseDate parses a calendar date (YYYY-MM-DD) as midnight in loc.
 func ParseDate(s string, loc *time.Location) (time.Time, error) {
 	t, err := time.ParseInLocation("2006-01-02", strings.TrimSpace(s), loc)
 	if err != nil {
-		return time.Time{}, Invalid("2026-12-01", "%q is not a date; use YYYY-MM-DD.", truncate(s, 30))
+		// No example here: a fixed date goes stale; callers give one relative to today.
+		return time.Time{}, Invalid("", "%q is not a date; use YYYY-MM-DD.", truncate(s, 30))
 	}
 	return t, nil
 }
@@ -187,19 +159,47 @@ func FormatNumber(v float64) string {
 	return strconv.FormatFloat(math.Round(v*1000)/1000, 'f', -1, 64)
 }
 
-// FormatValue formats a value with its unit: "$40", "12h", "2.5%", "35 per day".
+// FormatValue formats a value with its unit for people to read, with
+// thousands grouped so that a misread magnitude shows: "$1,200,000",
+// "12h", "2.5%", "35 per day", "-€5,000".
 func FormatValue(v float64, unit string) string {
-	n := FormatNumber(v)
+	n := groupThousands(FormatNumber(v))
 	switch {
 	case unit == "":
 		return n
-	case strings.ContainsRune("$€£¥", firstRune(unit)):
+	case strings.ContainsRune("$€£¥₹", firstRune(unit)):
 		_, size := utf8.DecodeRuneInString(unit)
+		if strings.HasPrefix(n, "-") {
+			return "-" + unit[:size] + n[1:] + unit[size:]
+		}
 		return unit[:size] + n + unit[size:]
 	case strings.HasPrefix(unit, "/") || !strings.Contains(unit, " ") && utf8.RuneCountInString(unit) <= 3:
 		return n + unit
 	}
 	return n + " " + unit
+}
+
+// groupThousands writes "1200000.5" as "1,200,000.5".
+func groupThousands(n string) string {
+	sign := ""
+	if strings.HasPrefix(n, "-") {
+		sign, n = "-", n[1:]
+	}
+	intPart, frac, hasFrac := strings.Cut(n, ".")
+	if len(intPart) <= 3 {
+		return sign + n
+	}
+	var b strings.Builder
+	for i, c := range intPart {
+		if i > 0 && (len(intPart)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(c)
+	}
+	if hasFrac {
+		b.WriteString("." + frac)
+	}
+	return sign + b.String()
 }
 
 func firstRune(s string) rune {

@@ -23,8 +23,8 @@ func (s *Store) SaveCheckIn(ctx context.Context, c domain.CheckIn) (created bool
 			byID(key(c.WorkspaceID, c.UserID, c.KR, string(c.Week))),
 			bson.M{
 				"$set": bson.M{"objective": c.Objective, "value": c.Value, "done": c.Done,
-					"confidence": c.Confidence, "note": c.Note, "at": c.At},
-				"$setOnInsert": bson.M{"workspace": c.WorkspaceID, "user": c.UserID, "kr": c.KR, "week": c.Week},
+					"confidence": c.Confidence, "note": c.Note, "at": c.At, "by": c.By},
+				"$setOnInsert": bson.M{"workspace": c.WorkspaceID, "user": c.UserID, "kr": c.KR, "week": c.Week, "first_at": c.At},
 			},
 			options.UpdateOne().SetUpsert(true))
 		if err == nil {
@@ -45,7 +45,7 @@ func (s *Store) SaveWeekNote(ctx context.Context, n domain.WeekNote) error {
 	}
 	err := retryDup(func() error {
 		_, err := s.c(colWeekNotes).UpdateOne(ctx, byID(key(n.WorkspaceID, n.UserID, string(n.Week))),
-			bson.M{"$set": bson.M{"note": n.Note, "at": n.At}, "$setOnInsert": bson.M{"workspace": n.WorkspaceID, "user": n.UserID, "week": n.Week}},
+			bson.M{"$set": bson.M{"note": n.Note, "wins": n.Wins, "blockers": n.Blockers, "help": n.Help, "at": n.At}, "$setOnInsert": bson.M{"workspace": n.WorkspaceID, "user": n.UserID, "week": n.Week}},
 			options.UpdateOne().SetUpsert(true))
 		return err
 	})

@@ -45,9 +45,11 @@ func (s *Store) KPI(ctx context.Context, workspace, slug string) (domain.KPI, er
 	return k, nil
 }
 
-// KPIs returns the KPIs of a workspace by slug, or those with the given slugs.
+// KPIs returns the KPIs of a workspace by slug, or those with the given
+// slugs; archived KPIs are left out (KPI still returns one by its slug).
 func (s *Store) KPIs(ctx context.Context, workspace string, slugs ...string) ([]domain.KPI, error) {
 	q := ws(workspace)
+	q["archived"] = bson.M{"$ne": true}
 	if len(slugs) > 0 {
 		q["slug"] = bson.M{"$in": slugs}
 	}

@@ -213,7 +213,7 @@ func (s *Store) Subscribe(ctx context.Context, sub domain.Subscription) error {
 	}
 	err := retryDup(func() error {
 		_, err := s.c(colSubscriptions).UpdateOne(ctx, and(ws(sub.WorkspaceID), "channel", sub.Channel),
-			bson.M{"$set": bson.M{"company": sub.Company, "by": sub.By, "at": sub.At}}, options.UpdateOne().SetUpsert(true))
+			bson.M{"$set": bson.M{"company": sub.Company, "name": sub.Name, "by": sub.By, "at": sub.At}}, options.UpdateOne().SetUpsert(true))
 		return err
 	})
 	if err != nil {

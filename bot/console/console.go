@@ -200,10 +200,14 @@ func (c *Console) fill(ctx context.Context, f *conversations.Form) {
 			if choices != "" {
 				q += " (" + choices + ")"
 			}
-			if in.Initial != "" {
+			switch {
+			case in.Initial != "":
 				q += " [" + in.Initial + "]"
-			} else if in.Placeholder != "" && !strings.Contains(in.Placeholder, "\n") {
-				q += " [" + in.Placeholder + "]"
+			case in.Skip != "":
+				// Nothing to keep: Enter would mean nothing, so it must be said.
+				q += " (a value, or " + in.Skip + ")"
+			case in.Placeholder != "" && !strings.Contains(in.Placeholder, "\n"):
+				q += " (e.g. " + in.Placeholder + ")"
 			}
 			if in.Kind == conversations.TextArea && in.ID == "krs" {
 				q += " (one per line, end with an empty line)"
@@ -236,6 +240,14 @@ func (c *Console) fill(ctx context.Context, f *conversations.Form) {
 			ans = strings.TrimSpace(ans)
 			if ans == "" {
 				ans = in.Initial
+			}
+			if in.Skip != "" && ans == "" {
+				fmt.Fprintf(c.out, "  %s has no value yet: give one, or type %s to leave it out.\n", in.Label, in.Skip)
+				continue
+			}
+			if in.Skip != "" && strings.EqualFold(ans, in.Skip) {
+				values[in.ID] = in.Skip
+				return true
 			}
 			if ans == "" && !in.Optional {
 				fmt.Fprintln(c.out, "  This one needs an answer.")

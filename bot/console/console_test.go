@@ -88,3 +88,33 @@ func TestACommandLeavesTheFormUnsaved(t *testing.T) {
 		t.Errorf("submits %d, commands %v:\n%s", len(f.submits), f.commands, out)
 	}
 }
+
+// skipForm is a check-in form with a key result never measured: the
+// console must get a value or "skip" for it, never take Enter as a value.
+type skipForm struct{ fake }
+
+func (f *skipForm) Command(_ context.Context, a conversations.Actor, cmd, args string) conversations.Reply {
+	return conversations.Reply{Form: &conversations.Form{ID: "checkin", Title: "Weekly check-in", State: "2026-W47",
+		Sections: []conversations.FormSection{{Inputs: []conversations.Input{
+			{ID: "value/KR-4", Label: "Current value", Optional: true, Skip: "skip"},
+			{ID: "value/KR-2", Label: "Current value", Optional: true, Initial: "10"},
+		}}}}}
+}
+
+func TestEnterKeepsAValueOnlyWhereThereIsOne(t *testing.T) {
+	f := &skipForm{}
+	var out bytes.Buffer
+	c := console.New(f, strings.NewReader("/okr checkin\n\nskip\n\n"), &out, console.Options{Actor: conversations.Actor{Platform: "slack", Workspace: "T1", User: "ada"}})
+	if err := c.Run(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if len(f.submits) != 1 {
+		t.Fatalf("%d submissions:\n%s", len(f.submits), out.String())
+	}
+	if v := f.submits[0].Values; v["value/KR-4"] != "skip" || v["value/KR-2"] != "10" {
+		t.Errorf("submitted %+v", v)
+	}
+	if !strings.Contains(out.String(), "has no value yet: give one, or type skip") || !strings.Contains(out.String(), "(a value, or skip)") {
+		t.Errorf("output:\n%s", out.String())
+	}
+}

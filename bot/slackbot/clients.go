@@ -33,42 +33,173 @@ func (b *Bot) newClient(team, token string) *slack.Client {
 	)
 }
 
-// client returns the client for a workspace: the single-workspace token's,
-// or the installation's. It fails when okrbot is not installed there.
+// client returns the client for a workspace: the single-workspace token's
+// when the workspace is the token's own, else the installation's. It never
+// answers one workspace with another's token: a team that is neither is
+// refused (a *wrongWorkspaceError in single-workspace mode, errNotInstalled
+// with OAuth).
 func (b *Bot) client(ctx context.Context, team string) (*slack.Client, error) {
-	b.mu.Lock()
-	if b.single != nil && (b.team == "" && b.oauth == nil || b.team == team) {
-		c := b.single
-		b.mu.Unlock()
-		return c, nil
+	if b.single != nil {
+		own, _, err := b.singleTeam(ctx)
+		switch {
+		case err == nil && own == team:
+			return b.single, nil
+		case b.oauth == nil && err != nil:
+			return nil, fmt.Errorf("slackbot: workspace %s: the bot token's workspace is not known yet: %w", team, err)
+		case b.oauth == nil:
+			return nil, &wrongWorkspaceError{got: team, want: own}
+		case err != nil:
+			// With OAuth too: the team may still be the token's own, so
+			// "not installed" would be a guess. Look for an installation,
+			// and fail for now without one.
+			c, ierr := b.installed(ctx, team)
+			if ierr != nil && errors.Is(ierr, errNotInstalled) {
+				return nil, fmt.Errorf("slackbot: workspace %s: the bot token's workspace is not known yet: %w", team, err)
+			}
+			return c, ierr
+		}
 	}
+	if b.oauth == nil {
+		return nil, fmt.Errorf("slackbot: workspace %s: %w", team, errNotInstalled)
+	}
+	return b.installed(ctx, team)
+}
+
+// installed returns the client of a workspace's OAuth installation.
+func (b *Bot) installed(ctx context.Context, team string) (*slack.Client, error) {
+	if team == "" {
+		return nil, fmt.Errorf("slackbot: no workspace: %w", errNotInstalled)
+	}
+	b.mu.Lock()
 	if tc, ok := b.clients[team]; ok && b.now().Sub(tc.at) < clientTTL {
 		b.mu.Unlock()
 		return tc.c, nil
 	}
-	single := b.single
 	b.mu.Unlock()
-	if b.oauth == nil || team == "" {
-		if single != nil {
-			return single, nil
-		}
-		return nil, fmt.Errorf("slackbot: workspace %s: %w", team, errNotInstalled)
-	}
 	in, err := b.store.Installation(ctx, domain.WorkspaceID(domain.Slack, team))
 	if err != nil {
-		if single != nil && domain.ErrorCode(err) == domain.ENOTFOUND {
-			return single, nil
+		if domain.ErrorCode(err) == domain.ENOTFOUND {
+			return nil, fmt.Errorf("slackbot: workspace %s: %w", team, errNotInstalled)
 		}
 		return nil, fmt.Errorf("slackbot: workspace %s: %w", team, err)
 	}
 	c := b.newClient(team, in.BotToken)
 	b.mu.Lock()
-	b.clients[team] = teamClient{c: c, botUser: in.BotUserID, at: b.now()}
+	b.clients[team] = teamClient{c: c, botUser: in.BotUserID, enterprise: in.EnterpriseID, at: b.now()}
 	b.mu.Unlock()
 	return c, nil
 }
 
+// singleTeam returns the single-workspace token's team and enterprise, from
+// auth.test at Start or, when that failed, now.
+func (b *Bot) singleTeam(ctx context.Context) (team, enterprise string, err error) {
+	b.mu.Lock()
+	team, enterprise = b.team, b.enterprise
+	b.mu.Unlock()
+	if team != "" {
+		return team, enterprise, nil
+	}
+	if err := b.authTest(ctx); err != nil {
+		return "", "", err
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.team, b.enterprise, nil
+}
+
 var errNotInstalled = errors.New("okrbot is not installed in this workspace")
+
+// wrongWorkspaceError is a request, in single-workspace mode, from a
+// workspace other than the bot token's.
+type wrongWorkspaceError struct{ got, want string }
+
+func (e *wrongWorkspaceError) Error() string {
+	return "slackbot: a request from workspace " + e.got + " but the bot token is for " + e.want
+}
+
+// admit checks the workspace (and Enterprise Grid organisation) a verified
+// request names before anything is done for it: in single-workspace mode
+// it must be the bot token's (else a *wrongWorkspaceError, answered 403);
+// otherwise it must have an installation (else errNotInstalled). Other
+// errors are temporary (the store, auth.test).
+func (b *Bot) admit(ctx context.Context, team, enterprise string) error {
+	if team == "" {
+		return &wrongWorkspaceError{got: "(none)", want: "a workspace"}
+	}
+	if b.single != nil {
+		own, ownEnt, err := b.singleTeam(ctx)
+		if err == nil && own == team {
+			if enterprise != "" && enterprise != ownEnt {
+				return &wrongWorkspaceError{got: team + " in organisation " + enterprise, want: own + orgOf(ownEnt)}
+			}
+			return nil
+		}
+		if b.oauth == nil {
+			if err != nil {
+				return err
+			}
+			return &wrongWorkspaceError{got: team + orgOf(enterprise), want: own + orgOf(ownEnt)}
+		}
+	}
+	if _, err := b.client(ctx, team); err != nil {
+		return err
+	}
+	b.mu.Lock()
+	tc, ok := b.clients[team]
+	b.mu.Unlock()
+	if ok && enterprise != "" && tc.enterprise != enterprise {
+		return &wrongWorkspaceError{got: team + " in organisation " + enterprise, want: team + orgOf(tc.enterprise)}
+	}
+	return nil
+}
+
+// admitWait bounds the admission of a request, which may look up an
+// installation or call auth.test, well within Slack's 3 s.
+const admitWait = 2 * time.Second
+
+// refusal is how a request that was not admitted is answered.
+type refusal struct {
+	status int
+	body   []byte
+}
+
+func (no *refusal) write(w http.ResponseWriter) {
+	if no.status == http.StatusOK {
+		writeAck(w, no.body)
+		return
+	}
+	http.Error(w, http.StatusText(no.status), no.status)
+}
+
+// check admits a request's workspace (admit) or says how to refuse it: 403
+// for another workspace than the token's, logged with both; 200 with
+// notInstalled (nil: empty) for a workspace without an installation; 503
+// when okrbot cannot tell for now.
+func (b *Bot) check(ctx context.Context, path, remote, team, enterprise string, notInstalled []byte) *refusal {
+	actx, cancel := context.WithTimeout(ctx, admitWait)
+	defer cancel()
+	err := b.admit(actx, team, enterprise)
+	var ww *wrongWorkspaceError
+	switch {
+	case err == nil:
+		return nil
+	case errors.As(err, &ww):
+		b.refuseWorkspace(path, remote, ww)
+		return &refusal{status: http.StatusForbidden}
+	case errors.Is(err, errNotInstalled):
+		b.rejectedAt(path, remote, reasonNotInstalled, "team", team)
+		return &refusal{status: http.StatusOK, body: notInstalled}
+	}
+	b.log.Warn("slack request from a workspace okrbot cannot check now", "path", path, "team", team, "err", safeErr(err))
+	return &refusal{status: http.StatusServiceUnavailable}
+}
+
+func orgOf(enterprise string) string {
+	if enterprise == "" {
+		return ""
+	}
+	return " in organisation " + enterprise
+}
 
 // forgetClient drops a workspace's cached client (uninstalled, token revoked
 // or rejected).
@@ -176,35 +307,37 @@ type slackUser struct {
 	admin    bool
 }
 
-// userCache keeps users.info answers for a while, bounded in size.
-type userCache struct {
+// cache keeps what Slack answered (users.info, channel names) for a while,
+// bounded in size.
+type cache[V any] struct {
 	mu  sync.Mutex
 	ttl time.Duration
 	max int
 	now func() time.Time
-	m   map[string]cachedUser
+	m   map[string]cached[V]
 }
 
-type cachedUser struct {
-	u  slackUser
+type cached[V any] struct {
+	v  V
 	at time.Time
 }
 
-func newUserCache(ttl time.Duration, max int, now func() time.Time) *userCache {
-	return &userCache{ttl: ttl, max: max, now: now, m: map[string]cachedUser{}}
+func newCache[V any](ttl time.Duration, max int, now func() time.Time) *cache[V] {
+	return &cache[V]{ttl: ttl, max: max, now: now, m: map[string]cached[V]{}}
 }
 
-func (c *userCache) get(key string) (slackUser, bool) {
+func (c *cache[V]) get(key string) (V, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	e, ok := c.m[key]
 	if !ok || c.now().Sub(e.at) > c.ttl {
-		return slackUser{}, false
+		var zero V
+		return zero, false
 	}
-	return e.u, true
+	return e.v, true
 }
 
-func (c *userCache) put(key string, u slackUser) {
+func (c *cache[V]) put(key string, v V) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if len(c.m) >= c.max {
@@ -217,34 +350,16 @@ func (c *userCache) put(key string, u slackUser) {
 			}
 		}
 	}
-	c.m[key] = cachedUser{u: u, at: c.now()}
+	c.m[key] = cached[V]{v: v, at: c.now()}
 }
 
 // userInfo returns a person's name, time zone and admin flag, from the cache
-// or users.info.
+// or users.info; a failure is logged.
 func (b *Bot) userInfo(ctx context.Context, c *slack.Client, team, user string) (slackUser, bool) {
-	key := team + "/" + user
-	if u, ok := b.users.get(key); ok {
-		return u, true
-	}
-	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-	defer cancel()
-	u, err := c.GetUserInfoContext(ctx, user)
+	u, err := b.lookupUser(ctx, c, team, user)
 	if err != nil {
 		b.log.Warn("slack users.info failed", "team", team, "user", user, "err", safeErr(err))
 		return slackUser{}, false
 	}
-	name := u.Profile.DisplayName
-	if name == "" {
-		name = u.RealName
-	}
-	if name == "" {
-		name = u.Profile.RealName
-	}
-	if name == "" {
-		name = u.Name
-	}
-	su := slackUser{name: name, tz: u.TZ, admin: u.IsAdmin || u.IsOwner || u.IsPrimaryOwner}
-	b.users.put(key, su)
-	return su, true
+	return u, true
 }

@@ -9,6 +9,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"path"
 	"strings"
 	"time"
 
@@ -25,6 +26,7 @@ const triggerLife = 2500 * time.Millisecond
 // or Socket Mode), reduced to what the handlers need.
 type request struct {
 	team, user, channel string
+	channelName         string // the channel's name, when Slack gives it
 	responseURL         string
 	triggerID           string
 	at                  time.Time // when it arrived: trigger_ids expire 3 s later
@@ -59,15 +61,30 @@ func (b *Bot) serveCommand(w http.ResponseWriter, r *http.Request, _ []byte) {
 		http.Error(w, "bad request", http.StatusBadRequest)
 		return
 	}
+	if no := b.check(r.Context(), r.URL.Path, r.RemoteAddr, sc.TeamID, sc.EnterpriseID, notInstalledAnswer()); no != nil {
+		no.write(w)
+		return
+	}
 	body := b.command(r.Context(), sc, b.now())
 	writeAck(w, body)
 }
 
+// notInstalledAnswer is the answer to a command from a workspace okrbot has
+// no installation in.
+func notInstalledAnswer() []byte {
+	body, _ := json.Marshal(messageAnswer(conversations.Lines("Not installed",
+		conversations.T("okrbot is not installed in this workspace. Ask a workspace admin to install it.")), false))
+	return body
+}
+
 // command runs a slash command and returns what to answer at once (nil for
-// an empty acknowledgement). It is the path HTTP and Socket Mode share.
+// an empty acknowledgement). It is the path HTTP and Socket Mode share; the
+// workspace has been admitted (check).
 func (b *Bot) command(ctx context.Context, sc slack.SlashCommand, at time.Time) []byte {
-	req := request{team: sc.TeamID, user: sc.UserID, channel: sc.ChannelID, responseURL: sc.ResponseURL, triggerID: sc.TriggerID, at: at}
+	req := request{team: sc.TeamID, user: sc.UserID, channel: sc.ChannelID, channelName: sc.ChannelName, responseURL: sc.ResponseURL, triggerID: sc.TriggerID, at: at}
 	cmd := strings.TrimPrefix(strings.ToLower(sc.Command), "/")
+	b.learnChannel(sc.TeamID, sc.ChannelID, sc.ChannelName)
+	text := unescape(sc.Text)
 	inline := make(chan []byte)
 	gaveUp := make(chan struct{})
 	done := make(chan struct{})
@@ -84,7 +101,7 @@ func (b *Bot) command(ctx context.Context, sc slack.SlashCommand, at time.Time) 
 				return false
 			}
 		}
-		b.runCommand(ctx, req, cmd, sc.Text, tryInline)
+		b.runCommand(ctx, req, cmd, text, tryInline)
 	}()
 	t := time.NewTimer(b.cfg.InlineWait)
 	defer t.Stop()
@@ -108,21 +125,11 @@ func writeAck(w http.ResponseWriter, body []byte) {
 	w.Write(body)
 }
 
-// formCommand reports whether a command opens a form: /okr checkin, and
-// /okr create without a title. Those open a "Loading…" modal at once, while
+// formCommand reports whether a command opens a form (see
+// conversations.OpensForm). Those open a "Loading…" modal at once, while
 // the trigger_id is fresh, and fill it in when the form is ready.
 func formCommand(cmd, text string) bool {
-	if cmd != "okr" {
-		return false
-	}
-	verb, rest, _ := strings.Cut(strings.TrimSpace(text), " ")
-	switch strings.ToLower(verb) {
-	case "checkin", "check-in":
-		return true
-	case "create", "new":
-		return strings.TrimSpace(rest) == ""
-	}
-	return false
+	return conversations.OpensForm(cmd, text)
 }
 
 func (b *Bot) runCommand(ctx context.Context, req request, cmd, text string, inline func([]byte) bool) {
@@ -138,6 +145,9 @@ func (b *Bot) runCommand(ctx context.Context, req request, cmd, text string, inl
 		viewID = b.preopen(ctx, c, req)
 	}
 	a := b.actor(ctx, c, req.team, req.user, req.channel)
+	if a.Channel != "" && req.channelName != "directmessage" && req.channelName != "privategroup" {
+		a.ChannelName = req.channelName // names the team in digests and charts
+	}
 	rep := b.svc.Command(ctx, a, cmd, text)
 	b.deliver(ctx, c, req, a, rep, viewID, inline)
 }
@@ -205,13 +215,16 @@ func (b *Bot) openForm(ctx context.Context, c *slack.Client, req request, a conv
 		b.log.Warn("slack views.open failed", "team", req.team, "err", safeErr(err))
 	}
 	// Too late for the trigger: a button gets a fresh one.
-	action := conversations.ActionCheckIn
-	if f.ID == conversations.FormCreate {
-		action = conversations.ActionCreate
+	action, value := f.OpenAction, f.OpenValue
+	if action == "" {
+		action = conversations.ActionCheckIn
+		if f.ID == conversations.FormCreate {
+			action = conversations.ActionCreate
+		}
 	}
 	m := &conversations.Message{Summary: f.Title, Sections: []conversations.Section{{
 		Lines:   []conversations.Text{conversations.T(f.Title + ": press the button to open the form.")},
-		Buttons: []conversations.Button{{Label: "Open " + strings.ToLower(f.Title), Action: action, Style: conversations.Primary}},
+		Buttons: []conversations.Button{{Label: "Open " + strings.ToLower(f.Title), Action: action, Value: value, Style: conversations.Primary}},
 	}}}
 	b.respond(ctx, c, req, messageAnswer(m, false), inline)
 }
@@ -299,20 +312,46 @@ func (b *Bot) webAnswer(ctx context.Context, c *slack.Client, req request, ans a
 	}
 }
 
-// responseURLAllowed reports whether okrbot may post to a response_url:
-// https on hooks.slack.com or another slack.com host, or the host of the
-// configured Web API (a test server). Anything else could be a request
-// forger's server collecting what okrbot says.
+// responseURLAllowed reports whether okrbot may post to a response_url.
 func (b *Bot) responseURLAllowed(s string) bool {
+	_, ok := b.responseURL(s)
+	return ok
+}
+
+// responseURL normalises a response_url and checks it: https on
+// hooks.slack.com or another slack.com host, or the host of the configured
+// Web API (a test server; http only when that API URL is http, so https is
+// the only scheme against the real Slack). Anything else could be a request
+// forger's server collecting what okrbot says. The path must already be
+// clean (no "." or ".." segments, plain or percent-encoded, no empty
+// segments, no backslashes), so that it cannot reach another endpoint of
+// an allowed host; userinfo, fragments and opaque URLs are refused. The
+// normalised URL is the one to call.
+func (b *Bot) responseURL(s string) (string, bool) {
+	if s == "" || len(s) > 2048 || strings.ContainsAny(s, "\\\x00\r\n\t ") {
+		return "", false
+	}
 	u, err := url.Parse(s)
-	if err != nil || u.Host == "" || u.User != nil {
-		return false
+	if err != nil || u.Host == "" || u.User != nil || u.Opaque != "" || u.Fragment != "" || strings.Contains(s, "#") {
+		return "", false
 	}
-	host := strings.ToLower(u.Hostname())
-	if u.Scheme == "https" && (host == "slack.com" || strings.HasSuffix(host, ".slack.com")) && (u.Port() == "" || u.Port() == "443") {
-		return true
+	raw := u.EscapedPath()
+	if low := strings.ToLower(raw); strings.Contains(low, "%2e") || strings.Contains(low, "%2f") || strings.Contains(low, "%5c") {
+		return "", false
 	}
-	return u.Scheme == b.apiHost.Scheme && strings.EqualFold(u.Host, b.apiHost.Host)
+	if raw == "" || raw[0] != '/' || path.Clean(u.Path) != u.Path || strings.HasSuffix(u.Path, "/") {
+		return "", false
+	}
+	u.Scheme, u.Host = strings.ToLower(u.Scheme), strings.ToLower(u.Host)
+	host, port := u.Hostname(), u.Port()
+	slackHost := host == "slack.com" || strings.HasSuffix(host, ".slack.com")
+	switch {
+	case u.Scheme == "https" && slackHost && (port == "" || port == "443"):
+	case u.Scheme == b.apiHost.Scheme && u.Host == strings.ToLower(b.apiHost.Host) && (u.Scheme == "https" || u.Scheme == "http"):
+	default:
+		return "", false
+	}
+	return u.String(), true
 }
 
 func hostOf(s string) string {
@@ -323,8 +362,15 @@ func hostOf(s string) string {
 	return u.Host
 }
 
-// postResponseURL posts an answer to a response_url.
-func (b *Bot) postResponseURL(ctx context.Context, u string, body []byte) error {
+// postResponseURL posts an answer to a response_url, normalised and
+// checked again here, and never follows a redirect: a 307 would re-post the
+// answer to wherever it points. A redirect is a failure (the answer then
+// goes by the Web API).
+func (b *Bot) postResponseURL(ctx context.Context, raw string, body []byte) error {
+	u, ok := b.responseURL(raw)
+	if !ok {
+		return errors.New("response_url is not Slack's")
+	}
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, u, bytes.NewReader(body))
@@ -332,13 +378,17 @@ func (b *Bot) postResponseURL(ctx context.Context, u string, body []byte) error 
 		return err
 	}
 	req.Header.Set("Content-Type", "application/json; charset=utf-8")
-	resp, err := b.httpc.Do(req)
+	resp, err := b.hooks.Do(req)
 	if err != nil {
 		b.metrics.call("response_url", "network_error")
 		return err
 	}
 	defer resp.Body.Close()
 	io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+	if resp.StatusCode >= 300 && resp.StatusCode < 400 {
+		b.metrics.call("response_url", "redirect_refused")
+		return fmt.Errorf("response_url answered %s; redirects are not followed", resp.Status)
+	}
 	if resp.StatusCode != http.StatusOK {
 		b.metrics.call("response_url", "api_error")
 		return fmt.Errorf("response_url answered %s", resp.Status)

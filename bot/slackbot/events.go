@@ -13,11 +13,12 @@ import (
 
 // eventEnvelope is the part of an Events API request okrbot reads.
 type eventEnvelope struct {
-	Type      string `json:"type"` // url_verification, event_callback
-	Challenge string `json:"challenge"`
-	TeamID    string `json:"team_id"`
-	EventID   string `json:"event_id"`
-	Event     struct {
+	Type         string `json:"type"` // url_verification, event_callback
+	Challenge    string `json:"challenge"`
+	TeamID       string `json:"team_id"`
+	EnterpriseID string `json:"enterprise_id"`
+	EventID      string `json:"event_id"`
+	Event        struct {
 		Type   string `json:"type"`
 		User   string `json:"user"`
 		Tab    string `json:"tab"`
@@ -40,6 +41,12 @@ func (b *Bot) serveEvent(w http.ResponseWriter, r *http.Request, body []byte) {
 		w.Header().Set("Content-Type", "application/json")
 		json.NewEncoder(w).Encode(map[string]string{"challenge": env.Challenge})
 		return
+	}
+	if env.Type == "event_callback" {
+		if no := b.check(r.Context(), r.URL.Path, r.RemoteAddr, env.TeamID, env.EnterpriseID, nil); no != nil {
+			no.write(w)
+			return
+		}
 	}
 	retry, _ := strconv.Atoi(r.Header.Get("X-Slack-Retry-Num"))
 	if err := b.event(r.Context(), env, retry, r.Header.Get("X-Slack-Retry-Reason")); err != nil {

@@ -123,8 +123,10 @@ func TestCommandsFormsAndCheckIn(t *testing.T) {
 	}
 
 	sub = viewSubmission(t, form, "U0ADA", map[string]string{"value/KR-1": "28", "confidence/KR-1": "7", "note/KR-1": "two big deals"})
+	// A double click: two requests, signed at different moments (the same
+	// bytes signed at the same moment are a replay; see TestReplays).
 	for i := range 2 {
-		code, body = e.post(slackbot.PathInteractions, sub)
+		code, body = e.do(fakeslack.SignedRequestAt(secret, e.srv.URL+slackbot.PathInteractions, fakeslack.Form, []byte(sub.Encode()), time.Now().Add(-time.Duration(i)*time.Second)))
 		if code != 200 || !strings.Contains(body, `"response_action":"clear"`) {
 			t.Fatalf("submission %d = %d %s", i+1, code, body)
 		}

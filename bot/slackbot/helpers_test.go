@@ -59,8 +59,19 @@ type envOption func(*slackbot.Config)
 
 func newEnv(t testing.TB, svc slackbot.Conversations, opts ...envOption) *env {
 	t.Helper()
-	fake := fakeslack.New(t, fakeslack.Options{ClientID: "cid", ClientSecret: "csecret"})
-	st := storagetest.Open(t, "", nil)
+	return newEnvOn(t, nil, nil, svc, opts...)
+}
+
+// newEnvOn is newEnv on a given fake Slack and store (nil: new ones): a
+// second env on the same store and fake is a second replica of okrbot.
+func newEnvOn(t testing.TB, fake *fakeslack.Server, st *storage.Store, svc slackbot.Conversations, opts ...envOption) *env {
+	t.Helper()
+	if fake == nil {
+		fake = fakeslack.New(t, fakeslack.Options{ClientID: "cid", ClientSecret: "csecret"})
+	}
+	if st == nil {
+		st = storagetest.Open(t, "", nil)
+	}
 	logs := &logBuffer{}
 	if svc == nil {
 		svc = conversations.New(st, conversations.Options{Log: slog.New(slog.NewJSONHandler(logs, nil))})

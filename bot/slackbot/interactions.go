@@ -21,6 +21,10 @@ func (b *Bot) serveInteraction(w http.ResponseWriter, r *http.Request, _ []byte)
 		http.Error(w, "bad request", http.StatusBadRequest)
 		return
 	}
+	if no := b.check(r.Context(), r.URL.Path, r.RemoteAddr, teamOf(ic), ic.Enterprise.ID, nil); no != nil {
+		no.write(w)
+		return
+	}
 	writeAck(w, b.interaction(r.Context(), ic, b.now()))
 }
 
@@ -34,8 +38,9 @@ func teamOf(ic slack.InteractionCallback) string {
 	return ic.User.TeamID
 }
 
-// interaction handles a verified interaction and returns what to answer at
-// once (nil: an empty 200). It is the path HTTP and Socket Mode share.
+// interaction handles a verified, admitted interaction and returns what to
+// answer at once (nil: an empty 200). It is the path HTTP and Socket Mode
+// share.
 func (b *Bot) interaction(ctx context.Context, ic slack.InteractionCallback, at time.Time) []byte {
 	switch ic.Type {
 	case slack.InteractionTypeBlockActions:
@@ -67,7 +72,7 @@ func (b *Bot) blockAction(ctx context.Context, ic slack.InteractionCallback, at 
 		b.log.Warn("slack button from a workspace okrbot cannot answer", "team", req.team, "err", safeErr(err))
 		return
 	}
-	opensForm := action == conversations.ActionCheckIn || action == conversations.ActionCreate
+	opensForm := conversations.ActionOpensForm(action)
 	var viewID string
 	if opensForm && req.triggerID != "" {
 		viewID = b.preopen(ctx, c, req)

@@ -135,6 +135,14 @@ func inputBlock(in conversations.Input) *slack.InputBlock {
 			n.InitialValue = strings.TrimSpace(in.Initial)
 		}
 		el = n
+	case conversations.UserSelect:
+		u := slack.NewOptionsSelectBlockElement(slack.OptTypeUser, ph, inputActionID)
+		u.InitialUser = in.Initial
+		el = u
+	case conversations.ChannelSelect:
+		c := slack.NewOptionsSelectBlockElement(slack.OptTypeChannels, ph, inputActionID)
+		c.InitialChannel = in.Initial
+		el = c
 	case conversations.Select:
 		if len(in.Options) == 0 {
 			el = textInput(false)
@@ -199,9 +207,18 @@ func submittedValues(st *slack.ViewState) map[string]string {
 	}
 	for blockID, acts := range st.Values {
 		for _, a := range acts {
-			v := a.Value
-			if a.SelectedOption.Value != "" {
+			// Typed values come escaped as all text from Slack does; option
+			// values are okrbot's own, and ids are Slack's.
+			v := unescape(a.Value)
+			switch {
+			case a.SelectedOption.Value != "":
 				v = a.SelectedOption.Value
+			case a.SelectedUser != "":
+				v = a.SelectedUser
+			case a.SelectedChannel != "":
+				v = a.SelectedChannel
+			case a.SelectedConversation != "":
+				v = a.SelectedConversation
 			}
 			out[blockID] = v
 		}

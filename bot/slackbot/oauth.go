@@ -1,6 +1,7 @@
 package slackbot
 
 import (
+	"context"
 	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
@@ -57,30 +58,30 @@ func (o *oauthConfig) sign(st oauthState) string {
 var errBadState = errors.New("the install link is invalid or has expired")
 
 // verify checks a state's signature, expiry and that the browser's cookie
-// holds its nonce.
-func (o *oauthConfig) verify(s, cookieNonce string, now time.Time) error {
+// holds its nonce, and returns the nonce.
+func (o *oauthConfig) verify(s, cookieNonce string, now time.Time) (string, error) {
 	p64, sig64, ok := strings.Cut(s, ".")
 	if !ok {
-		return errBadState
+		return "", errBadState
 	}
 	p, err1 := base64.RawURLEncoding.DecodeString(p64)
 	sig, err2 := base64.RawURLEncoding.DecodeString(sig64)
 	if err1 != nil || err2 != nil {
-		return errBadState
+		return "", errBadState
 	}
 	mac := hmac.New(sha256.New, o.key)
 	mac.Write(p)
 	if !hmac.Equal(mac.Sum(nil), sig) {
-		return errBadState
+		return "", errBadState
 	}
 	var st oauthState
 	if json.Unmarshal(p, &st) != nil || now.Unix() > st.Expires || st.Nonce == "" {
-		return errBadState
+		return "", errBadState
 	}
 	if subtle.ConstantTimeCompare([]byte(st.Nonce), []byte(cookieNonce)) != 1 {
-		return errBadState
+		return "", errBadState
 	}
-	return nil
+	return st.Nonce, nil
 }
 
 func secureRequest(r *http.Request) bool {
@@ -120,16 +121,36 @@ func (b *Bot) serveOAuthCallback(w http.ResponseWriter, r *http.Request) {
 	if cookie != nil {
 		nonce = cookie.Value
 	}
-	if err := b.oauth.verify(q.Get("state"), nonce, b.now()); err != nil || q.Get("code") == "" {
-		b.log.Warn("slack oauth callback rejected", "reason", "bad state", "remote", r.RemoteAddr)
+	nonce, err := b.oauth.verify(q.Get("state"), nonce, b.now())
+	if err != nil || q.Get("code") == "" {
+		b.rejectedAt(r.URL.Path, r.RemoteAddr, reasonBadState)
 		page(w, http.StatusBadRequest, "This install link has expired", "Please start the installation again from the install link.")
 		return
 	}
-	http.SetCookie(w, &http.Cookie{Name: stateCookie, Value: "", Path: "/slack/oauth", MaxAge: -1, HttpOnly: true, Secure: secureRequest(r), SameSite: http.SameSiteLaxMode})
 	ctx := r.Context()
+	// A state is good for one installation: the first callback to claim it
+	// in the store wins, on whichever replica, and a replay (same state
+	// and cookie, another code) is refused. The claim is kept for longer
+	// than the state lives (remembered keys are cleaned up after a week),
+	// after which the state's own expiry refuses it.
+	stateKey := "slack/oauth-state/" + nonce
+	first, err := b.store.Remember(ctx, stateKey)
+	if err != nil {
+		b.log.Error("slack oauth state not recorded", "err", err)
+		page(w, http.StatusServiceUnavailable, "The installation could not be started", "Please try again in a moment.")
+		return
+	}
+	if !first {
+		b.rejectedAt(r.URL.Path, r.RemoteAddr, reasonStateReused)
+		page(w, http.StatusBadRequest, "This install link has already been used", "Please start the installation again from the install link.")
+		return
+	}
+	http.SetCookie(w, &http.Cookie{Name: stateCookie, Value: "", Path: "/slack/oauth", MaxAge: -1, HttpOnly: true, Secure: secureRequest(r), SameSite: http.SameSiteLaxMode})
 	resp, err := slack.GetOAuthV2ResponseContext(ctx, &doer{b: b, team: "oauth"}, b.oauth.clientID, b.oauth.clientSecret, q.Get("code"), "", slack.OAuthOptionAPIURL(b.apiURL))
 	if err != nil {
 		b.log.Warn("slack oauth.v2.access failed", "err", safeErr(err))
+		// Nothing was installed: the same callback may be tried again.
+		b.store.Forget(context.WithoutCancel(ctx), stateKey)
 		page(w, http.StatusBadGateway, "Slack did not confirm the installation", "Please try again in a moment.")
 		return
 	}

@@ -40,6 +40,7 @@ var Tiers = map[string]pace.Method{
 	"chat.postEphemeral":           {Start: tier4, Burst: 10},
 	"conversations.open":           {Start: tier3, Burst: 5},
 	"conversations.history":        {Start: tier3, Burst: 5},
+	"conversations.info":           {Start: tier3, Burst: 10},
 	"users.info":                   {Start: tier4, Burst: 20},
 	"views.open":                   {Start: tier4, Burst: 20},
 	"views.update":                 {Start: tier4, Burst: 20},

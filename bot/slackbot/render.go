@@ -168,8 +168,9 @@ func isChannelID(s string) bool {
 }
 
 // contextBlock renders a small-print note. Text goes in plain_text elements
-// (literal); a Span.User with Notify becomes a mrkdwn "<@U…>" element, the
-// only mrkdwn we ever send, built from an id and not from typed text.
+// (literal); a Span.User with Notify becomes a mrkdwn "<@U…>" element, and
+// a channel without a known name a mrkdwn "<#C…>": the only mrkdwn we ever
+// send, built from ids and not from typed text.
 func contextBlock(t conversations.Text) *slack.ContextBlock {
 	var elems []slack.MixedElement
 	var cur strings.Builder
@@ -188,6 +189,12 @@ func contextBlock(t conversations.Text) *slack.ContextBlock {
 			elems = append(elems, &slack.TextBlockObject{Type: slack.MarkdownType, Text: "<@" + sp.User + ">", Verbatim: true})
 		case sp.User != "":
 			cur.WriteString("@" + sp.Text)
+		case sp.Channel != "" && sp.Text == sp.Channel && isChannelID(sp.Channel) && len(elems) < maxContextElems-2:
+			// No name is known (a scheduled digest has nobody to ask for
+			// it): Slack shows its own channel reference by name. Built
+			// from an id, not typed text, and it notifies nobody.
+			flush()
+			elems = append(elems, &slack.TextBlockObject{Type: slack.MarkdownType, Text: "<#" + sp.Channel + ">", Verbatim: true})
 		case sp.Channel != "":
 			cur.WriteString("#" + sp.Text)
 		default:

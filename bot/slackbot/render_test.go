@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -21,6 +22,10 @@ import (
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata")
+
+// idReference is the only mrkdwn okrbot sends: a mention or channel
+// reference built from an id.
+var idReference = regexp.MustCompile(`^<[@#][A-Z0-9]{2,40}>$`)
 
 // checkLimits fails the test when blocks break any of Slack's limits (the
 // fake Slack's check, which is Slack's documentation) or our own tighter
@@ -44,8 +49,8 @@ func checkLimits(t *testing.T, name string, blocks []slack.Block, max int) {
 				if to, ok := e.(*slack.TextBlockObject); ok && utf8.RuneCountInString(to.Text) > maxContextText {
 					t.Errorf("%s: block %d: context element of %d characters", name, i, utf8.RuneCountInString(to.Text))
 				}
-				if to, ok := e.(*slack.TextBlockObject); ok && to.Type == slack.MarkdownType && !strings.HasPrefix(to.Text, "<@") {
-					t.Errorf("%s: block %d: mrkdwn that is not a mention: %q", name, i, to.Text)
+				if to, ok := e.(*slack.TextBlockObject); ok && to.Type == slack.MarkdownType && !idReference.MatchString(to.Text) {
+					t.Errorf("%s: block %d: mrkdwn that is not a mention or channel reference: %q", name, i, to.Text)
 				}
 			}
 		case *slack.RichTextBlock:
@@ -179,6 +184,30 @@ func TestGolden(t *testing.T) {
 		t.Fatal(err)
 	}
 	golden(t, "checkin-modal", modal)
+	// The edit forms: people and channels are picked, not typed.
+	for name, line := range map[string]string{"edit-modal": "/okr edit O-1", "kr-edit-modal": "/okr kr edit KR-1"} {
+		f := run(line).Form
+		if f == nil {
+			t.Fatalf("%s opens no form", line)
+		}
+		m, err := renderModal(f, formMeta{Channel: "C0GROWTH"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		golden(t, name, m)
+		raw, _ := json.Marshal(m)
+		if err := fakeslack.CheckView(raw); err != nil {
+			t.Errorf("%s: %v", name, err)
+		}
+		if !strings.Contains(string(raw), `"users_select"`) || !strings.Contains(string(raw), `"initial_user":"U0ADA"`) {
+			t.Errorf("%s: the owner is not a people picker:\n%s", name, raw)
+		}
+	}
+	var vs slack.ViewState
+	json.Unmarshal([]byte(`{"values":{"owner":{"value":{"type":"users_select","selected_user":"U0BOB"}},"team":{"value":{"type":"channels_select","selected_channel":"C0NORD"}},"title":{"value":{"type":"plain_text_input","value":"Grow"}}}}`), &vs)
+	if v := submittedValues(&vs); v["owner"] != "U0BOB" || v["team"] != "C0NORD" || v["title"] != "Grow" {
+		t.Errorf("submitted values %+v", v)
+	}
 	home, err := svc.Home(ctx, ada)
 	if err != nil {
 		t.Fatal(err)

@@ -196,10 +196,12 @@ func (s *Sender) sendError(team, method string, err error) error {
 }
 
 // clientError classifies a failure to get a workspace's client: refused for
-// good when okrbot is not installed there, worth a retry otherwise (the
+// good when okrbot is not installed there (or, with one bot token, it is
+// not the token's workspace), worth a retry otherwise (the
 // store timed out; the delivery must not be dropped for it).
 func clientError(err error) error {
-	if errors.Is(err, errNotInstalled) || domain.ErrorCode(err) == domain.ENOTFOUND {
+	var ww *wrongWorkspaceError
+	if errors.Is(err, errNotInstalled) || errors.As(err, &ww) || domain.ErrorCode(err) == domain.ENOTFOUND {
 		return &conversations.SendError{Err: err, Retry: false}
 	}
 	return &conversations.SendError{Err: err, Retry: true, After: 30 * time.Second}

@@ -96,39 +96,44 @@ type Config struct {
 	// Paces keeps the pace learned for each workspace and method across
 	// runs; learned paces last only as long as the process when nil.
 	Paces pace.Store
-	// UserCacheTTL is how long a person's name and time zone from users.info
-	// are kept; 1 hour when zero.
+	// UserCacheTTL is how long a person's name and time zone from users.info,
+	// and a channel's name, are kept; 1 hour when zero.
 	UserCacheTTL time.Duration
 }
 
 // Bot is the Slack adapter. It is safe for concurrent use.
 type Bot struct {
-	cfg     Config
-	svc     Conversations
-	store   Store
-	log     *slog.Logger
-	now     func() time.Time
-	apiURL  string
-	apiHost *url.URL
-	httpc   *http.Client
-	metrics *metrics
-	pace    *pace.Pacer
-	users   *userCache
+	cfg      Config
+	svc      Conversations
+	store    Store
+	log      *slog.Logger
+	now      func() time.Time
+	apiURL   string
+	apiHost  *url.URL
+	httpc    *http.Client
+	hooks    *http.Client // response_url posts: httpc without redirects
+	metrics  *metrics
+	rejects  *rejections
+	pace     *pace.Pacer
+	users    *cache[slackUser] // team/user -> users.info
+	channels *cache[string]    // team/channel -> name ("" when Slack does not say)
 
-	mu      sync.Mutex
-	clients map[string]teamClient // team id -> client (installations)
-	single  *slack.Client         // single-workspace client
-	team    string                // single workspace's team id (auth.test)
-	botUser string                // single workspace's bot user id
-	dms     sync.Map              // team/user -> DM channel id
+	mu         sync.Mutex
+	clients    map[string]teamClient // team id -> client (installations)
+	single     *slack.Client         // single-workspace client
+	team       string                // single workspace's team id (auth.test)
+	enterprise string                // single workspace's Enterprise Grid organisation (auth.test)
+	botUser    string                // single workspace's bot user id
+	dms        sync.Map              // team/user -> DM channel id
 
 	oauth *oauthConfig
 }
 
 type teamClient struct {
-	c       *slack.Client
-	botUser string
-	at      time.Time
+	c          *slack.Client
+	botUser    string
+	enterprise string // the installation's Enterprise Grid organisation, if any
+	at         time.Time
 }
 
 // Errors of New and Mount.
@@ -182,9 +187,14 @@ func New(cfg Config, svc Conversations, store Store) (*Bot, error) {
 		apiURL: cfg.APIURL, apiHost: api, httpc: cfg.HTTPClient,
 		clients: map[string]teamClient{},
 	}
+	hooks := *cfg.HTTPClient
+	hooks.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	b.hooks = &hooks
 	b.metrics = newMetrics(cfg.Registry)
+	b.rejects = newRejections(cfg.Registry, cfg.Now)
 	b.pace = pace.New("slack", methods(cfg.Limits), cfg.Paces, cfg.Log)
-	b.users = newUserCache(cfg.UserCacheTTL, 10000, cfg.Now)
+	b.users = newCache[slackUser](cfg.UserCacheTTL, 10000, cfg.Now)
+	b.channels = newCache[string](cfg.UserCacheTTL, 10000, cfg.Now)
 	if cfg.BotToken != "" {
 		b.single = b.newClient("", cfg.BotToken)
 	}
@@ -196,22 +206,36 @@ func New(cfg Config, svc Conversations, store Store) (*Bot, error) {
 
 // Start learns the single workspace's team and bot user with auth.test. A
 // failure is logged, not fatal: Slack may be unreachable for a moment, and
-// the token is tried again on the first request.
+// the token is tried again on the first request (which waits for it: no
+// request is answered before okrbot knows whose token it holds).
 func (b *Bot) Start(ctx context.Context) {
 	if b.single == nil {
 		return
 	}
+	if err := b.authTest(ctx); err != nil {
+		b.log.Warn("slack auth.test failed; the bot token will be tried again on the first request", "err", safeErr(err))
+	}
+}
+
+// authTest learns the single-workspace token's team, organisation and bot user.
+func (b *Bot) authTest(ctx context.Context) error {
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	r, err := b.single.AuthTestContext(ctx)
 	if err != nil {
-		b.log.Warn("slack auth.test failed; the bot token will be tried again on the first request", "err", safeErr(err))
-		return
+		return err
+	}
+	if r.TeamID == "" {
+		return errors.New("slackbot: auth.test named no workspace")
 	}
 	b.mu.Lock()
-	b.team, b.botUser = r.TeamID, r.UserID
+	known := b.team != ""
+	b.team, b.enterprise, b.botUser = r.TeamID, r.EnterpriseID, r.UserID
 	b.mu.Unlock()
-	b.log.Info("slack connected", "team", r.TeamID, "team_name", r.Team, "bot_user", r.UserID)
+	if !known {
+		b.log.Info("slack connected", "team", r.TeamID, "team_name", r.Team, "enterprise", r.EnterpriseID, "bot_user", r.UserID)
+	}
+	return nil
 }
 
 // Mount adds the Slack routes to mux: the three endpoints Slack calls, and
@@ -255,6 +279,8 @@ var BotScopes = []string{
 	"im:history",        // conversations.history of a DM: did an interrupted delivery arrive?
 	"channels:history",  // conversations.history of a public channel: the same for digests
 	"groups:history",    // conversations.history of a private channel: the same for digests
+	"channels:read",     // conversations.info of a public channel: its name, and whether okrbot is in it before a digest is subscribed
+	"groups:read",       // conversations.info of a private channel okrbot is in: the same
 	"users:read",        // users.info: a person's name, time zone and admin flag
 	"files:write",       // files upload v2: the digest's chart
 }
@@ -272,6 +298,7 @@ func (b *Bot) actor(ctx context.Context, c *slack.Client, team, user, channel st
 	if c == nil {
 		return a
 	}
+	a.Directory = &directory{b: b, c: c, team: team}
 	if u, ok := b.userInfo(ctx, c, team, user); ok {
 		a.Name, a.TimeZone, a.Admin = u.name, u.tz, u.admin
 	}

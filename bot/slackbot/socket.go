@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"net/http"
 
 	"github.com/slack-go/slack"
 	"github.com/slack-go/slack/socketmode"
@@ -65,16 +66,29 @@ func (b *Bot) socketEvent(ctx context.Context, sm acker, ev socketmode.Event) {
 			b.log.Warn("slack socket mode ack failed", "err", err)
 		}
 	}
+	// admitted checks the workspace as the HTTP endpoints do; a refused
+	// envelope is acknowledged (Slack would only send it again) with what
+	// the HTTP answer would carry, and nothing else is done for it.
+	admitted := func(team, enterprise string, notInstalled []byte) bool {
+		no := b.check(ctx, "socket", "", team, enterprise, notInstalled)
+		if no == nil {
+			return true
+		}
+		if no.status != http.StatusServiceUnavailable {
+			ack(no.body)
+		}
+		return false
+	}
 	switch ev.Type {
 	case socketmode.EventTypeSlashCommand:
 		sc, ok := ev.Data.(slack.SlashCommand)
-		if !ok || ev.Request == nil {
+		if !ok || ev.Request == nil || !admitted(sc.TeamID, sc.EnterpriseID, notInstalledAnswer()) {
 			return
 		}
 		ack(b.command(ctx, sc, b.now()))
 	case socketmode.EventTypeInteractive:
 		ic, ok := ev.Data.(slack.InteractionCallback)
-		if !ok || ev.Request == nil {
+		if !ok || ev.Request == nil || !admitted(teamOf(ic), ic.Enterprise.ID, nil) {
 			return
 		}
 		ack(b.interaction(ctx, ic, b.now()))
@@ -85,6 +99,9 @@ func (b *Bot) socketEvent(ctx context.Context, sm acker, ev socketmode.Event) {
 		var env eventEnvelope
 		if err := json.Unmarshal(ev.Request.Payload, &env); err != nil {
 			ack(nil)
+			return
+		}
+		if env.Type == "event_callback" && !admitted(env.TeamID, env.EnterpriseID, nil) {
 			return
 		}
 		if err := b.event(ctx, env, ev.Request.RetryAttempt, ev.Request.RetryReason); err != nil {

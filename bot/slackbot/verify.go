@@ -8,7 +8,9 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"net/url"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -74,9 +76,10 @@ func verifySignature(secret []byte, h http.Header, body []byte, now time.Time) e
 	return nil
 }
 
-// verified reads the raw body (bounded: 413 beyond max), verifies its
-// signature before anything parses it (401 otherwise), and hands the body to
-// next with r.Body restored, since slack-go's parsers call ParseForm.
+// verified reads the raw body (bounded: 413 beyond max), answers Slack's
+// ssl_check, verifies the signature before anything parses the body (401
+// otherwise), refuses a replay of a request already handled, and hands the
+// body to next with r.Body restored, since slack-go's parsers call ParseForm.
 func (b *Bot) verified(max int64, next func(w http.ResponseWriter, r *http.Request, body []byte)) http.Handler {
 	secret := []byte(b.cfg.SigningSecret)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -85,21 +88,76 @@ func (b *Bot) verified(max int64, next func(w http.ResponseWriter, r *http.Reque
 			var tooBig *http.MaxBytesError
 			if errors.As(err, &tooBig) {
 				b.metrics.request(r.URL.Path, "too_large")
-				b.log.Warn("slack request rejected", "path", r.URL.Path, "reason", "body too large", "remote", r.RemoteAddr)
+				b.rejected(r, reasonTooLarge)
 				http.Error(w, "request too large", http.StatusRequestEntityTooLarge)
 				return
 			}
 			http.Error(w, "bad request", http.StatusBadRequest)
 			return
 		}
+		if sslCheck(r, body) {
+			// Slack checks the certificate of a slash command's URL with an
+			// unsigned ssl_check=1 request; Bolt answers 200 and does
+			// nothing else, and so does okrbot.
+			b.metrics.request(r.URL.Path, "ssl_check")
+			w.WriteHeader(http.StatusOK)
+			return
+		}
 		if err := verifySignature(secret, r.Header, body, b.now()); err != nil {
 			b.metrics.request(r.URL.Path, "unauthorized")
-			b.log.Warn("slack request rejected", "path", r.URL.Path, "reason", err.Error(), "remote", r.RemoteAddr)
+			b.rejected(r, reasonOf(err))
 			http.Error(w, "unauthorized", http.StatusUnauthorized)
+			return
+		}
+		if replay, err := b.replayed(r); err != nil {
+			b.log.Error("slack request dedupe", "path", r.URL.Path, "err", err)
+			http.Error(w, "try again", http.StatusServiceUnavailable)
+			return
+		} else if replay {
+			// Answered as if handled, so that a replay learns nothing; the
+			// first delivery had the effect.
+			b.metrics.request(r.URL.Path, "replay")
+			b.rejected(r, reasonReplay)
+			w.WriteHeader(http.StatusOK)
 			return
 		}
 		b.metrics.request(r.URL.Path, "verified")
 		r.Body = io.NopCloser(bytes.NewReader(body))
 		next(w, r, body)
 	})
+}
+
+// replayed reports whether a verified request's (timestamp, signature) was
+// seen before: the same signed bytes sent again. The key is kept in the
+// store, so a replay to another replica is caught too. Retries Slack marks
+// with X-Slack-Retry-Num (events only) are not replays: they keep their
+// handling, once per event id.
+//
+// A timestamp is accepted up to maxSkew either side of now, so a key must
+// outlive its request by twice that; the store keeps remembered keys for a
+// week (the scheduler's clean-up), so none expires early.
+func (b *Bot) replayed(r *http.Request) (bool, error) {
+	if r.URL.Path == PathEvents && r.Header.Get("X-Slack-Retry-Num") != "" {
+		return false, nil
+	}
+	key := "slack/request/" + r.Header.Get("X-Slack-Request-Timestamp") + "/" + r.Header.Get("X-Slack-Signature")
+	first, err := b.store.Remember(r.Context(), key)
+	if err != nil {
+		return false, err
+	}
+	return !first, nil
+}
+
+// sslCheck reports whether a request is Slack's certificate check: a form
+// with ssl_check=1 (and no command).
+func sslCheck(r *http.Request, body []byte) bool {
+	if !bytes.Contains(body, []byte("ssl_check=")) {
+		return false
+	}
+	ct, _, _ := strings.Cut(r.Header.Get("Content-Type"), ";")
+	if !strings.EqualFold(strings.TrimSpace(ct), "application/x-www-form-urlencoded") {
+		return false
+	}
+	v, err := url.ParseQuery(string(body))
+	return err == nil && v.Get("ssl_check") == "1" && v.Get("command") == ""
 }

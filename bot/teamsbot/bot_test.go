@@ -159,6 +159,11 @@ func (c *countingConversations) CheckInForm(ctx context.Context, a conversations
 	return nil, nil
 }
 
+func (c *countingConversations) Form(ctx context.Context, a conversations.Actor, id, state string) (*conversations.Form, error) {
+	c.calls.Add(1)
+	return nil, nil
+}
+
 // memStore is an in-memory Store that counts writes.
 type memStore struct {
 	mu      sync.Mutex

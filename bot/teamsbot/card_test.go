@@ -155,7 +155,15 @@ func cardCases() map[string]*card {
 		{Heading: T("Check-ins"), Lines: []conversations.Text{T("3 of 4 checked in. Missing: ").AddUser("29:1grace", "Grace Hopper")}},
 	}, Image: &conversations.Image{PNG: tinyPNG, Alt: "Progress of each objective against the pace line", Name: "okr-digest-2026-W47.png"}}
 	f := checkInForm()
+	edit := &conversations.Form{ID: conversations.FormEditObjective, Title: "Edit O-1", Submit: "Save", State: "O-1@3",
+		Sections: []conversations.FormSection{{Inputs: []conversations.Input{
+			{ID: "title", Label: "Objective", Kind: conversations.TextInput, Initial: "Grow the European market", MaxLength: 200},
+			{ID: "owner", Label: "Owner", Kind: conversations.UserSelect, Initial: "29:1ada"},
+			{ID: "team", Label: "Team channel (optional)", Kind: conversations.ChannelSelect, Optional: true},
+			{ID: "commitment", Label: "Commitment", Kind: conversations.Select, Initial: "committed", Options: []conversations.Option{{Value: "committed", Label: "Committed"}, {Value: "aspirational", Label: "Aspirational"}}},
+		}}}}
 	return map[string]*card{
+		"edit-form":       formCard(edit, nil, nil),
 		"list":            messageCard(list, true),
 		"show":            messageCard(show, true),
 		"confirm":         messageCard(confirm, true),

@@ -65,7 +65,7 @@ func TestCheckInSubmittedTwiceIsStoredOnce(t *testing.T) {
 		t.Fatalf("form data = %v", data)
 	}
 	ids := strings.Join(inputIDs(card["body"]), " ")
-	for _, want := range []string{"value/KR-1", "confidence/KR-1", "note/KR-1", "note"} {
+	for _, want := range []string{"value/KR-1", "confidence/KR-1", "note/KR-1", "blockers", "help", "wins"} {
 		if !strings.Contains(" "+ids+" ", " "+want+" ") {
 			t.Errorf("form inputs %q lack %s", ids, want)
 		}

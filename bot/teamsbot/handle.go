@@ -17,34 +17,46 @@ import (
 )
 
 // handle acts on one authenticated activity. Failures are logged; the Bot
-// Connector is answered 200 whatever happens, since retrying would not help.
-func (b *Bot) handle(ctx context.Context, in *incoming) {
+// Connector is answered 200 whatever happens, since retrying would not help,
+// except for an invoke, whose answer is the returned response (nil for
+// other activities).
+func (b *Bot) handle(ctx context.Context, in *incoming) *invokeResponse {
 	if in.ChannelID != teamsChannel {
 		b.log.Info("teams: ignoring an activity from another channel", "channel", in.ChannelID)
-		return
+		if in.Type == schema.Invoke {
+			return notImplemented
+		}
+		return nil
 	}
 	if in.tenant() == "" {
 		b.log.Warn("teams: ignoring an activity without a tenant", "type", in.Type)
-		return
+		if in.Type == schema.Invoke {
+			return badInvoke("BadRequest", "No tenant")
+		}
+		return nil
 	}
 	switch in.Type {
+	case schema.Invoke:
+		b.saveRef(ctx, in)
+		return b.onInvoke(ctx, in)
 	case schema.Message:
 		b.saveRef(ctx, in)
 		if kind, _ := in.Value[dataKind].(string); kind != "" {
 			b.onSubmit(ctx, in, kind)
-			return
+			return nil
 		}
 		b.onMessage(ctx, in)
 	case schema.ConversationUpdate:
 		b.onConversationUpdate(ctx, in)
 	case schema.InstallationUpdate:
 		switch in.Action {
-		case string(schema.InstallActionAdd):
+		case string(schema.InstallActionAdd), "add-upgrade":
 			b.saveRef(ctx, in)
-		case string(schema.InstallActionRemove):
+		case string(schema.InstallActionRemove), "remove-upgrade":
 			b.forgetRefs(ctx, in)
 		}
 	}
+	return nil
 }
 
 // saveRef stores the activity's conversation reference, unless this
@@ -73,27 +85,53 @@ func (b *Bot) saveRef(ctx context.Context, in *incoming) {
 // from; for a team, those of all the team's channels.
 func (b *Bot) forgetRefs(ctx context.Context, in *incoming) {
 	r := in.ref()
-	gone := []string{r.Conversation}
+	b.forget(ctx, r.WorkspaceID, r.Conversation)
 	if r.TeamID != "" {
-		refs, err := b.store.ConversationRefs(ctx, r.WorkspaceID)
-		if err != nil {
-			b.log.Error("teams: listing conversation references", "workspace", r.WorkspaceID, "err", err)
-		}
-		for _, x := range refs {
-			if x.TeamID == r.TeamID && x.Conversation != r.Conversation {
-				gone = append(gone, x.Conversation)
-			}
-		}
+		b.forgetTeam(ctx, r.WorkspaceID, r.TeamID, r.Conversation)
 	}
-	for _, c := range gone {
-		b.seen.Delete(r.WorkspaceID + "\x00" + c)
-		if err := b.store.DeleteConversationRef(ctx, r.WorkspaceID, c); err != nil {
-			b.log.Error("teams: deleting a conversation reference", "workspace", r.WorkspaceID, "err", err)
+}
+
+// forgetTeam deletes the references of every channel of a team except skip.
+func (b *Bot) forgetTeam(ctx context.Context, workspace, team, skip string) {
+	if team == "" {
+		return
+	}
+	refs, err := b.store.ConversationRefs(ctx, workspace)
+	if err != nil {
+		b.log.Error("teams: listing conversation references", "workspace", workspace, "err", err)
+		return
+	}
+	for _, x := range refs {
+		if x.TeamID == team && x.Conversation != skip {
+			b.forget(ctx, workspace, x.Conversation)
 		}
 	}
 }
 
+// forget deletes one conversation's reference: okrbot can no longer post there.
+func (b *Bot) forget(ctx context.Context, workspace, conversation string) {
+	if conversation == "" {
+		return
+	}
+	b.seen.Delete(workspace + "\x00" + conversation)
+	if err := b.store.DeleteConversationRef(ctx, workspace, conversation); err != nil {
+		b.log.Error("teams: deleting a conversation reference", "workspace", workspace, "err", err)
+	}
+}
+
 func (b *Bot) onConversationUpdate(ctx context.Context, in *incoming) {
+	switch in.channelData.EventType {
+	case "channelDeleted":
+		// The deleted channel is in channelData; the activity's
+		// conversation is the team's general channel.
+		if ch := in.channelData.Channel.ID; ch != "" {
+			b.forget(ctx, in.workspaceID(), ch)
+		}
+		return
+	case "teamDeleted", "teamHardDeleted":
+		b.forgetTeam(ctx, in.workspaceID(), in.channelData.Team.ID, "")
+		return
+	}
 	added := false
 	for _, m := range in.MembersAdded {
 		added = added || in.isBot(m.ID, b.conn.AppID())
@@ -152,7 +190,7 @@ func (b *Bot) onMessage(ctx context.Context, in *incoming) {
 			b.log.Warn("teams: saving a mentioned person's name", "err", err)
 		}
 	}
-	b.deliver(ctx, in, b.svc.Command(ctx, in.actor(), cmd, args))
+	b.deliver(ctx, in, b.svc.Command(ctx, b.actor(in), cmd, args))
 }
 
 // firstDelivery reports whether the activity is seen for the first time:
@@ -173,7 +211,7 @@ func (b *Bot) firstDelivery(ctx context.Context, in *incoming) bool {
 // onSubmit handles Action.Submit from one of okrbot's cards: a button
 // (kind "action") or a form (kind "form").
 func (b *Bot) onSubmit(ctx context.Context, in *incoming, kind string) {
-	a := in.actor()
+	a := b.actor(in)
 	switch kind {
 	case "action":
 		if !b.firstDelivery(ctx, in) {
@@ -182,15 +220,7 @@ func (b *Bot) onSubmit(ctx context.Context, in *incoming, kind string) {
 		name, _ := in.Value[dataAction].(string)
 		b.deliver(ctx, in, b.svc.Action(ctx, a, name, valueString(in.Value[dataValue])))
 	case "form":
-		form, _ := in.Value[dataForm].(string)
-		state, _ := in.Value[dataState].(string)
-		values := map[string]string{}
-		for k, v := range in.Value {
-			if k != dataKind && k != dataForm && k != dataState {
-				values[k] = valueString(v)
-			}
-		}
-		sub := conversations.Submission{Form: form, State: state, Values: values, Key: submissionKey(in, values)}
+		sub := formSubmission(in, in.Value)
 		r := b.svc.Submit(ctx, a, sub)
 		if len(r.Errors) > 0 {
 			b.resendForm(ctx, in, sub, r.Errors)
@@ -200,6 +230,21 @@ func (b *Bot) onSubmit(ctx context.Context, in *incoming, kind string) {
 	default:
 		b.reply(ctx, in, messageActivity(hint(), true))
 	}
+}
+
+// formSubmission reads a submitted form from its card's data: the form id,
+// its state, and the inputs' values. Teams unescapes nothing: values are
+// as typed.
+func formSubmission(in *incoming, data map[string]any) conversations.Submission {
+	form, _ := data[dataForm].(string)
+	state, _ := data[dataState].(string)
+	values := map[string]string{}
+	for k, v := range data {
+		if k != dataKind && k != dataForm && k != dataState {
+			values[k] = valueString(v)
+		}
+	}
+	return conversations.Submission{Form: form, State: state, Values: values, Key: submissionKey(in, values)}
 }
 
 // submissionKey identifies a form submission so that pressing the button
@@ -243,7 +288,22 @@ func valueString(v any) string {
 // resendForm sends the form again, filled in as submitted, with the errors
 // under the inputs they concern.
 func (b *Bot) resendForm(ctx context.Context, in *incoming, sub conversations.Submission, errs map[string]string) {
-	a := in.actor()
+	f := b.formFor(ctx, in, sub)
+	if f == nil {
+		lines := make([]conversations.Text, 0, len(errs))
+		for _, msg := range sortedValues(errs) {
+			lines = append(lines, conversations.T(msg))
+		}
+		b.reply(ctx, in, messageActivity(conversations.Lines("That form could not be saved", lines...), true))
+		return
+	}
+	b.reply(ctx, in, cardActivity(formCard(f, sub.Values, errs), "Please correct the form"))
+}
+
+// formFor rebuilds the form a submission came from, with its state; nil
+// when it cannot be.
+func (b *Bot) formFor(ctx context.Context, in *incoming, sub conversations.Submission) *conversations.Form {
+	a := b.actor(in)
 	var f *conversations.Form
 	switch sub.Form {
 	case conversations.FormCheckIn:
@@ -259,17 +319,24 @@ func (b *Bot) resendForm(ctx context.Context, in *incoming, sub conversations.Su
 		if f != nil {
 			f.State = sub.State
 		}
-	}
-	if f == nil {
-		lines := make([]conversations.Text, 0, len(errs))
-		for _, msg := range errs {
-			lines = append(lines, conversations.T(msg))
+	default:
+		// The edit forms, rebuilt from their state.
+		var err error
+		if f, err = b.svc.Form(ctx, a, sub.Form, sub.State); err != nil {
+			b.log.Warn("teams: form to re-send", "form", sub.Form, "err", err)
 		}
-		sort.Slice(lines, func(i, j int) bool { return lines[i].String() < lines[j].String() })
-		b.reply(ctx, in, messageActivity(conversations.Lines("That form could not be saved", lines...), true))
-		return
 	}
-	b.reply(ctx, in, cardActivity(formCard(f, sub.Values, errs), "Please correct the form"))
+	return f
+}
+
+// sortedValues returns a map's values in order.
+func sortedValues(m map[string]string) []string {
+	out := make([]string, 0, len(m))
+	for _, v := range m {
+		out = append(out, v)
+	}
+	sort.Strings(out)
+	return out
 }
 
 // deliver posts a reply. In a personal chat everything is answered there.

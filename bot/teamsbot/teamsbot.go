@@ -12,6 +12,7 @@ package teamsbot
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"io"
 	"log/slog"
@@ -35,6 +36,9 @@ type Conversations interface {
 	Action(ctx context.Context, a conversations.Actor, action, value string) conversations.Reply
 	Submit(ctx context.Context, a conversations.Actor, sub conversations.Submission) conversations.Reply
 	CheckInForm(ctx context.Context, a conversations.Actor) (*conversations.Form, error)
+	// Form rebuilds a form from a submission's form id and state, to send
+	// it again with its errors.
+	Form(ctx context.Context, a conversations.Actor, id, state string) (*conversations.Form, error)
 }
 
 // RefStore keeps Teams conversation references; a *storage.Store satisfies it.
@@ -171,8 +175,18 @@ func (b *Bot) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	b.metrics.requests.WithLabelValues("ok").Inc()
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), handleTimeout)
 	defer cancel()
-	b.handle(ctx, in)
-	w.WriteHeader(http.StatusOK)
+	ir := b.handle(ctx, in)
+	if ir == nil {
+		w.WriteHeader(http.StatusOK)
+		return
+	}
+	if ir.body == nil {
+		w.WriteHeader(ir.status)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(ir.status)
+	json.NewEncoder(w).Encode(ir.body)
 }
 
 func (b *Bot) reject(w http.ResponseWriter, status int, why string) {

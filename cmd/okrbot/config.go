@@ -80,11 +80,37 @@ var settings = []setting{
 // any mistyped flag), so secrets take theirs from the environment only
 // after parsing, in validate, and never appear there.
 func bindConfig(fs *flag.FlagSet, getenv func(string) string) *Config {
+	return bindSettings(fs, getenv)
+}
+
+// storeFlags are the settings a command that only uses the store and the
+// conversations needs (the console): its -h lists those and no others.
+var storeFlags = []string{"mongodb-uri", "mongodb-database", "data-dir", "timezone", "admins"}
+
+// bindSettings is bindConfig for the settings with the given flag names
+// only (every setting when none is given); the others still take their
+// value from the environment, without a flag.
+func bindSettings(fs *flag.FlagSet, getenv func(string) string, only ...string) *Config {
 	c := &Config{}
+	bound := func(name string) bool {
+		if len(only) == 0 {
+			return true
+		}
+		for _, o := range only {
+			if o == name {
+				return true
+			}
+		}
+		return false
+	}
 	for _, s := range settings {
 		def := s.def
 		if v := getenv(s.env); v != "" && !s.secret {
 			def = v
+		}
+		if !bound(s.flag) {
+			*s.dst(c) = def
+			continue
 		}
 		help := s.help + " (" + s.env + ")"
 		if s.secret {

@@ -7,8 +7,10 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"strings"
 
 	"github.com/okrbot/okrbot/bot/console"
+	"github.com/okrbot/okrbot/bot/teamsbot"
 	"github.com/okrbot/okrbot/conversations"
 	"github.com/okrbot/okrbot/domain"
 	"github.com/okrbot/okrbot/storage"
@@ -17,7 +19,7 @@ import (
 func runConsole(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("okrbot console", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	cfg := bindConfig(fs, getenv)
+	cfg := bindSettings(fs, getenv, storeFlags...)
 	platform := fs.String("platform", "slack", "slack or teams")
 	workspace := fs.String("workspace", "", "Slack team id (T…) or Teams tenant id to act in (default: the only one in the store, else \"local\")")
 	user := fs.String("user", "console", "platform user id to act as")
@@ -49,10 +51,42 @@ func runConsole(ctx context.Context, args []string, getenv func(string) string, 
 	}
 	svc := newService(st, cfg, log, nil, nil)
 	c := console.New(svc, stdin, stdout, console.Options{
-		Actor:       conversations.Actor{Platform: p, Workspace: *workspace, User: *user, Channel: *channel, Admin: *admin, TimeZone: *tz},
+		Actor: conversations.Actor{Platform: p, Workspace: *workspace, User: *user, Channel: *channel, Admin: *admin, TimeZone: *tz,
+			Directory: consoleDirectory(ctx, cfg, st, svc, log, p, *workspace)},
 		Interactive: isTerminal(stdin),
 	})
 	return c.Run(ctx)
+}
+
+// consoleDirectory is the directory of the platform the console acts for,
+// when that platform is configured: Slack's (users.info,
+// conversations.info) with a Slack token for this workspace, Teams' (its
+// stored conversation references) with a Teams app id. Otherwise nil:
+// nothing can be checked, and the answers say so.
+func consoleDirectory(ctx context.Context, cfg *Config, st *storage.Store, svc *conversations.Service, log *slog.Logger, p domain.Platform, workspace string) conversations.Directory {
+	switch p {
+	case domain.Slack:
+		if cfg.SlackBotToken == "" && cfg.SlackClientID == "" {
+			return nil
+		}
+		b, err := newSlackBot(ctx, cfg, st, svc, log, nil, false)
+		if err != nil || b == nil {
+			log.Warn("console: Slack is configured but cannot be asked; nothing is checked against it", "err", err)
+			return nil
+		}
+		d, err := b.Directory(ctx, workspace)
+		if err != nil {
+			log.Warn("console: Slack cannot be asked about this workspace; nothing is checked against it", "workspace", workspace, "err", err)
+			return nil
+		}
+		return d
+	case domain.Teams:
+		if strings.TrimSpace(cfg.MicrosoftAppID) == "" {
+			return nil
+		}
+		return teamsbot.NewDirectory(st, workspace)
+	}
+	return nil
 }
 
 // defaultWorkspace is the only workspace of the platform in the store, so

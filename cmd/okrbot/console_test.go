@@ -30,12 +30,16 @@ first week
 6
 two agents hired
 
+
+
 /okr checkin
 7
 
 9
 7
 three agents hired
+
+
 a good week
 /as bob
 /okr update KR-3 done confidence 10 signed!
@@ -48,6 +52,7 @@ a good week
 /okr show KR-2
 /okr digest preview
 /okr grade O-1 0.8 great quarter
+/okr grade O-1 0.8 great quarter --yes
 /quit
 `
 
@@ -63,7 +68,8 @@ func TestConsoleRunsAWholeQuarter(t *testing.T) {
 	for _, want := range []string{
 		"Created KPI web-leads", "Created O-1", "Added KR-1", "Added KR-2", "Added KR-3",
 		"Checked in on 2 key results", "Only the owner of O-1", "Aligned O-2", "Your objectives",
-		"KR-2 Reduce support response time", "Company OKRs", "Graded O-1", "meets the 0.7",
+		"KR-2 Reduce support response time", "Company OKRs", "and close it?", "Graded O-1", "meets the 0.7",
+		"Understood: decrease from 12h to 4h",
 	} {
 		if !strings.Contains(text, want) {
 			t.Errorf("console output lacks %q", want)
@@ -74,16 +80,7 @@ func TestConsoleRunsAWholeQuarter(t *testing.T) {
 	}
 
 	// What the console stored is in the store, for the Slack workspace.
-	srv, err := embedded.Start(context.Background(), dir, slog.New(slog.DiscardHandler))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer srv.Close()
-	st, err := storage.Open(context.Background(), srv.URI(), "okrbot", time.Now)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close(context.Background())
+	st := openDataDir(t, dir)
 	o, err := st.Objective(context.Background(), "slack:T024BE7LD", "O-1")
 	if err != nil {
 		t.Fatal(err)
@@ -111,4 +108,54 @@ func TestConsoleRunsAWholeQuarter(t *testing.T) {
 	if len(vals) != 2 {
 		t.Errorf("%d KPI values", len(vals))
 	}
+}
+
+// TestConsoleDigestSubscriptionsNeedRights: in the console too, a plain
+// member can neither unsubscribe the company roll-up nor subscribe a
+// channel; an admin can, and the console says it could not check okrbot's
+// membership (no platform is configured).
+func TestConsoleDigestSubscriptionsNeedRights(t *testing.T) {
+	dir := t.TempDir()
+	var out bytes.Buffer
+	script := "/as boss --admin\n/okr digest subscribe #leadership --company\n/as eve\n/okr digest unsubscribe #leadership\n/okr digest subscribe #growth\n/in #growth\n/okr digest subscribe\n/quit\n"
+	err := run(context.Background(), []string{"okrbot", "console", "--workspace", "T024BE7LD"},
+		env(map[string]string{"OKRBOT_DATA_DIR": dir}), strings.NewReader(script), &out, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := out.String()
+	for _, want := range []string{
+		"leadership will get the weekly digest of the company roll-up",
+		"could not check from here that it is a member",
+		"Only a workspace admin can stop the company roll-up in #leadership; nothing was changed.",
+		"Only a workspace admin or the owner of one of #growth's objectives can subscribe #growth; nothing was changed.",
+	} {
+		if !strings.Contains(text, want) {
+			t.Errorf("console output lacks %q:\n%s", want, text)
+		}
+	}
+	if n := strings.Count(text, "Only a workspace admin or the owner"); n != 2 {
+		t.Errorf("%d refusals of the member's subscribe, want 2:\n%s", n, text)
+	}
+	st := openDataDir(t, dir)
+	subs, err := st.Subscriptions(context.Background(), "slack:T024BE7LD")
+	if err != nil || len(subs) != 1 || subs[0].Channel != "leadership" || !subs[0].Company || subs[0].By != "boss" {
+		t.Errorf("subscriptions: %+v %v", subs, err)
+	}
+}
+
+// openDataDir opens the embedded store a console run left in dir.
+func openDataDir(t *testing.T, dir string) *storage.Store {
+	t.Helper()
+	srv, err := embedded.Start(context.Background(), dir, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { srv.Close() })
+	st, err := storage.Open(context.Background(), srv.URI(), "okrbot", time.Now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close(context.Background()) })
+	return st
 }

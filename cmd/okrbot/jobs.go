@@ -26,6 +26,17 @@ refused for good) and exits non-zero while any is still failing.
 Jobs: checkin-prompts, reminders, digests, kpi-alerts.
 `
 
+// jobFlags are every setting but the HTTP address: a job sends, it serves nothing.
+func jobFlags() []string {
+	var out []string
+	for _, s := range settings {
+		if s.flag != "addr" {
+			out = append(out, s.flag)
+		}
+	}
+	return out
+}
+
 func runJobs(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	if len(args) == 0 || args[0] != "run" {
 		fmt.Fprint(stderr, jobsUsage)
@@ -38,7 +49,7 @@ func runJobs(ctx context.Context, args []string, getenv func(string) string, std
 	}
 	fs := flag.NewFlagSet("okrbot jobs run", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	cfg := bindConfig(fs, getenv)
+	cfg := bindSettings(fs, getenv, jobFlags()...)
 	atFlag := fs.String("at", "", "the moment to run at, RFC 3339 (default: now)")
 	lease := fs.Duration("lease", 2*time.Minute, "how long a claimed delivery stays ours without renewal before another process may take it over")
 	maxWait := fs.Duration("max-wait", 10*time.Minute, "how long to wait for failed deliveries to come due for a retry")

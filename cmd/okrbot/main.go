@@ -30,9 +30,17 @@ func main() {
 // usageError marks an error in how okrbot was called (exit status 2).
 type usageError struct{ error }
 
+// Unwrap lets errors.Is see a help request (flag.ErrHelp) through it.
+func (u usageError) Unwrap() error { return u.error }
+
+// exitCode is 0 for a help request (-h shows the flags and succeeds), 2
+// for a usage error, 1 for anything else.
 func exitCode(err error) int {
 	var u usageError
-	if errors.As(err, &u) || errors.Is(err, flag.ErrHelp) {
+	switch {
+	case err == nil, errors.Is(err, flag.ErrHelp):
+		return 0
+	case errors.As(err, &u):
 		return 2
 	}
 	return 1
@@ -46,15 +54,27 @@ Usage:
   okrbot jobs run <job> [--at T]  run one scheduled job once (checkin-prompts, reminders, digests, kpi-alerts)
   okrbot teams-package [--out F]  build the Teams app package
   okrbot version                  print the version
+  okrbot help                     print this
 
 Run "okrbot <command> -h" for a command's flags.
 `
+
+// commands are okrbot's subcommands, for "did you mean".
+var commands = []string{"serve", "console", "jobs", "teams-package", "version", "help"}
 
 // run is the whole program; main only supplies the process's environment.
 func run(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
 	cmd, rest := "serve", args[1:]
 	if len(rest) > 0 && len(rest[0]) > 0 && rest[0][0] != '-' {
 		cmd, rest = rest[0], rest[1:]
+	}
+	if len(rest) > 0 && cmd == "serve" && len(args) > 1 && args[1] == rest[0] {
+		// "okrbot -h" asks about okrbot, not about serve's flags.
+		switch rest[0] {
+		case "-h", "-help", "--help":
+			fmt.Fprint(stdout, usage)
+			return nil
+		}
 	}
 	switch cmd {
 	case "serve":
@@ -68,12 +88,46 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	case "version":
 		fmt.Fprintln(stdout, "okrbot", versionString())
 		return nil
-	case "help":
+	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil
 	}
 	fmt.Fprint(stderr, usage)
+	if guess := didYouMean(cmd, commands); guess != "" {
+		return usageError{fmt.Errorf("unknown command %q; did you mean %q?", cmd, guess)}
+	}
 	return usageError{fmt.Errorf("unknown command %q", cmd)}
+}
+
+// didYouMean returns the one of known within two edits of word, if any.
+func didYouMean(word string, known []string) string {
+	best, bestD := "", 3
+	for _, k := range known {
+		if d := editDistance(word, k); d < bestD {
+			best, bestD = k, d
+		}
+	}
+	return best
+}
+
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur := make([]int, len(b)+1)
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev = cur
+	}
+	return prev[len(b)]
 }
 
 func versionString() string {

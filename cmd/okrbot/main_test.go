@@ -112,6 +112,50 @@ func TestServeWithNoConfiguration(t *testing.T) {
 	}
 }
 
+func TestHelpAndEachCommandsOwnFlags(t *testing.T) {
+	for _, args := range [][]string{{"okrbot", "--help"}, {"okrbot", "-h"}, {"okrbot", "help"}} {
+		var out bytes.Buffer
+		err := run(context.Background(), args, env(nil), nil, &out, io.Discard)
+		if err != nil || exitCode(err) != 0 {
+			t.Errorf("%v: %v (exit %d)", args, err, exitCode(err))
+		}
+		for _, want := range []string{"okrbot [serve]", "okrbot console", "okrbot jobs run", "okrbot teams-package", "okrbot version"} {
+			if !strings.Contains(out.String(), want) {
+				t.Errorf("%v does not list %q:\n%s", args, want, out.String())
+			}
+		}
+	}
+	flags := func(args ...string) string {
+		var errOut bytes.Buffer
+		err := run(context.Background(), append([]string{"okrbot"}, args...), env(nil), nil, io.Discard, &errOut)
+		if exitCode(err) != 0 {
+			t.Errorf("%v: exit %d (%v)", args, exitCode(err), err)
+		}
+		return errOut.String()
+	}
+	console := flags("console", "-h")
+	for _, want := range []string{"-user", "-workspace", "-data-dir", "-mongodb-uri", "-timezone"} {
+		if !strings.Contains(console, want) {
+			t.Errorf("console -h lacks %s:\n%s", want, console)
+		}
+	}
+	for _, not := range []string{"-addr", "-slack-signing-secret", "-microsoft-app-id", "-slack-limits", "-encryption-key"} {
+		if strings.Contains(console, not+" ") {
+			t.Errorf("console -h lists %s, which it does not use:\n%s", not, console)
+		}
+	}
+	if jobs := flags("jobs", "run", "-h"); strings.Contains(jobs, "-addr ") || !strings.Contains(jobs, "-slack-bot-token") {
+		t.Errorf("jobs run -h:\n%s", jobs)
+	}
+	if serve := flags("serve", "-h"); !strings.Contains(serve, "-addr") {
+		t.Errorf("serve -h:\n%s", serve)
+	}
+	err := run(context.Background(), []string{"okrbot", "consle"}, env(nil), nil, io.Discard, io.Discard)
+	if exitCode(err) != 2 || !strings.Contains(err.Error(), `did you mean "console"`) {
+		t.Errorf("mistyped command: %v", err)
+	}
+}
+
 func TestBadConfigurationIsAUsageError(t *testing.T) {
 	for name, e := range map[string]map[string]string{
 		"time zone":      {"OKRBOT_TIMEZONE": "Mars/Olympus"},

@@ -59,6 +59,9 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		io.WriteString(w, "ok\n")
 	})
+	// Readiness: the store, and whatever else a front end needs before it
+	// can answer (Teams: the Bot Framework's signing keys).
+	var ready []readiness
 	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
 		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 		defer cancel()
@@ -66,6 +69,13 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 			log.Warn("store not reachable", "err", err)
 			http.Error(w, "store not reachable", http.StatusServiceUnavailable)
 			return
+		}
+		for _, c := range ready {
+			if err := c.check(ctx); err != nil {
+				log.Warn("not ready", "what", c.what, "err", err)
+				http.Error(w, c.what+" not ready", http.StatusServiceUnavailable)
+				return
+			}
 		}
 		io.WriteString(w, "ok\n")
 	})
@@ -82,10 +92,13 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 		log.Error("slack not started", "err", err)
 		return err
 	}
-	teamsSender, err := setupTeams(ctx, cfg, st, svc, log, reg, mux)
+	teamsSender, teamsReady, err := setupTeams(ctx, cfg, st, svc, log, reg, mux)
 	if err != nil {
 		log.Error("teams not started", "err", err)
 		return err
+	}
+	if teamsReady != nil {
+		ready = append(ready, readiness{"teams signing keys", teamsReady})
 	}
 	metrics := newRhythmMetrics(reg, st)
 	en := newEngine(st, svc, map[domain.Platform]conversations.Sender{domain.Slack: slackSender, domain.Teams: teamsSender},
@@ -134,6 +147,12 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 		log.Warn("http shutdown", "err", err)
 	}
 	return nil
+}
+
+// readiness is one check of GET /readyz.
+type readiness struct {
+	what  string
+	check func(context.Context) error
 }
 
 // openStore connects to MongoDB at MONGODB_URI or, when it is unset, starts

@@ -15,6 +15,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
@@ -26,35 +27,37 @@ import (
 )
 
 // setupTeams serves Microsoft Teams at POST /api/messages and returns the
-// Teams sender for the weekly rhythm. Without MICROSOFT_APP_ID it does
-// nothing (one log line) and returns a nil sender.
+// Teams sender for the weekly rhythm and the readiness check of its token
+// validator (the Bot Framework's signing keys, fetched now in the
+// background). Without MICROSOFT_APP_ID it does nothing (one log line) and
+// returns a nil sender and check.
 //
 // It refuses to start (an error, so okrbot exits non-zero) when Teams is
 // half configured: a password or tenant without an app id, an app id
 // without a password, or endpoints that are not https.
-func setupTeams(ctx context.Context, cfg *Config, st *storage.Store, svc *conversations.Service, log *slog.Logger, reg prometheus.Registerer, mux *http.ServeMux) (conversations.Sender, error) {
+func setupTeams(ctx context.Context, cfg *Config, st *storage.Store, svc *conversations.Service, log *slog.Logger, reg prometheus.Registerer, mux *http.ServeMux) (conversations.Sender, func(context.Context) error, error) {
 	appID := strings.TrimSpace(cfg.MicrosoftAppID)
 	if appID == "" {
 		if cfg.MicrosoftAppPassword != "" || cfg.MicrosoftAppTenantID != "" || cfg.MicrosoftAppID != "" {
-			return nil, usageError{errors.New("MICROSOFT_APP_ID is empty: okrbot refuses to start Teams without the bot's app id (every request's token must name it)")}
+			return nil, nil, usageError{errors.New("MICROSOFT_APP_ID is empty: okrbot refuses to start Teams without the bot's app id (every request's token must name it)")}
 		}
 		log.Info("teams is off: set MICROSOFT_APP_ID and MICROSOFT_APP_PASSWORD to connect Microsoft Teams (see the README)")
-		return nil, nil
+		return nil, nil, nil
 	}
 	if !guidRE.MatchString(appID) {
 		log.Warn("MICROSOFT_APP_ID does not look like an Azure app id (a GUID)")
 	}
-	v, err := auth.NewValidator(auth.Config{AppID: appID, MetadataURL: cfg.MicrosoftOpenIDMetadataURL})
+	v, err := auth.NewValidator(auth.Config{AppID: appID, MetadataURL: cfg.MicrosoftOpenIDMetadataURL, Log: log.With("component", "teams")})
 	if err != nil {
-		return nil, usageError{err}
+		return nil, nil, usageError{err}
 	}
 	conn, err := newTeamsConnector(cfg, st, log)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	bot, err := teamsbot.New(svc, st, v, conn, teamsbot.Options{Log: log.With("component", "teams"), Metrics: reg})
 	if err != nil {
-		return nil, usageError{err}
+		return nil, nil, usageError{err}
 	}
 	mux.Handle("POST /api/messages", bot)
 	tenancy := "multi-tenant"
@@ -62,7 +65,14 @@ func setupTeams(ctx context.Context, cfg *Config, st *storage.Store, svc *conver
 		tenancy = "single-tenant"
 	}
 	log.Info("teams is on", "endpoint", "POST /api/messages", "app_id", appID, "bot", tenancy)
-	return bot.Sender(), nil
+	// Fetch the signing keys now, so that the first request (and /readyz)
+	// need not wait; a failure is logged by the validator as a warning.
+	go func() {
+		fctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+		defer cancel()
+		v.Ready(fctx)
+	}()
+	return bot.Sender(), v.Ready, nil
 }
 
 // newTeamsConnector is the Bot Connector client from the configuration,

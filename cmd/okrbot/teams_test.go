@@ -316,6 +316,9 @@ func TestServeTeamsEndToEnd(t *testing.T) {
 	if !strings.Contains(logs.String(), "teams is on") {
 		t.Errorf("no log line says Teams is on:\n%s", logs)
 	}
+	if code, body := get(t, "http://"+addr+"/readyz"); code != 200 {
+		t.Errorf("readyz with the signing keys reachable = %d %s", code, body)
+	}
 	serviceURL := cloud.URL + "/svc/"
 	activity, _ := json.Marshal(map[string]any{
 		"type": "message", "id": "1700000000001", "channelId": "msteams", "serviceUrl": serviceURL,
@@ -357,5 +360,31 @@ func TestServeTeamsEndToEnd(t *testing.T) {
 	body, _ := json.Marshal(cloud.replies[0])
 	if !strings.Contains(string(body), "Your objectives") || !strings.Contains(string(body), "application/vnd.microsoft.card.adaptive") {
 		t.Errorf("reply: %s", body)
+	}
+}
+
+// TestReadyzWaitsForTeamsSigningKeys: while the Bot Framework's signing
+// keys cannot be fetched, okrbot warns and /readyz fails.
+func TestReadyzWaitsForTeamsSigningKeys(t *testing.T) {
+	down := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Error(w, "unavailable", http.StatusServiceUnavailable)
+	}))
+	defer down.Close()
+	addr, logs := startServe(t, map[string]string{
+		"MICROSOFT_APP_ID": teamsAppID, "MICROSOFT_APP_PASSWORD": "teams-secret",
+		"MICROSOFT_OPENID_METADATA_URL": down.URL + "/openid", "MICROSOFT_TOKEN_URL": down.URL + "/token",
+	})
+	if code, body := get(t, "http://"+addr+"/readyz"); code != http.StatusServiceUnavailable || !strings.Contains(body, "teams signing keys") {
+		t.Errorf("readyz without signing keys = %d %s", code, body)
+	}
+	if code, _ := get(t, "http://"+addr+"/healthz"); code != 200 {
+		t.Errorf("healthz = %d", code)
+	}
+	var warned bool
+	for _, line := range strings.Split(logs.String(), "\n") {
+		warned = warned || strings.Contains(line, `"level":"WARN"`) && strings.Contains(line, "signing keys could not be loaded")
+	}
+	if !warned {
+		t.Errorf("no warning about the signing keys:\n%s", logs)
 	}
 }

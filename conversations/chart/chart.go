@@ -1,9 +1,13 @@
 // Package chart renders the weekly digest's chart image: one horizontal bar
-// per objective showing its progress against the expected pace of the cycle.
+// per objective showing its progress against its expected pace, with last
+// week's value marked, and below it the cycle's trend against the expected
+// line (a burn-up).
 //
-// Rendering uses gonum.org/v1/plot with its bundled Liberation Sans font and
-// the pure-Go raster backend, so the output depends only on the input and the
-// module versions: the same Chart always encodes to the same PNG bytes.
+// Rendering uses gonum.org/v1/plot with its bundled Liberation Sans font,
+// fallback fonts for what Liberation cannot draw (see fallback.go) and the
+// pure-Go raster backend. With the bundled fonts only (NewRenderer(false)) the
+// output depends only on the input and the module versions: the same Chart
+// always encodes to the same PNG bytes.
 package chart
 
 import (
@@ -13,6 +17,7 @@ import (
 	"image/png"
 	"math"
 	"strings"
+	"sync"
 
 	xfont "golang.org/x/image/font"
 	"gonum.org/v1/plot"
@@ -54,10 +59,20 @@ type Bar struct {
 	// Values outside that range are clamped; NaN is drawn as "no data".
 	Progress float64
 	// Status colours the bar: "off track" (red), "at risk" (amber),
-	// "on track" (green), "done" (blue) or "no data" (grey). Matching
+	// "on track" (green), "done" (blue) or "no data" (grey), and is
+	// written beside its value, so colour and text always agree. Matching
 	// ignores case, surrounding space and "_"/"-" in place of spaces; any
 	// other value is drawn grey.
 	Status string
+	// Previous is last week's progress, marked with a small circle when
+	// HasPrevious.
+	Previous    float64
+	HasPrevious bool
+	// Expected is this objective's own pace, marked with a dark tick
+	// across its row when HasExpected (key results added mid-cycle have a
+	// pace of their own); without it the chart's pace line applies.
+	Expected    float64
+	HasExpected bool
 }
 
 // Chart is what the digest draws: one horizontal bar per objective against
@@ -72,6 +87,32 @@ type Chart struct {
 	// Bars are the objectives, drawn top to bottom in the given order.
 	// Only the first MaxBars are drawn.
 	Bars []Bar
+	// Trend, when set, is drawn below the bars.
+	Trend *Trend
+}
+
+// Renderer draws charts with one chain of fonts.
+type Renderer struct {
+	h handler
+}
+
+// NewRenderer returns a Renderer. With systemFonts, the machine's own
+// fallback fonts come before the bundled ones; without, the output depends
+// on nothing but the input (the golden tests use that).
+func NewRenderer(systemFonts bool) *Renderer {
+	return &Renderer{h: newHandler(fonts, systemFonts)}
+}
+
+var (
+	defaultOnce     sync.Once
+	defaultRenderer *Renderer
+)
+
+// Render draws c with the machine's fonts where they help, else the
+// bundled ones. See Renderer.Render.
+func Render(c Chart) ([]byte, error) {
+	defaultOnce.Do(func() { defaultRenderer = NewRenderer(true) })
+	return defaultRenderer.Render(c)
 }
 
 // Render draws c as a PNG. It never fails on content: more than MaxBars bars
@@ -79,7 +120,7 @@ type Chart struct {
 // labels are shortened with "…"; zero bars draws an empty chart with a
 // "no objectives yet" note. Render is safe for concurrent use, and the same
 // Chart always yields the same bytes.
-func Render(c Chart) (out []byte, err error) {
+func (rd *Renderer) Render(c Chart) (out []byte, err error) {
 	defer func() {
 		// gonum/plot reports some internal failures by panicking; a chart
 		// must never take the bot down, so turn them into an error.
@@ -88,13 +129,26 @@ func Render(c Chart) (out []byte, err error) {
 		}
 	}()
 
-	l := newLayout(c)
+	l := newLayout(c, rd.h)
+	height := l.height
+	var tl *trendLayout
+	if c.Trend != nil {
+		tl = newTrendLayout(*c.Trend, rd.h)
+		height += tl.height
+	}
 	cv := vgimg.NewWith(
-		vgimg.UseWH(px(Width), px(l.height)),
+		vgimg.UseWH(px(Width), px(height)),
 		vgimg.UseDPI(dpi),
 		vgimg.UseBackgroundColor(color.White),
 	)
-	if err := l.draw(draw.New(cv)); err != nil {
+	dc := draw.New(cv)
+	if tl != nil {
+		if err := tl.draw(draw.Crop(dc, 0, 0, 0, -px(l.height))); err != nil {
+			return nil, err
+		}
+		dc = draw.Crop(dc, 0, 0, px(tl.height), 0)
+	}
+	if err := l.draw(dc); err != nil {
 		return nil, err
 	}
 
@@ -179,12 +233,13 @@ func parseStatus(s string) status {
 
 // fonts is a private cache so that changes to gonum/plot's global defaults
 // elsewhere in the process cannot change the rendering.
-var (
-	fonts   = font.NewCache(liberation.Collection())
-	handler = text.Plain{Fonts: fonts}
-)
+var fonts = font.NewCache(liberation.Collection())
 
-func style(size float64, bold, italic bool, c color.Color) text.Style {
+func (l layout) style(size float64, bold, italic bool, c color.Color) text.Style {
+	return styleWith(l.h, size, bold, italic, c)
+}
+
+func styleWith(h handler, size float64, bold, italic bool, c color.Color) text.Style {
 	f := font.Font{Typeface: "Liberation", Variant: "Sans", Size: vg.Points(size)}
 	if bold {
 		f.Weight = xfont.WeightBold
@@ -192,40 +247,45 @@ func style(size float64, bold, italic bool, c color.Color) text.Style {
 	if italic {
 		f.Style = xfont.StyleItalic
 	}
-	return text.Style{Color: c, Font: f, Handler: handler, XAlign: draw.XLeft, YAlign: draw.YBottom}
+	return text.Style{Color: c, Font: f, Handler: h, XAlign: draw.XLeft, YAlign: draw.YBottom}
 }
 
 // row is one drawn bar.
 type row struct {
-	label string  // cleaned, shortened label
-	value float64 // clamped progress, 0..1
-	text  string  // value label at the bar end
-	st    status
+	label    string  // cleaned, shortened label
+	value    float64 // clamped progress, 0..1
+	prev     float64 // last week's, 0..1; NaN when none
+	expected float64 // its own pace, 0..1; NaN when none
+	text     string  // value label right of the bar and its marks
+	st       status
 }
 
 // layout is everything Render draws, computed from a Chart.
 type layout struct {
+	h       handler
 	title   string
 	pace    float64 // clamped; NaN when the line is hidden
 	rows    []row
 	more    int // bars beyond MaxBars
 	present [numStatus]bool
+	perRow  bool    // rows carry their own pace: ticks instead of one line
+	hasPrev bool    // some row marks last week's value
 	height  float64 // image height in pixels
 }
 
-func newLayout(c Chart) layout {
-	l := layout{pace: math.NaN()}
+func newLayout(c Chart, fh handler) layout {
+	l := layout{h: fh, pace: math.NaN()}
 	if !math.IsNaN(c.Pace) {
 		l.pace = clamp01(c.Pace)
 	}
-	l.title = prepare(c.Title, maxTitleRunes, titleStyle(), px(Width-2*margin))
+	l.title = prepare(c.Title, maxTitleRunes, l.titleStyle(), px(Width-2*margin))
 
 	bars := c.Bars
 	if len(bars) > MaxBars {
 		l.more = len(bars) - MaxBars
 		bars = bars[:MaxBars]
 	}
-	labelSty := labelStyle()
+	labelSty := l.labelStyle()
 	l.rows = make([]row, len(bars))
 	for i, b := range bars {
 		r := row{st: parseStatus(b.Status)}
@@ -234,11 +294,23 @@ func newLayout(c Chart) layout {
 			r.label = "(untitled)"
 		}
 		r.value = clamp01(b.Progress)
+		r.prev, r.expected = math.NaN(), math.NaN()
+		if b.HasPrevious && !math.IsNaN(b.Previous) {
+			r.prev = clamp01(b.Previous)
+		}
+		if b.HasExpected && !math.IsNaN(b.Expected) {
+			r.expected = clamp01(b.Expected)
+			l.perRow = true
+		}
 		r.text = percent(r.value)
+		if name := statusNames[r.st]; name != "" && r.st != stNoData {
+			r.text += " · " + name
+		}
 		if math.IsNaN(b.Progress) || r.st == stNoData && r.value == 0 {
 			r.text = noData
 		}
 		l.present[r.st] = true
+		l.hasPrev = l.hasPrev || !math.IsNaN(r.prev)
 		l.rows[i] = r
 	}
 
@@ -251,14 +323,14 @@ func newLayout(c Chart) layout {
 	return l
 }
 
-func titleStyle() text.Style {
-	s := style(15, true, false, colText)
+func (l layout) titleStyle() text.Style {
+	s := l.style(15, true, false, colText)
 	s.YAlign = draw.YTop
 	return s
 }
 
-func labelStyle() text.Style {
-	s := style(11, false, false, colText)
+func (l layout) labelStyle() text.Style {
+	s := l.style(11, false, false, colText)
 	s.XAlign, s.YAlign = draw.XRight, draw.YCenter
 	return s
 }
@@ -268,7 +340,7 @@ func (l layout) draw(c draw.Canvas) error {
 	inner := draw.Crop(c, px(margin), -px(margin), px(margin), -px(margin))
 	l.drawHeader(inner)
 	if l.more > 0 {
-		note := style(10, false, true, colorNote)
+		note := l.style(10, false, true, colorNote)
 		note.YAlign = draw.YBottom
 		msg := fmt.Sprintf("and %d more objective%s not shown", l.more, plural(l.more))
 		inner.FillText(note, inner.Min, msg)
@@ -284,11 +356,11 @@ func (l layout) draw(c draw.Canvas) error {
 
 func (l layout) drawHeader(c draw.Canvas) {
 	if l.title != "" {
-		c.FillText(titleStyle(), vg.Point{X: c.Min.X, Y: c.Max.Y}, l.title)
+		c.FillText(l.titleStyle(), vg.Point{X: c.Min.X, Y: c.Max.Y}, l.title)
 	}
 
 	// Legend: a swatch and name for each status present, in fixed order.
-	lg := style(10, false, false, colMuted)
+	lg := l.style(10, false, false, colMuted)
 	lg.YAlign = draw.YCenter
 	y := c.Max.Y - px(40)
 	x := c.Min.X
@@ -305,15 +377,65 @@ func (l layout) drawHeader(c draw.Canvas) {
 		c.FillText(lg, vg.Point{X: x, Y: y}, statusNames[st])
 		x += lg.Width(statusNames[st]) + px(16)
 	}
+	if l.perRow && len(l.rows) > 0 {
+		x += px(8)
+		c.StrokeLine2(draw.LineStyle{Color: colPace, Width: px(3)}, x, y-sw*0.7, x, y+sw*0.7)
+		x += px(8)
+		c.FillText(lg, vg.Point{X: x, Y: y}, "expected by now")
+		x += lg.Width("expected by now") + px(16)
+	}
+	if l.hasPrev {
+		drawPrev(c, vg.Point{X: x + sw/2, Y: y})
+		x += sw + px(5)
+		c.FillText(lg, vg.Point{X: x, Y: y}, "last week")
+	}
+}
+
+// drawPrev marks last week's value: a white dot ringed in dark grey.
+func drawPrev(c draw.Canvas, pt vg.Point) {
+	r := px(4.5)
+	var path vg.Path
+	path.Move(vg.Point{X: pt.X + r, Y: pt.Y})
+	path.Arc(pt, r, 0, 2*math.Pi)
+	path.Close()
+	c.SetColor(color.White)
+	c.Fill(path)
+	c.SetLineStyle(draw.LineStyle{Color: colPace, Width: px(1.6)})
+	c.Stroke(path)
+}
+
+// marks draws each row's pace tick and last week's dot over the bars.
+type marks struct {
+	rows []row
+	y    func(int) float64
+}
+
+// Plot implements plot.Plotter.
+func (m *marks) Plot(c draw.Canvas, p *plot.Plot) {
+	trX, trY := p.Transforms(&c)
+	half := (trY(1) - trY(0)) * barFrac / 2
+	if half > px(maxBarPx)/2 {
+		half = px(maxBarPx) / 2
+	}
+	for i, r := range m.rows {
+		y := trY(m.y(i))
+		if !math.IsNaN(r.expected) {
+			x := trX(r.expected * 100)
+			c.StrokeLine2(draw.LineStyle{Color: colPace, Width: px(3)}, x, y-half-px(3), x, y+half+px(3))
+		}
+		if !math.IsNaN(r.prev) {
+			drawPrev(c, vg.Point{X: trX(r.prev * 100), Y: y})
+		}
+	}
 }
 
 // plot builds the gonum plot on a 0–100 % x axis. Drawing order: grey
 // tracks, grid, coloured bars, pace line, value labels, pace label, note.
 func (l layout) plot() (*plot.Plot, error) {
 	p := plot.New()
-	p.TextHandler = handler
+	p.TextHandler = l.h
 	p.BackgroundColor = nil // the canvas is already white
-	p.Legend.TextStyle.Handler = handler
+	p.Legend.TextStyle.Handler = l.h
 
 	n := len(l.rows)
 	// Row i is drawn at y = n-1-i so the first bar is at the top; an empty
@@ -325,9 +447,9 @@ func (l layout) plot() (*plot.Plot, error) {
 	p.X.LineStyle = draw.LineStyle{Color: colAxis, Width: px(1)}
 	p.X.Tick.LineStyle = draw.LineStyle{Color: colAxis, Width: px(1)}
 	p.X.Tick.Length = px(5)
-	p.X.Tick.Label = style(10, false, false, colMuted)
+	p.X.Tick.Label = l.style(10, false, false, colMuted)
 	p.X.Tick.Label.XAlign, p.X.Tick.Label.YAlign = draw.XCenter, draw.YTop
-	p.X.Label.TextStyle = style(10, false, false, colMuted)
+	p.X.Label.TextStyle = l.style(10, false, false, colMuted)
 	p.X.Tick.Marker = plot.ConstantTicks{
 		{Value: 0, Label: "0%"}, {Value: 25, Label: "25%"}, {Value: 50, Label: "50%"},
 		{Value: 75, Label: "75%"}, {Value: 100, Label: "100%"},
@@ -337,8 +459,8 @@ func (l layout) plot() (*plot.Plot, error) {
 	p.Y.Tick.Width = 0
 	p.Y.Tick.Length = 0
 	p.Y.Padding = px(8)
-	p.Y.Tick.Label = labelStyle()
-	p.Y.Label.TextStyle = style(10, false, false, colMuted)
+	p.Y.Tick.Label = l.labelStyle()
+	p.Y.Label.TextStyle = l.style(10, false, false, colMuted)
 	ticks := make(plot.ConstantTicks, n)
 	for i, r := range l.rows {
 		ticks[i] = plot.Tick{Value: yOf(i), Label: r.label}
@@ -375,8 +497,9 @@ func (l layout) plot() (*plot.Plot, error) {
 		p.Add(rowBars{b})
 	}
 
-	// The pace line crosses the bars; labels are drawn over it.
-	if !math.IsNaN(l.pace) {
+	// The pace: one dashed line for the cycle, or, when objectives carry
+	// their own (key results added mid-cycle), a dark tick across each row.
+	if !math.IsNaN(l.pace) && !l.perRow {
 		x := l.pace * 100
 		line, err := plotter.NewLine(plotter.XYs{{X: x, Y: -0.5}, {X: x, Y: top}})
 		if err != nil {
@@ -389,13 +512,26 @@ func (l layout) plot() (*plot.Plot, error) {
 		}
 		p.Add(line)
 	}
+	if n > 0 {
+		p.Add(&marks{rows: l.rows, y: yOf})
+	}
 
-	// Value labels at the bar ends, nudged up a pixel because digits have
-	// no descenders.
+	// Value labels right of the bar and of its marks, so nothing overlaps
+	// them; nudged up a pixel because digits have no descenders.
 	if n > 0 {
 		xy := plotter.XYLabels{XYs: make(plotter.XYs, n), Labels: make([]string, n)}
 		for i, r := range l.rows {
-			xy.XYs[i] = plotter.XY{X: r.value * 100, Y: yOf(i)}
+			x := r.value
+			if l.perRow && !math.IsNaN(r.expected) {
+				x = math.Max(x, r.expected)
+			}
+			if !l.perRow && !math.IsNaN(l.pace) {
+				x = math.Max(x, l.pace) // right of the pace line, never across it
+			}
+			if !math.IsNaN(r.prev) {
+				x = math.Max(x, r.prev)
+			}
+			xy.XYs[i] = plotter.XY{X: x * 100, Y: yOf(i)}
 			xy.Labels[i] = r.text
 		}
 		vl, err := plotter.NewLabels(xy)
@@ -403,38 +539,42 @@ func (l layout) plot() (*plot.Plot, error) {
 			return nil, err
 		}
 		for i, r := range l.rows {
-			s := valueStyle()
+			s := l.valueStyle()
 			if r.text == noData {
-				s = style(10.5, false, true, colMuted)
+				s = l.style(10.5, false, true, colMuted)
 				s.XAlign, s.YAlign = draw.XLeft, draw.YCenter
 			}
 			vl.TextStyle[i] = s
 		}
-		vl.Offset = vg.Point{X: px(6), Y: px(1)}
+		vl.Offset = vg.Point{X: px(9), Y: px(1)}
 		p.Add(vl)
 	}
 
 	// The pace label sits in the band above the first bar, right of the
 	// line, or left of it when the line is near 100 %.
 	if !math.IsNaN(l.pace) {
-		s := style(10.5, true, false, colPace)
+		s := l.style(10.5, true, false, colPace)
 		s.XAlign, s.YAlign = draw.XLeft, draw.YCenter
 		off := px(6)
 		if l.pace > 0.85 {
 			s.XAlign, off = draw.XRight, -off
 		}
-		p.Add(&note{text: "pace " + percent(l.pace), sty: s, x: l.pace * 100, y: top - paceBand/2, offset: off})
+		label := "pace " + percent(l.pace)
+		if l.perRow {
+			label = "cycle " + percent(l.pace) + " elapsed"
+		}
+		p.Add(&note{text: label, sty: s, x: l.pace * 100, y: top - paceBand/2, offset: off})
 	}
 
 	if n == 0 {
-		s := style(13, false, true, colMuted)
+		s := l.style(13, false, true, colMuted)
 		s.XAlign, s.YAlign = draw.XCenter, draw.YCenter
 		p.Add(&note{text: "no objectives yet", sty: s, x: 50, y: 0, boxed: true})
 	}
 
 	// Reserve room right of 100 % for the widest value label so the data
 	// area does not depend on which bars happen to be full.
-	p.Add(reserve{width: px(6) + valueStyle().Width("100%") + px(4)})
+	p.Add(reserve{width: px(9) + l.valueStyle().Width("100% · off track") + px(4)})
 
 	// Fix the ranges last: Add widens them to fit the data.
 	p.X.Min, p.X.Max = 0, 100
@@ -442,8 +582,8 @@ func (l layout) plot() (*plot.Plot, error) {
 	return p, nil
 }
 
-func valueStyle() text.Style {
-	s := style(10.5, true, false, colText)
+func (l layout) valueStyle() text.Style {
+	s := l.style(10.5, true, false, colText)
 	s.XAlign, s.YAlign = draw.XLeft, draw.YCenter
 	return s
 }

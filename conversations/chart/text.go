@@ -5,14 +5,13 @@ import (
 	"unicode"
 	"unicode/utf8"
 
-	"golang.org/x/image/font/sfnt"
 	"gonum.org/v1/plot/text"
 	"gonum.org/v1/plot/vg"
 )
 
-// missingGlyph replaces characters the font cannot draw. Liberation Sans
-// covers Latin, Greek, Cyrillic and Hebrew; emoji, CJK and Arabic become
-// boxes instead of vanishing, so a label never silently turns blank.
+// missingGlyph replaces characters that no font of the chain can draw
+// (Liberation Sans, the machine's fallback fonts, the bundled Noto Emoji
+// and Droid Sans Fallback), so that a label never silently turns blank.
 const missingGlyph = '□'
 
 // prepare turns user text into what is drawn for it: cleaned, cut to at
@@ -71,24 +70,23 @@ func shorten(s string, max int) string {
 	return s
 }
 
-// substitute replaces each character sty's font has no glyph for with
+// substitute replaces each character no font of sty's handler draws with
 // missingGlyph. Emoji skin-tone modifiers, the second half of a flag and
 // combining marks without a glyph are dropped rather than boxed, so one
 // emoji shows as one box.
 func substitute(s string, sty text.Style) string {
-	face := sty.Handler.Cache().Lookup(sty.Font, sty.Font.Size).Face
-	if face == nil {
+	h, ok := sty.Handler.(handler)
+	if !ok {
 		return s
 	}
 	var (
-		buf     sfnt.Buffer
 		b       strings.Builder
 		changed bool
 		flag    bool // the previous rune opened a regional-indicator pair
 	)
 	b.Grow(len(s))
 	for _, r := range s {
-		if idx, err := face.GlyphIndex(&buf, r); err == nil && idx != 0 {
+		if h.covers(sty.Font, r) {
 			b.WriteRune(r)
 			flag = false
 			continue

@@ -79,6 +79,16 @@ type User struct {
 	Admin, Owner   bool
 }
 
+// Channel is a conversation on the fake Slack, as conversations.info
+// describes it. Member says whether okrbot's bot user is in it; a private
+// channel okrbot is not in is channel_not_found to it, as on Slack.
+type Channel struct {
+	ID, Team string
+	Name     string
+	Private  bool
+	Member   bool
+}
+
 // Call is one recorded Web API call.
 type Call struct {
 	Method string
@@ -151,7 +161,8 @@ type Server struct {
 	teams       map[string]*Team // id ->
 	tokens      map[string]string
 	appTokens   map[string]string
-	users       map[string]User // team/user ->
+	users       map[string]User    // team/user ->
+	channels    map[string]Channel // team/channel ->
 	messages    map[string][]*Message
 	channelErr  map[string]string
 	calls       []Call
@@ -197,7 +208,7 @@ func NewServer(opts Options) *Server {
 	s := &Server{
 		opts: opts, rng: rand.New(rand.NewPCG(opts.Seed, opts.Seed^0x9e3779b97f4a7c15)),
 		teams: map[string]*Team{}, tokens: map[string]string{}, appTokens: map[string]string{},
-		users: map[string]User{}, messages: map[string][]*Message{}, channelErr: map[string]string{},
+		users: map[string]User{}, channels: map[string]Channel{}, messages: map[string][]*Message{}, channelErr: map[string]string{},
 		buckets: map[string]*bucket{}, windows: map[string]window{}, triggers: map[string]time.Time{},
 		views: map[string]*View{}, homes: map[string]*View{}, uploads: map[string]*Upload{},
 		codes: map[string][2]string{}, slowMethods: map[string]time.Duration{}, scripts: map[string][]Scripted{},
@@ -207,6 +218,7 @@ func NewServer(opts Options) *Server {
 	mux.HandleFunc("/api/{method}", s.serveAPI)
 	mux.HandleFunc("POST /upload/{id}", s.serveUpload)
 	mux.HandleFunc("POST /response/{id}", s.serveResponse)
+	mux.HandleFunc("POST /redirect/{status}", s.serveRedirect)
 	mux.HandleFunc("GET /oauth/v2/authorize", s.serveAuthorize)
 	mux.HandleFunc("GET /socket", s.sockets.serve)
 	s.srv = httptest.NewServer(mux)
@@ -282,6 +294,18 @@ func (s *Server) AddUser(u User) {
 	s.users[u.Team+"/"+u.ID] = u
 }
 
+// AddChannel adds a channel (or replaces one; team defaults to T0001), which
+// conversations.info describes and commands typed there name. Inviting or
+// removing okrbot is AddChannel again with Member changed.
+func (s *Server) AddChannel(c Channel) {
+	if c.Team == "" {
+		c.Team = "T0001"
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.channels[c.Team+"/"+c.ID] = c
+}
+
 // FailChannel makes chat.postMessage to channel answer ok:false with code
 // ("not_in_channel", "channel_not_found", …); "" clears it.
 func (s *Server) FailChannel(channel, code string) {
@@ -333,6 +357,25 @@ func (s *Server) ResponseURL() string {
 	defer s.mu.Unlock()
 	s.seq++
 	return fmt.Sprintf("%s/response/R%d", s.URL, s.seq)
+}
+
+// RedirectURL returns a URL on this server that answers a POST with a
+// redirect (status 301, 302, 307 or 308) to to: a response_url on Slack's
+// host that points elsewhere, which okrbot must not follow.
+func (s *Server) RedirectURL(status int, to string) string {
+	return fmt.Sprintf("%s/redirect/%d?to=%s", s.URL, status, url.QueryEscape(to))
+}
+
+func (s *Server) serveRedirect(w http.ResponseWriter, r *http.Request) {
+	status, _ := strconv.Atoi(r.PathValue("status"))
+	if status < 300 || status > 399 {
+		status = http.StatusFound
+	}
+	s.mu.Lock()
+	s.responses = append(s.responses, ResponsePost{Path: r.URL.Path, At: time.Now()})
+	s.mu.Unlock()
+	w.Header().Set("Location", r.URL.Query().Get("to"))
+	w.WriteHeader(status)
 }
 
 // IssueCode returns an OAuth code that oauth.v2.access exchanges for team's
@@ -660,6 +703,15 @@ func (s *Server) handle(method, team string, v url.Values, raw map[string]json.R
 			"is_admin": u.Admin, "is_owner": u.Owner,
 			"profile": obj{"display_name": u.DisplayName, "real_name": u.RealName},
 		}}
+	case "conversations.info":
+		c, ok := s.channels[team+"/"+v.Get("channel")]
+		if !ok || c.Private && !c.Member {
+			return fail("channel_not_found")
+		}
+		return obj{"ok": true, "channel": obj{
+			"id": c.ID, "name": c.Name, "is_channel": !c.Private, "is_group": c.Private, "is_private": c.Private,
+			"is_member": c.Member, "context_team_id": c.Team,
+		}}
 	case "chat.postMessage", "chat.postEphemeral":
 		return s.post(method, t, v, now)
 	case "conversations.open":
@@ -939,10 +991,25 @@ const Form = "application/x-www-form-urlencoded"
 
 // Command returns the form Slack posts for a slash command, with a fresh
 // trigger_id and a response_url on this server.
+//
+// Its channel_name is the channel's (AddChannel), "privategroup" for a
+// private one, "directmessage" in a DM, else the id in lower case.
 func (s *Server) Command(team, user, channel, command, text string) url.Values {
+	name := strings.ToLower(channel)
+	s.mu.Lock()
+	c, ok := s.channels[team+"/"+channel]
+	s.mu.Unlock()
+	switch {
+	case ok && c.Private:
+		name = "privategroup"
+	case ok:
+		name = c.Name
+	case strings.HasPrefix(channel, "D"):
+		name = "directmessage"
+	}
 	return url.Values{
 		"token": {"deprecated-verification-token"}, "team_id": {team}, "team_domain": {"acme"},
-		"channel_id": {channel}, "channel_name": {"general"}, "user_id": {user}, "user_name": {strings.ToLower(user)},
+		"channel_id": {channel}, "channel_name": {name}, "user_id": {user}, "user_name": {strings.ToLower(user)},
 		"command": {command}, "text": {text}, "api_app_id": {"A0OKRBOT"},
 		"response_url": {s.ResponseURL()}, "trigger_id": {s.NewTrigger()},
 	}

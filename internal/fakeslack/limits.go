@@ -224,6 +224,8 @@ func checkElement(e element) error {
 			}
 		}
 	case "number_input":
+	case "users_select", "channels_select", "conversations_select":
+		// Pickers of Slack's own users and channels: no options to check.
 	default:
 		return fmt.Errorf("unknown element type %q", e.Type)
 	}

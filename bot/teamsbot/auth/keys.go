@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"math/big"
 	"net/http"
 	"net/url"
@@ -36,6 +37,11 @@ const (
 // errUnknownKey is returned for a key id that the key set does not have.
 var errUnknownKey = errors.New("signing key not found")
 
+// ErrKeysUnavailable is wrapped by the errors of a validator that has never
+// loaded the Bot Framework's signing keys: it can validate nothing, and
+// Ready reports it.
+var ErrKeysUnavailable = errors.New("signing keys unavailable")
+
 // signingKey is one usable key of the Bot Framework key set.
 type signingKey struct {
 	pub          *rsa.PublicKey
@@ -51,6 +57,7 @@ type keySource struct {
 	metadataURL string
 	client      *http.Client
 	now         func() time.Time
+	log         *slog.Logger
 
 	mu        sync.Mutex
 	keys      map[string]signingKey
@@ -60,8 +67,11 @@ type keySource struct {
 	fetchErr  error         // outcome of the last fetch
 }
 
-func newKeySource(metadataURL string, client *http.Client, now func() time.Time) *keySource {
-	return &keySource{metadataURL: metadataURL, client: client, now: now}
+func newKeySource(metadataURL string, client *http.Client, now func() time.Time, log *slog.Logger) *keySource {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &keySource{metadataURL: metadataURL, client: client, now: now, log: log}
 }
 
 // key returns the key with id kid, fetching the key set first if it is stale
@@ -80,7 +90,7 @@ func (s *keySource) key(ctx context.Context, kid string) (signingKey, error) {
 				return k, nil // stale, but a fresher set cannot be had yet
 			}
 			if s.loadedAt.IsZero() && s.fetchErr != nil {
-				return signingKey{}, fmt.Errorf("signing keys unavailable: %w", s.fetchErr)
+				return signingKey{}, fmt.Errorf("%w: %w", ErrKeysUnavailable, s.fetchErr)
 			}
 			return signingKey{}, fmt.Errorf("%w (refetch rate-limited)", errUnknownKey)
 		}
@@ -101,9 +111,41 @@ func (s *keySource) key(ctx context.Context, kid string) (signingKey, error) {
 		return k, nil
 	}
 	if s.fetchErr != nil {
-		return signingKey{}, fmt.Errorf("signing keys unavailable: %w", s.fetchErr)
+		return signingKey{}, fmt.Errorf("%w: %w", ErrKeysUnavailable, s.fetchErr)
 	}
 	return signingKey{}, errUnknownKey
+}
+
+// ready reports whether a key set has ever loaded. While none has, it starts
+// a fetch when the rate limit allows and waits for it up to ctx: a
+// readiness probe is what brings the keys in when no request has yet.
+func (s *keySource) ready(ctx context.Context) error {
+	s.mu.Lock()
+	if !s.loadedAt.IsZero() {
+		s.mu.Unlock()
+		return nil
+	}
+	if s.fetching == nil && s.mayFetch() {
+		s.startFetch()
+	}
+	done := s.fetching
+	s.mu.Unlock()
+	if done != nil {
+		select {
+		case <-done:
+		case <-ctx.Done():
+			return fmt.Errorf("%w: still fetching", ErrKeysUnavailable)
+		}
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !s.loadedAt.IsZero() {
+		return nil
+	}
+	if s.fetchErr != nil {
+		return fmt.Errorf("%w: %w", ErrKeysUnavailable, s.fetchErr)
+	}
+	return ErrKeysUnavailable
 }
 
 // mayFetch reports whether the rate limit allows a fetch now. s.mu is held.
@@ -132,10 +174,18 @@ func (s *keySource) startFetch() {
 
 		s.mu.Lock()
 		defer s.mu.Unlock()
+		failedBefore := s.fetchErr != nil
 		s.fetchErr = err
 		if err == nil {
 			s.keys = keys
 			s.loadedAt = s.now()
+			if failedBefore {
+				s.log.Info("teams signing keys loaded", "keys", len(keys))
+			}
+		} else if s.loadedAt.IsZero() {
+			s.log.Warn("teams signing keys could not be loaded: every Teams request is refused and /readyz fails until they load", "err", err)
+		} else {
+			s.log.Warn("teams signing keys could not be refreshed; the ones loaded before are still used", "err", err)
 		}
 		s.fetching = nil
 		close(done)

@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"log/slog"
 	"math/big"
 	"net/http"
 	"net/http/httptest"
@@ -273,7 +274,7 @@ func TestFetchRejectsBadDocuments(t *testing.T) {
 				}
 			}))
 			t.Cleanup(srv.Close)
-			ks := newKeySource(srv.URL+"/metadata", srv.Client(), newFakeClock().Now)
+			ks := newKeySource(srv.URL+"/metadata", srv.Client(), newFakeClock().Now, nil)
 
 			_, err := ks.fetch(context.Background())
 			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
@@ -288,7 +289,7 @@ func TestFetchRefusesHTTPKeysForHTTPSMetadata(t *testing.T) {
 		writeJSON(w, map[string]string{"jwks_uri": "http://login.botframework.example/keys"})
 	}))
 	t.Cleanup(srv.Close)
-	ks := newKeySource(srv.URL+"/metadata", srv.Client(), time.Now)
+	ks := newKeySource(srv.URL+"/metadata", srv.Client(), time.Now, nil)
 
 	if _, err := ks.fetch(context.Background()); err == nil || !strings.Contains(err.Error(), "jwks_uri is not https") {
 		t.Fatalf("fetch() error = %v; want jwks_uri is not https", err)
@@ -347,5 +348,63 @@ func TestSigningKeys(t *testing.T) {
 				t.Errorf("key = %+v; want keyA with its endorsements", k)
 			}
 		})
+	}
+}
+
+// syncLog is a log buffer safe for the fetch goroutine.
+type syncLog struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (l *syncLog) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *syncLog) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+// TestReadyUntilKeysLoad: while the signing keys cannot be fetched the
+// validator is not ready (ErrKeysUnavailable) and says so as a warning;
+// once they load it is, and stays so when a later refresh fails.
+func TestReadyUntilKeysLoad(t *testing.T) {
+	bf := newBotFramework(t, keyA())
+	bf.setStatus(http.StatusServiceUnavailable)
+	clock := newFakeClock()
+	logs := &syncLog{}
+	v, err := NewValidator(Config{AppID: testAppID, MetadataURL: bf.URL + "/metadata",
+		HTTPClient: bf.Client(), Now: clock.Now, Log: slog.New(slog.NewTextHandler(logs, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	if err := v.Ready(ctx); !errors.Is(err, ErrKeysUnavailable) {
+		t.Fatalf("Ready with the keys unreachable = %v", err)
+	}
+	if !strings.Contains(logs.String(), "level=WARN") || !strings.Contains(logs.String(), "signing keys could not be loaded") {
+		t.Errorf("no warning:\n%s", logs)
+	}
+	// Probes within the retry interval do not hammer Microsoft.
+	for range 5 {
+		if err := v.Ready(ctx); !errors.Is(err, ErrKeysUnavailable) {
+			t.Fatalf("Ready = %v", err)
+		}
+	}
+	wantHits(t, bf, 1, 0)
+	bf.setStatus(http.StatusOK)
+	clock.Advance(retryInterval)
+	if err := v.Ready(ctx); err != nil {
+		t.Fatalf("Ready once the keys are reachable = %v", err)
+	}
+	bf.setStatus(http.StatusServiceUnavailable)
+	clock.Advance(keysTTL + time.Minute)
+	authenticate(t, ctx, v, 0, kidA, clock.Now()) // a refresh that fails
+	if err := v.Ready(ctx); err != nil {
+		t.Errorf("Ready with stale keys = %v", err)
 	}
 }

@@ -16,6 +16,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"slices"
@@ -67,6 +68,9 @@ type Config struct {
 	Now func() time.Time
 	// Leeway is the clock skew allowed on exp and nbf; zero means DefaultLeeway.
 	Leeway time.Duration
+	// Log hears about the signing keys: a failed fetch is a warning. Nothing
+	// is logged when nil.
+	Log *slog.Logger
 }
 
 // Validator checks Bot Framework tokens as the Bot Framework documentation
@@ -121,9 +125,15 @@ func NewValidator(cfg Config) (*Validator, error) {
 			jwt.WithLeeway(leeway),
 			jwt.WithTimeFunc(now),
 		),
-		keys: newKeySource(metadataURL, client, now),
+		keys: newKeySource(metadataURL, client, now, cfg.Log),
 	}, nil
 }
+
+// Ready reports whether the validator has the Bot Framework's signing keys
+// (an error wrapping ErrKeysUnavailable while it has never loaded them). It
+// fetches them when it has none, within the refetch rate limit, waiting up
+// to ctx: call it at startup and from the readiness probe.
+func (v *Validator) Ready(ctx context.Context) error { return v.keys.ready(ctx) }
 
 // AuthenticateRequest validates authHeader for activity and returns the
 // token's claims. Every error wraps ErrUnauthorized.

@@ -1,0 +1,114 @@
+package slackbot
+
+import (
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// Why a request from "Slack" was turned away, as okrbot_slack_rejected_total
+// counts it.
+const (
+	reasonTooLarge       = "too_large"
+	reasonMissingHeaders = "missing_headers"
+	reasonBadTimestamp   = "bad_timestamp"
+	reasonStale          = "stale"
+	reasonBadSignature   = "bad_signature"
+	reasonReplay         = "replay"
+	reasonWrongWorkspace = "wrong_workspace"
+	reasonNotInstalled   = "not_installed"
+	reasonBadState       = "oauth_bad_state"
+	reasonStateReused    = "oauth_state_reused"
+)
+
+// reasonOf names a verification failure.
+func reasonOf(err error) string {
+	switch err {
+	case errMissingHeaders:
+		return reasonMissingHeaders
+	case errBadTimestamp:
+		return reasonBadTimestamp
+	case errStale:
+		return reasonStale
+	}
+	return reasonBadSignature
+}
+
+// rejectLogEvery is how often a rejection of one reason is logged at most.
+// Anyone can POST to the endpoints: ten thousand forged requests must not
+// become ten thousand log lines. The counter has them all.
+const rejectLogEvery = 10 * time.Second
+
+// rejections logs rejected requests, at most one line per reason per
+// rejectLogEvery, saying how many were not logged since the last line.
+type rejections struct {
+	now     func() time.Time
+	counter *prometheus.CounterVec
+
+	mu         sync.Mutex
+	lastLogged map[string]time.Time
+	unlogged   map[string]int
+}
+
+func newRejections(reg prometheus.Registerer, now func() time.Time) *rejections {
+	r := &rejections{
+		now: now,
+		counter: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "okrbot_slack_rejected_total",
+			Help: "Requests to the Slack endpoints refused or not processed, by reason (bad_signature, stale, missing_headers, bad_timestamp, too_large, replay, wrong_workspace, not_installed, oauth_bad_state, oauth_state_reused).",
+		}, []string{"reason"}),
+		lastLogged: map[string]time.Time{}, unlogged: map[string]int{},
+	}
+	if reg != nil {
+		reg.MustRegister(r.counter)
+	}
+	return r
+}
+
+// note counts a rejection and reports whether to log it now, with how
+// many of that reason went unlogged before it.
+func (r *rejections) note(reason string) (log bool, unlogged int) {
+	r.counter.WithLabelValues(reason).Inc()
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	now := r.now()
+	if last, ok := r.lastLogged[reason]; ok && now.Sub(last) < rejectLogEvery && now.Sub(last) >= 0 {
+		r.unlogged[reason]++
+		return false, 0
+	}
+	unlogged = r.unlogged[reason]
+	r.lastLogged[reason], r.unlogged[reason] = now, 0
+	return true, unlogged
+}
+
+// rejected counts a refused request and logs it within the rate limit.
+// attrs are added to the line (never a secret or a signature).
+func (b *Bot) rejected(r *http.Request, reason string, attrs ...any) {
+	b.rejectedAt(r.URL.Path, r.RemoteAddr, reason, attrs...)
+}
+
+// rejectedAt is rejected for a request that did not come over HTTP
+// (Socket Mode: path "socket", no remote address).
+func (b *Bot) rejectedAt(path, remote, reason string, attrs ...any) {
+	log, unlogged := b.rejects.note(reason)
+	if !log {
+		return
+	}
+	args := []any{"path", path, "reason", reason}
+	if remote != "" {
+		args = append(args, "remote", remote)
+	}
+	args = append(args, attrs...)
+	if unlogged > 0 {
+		args = append(args, "not_logged_since_last", unlogged)
+	}
+	b.log.Warn("slack request rejected", args...)
+}
+
+// refuseWorkspace logs and counts a request from a workspace okrbot does not
+// serve with this token, naming both workspaces.
+func (b *Bot) refuseWorkspace(path, remote string, err *wrongWorkspaceError) {
+	b.rejectedAt(path, remote, reasonWrongWorkspace, "team", err.got, "token_team", err.want)
+}

@@ -1,0 +1,52 @@
+package conversations
+
+// help lists every command and option of the grammar, each with an
+// example; dates in examples are relative to today (session.example).
+func (ss *session) help() Reply {
+	c := ss.cmd("okr")
+	k := ss.cmd("kpi")
+	line := func(example, what string) Text { return Text{}.AddCode(ss.example(example)).Add("  " + what) }
+	m := &Message{
+		Summary: "okrbot commands",
+		Title:   "okrbot: OKRs and KPIs where you talk",
+		Sections: []Section{
+			{Heading: B("Objectives and key results"), Lines: []Text{
+				line(c+" create Grow the European market --aspirational --cycle {cycle}", "create an objective (--committed is the default; no title opens a form)"),
+				line(c+" create Win the enterprise segment --parent O-1 --team #sales", "…aligned to a parent objective or key result, for a team's channel"),
+				line(c+" kr add O-3 Increase web leads from 22 to 35 per day", "add a key result as you would say it; okrbot answers with what it understood"),
+				line(c+" kr add O-3 Keep churn below 2% --kpi churn --owner @ada --weight 2", "…following a KPI, owned by someone else, counting double"),
+				line(c+" kr add O-3 Reach NPS 60 --start 40", "--start, --target, --unit and --milestone settle what the text leaves open"),
+				line(c+" list [mine | @user | #channel | all] [--cycle {cycle}]", "list objectives"),
+				line(c+" show O-3", "an objective or key result in detail, with its history of changes"),
+				line(c+" edit O-3 Grow the Nordic market --owner @ada --team #nordics --cycle {cycle}", "change an objective (also --committed, --aspirational, --parent O-1 or none; nothing after the ref opens a form)"),
+				line(c+" kr edit KR-7 Increase web leads from 22 to 40 per day", "change a key result's text, read again"),
+				line(c+` kr edit KR-7 --target 40 --unit "per day" --owner @bob --weight 2 --kpi none`, "…or one part at a time (also --start, --milestone); its check-ins are kept"),
+				line(c+" align O-5 to O-1", "align an objective to a parent objective or key result"),
+				line(c+" grade O-3 0.7 two of three markets opened", "grade and close an objective (asks to confirm; --yes does not ask)"),
+				line(c+" reopen O-3", "reopen a graded objective"),
+				line(c+" delete KR-7", "delete an objective or key result (asks to confirm; --yes does not ask)"),
+				line(c+" initiative add KR-7 Run a webinar series", "plan the work that moves a key result"),
+				line(c+" initiative done I-4", "mark an initiative done;  "+c+" initiative list [KR-7]  lists them"),
+			}},
+			{Heading: B("Every week"), Lines: []Text{
+				line(c+" checkin", "this week's check-in form"),
+				line(c+" update KR-7 28 confidence 7 two deals closed", "check in on one key result: value (or done), confidence, note"),
+				line(c+" update KR-4 10 hours 8/10", "…the value in its key result's unit; a confidence is 8/10, conf 8, c8, or 1–10 right after the value"),
+				line(c+" away until {date}", "pause prompts and reminders;  "+c+" back  resumes them"),
+				line(c+" digest preview", "see the weekly digest now"),
+				line(c+" digest subscribe #leadership --company", "send the digest (or with --company, the company roll-up) to a channel every week"),
+				line(c+" digest unsubscribe #leadership", "stop sending it there"),
+				line(c+" settings checkin friday 15:00 reminder monday 10:00 digest monday 09:00 timezone Europe/Paris", "change the rhythm (admins; in a channel, for its team; off turns one off)"),
+			}},
+			{Heading: B("KPIs"), Lines: []Text{
+				line(k+` create web-leads "Web leads" unit /day higher target 35 warn 25 alert 15 every day`, "define a KPI (lower: lower is better)"),
+				line(k+" set web-leads 28 on {yesterday} campaign paused", "record a value (today unless on a date; a note after it)"),
+				line(k+" show web-leads", "a KPI with its history"),
+				line(k+" list", "every KPI, red first"),
+				line(k+" edit web-leads target 40 warn 30 alert none", "change a KPI: name, unit, higher or lower, target, warn, alert, every, owner (nothing after the slug opens a form)"),
+				line(k+" archive web-leads", "retire a KPI, its values kept;  "+k+" unarchive web-leads  restores it"),
+			}},
+		},
+	}
+	return Reply{Message: m}
+}

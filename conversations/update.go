@@ -1,0 +1,314 @@
+package conversations
+
+import (
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"github.com/okrbot/okrbot/domain"
+)
+
+// The grammar of /okr update, after the key result's ref:
+//
+//	28                        a value
+//	9.5 7                     a value and a confidence (a bare 1–10 after the value)
+//	10 hours conf 6           a value with its unit, and a confidence
+//	done 9/10 signed!         done, a confidence, a note
+//	c7 blocked on legal       only a confidence (and a note)
+//	28 confidence 7 "3 new customers"
+//
+// A confidence is "confidence N", "conf N", "c N", "cN", "N/10" or a bare
+// 1–10 right after the value. The note is whatever follows, as typed.
+// Anything in the value or confidence places that looks like one but does
+// not read as one is refused with an example, never kept as a note.
+
+// updateArgs is what /okr update says for one key result.
+type updateArgs struct {
+	value, confidence string
+	note              string
+	// valueTok is the value as typed, for rewriting it in a question.
+	valueTok string
+}
+
+var (
+	confWordRE   = regexp.MustCompile(`(?i)^(?:confidence|conf\.?|c)(?:[:=](.*))?$`)
+	confGluedRE  = regexp.MustCompile(`(?i)^(?:confidence|conf|c)[:=]?(\d+)$`)
+	confOutOfRE  = regexp.MustCompile(`^\(?(-?\d+(?:[.,]\d+)?)\s*/\s*10\)?$`)
+	numericStart = regexp.MustCompile(`^[-+−]?[$€£¥₹]?[.,]?\d`)
+	bareInt      = regexp.MustCompile(`^\d+$`)
+)
+
+// isConfidenceWord reports whether a token starts a confidence: "confidence",
+// "conf", "conf.", "c", "confidence:" or one with the number glued ("c7").
+func isConfidenceWord(s string) bool {
+	return confWordRE.MatchString(s) || confGluedRE.MatchString(s) || confOutOfRE.MatchString(s)
+}
+
+// parseUpdate splits the words after /okr update KR-n into a value, a
+// confidence and a note; unit is the key result's unit, whose words may
+// follow the value ("30 leads per day").
+func parseUpdate(toks []token, unit string, kr string) (updateArgs, error) {
+	ex := func(e string) string { return "/okr update " + kr + " " + e }
+	var u updateArgs
+	i := 0
+	readConf := func() (bool, error) {
+		t := toks[i]
+		if t.quoted {
+			return false, nil
+		}
+		if m := confGluedRE.FindStringSubmatch(t.s); m != nil {
+			u.confidence = m[1]
+			i++
+			return true, nil
+		}
+		if m := confOutOfRE.FindStringSubmatch(t.s); m != nil {
+			u.confidence = m[1]
+			i++
+			return true, nil
+		}
+		if m := confWordRE.FindStringSubmatch(t.s); m != nil {
+			if m[1] != "" {
+				u.confidence = m[1]
+				i++
+				return true, nil
+			}
+			if i+1 >= len(toks) {
+				return true, domain.Invalid(ex("28 confidence 7"), "Give the confidence after %q, a whole number from 1 to 10.", t.s)
+			}
+			u.confidence = strings.TrimPrefix(strings.TrimPrefix(toks[i+1].s, ":"), "=")
+			if u.confidence == "" && i+2 < len(toks) {
+				u.confidence = toks[i+2].s
+				i++
+			}
+			i += 2
+			return true, nil
+		}
+		return false, nil
+	}
+	doneWord := func() bool {
+		switch strings.ToLower(toks[i].s) {
+		case "done", "yes", "complete", "completed", "achieved", "finished":
+			u.value, u.valueTok = "done", toks[i].raw
+			i++
+			return true
+		case "no", "open", "not-done", "undone":
+			u.value, u.valueTok = "not done", toks[i].raw
+			i++
+			return true
+		case "not":
+			if i+1 < len(toks) && strings.EqualFold(toks[i+1].s, "done") {
+				u.value, u.valueTok = "not done", toks[i].raw+" "+toks[i+1].raw
+				i += 2
+				return true
+			}
+		}
+		return false
+	}
+	readValue := func() bool {
+		t := toks[i]
+		if t.quoted || !numericStart.MatchString(t.s) {
+			return false
+		}
+		u.value, u.valueTok = t.s, t.raw
+		i++
+		// Unit words after the value: "10 hours", "1.2 million", "30 leads
+		// per day" (the key result's own unit), "2,5 %".
+		for _, n := range unitWordsAfter(toks[i:], unit) {
+			u.value += " " + n
+			u.valueTok += " " + n
+			i++
+		}
+		return true
+	}
+	for slot := 0; slot < 3 && i < len(toks); slot++ {
+		if u.confidence == "" {
+			ok, err := readConf()
+			if err != nil {
+				return u, err
+			}
+			if ok {
+				continue
+			}
+		}
+		if u.value == "" {
+			if doneWord() || readValue() {
+				// A bare whole number right after the value is its confidence.
+				if u.confidence == "" && i < len(toks) && !toks[i].quoted && bareInt.MatchString(toks[i].s) {
+					u.confidence = toks[i].s
+					i++
+				}
+				continue
+			}
+			if i == 0 {
+				return u, domain.Invalid(ex("28 confidence 7"), "%q is not a number; give the value (or done) first, then the confidence.", clip(toks[i].s, 20))
+			}
+		}
+		break
+	}
+	if u.value == "" && u.confidence == "" {
+		return u, domain.Invalid(ex("28 confidence 7"), "Give a value (or done) and a confidence.")
+	}
+	if u.confidence != "" {
+		if _, err := strconv.Atoi(u.confidence); err != nil {
+			return u, domain.Invalid(ex("28 confidence 7"), "The confidence %q is not a whole number from 1 to 10.", clip(u.confidence, 20))
+		}
+	}
+	rest := toks[i:]
+	if len(rest) > 0 && !rest[0].quoted {
+		switch first := rest[0].s; {
+		case isConfidenceWord(first):
+			return u, domain.Invalid(ex("28 confidence 7 good week"), "%q after the confidence looks like a second confidence; give one.", clip(rawText(rest), 30))
+		case numericStart.MatchString(first):
+			return u, domain.Invalid(ex(`28 confidence 7 "3 new customers"`), "%q looks like another value; put a note that starts with a number in quotes.", clip(first, 20))
+		}
+	}
+	u.note = rawText(rest)
+	return u, nil
+}
+
+// unitWordsAfter returns the words after a value that are its unit: a unit
+// word ("hours", "%", "EUR"), a magnitude ("million"), a rate ("per day"),
+// or the key result's own unit as written ("leads per day").
+func unitWordsAfter(toks []token, unit string) []string {
+	var words []string
+	for _, t := range toks {
+		if t.quoted {
+			break
+		}
+		words = append(words, t.s)
+	}
+	if f := strings.Fields(unit); len(f) > 0 && len(words) >= len(f) && strings.EqualFold(strings.Join(words[:len(f)], " "), unit) {
+		return words[:len(f)]
+	}
+	var out []string
+	for j := 0; j < len(words) && len(out) < 3; j++ {
+		w := words[j]
+		if isConfidenceWord(w) || bareInt.MatchString(w) {
+			break
+		}
+		if domain.UnitWord(w) {
+			out = append(out, w)
+			continue
+		}
+		// A rate: "per day", "a week".
+		if j+1 < len(words) {
+			if a, err := domain.ParseAmount("1 " + w + " " + words[j+1]); err == nil && a.Unit != "" {
+				out = append(out, w, words[j+1])
+				j++
+				continue
+			}
+		}
+		break
+	}
+	return out
+}
+
+// update is a quick check-in on one key result: value or done, confidence, note.
+func (ss *session) update(args string) Reply {
+	toks := tokenize(args)
+	if len(toks) == 0 {
+		return ss.fail(domain.Invalid(exUpdate, "Say which key result to update."), "")
+	}
+	_, krRef, err := ref(toks[0].s, "KR", exUpdate)
+	if err != nil {
+		return ss.fail(err, exUpdate)
+	}
+	o, err := ss.store.ObjectiveOfKR(ss.ctx, ss.ws.ID, krRef)
+	if err != nil {
+		return ss.fail(err, exUpdate)
+	}
+	kr := o.KeyResult(krRef)
+	if err := ss.mayCheckIn(o, *kr); err != nil {
+		return ss.fail(err, "")
+	}
+	ua, err := parseUpdate(toks[1:], kr.Unit, krRef)
+	if err != nil {
+		return ss.fail(err, exUpdate)
+	}
+	week := ss.week()
+	prev, hadPrev, err := ss.weekCheckIn(*kr, week)
+	if err != nil {
+		return ss.fail(err, exUpdate)
+	}
+	in := checkInInput{kr: *kr, objective: o.Ref, value: ua.value, confidence: ua.confidence, note: ua.note}
+	if ua.note == "" && hadPrev {
+		in.note = prev.Note // a second update of the week keeps the note unless it gives one
+	}
+	c, errs := ss.readCheckIn(in, week)
+	for _, field := range []string{"value", "confidence", "note"} {
+		if e := errs[field]; e != nil {
+			return ss.ask(e, exUpdate, func(ch domain.Choice) string {
+				return ss.cmd("okr") + " update " + krRef + " " + strings.TrimSpace(strings.Replace(strings.TrimSpace(rawText(toks[1:])), ua.valueTok, ch.Text, 1))
+			})
+		}
+	}
+	if err := ss.saveCheckIns([]answer{c}, domain.WeekNote{}); err != nil {
+		return ss.fail(err, exUpdate)
+	}
+	if o, err = ss.store.ObjectiveOfKR(ss.ctx, ss.ws.ID, krRef); err != nil {
+		return ss.fail(err, exUpdate) // deleted meanwhile
+	}
+	now := o.KeyResult(krRef)
+	line := Text{}.Add("Updated ").AddCode(krRef).Add(" ").AddBar(now.Progress(), -1).Add(fmt.Sprintf(" %d%%", pct(now.Progress())))
+	saved := ss.savedSummary(*kr, c, prev, hadPrev, ua.note != "")
+	if c.skipped {
+		saved += ". " + krRef + " has no value yet, so this is not a check-in: give its value to check in"
+	}
+	return Reply{Message: &Message{
+		Summary: "Updated " + krRef,
+		Sections: []Section{{Lines: []Text{line, T("Saved for week " + weekShort(c.Week) + ": " + saved)},
+			Note: T(describeKR(*now))}},
+	}}
+}
+
+// weekCheckIn returns this week's check-in of a key result, if any: the
+// owner's, whoever typed it.
+func (ss *session) weekCheckIn(kr domain.KeyResult, week domain.Week) (domain.CheckIn, bool, error) {
+	cs, err := ss.store.CheckIns(ss.ctx, ss.ws.ID, domain.CheckInFilter{User: kr.Owner, KRs: []string{kr.Ref}, Weeks: []domain.Week{week}})
+	if err != nil || len(cs) == 0 {
+		return domain.CheckIn{}, false, err
+	}
+	return cs[len(cs)-1], true, nil
+}
+
+// savedSummary says exactly what a check-in saved, beside what it replaced.
+func (ss *session) savedSummary(kr domain.KeyResult, c answer, prev domain.CheckIn, hadPrev, newNote bool) string {
+	var parts []string
+	if c.skipped {
+		parts = append(parts, "no value (not measured yet)")
+	} else {
+		v := checkInValue(kr, c.CheckIn)
+		was := ""
+		switch {
+		case kr.Kind == domain.Milestone && kr.Done != c.Done:
+			was = " (was " + map[bool]string{true: "done", false: "not done"}[kr.Done] + ")"
+		case kr.Kind != domain.Milestone && kr.Measured && (kr.Current != c.Value || kr.Done != c.Done):
+			was = " (was " + domain.FormatValue(kr.Current, kr.Unit) + ")"
+		case kr.Kind != domain.Milestone && !kr.Measured:
+			was = " (first value)"
+		}
+		if kr.KPI != "" {
+			v += ", from KPI " + kr.KPI
+		}
+		parts = append(parts, v+was)
+	}
+	conf := fmt.Sprintf("confidence %d/10", c.Confidence)
+	if kr.Confidence > 0 && kr.Confidence != c.Confidence {
+		conf += fmt.Sprintf(" (was %d/10)", kr.Confidence)
+	}
+	parts = append(parts, conf)
+	switch {
+	case c.skipped:
+	case c.Note != "" && !newNote && hadPrev:
+		parts = append(parts, "note kept: "+clip(c.Note, 80))
+	case c.Note != "":
+		parts = append(parts, "note: "+clip(c.Note, 80))
+	default:
+		parts = append(parts, "no note")
+	}
+	if c.By != "" && c.UserID != c.By {
+		parts = append(parts, "as "+ss.name(c.UserID)+"'s check-in")
+	}
+	return strings.Join(parts, " · ")
+}

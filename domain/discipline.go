@@ -1,0 +1,148 @@
+package domain
+
+import "time"
+
+// CheckInState is how a person answered one week's check-in.
+type CheckInState int
+
+// Check-in states. NotDue: the person owed nothing that week (no key
+// result yet, or away). Pending: not answered, and the week is still open.
+const (
+	NotDue CheckInState = iota
+	OnTime
+	Late
+	Missed
+	Pending
+)
+
+// String returns the state as people read it.
+func (s CheckInState) String() string {
+	switch s {
+	case OnTime:
+		return "on time"
+	case Late:
+		return "late"
+	case Missed:
+		return "missed"
+	case Pending:
+		return "pending"
+	}
+	return "not due"
+}
+
+// OnDay returns the moment of s in the week that begins on monday (00:00
+// in its location): its weekday at its minute.
+func (s Schedule) OnDay(monday time.Time) time.Time {
+	d := (int(s.Weekday) + 6) % 7 // Monday = 0
+	return time.Date(monday.Year(), monday.Month(), monday.Day()+d, s.Minute/60, s.Minute%60, 0, 0, monday.Location())
+}
+
+// Next returns the first moment of s strictly after t, in loc.
+func (s Schedule) Next(t time.Time, loc *time.Location) time.Time {
+	monday := WeekOf(t, loc).Start(loc)
+	m := s.OnDay(monday)
+	for !m.After(t) {
+		monday = monday.AddDate(0, 0, 7)
+		m = s.OnDay(monday)
+	}
+	return m
+}
+
+// CheckInWindow returns when week w's check-in prompt goes out (its
+// check-in day and time, in loc), the moment after which an answer is late
+// (the reminder; 72 hours after the prompt when reminders are off), and the
+// moment the week closes (the next prompt: later answers count for the
+// next week, see CheckInWeek).
+func CheckInWindow(w Week, loc *time.Location, s Settings) (prompt, due, closes time.Time) {
+	prompt = s.CheckIn.OnDay(w.Start(loc))
+	due = prompt.Add(72 * time.Hour)
+	if !s.Reminder.Off {
+		due = s.Reminder.Next(prompt, loc)
+	}
+	return prompt, due, prompt.AddDate(0, 0, 7)
+}
+
+// JudgeCheckIn says how a week's check-in went: answered is the person's
+// first answer for the week (zero for none), due and closes come from
+// CheckInWindow, now is the moment of judging.
+func JudgeCheckIn(answered, due, closes, now time.Time) CheckInState {
+	switch {
+	case !answered.IsZero() && !answered.After(due):
+		return OnTime
+	case !answered.IsZero():
+		return Late
+	case now.Before(closes):
+		return Pending
+	}
+	return Missed
+}
+
+// MissedStreak returns how many check-ins in a row a person missed at the
+// end of states (oldest first). Weeks not due (away, nothing owned) neither
+// break nor extend a streak; a pending week is skipped, since it may still
+// be answered. Escalation acts on this count.
+func MissedStreak(states []CheckInState) int {
+	n := 0
+	for i := len(states) - 1; i >= 0; i-- {
+		switch states[i] {
+		case Missed:
+			n++
+		case NotDue, Pending:
+		default:
+			return n
+		}
+	}
+	return n
+}
+
+// Discipline tallies a person's check-ins over a cycle.
+type Discipline struct {
+	OnTime, Late, Missed int
+}
+
+// Tally counts states into a Discipline.
+func Tally(states []CheckInState) Discipline {
+	var d Discipline
+	for _, s := range states {
+		switch s {
+		case OnTime:
+			d.OnTime++
+		case Late:
+			d.Late++
+		case Missed:
+			d.Missed++
+		}
+	}
+	return d
+}
+
+// CheckInWeeks returns the weeks whose check-in prompt falls in [from, until), in loc.
+func CheckInWeeks(from, until time.Time, loc *time.Location, checkin Schedule) []Week {
+	var out []Week
+	monday := WeekOf(from, loc).Start(loc)
+	for p := checkin.OnDay(monday); p.Before(until); {
+		if !p.Before(from) {
+			out = append(out, WeekOf(p, loc))
+		}
+		monday = monday.AddDate(0, 0, 7)
+		p = checkin.OnDay(monday)
+	}
+	return out
+}
+
+// ReviewWindow is how long after a cycle ends its review is shown: the
+// first digest of the next cycle (digests are weekly) reviews it.
+const ReviewWindow = 7 * 24 * time.Hour
+
+// ReviewDue reports whether a digest at now is the first after cycle c
+// ended, so that it opens with c's review.
+func ReviewDue(c Cycle, now time.Time, loc *time.Location) bool {
+	_, end := c.Bounds(loc)
+	return !end.IsZero() && !now.Before(end) && now.Before(end.Add(ReviewWindow))
+}
+
+// PreviousQuarter returns the quarter before the one containing t, in loc.
+func PreviousQuarter(t time.Time, loc *time.Location) Cycle {
+	start, _ := CycleOf(t, loc).Bounds(loc)
+	return CycleOf(start.Add(-time.Hour), loc)
+}
