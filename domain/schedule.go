@@ -1,6 +1,9 @@
 package domain
 
-import "time"
+import (
+	"sync"
+	"time"
+)
 
 // Kinds of delivery: the messages okrbot sends on its own, each planned by
 // the weekly rhythm's schedule (or, for KPI alerts, by a change of health)
@@ -11,6 +14,22 @@ const (
 	KindDigest        = "digest"
 	KindKPIAlert      = "kpi-alert"
 )
+
+var locations sync.Map // name -> *time.Location
+
+// Location returns the IANA time zone name, loaded once and kept; UTC for
+// an empty or unknown name (settings are validated when they are set).
+func Location(name string) *time.Location {
+	if v, ok := locations.Load(name); ok {
+		return v.(*time.Location)
+	}
+	loc, err := time.LoadLocation(name)
+	if err != nil || name == "" {
+		loc = time.UTC
+	}
+	locations.Store(name, loc)
+	return loc
+}
 
 // Override lays a team's override over the workspace's settings s: a
 // schedule not Set, or an empty time zone, in the override means "as the

@@ -27,7 +27,7 @@ func newRhythmMetrics(reg prometheus.Registerer, st depthStore) *rhythmMetrics {
 			Help: "Attempts at deliveries of the weekly rhythm by kind (checkin-prompt, reminder, digest, kpi-alert) and outcome: sent, skipped (nothing to say any more), failed (retried later), dead (refused for good), expired (given up: too many attempts, or too late).",
 		}, []string{"kind", "outcome"}),
 		depth: prometheus.NewDesc("okrbot_outbox_depth",
-			"Deliveries in the outbox not yet finished, by kind and state (pending, sending, failed; dead: refused for good).",
+			"Deliveries in the outbox not yet finished, by kind and state (pending, sending, failed: waiting for a retry).",
 			[]string{"kind", "state"}, nil),
 		st: st,
 	}

@@ -24,7 +24,7 @@ func TestRhythmMetrics(t *testing.T) {
 	m.observe("reminder", "sent")
 	m.observe("reminder", "failed")
 	want := `
-# HELP okrbot_outbox_depth Deliveries in the outbox not yet finished, by kind and state (pending, sending, failed; dead: refused for good).
+# HELP okrbot_outbox_depth Deliveries in the outbox not yet finished, by kind and state (pending, sending, failed: waiting for a retry).
 # TYPE okrbot_outbox_depth gauge
 okrbot_outbox_depth{kind="reminder",state="pending"} 2
 `

@@ -317,19 +317,7 @@ func (run *Run) asOf(e domain.OutboxEntry) time.Time {
 	return e.At
 }
 
-var locations sync.Map
-
-func loadLocation(name string) *time.Location {
-	if v, ok := locations.Load(name); ok {
-		return v.(*time.Location)
-	}
-	loc, err := time.LoadLocation(name)
-	if err != nil || name == "" {
-		loc = time.UTC
-	}
-	locations.Store(name, loc)
-	return loc
-}
+func loadLocation(name string) *time.Location { return domain.Location(name) }
 
 // earliest returns the earlier of two moments, a zero one counting as none.
 func earliest(a, b time.Time) time.Time {
