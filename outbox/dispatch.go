@@ -17,7 +17,9 @@ const batch = 200
 // Stats counts what one Drain did.
 type Stats struct {
 	Sent, Skipped, Failed, Dead, Expired int
-	// Lost counts entries another process claimed first.
+	// Lost counts the attempts that ended without a record: another
+	// process claimed the entry first (or took it over), or the store could
+	// not record the outcome (a later attempt asks the platform first).
 	Lost int
 	// Next is when the earliest entry left comes due (a retry, another
 	// process's lease ending); zero when none is left.
@@ -215,9 +217,18 @@ func (o *Outbox) finish(ctx context.Context, c domain.OutboxEntry, state domain.
 		c.DoneAt = o.opt.Now()
 	}
 	// Record it even when the run is being cancelled: the attempt happened.
+	// A store that is busy for a moment is asked again: what happened must
+	// be written down (this retries a write, never a send).
 	ok, err := o.store.Finish(context.WithoutCancel(ctx), c)
+	for wait := 50 * time.Millisecond; err != nil && wait <= 800*time.Millisecond; wait *= 4 {
+		time.Sleep(wait)
+		ok, err = o.store.Finish(context.WithoutCancel(ctx), c)
+	}
 	if err != nil {
-		return state, fmt.Errorf("outbox: recording %s of %s: %w", state, c.ID, err)
+		// Not recorded: the entry stays claimed, and once the lease ends
+		// another attempt asks the platform first (it is unsure) and
+		// records it then. Counting it now would count it twice.
+		return "", fmt.Errorf("outbox: recording %s of %s: %w", state, c.ID, err)
 	}
 	if !ok {
 		return "", fmt.Errorf("%w (%s, finishing as %s)", ErrLeaseLost, c.ID, state)

@@ -25,8 +25,10 @@ type memStore struct {
 	mu      sync.Mutex
 	entries map[string]domain.OutboxEntry
 	calls   atomic.Int64
-	// renewFails makes Renew report the lease lost.
-	renewFails atomic.Bool
+	// renewFails makes Renew report the lease lost; finishErrors makes
+	// that many Finish calls fail.
+	renewFails   atomic.Bool
+	finishErrors atomic.Int32
 }
 
 func newMemStore() *memStore { return &memStore{entries: map[string]domain.OutboxEntry{}} }
@@ -132,6 +134,9 @@ func (s *memStore) Renew(_ context.Context, c domain.OutboxEntry, until time.Tim
 
 func (s *memStore) Finish(_ context.Context, c domain.OutboxEntry) (bool, error) {
 	s.calls.Add(1)
+	if s.finishErrors.Add(-1) >= 0 {
+		return false, errors.New("database is locked")
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	cur, ok := s.same(c)
@@ -543,5 +548,27 @@ func TestEnqueueRefusesHalfAnEntry(t *testing.T) {
 	o := outbox.New(newMemStore(), outbox.Options{})
 	if _, err := o.Enqueue(ctx, []domain.OutboxEntry{{ID: "x"}}); err == nil {
 		t.Error("an entry without workspace and kind was enqueued")
+	}
+}
+
+func TestAnOutcomeIsRecordedThoughTheStoreIsBusy(t *testing.T) {
+	st := newMemStore()
+	st.finishErrors.Store(2)
+	o := outbox.New(st, outbox.Options{Policy: fast})
+	h := newHandler(nil)
+	o.Enqueue(ctx, entries(1, domain.KindDigest))
+	s, _ := o.Drain(ctx, outbox.Query{}, h, time.Second, nil)
+	if e := st.get(entries(1, domain.KindDigest)[0].ID); e.State != domain.OutboxSent || s.Sent != 1 {
+		t.Fatalf("%+v, stats %+v", e, s)
+	}
+	// A store that stays down: the send is not counted (a later attempt
+	// asks the platform and records it), and nothing is sent twice.
+	st2 := newMemStore()
+	st2.finishErrors.Store(100)
+	o2 := outbox.New(st2, outbox.Options{Policy: fast})
+	o2.Enqueue(ctx, entries(1, domain.KindDigest))
+	s, _ = o2.Drain(ctx, outbox.Query{}, h, 0, nil)
+	if s.Sent != 0 || s.Lost != 1 {
+		t.Fatalf("an unrecorded send was counted: %+v", s)
 	}
 }

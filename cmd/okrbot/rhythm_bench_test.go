@@ -148,7 +148,7 @@ func BenchmarkDeliveryCost(b *testing.B) {
 			b.Fatal(err)
 		}
 		cs := newCountingStore(st)
-		en := newEngine(cs, svc, map[domain.Platform]conversations.Sender{domain.Slack: bot.Sender()}, engineOptions{})
+		en := newEngine(cs, svc, map[domain.Platform]conversations.Sender{domain.Slack: bot.Sender()}, engineOptions{Log: slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError}))})
 		cpu0 := processCPU()
 		b.StartTimer()
 		start := time.Now()
