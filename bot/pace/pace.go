@@ -297,11 +297,14 @@ func (p *Pacer) Limited(workspace, method string, retryAfter time.Duration) {
 	l.since = until
 	l.dirty = true
 	if p.store != nil && l.learned {
-		// Written at once: a process that starts before the window ends
-		// (after a crash, say) must not call inside it.
+		// Written at once, before the refused call returns: a process that
+		// starts before the window ends (after a crash, say) must not call
+		// inside it. 429s are rare; one store write each is cheap.
 		lp := domain.LearnedPace{Rate: l.pace, Ceiling: l.ceil, BlockedUntil: l.blocked}
 		l.dirty, l.saved = false, now
-		go p.save(context.Background(), laneKey{workspace, method}, lp)
+		l.mu.Unlock()
+		p.save(context.Background(), laneKey{workspace, method}, lp)
+		l.mu.Lock()
 	}
 }
 

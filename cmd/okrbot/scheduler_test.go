@@ -47,12 +47,17 @@ func TestSchedulerTicksWithAFakeClock(t *testing.T) {
 			t.Fatalf("tick %d at %s: prompted early", i, fc.Now().In(tokyo))
 		}
 	}
-	deadline := time.Now().Add(5 * time.Second)
+	// A tick still running when the next is due makes gocron skip that one
+	// (under the race detector on a busy machine the first tick, which
+	// plans everything, can take seconds): keep the minutes coming.
+	deadline := time.Now().Add(20 * time.Second)
 	for time.Now().Before(deadline) {
 		if n, _ := s.count(domain.KindCheckInPrompt); n > 0 {
 			break
 		}
-		time.Sleep(20 * time.Millisecond)
+		time.Sleep(200 * time.Millisecond)
+		fc.Advance(time.Minute)
+		f.clock.set(fc.Now())
 	}
 	if n, dup := s.count(domain.KindCheckInPrompt); n != 1 || dup != 0 {
 		t.Fatalf("%d prompts (%d duplicates) from two replicas", n, dup)
@@ -186,7 +191,7 @@ func (c *countingStore) CleanupOutbox(ctx context.Context, before time.Time) (in
 // composing reads the same snapshot.
 func TestAPromptCostsConstantStoreCalls(t *testing.T) {
 	perRun := map[int]map[string]int{}
-	for _, n := range []int{20, 120} {
+	for _, n := range []int{10, 60} {
 		f := newFixture(t)
 		seedCompany(t, f.st, n, "slack:T1", "T1")
 		cs := newCountingStore(f.st)
@@ -203,9 +208,9 @@ func TestAPromptCostsConstantStoreCalls(t *testing.T) {
 			}
 		}
 	}
-	small, large := perRun[20], perRun[120]
-	perPrompt := float64(total(large)-total(small)) / 100
-	t.Logf("store calls: %d for 20 prompts, %d for 120: %.2f per prompt (%v)", total(small), total(large), perPrompt, large)
+	small, large := perRun[10], perRun[60]
+	perPrompt := float64(total(large)-total(small)) / 50
+	t.Logf("store calls: %d for 10 prompts, %d for 60: %.2f per prompt (%v)", total(small), total(large), perPrompt, large)
 	if perPrompt > 2.1 {
 		t.Errorf("%.2f store calls per prompt, want a claim and a finish", perPrompt)
 	}
@@ -215,7 +220,7 @@ func TestAPromptCostsConstantStoreCalls(t *testing.T) {
 // index, and not even the outbox.
 func TestAnIdleTickReadsNobody(t *testing.T) {
 	f := newFixture(t)
-	seedCompany(t, f.st, 50, "slack:T1", "T1")
+	seedCompany(t, f.st, 20, "slack:T1", "T1")
 	cs := newCountingStore(f.st)
 	en := newEngine(cs, f.svc, map[domain.Platform]conversations.Sender{domain.Slack: newFakeSender()}, engineOptions{})
 	fc := clockwork.NewFakeClockAt(time.Date(2026, 11, 18, 12, 0, 0, 0, time.UTC))
@@ -245,7 +250,7 @@ func TestAnIdleTickReadsNobody(t *testing.T) {
 	fc.Advance(friday.Add(time.Minute).Sub(fc.Now()))
 	f.clock.set(fc.Now())
 	rep, err := sc.run(bg, rhythm.JobCheckInPrompts)
-	if err != nil || rep.Stats.Sent != 50 {
+	if err != nil || rep.Stats.Sent != 20 {
 		t.Fatalf("the Friday tick: %+v %v", rep.Stats, err)
 	}
 	// A change of settings marks the workspace: the next tick plans it.
