@@ -36,6 +36,9 @@ type rhythmEnv struct {
 
 func newRhythmEnv(t testing.TB, n int, opts fakeslack.Options) *rhythmEnv {
 	t.Helper()
+	if testing.Short() {
+		t.Skip("runs okrbot as processes")
+	}
 	// The store runs in an okrbot process of its own (an okrbot serve on a
 	// data directory, which the jobs processes share), not in this test
 	// binary: under the race detector an in-process FerretDB is five times
@@ -204,9 +207,6 @@ func TestPromptFanOutIsExactlyOnce(t *testing.T) {
 // arrives exactly once, and no call is made inside a Retry-After window.
 func TestFaultsAndAKillStillDeliverEveryPromptOnce(t *testing.T) {
 	t.Parallel()
-	if testing.Short() {
-		t.Skip("kills a process and waits out Retry-After windows")
-	}
 	const n = 40
 	e := newRhythmEnv(t, n, fakeslack.Options{Seed: 7, Fault429: 0.1, Fault500: 0.1, FaultMethods: []string{"chat.postMessage"}})
 	// Each post takes a while, so that several are in flight when the
