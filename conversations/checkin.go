@@ -144,50 +144,26 @@ func orNoUnit(u string) string {
 }
 
 // saveCheckIns stores check-ins (one per key result and week, so a second
-// submission updates the first) and moves the key results to the new
-// values. A skipped answer stores no check-in; its confidence, if any,
-// goes onto the key result.
+// submission updates the first) with the key results they move, and the
+// week note, in one store transaction: all of it or none. A skipped answer
+// stores no check-in; its confidence, if any, goes onto the key result.
 func (ss *session) saveCheckIns(cs []answer, weekNote domain.WeekNote) error {
-	byObjective := map[string][]answer{}
+	var checkIns, skipped []domain.CheckIn
 	var week domain.Week
 	for _, c := range cs {
-		if !c.skipped {
-			if _, err := ss.store.SaveCheckIn(ss.ctx, c.CheckIn); err != nil {
-				return err
-			}
-		}
-		if !c.skipped || c.Confidence > 0 {
-			byObjective[c.Objective] = append(byObjective[c.Objective], c)
+		if c.skipped {
+			skipped = append(skipped, c.CheckIn)
+		} else {
+			checkIns = append(checkIns, c.CheckIn)
 		}
 		week = c.Week
 	}
-	for oref, list := range byObjective {
-		_, err := ss.store.ModifyObjective(ss.ctx, ss.ws.ID, oref, func(o *domain.Objective) error {
-			for _, c := range list {
-				kr := o.KeyResult(c.KR)
-				if kr == nil {
-					continue
-				}
-				kr.Confidence, kr.UpdatedAt = c.Confidence, ss.now
-				if c.skipped {
-					continue
-				}
-				kr.Done = c.Done
-				if kr.KPI == "" {
-					kr.Current, kr.Measured = c.Value, true
-				}
-			}
-			return nil
-		})
-		if err != nil {
-			return err
-		}
-	}
-	if !weekNote.Empty() && week != "" {
+	if week == "" {
+		weekNote = domain.WeekNote{}
+	} else {
 		weekNote.WorkspaceID, weekNote.UserID, weekNote.Week, weekNote.At = ss.ws.ID, ss.actor.User, week, ss.now
-		return ss.store.SaveWeekNote(ss.ctx, weekNote)
 	}
-	return nil
+	return ss.store.SaveCheckIns(ss.ctx, checkIns, skipped, weekNote)
 }
 
 // ownedKRs returns the actor's key results in active objectives of the
@@ -576,10 +552,7 @@ func (ss *session) submitCreate(sub Submission) submitted {
 	if len(errs) > 0 {
 		return submitted{Reply: Reply{Errors: errs, Code: code}}
 	}
-	if err := ss.claimRefs(&o); err != nil {
-		return submitted{ss.fail(err, ""), true}
-	}
-	if err := ss.store.CreateObjective(ss.ctx, &o); err != nil {
+	if err := ss.store.CreateObjective(ss.ctx, &o); err != nil { // refs are handed out in this write
 		return submitted{ss.fail(err, ""), true}
 	}
 	r := ss.created(o)

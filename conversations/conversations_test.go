@@ -39,7 +39,7 @@ func (c *clock) now() time.Time {
 
 type fixture struct {
 	t     *testing.T
-	st    *storage.Store
+	st    storage.Store
 	svc   *conversations.Service
 	clock *clock
 	// archived are KPI slugs the snapshot reads although KPIs() hides them.
@@ -49,7 +49,7 @@ type fixture struct {
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
 	c := &clock{t: friday}
-	st := storagetest.Open(t, "", c.now)
+	st := storagetest.Open(t, c.now)
 	return &fixture{t: t, st: st, clock: c, svc: conversations.New(st, conversations.Options{Now: c.now})}
 }
 

@@ -69,11 +69,9 @@ func (ss *session) initiativeAdd(args string) Reply {
 	if n := len(o.KeyResult(krRef).Initiatives); n >= maxInitiatives {
 		return ss.fail(domain.Invalid(exInitiativeDone, "%s has %d initiatives already, the most it can have; mark some done or split the key result.", krRef, n), "")
 	}
-	r, err := ss.store.NextRef(ss.ctx, ss.ws.ID, "I")
-	if err != nil {
-		return ss.fail(err, exInitiativeAdd)
-	}
-	in := domain.Initiative{Ref: r, Title: title, CreatedBy: ss.actor.User, CreatedAt: ss.now}
+	// The store gives the initiative its ref (I-n) in the same write.
+	in := domain.Initiative{Title: title, CreatedBy: ss.actor.User, CreatedAt: ss.now}
+	added := 0
 	o, err = ss.store.ModifyObjective(ss.ctx, ss.ws.ID, o.Ref, func(o *domain.Objective) error {
 		kr := o.KeyResult(krRef)
 		switch {
@@ -84,6 +82,7 @@ func (ss *session) initiativeAdd(args string) Reply {
 		case len(kr.Initiatives) >= maxInitiatives:
 			return domain.Invalid(exInitiativeDone, "%s has %d initiatives already, the most it can have.", krRef, len(kr.Initiatives))
 		}
+		added = len(kr.Initiatives)
 		kr.Initiatives = append(kr.Initiatives, in)
 		return nil
 	})
@@ -91,6 +90,7 @@ func (ss *session) initiativeAdd(args string) Reply {
 		return ss.fail(err, exInitiativeAdd)
 	}
 	kr := o.KeyResult(krRef)
+	r := kr.Initiatives[added].Ref
 	return Reply{Message: &Message{
 		Summary: fmt.Sprintf("Added %s to %s", r, krRef),
 		Sections: []Section{{

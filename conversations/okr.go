@@ -165,9 +165,8 @@ func (ss *session) create(args string) Reply {
 	if err != nil {
 		return ss.fail(err, exCreate)
 	}
-	if err := ss.claimRefs(&o); err != nil {
-		return ss.fail(err, exCreate)
-	}
+	// The store gives the objective its ref in the same write, after every
+	// check: a refused command uses up no ref.
 	if err := ss.store.CreateObjective(ss.ctx, &o); err != nil {
 		return ss.fail(err, exCreate)
 	}
@@ -175,7 +174,7 @@ func (ss *session) create(args string) Reply {
 }
 
 // newObjective validates what a person gave for a new objective. Nothing is
-// stored and no ref is claimed: claimRefs does that once everything is valid.
+// stored and no ref is taken: the store hands out refs when it stores it.
 func (ss *session) newObjective(title string, aspirational, committed bool, cycle, parent, team string) (domain.Objective, error) {
 	o := domain.Objective{
 		WorkspaceID: ss.ws.ID, Title: title, Owner: ss.actor.User, Team: ss.actor.Channel,
@@ -213,29 +212,6 @@ func (ss *session) newObjective(title string, aspirational, committed bool, cycl
 		return o, err
 	}
 	return o, nil
-}
-
-// claimRefs gives a new objective and its new key results their refs. It
-// is the first write of a creation, so it comes after every check: a
-// refused command or form uses up no ref.
-func (ss *session) claimRefs(o *domain.Objective) error {
-	if o.Ref == "" {
-		ref, err := ss.store.NextRef(ss.ctx, ss.ws.ID, "O")
-		if err != nil {
-			return err
-		}
-		o.Ref = ref
-	}
-	for i := range o.KeyResults {
-		if o.KeyResults[i].Ref == "" {
-			ref, err := ss.store.NextRef(ss.ctx, ss.ws.ID, "KR")
-			if err != nil {
-				return err
-			}
-			o.KeyResults[i].Ref = ref
-		}
-	}
-	return nil
 }
 
 // parentRef checks that a parent ref names an existing objective or key result.
@@ -308,20 +284,20 @@ func (ss *session) addKR(args string) Reply {
 			return ss.cmd("okr") + " kr add " + oref + " " + c.Text + withOptions(p, c.Options)
 		})
 	}
-	kr := nk.kr
-	if kr.Ref, err = ss.store.NextRef(ss.ctx, ss.ws.ID, "KR"); err != nil {
-		return ss.fail(err, exKRAdd)
-	}
+	kr := nk.kr // the store gives it its ref in the same write
+	added := 0
 	o, err = ss.store.ModifyObjective(ss.ctx, ss.ws.ID, oref, func(o *domain.Objective) error {
 		if err := canTakeKR(*o); err != nil {
 			return err
 		}
+		added = len(o.KeyResults)
 		o.KeyResults = append(o.KeyResults, kr)
 		return o.Validate()
 	})
 	if err != nil {
 		return ss.fail(err, exKRAdd)
 	}
+	kr = o.KeyResults[added]
 	line := Text{}.Add("Added ").AddCode(kr.Ref).Add(" to ").AddCode(o.Ref).Add(": ").AddB(kr.Title)
 	note := T("Understood: "+describeKR(kr)+ss.startNote(nk.startFrom, kr, nk.baseline)).Add(" · owner ").AddUser(kr.Owner, ss.name(kr.Owner))
 	r := Reply{Message: &Message{

@@ -19,7 +19,7 @@ import (
 // testdata/quarter.txt (go test ./conversations -run TestSimulatedQuarter -update).
 func TestSimulatedQuarter(t *testing.T) {
 	c := &clock{t: time.Date(2026, 10, 1, 9, 0, 0, 0, time.UTC)}
-	st := storagetest.Open(t, "", c.now)
+	st := storagetest.Open(t, c.now)
 	svc := conversations.New(st, conversations.Options{Now: c.now, Chart: chart.NewRenderer(false).Render})
 	tz := map[string]string{"ada": "Europe/Paris", "bob": "America/New_York", "carol": "Asia/Tokyo"}
 	who := func(user, channel string) conversations.Actor {

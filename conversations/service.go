@@ -35,8 +35,9 @@ type WorkspaceStore interface {
 }
 
 // ObjectiveStore keeps objectives with their key results, and check-ins.
+// The store hands out refs (O-n, KR-n) to new objectives and key results in
+// the same transaction that stores them, so a refused command uses none.
 type ObjectiveStore interface {
-	NextRef(ctx context.Context, workspace, prefix string) (string, error)
 	CreateObjective(ctx context.Context, o *domain.Objective) error
 	Objective(ctx context.Context, workspace, ref string) (domain.Objective, error)
 	ObjectiveOfKR(ctx context.Context, workspace, krRef string) (domain.Objective, error)
@@ -44,8 +45,10 @@ type ObjectiveStore interface {
 	ModifyObjective(ctx context.Context, workspace, ref string, change func(*domain.Objective) error) (domain.Objective, error)
 	DeleteObjective(ctx context.Context, workspace, ref string) error
 	DeleteKeyResult(ctx context.Context, workspace, krRef string) (domain.Objective, error)
-	SaveCheckIn(ctx context.Context, c domain.CheckIn) (bool, error)
-	SaveWeekNote(ctx context.Context, n domain.WeekNote) error
+	// SaveCheckIns stores check-ins with the key results they move, the
+	// confidences of skipped answers (no value, no check-in), and the week
+	// note, as one change.
+	SaveCheckIns(ctx context.Context, cs, skipped []domain.CheckIn, note domain.WeekNote) error
 	WeekNotes(ctx context.Context, workspace string, week domain.Week) ([]domain.WeekNote, error)
 	// ObjectiveOfInitiative returns the objective holding the initiative ref ("I-4").
 	ObjectiveOfInitiative(ctx context.Context, workspace, ref string) (domain.Objective, error)

@@ -6,12 +6,12 @@ import "time"
 // and when. Values are kept as people read them ("4h", "O-3", "none"), and
 // a person as their user id (Field "owner").
 type Change struct {
-	At    time.Time `bson:"at"`
-	By    string    `bson:"by"`
-	Ref   string    `bson:"ref"`   // "O-3", "KR-7" or a KPI slug
-	Field string    `bson:"field"` // "title", "target", "status", …
-	From  string    `bson:"from"`
-	To    string    `bson:"to"`
+	At    time.Time
+	By    string
+	Ref   string // "O-3", "KR-7" or a KPI slug
+	Field string // "title", "target", "status", …
+	From  string
+	To    string
 }
 
 // MaxHistory bounds the changes kept with one objective or KPI, so that a

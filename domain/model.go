@@ -23,13 +23,13 @@ func WorkspaceID(p Platform, external string) string { return string(p) + ":" + 
 // Workspace is one Slack workspace or one Teams tenant. Every stored thing
 // belongs to exactly one.
 type Workspace struct {
-	ID         string    `bson:"_id"`
-	Platform   Platform  `bson:"platform"`
-	ExternalID string    `bson:"external_id"`
-	Name       string    `bson:"name,omitempty"`
-	Settings   Settings  `bson:"settings"`
-	Admins     []string  `bson:"admins,omitempty"`
-	CreatedAt  time.Time `bson:"created_at"`
+	ID         string
+	Platform   Platform
+	ExternalID string
+	Name       string
+	Settings   Settings
+	Admins     []string
+	CreatedAt  time.Time
 }
 
 // IsAdmin reports whether user was named an admin of the workspace (the installer).
@@ -46,19 +46,19 @@ func (w Workspace) IsAdmin(user string) bool {
 // tells a schedule someone gave (Sunday 00:00 included) from none, in a
 // team's override.
 type Schedule struct {
-	Weekday time.Weekday `bson:"weekday"`
-	Minute  int          `bson:"minute"` // minutes after local midnight
-	Off     bool         `bson:"off,omitempty"`
-	Set     bool         `bson:"set,omitempty"`
+	Weekday time.Weekday
+	Minute  int // minutes after local midnight
+	Off     bool
+	Set     bool
 }
 
 // Settings are the rhythm of a workspace or, as an override, of one team.
 // A zero Schedule in a team override means "as the workspace".
 type Settings struct {
-	CheckIn  Schedule `bson:"checkin"`
-	Reminder Schedule `bson:"reminder"`
-	Digest   Schedule `bson:"digest"`
-	TimeZone string   `bson:"timezone,omitempty"`
+	CheckIn  Schedule
+	Reminder Schedule
+	Digest   Schedule
+	TimeZone string
 }
 
 // DefaultSettings returns the product's default rhythm in tz: check-in prompt
@@ -77,19 +77,19 @@ func DefaultSettings(tz string) Settings {
 
 // TeamSettings overrides a workspace's settings for one team channel.
 type TeamSettings struct {
-	WorkspaceID string   `bson:"workspace"`
-	Channel     string   `bson:"channel"`
-	Settings    Settings `bson:"settings"`
+	WorkspaceID string
+	Channel     string
+	Settings    Settings
 }
 
 // User is a person in a workspace, as okrbot last saw them.
 type User struct {
-	WorkspaceID string    `bson:"workspace"`
-	ID          string    `bson:"user"`
-	Name        string    `bson:"name,omitempty"`
-	TimeZone    string    `bson:"timezone,omitempty"`
-	AwayUntil   time.Time `bson:"away_until,omitempty"`
-	UpdatedAt   time.Time `bson:"updated_at"`
+	WorkspaceID string
+	ID          string
+	Name        string
+	TimeZone    string
+	AwayUntil   time.Time
+	UpdatedAt   time.Time
 }
 
 // Away reports whether the user has paused prompts at t.
@@ -125,25 +125,25 @@ const (
 // Objective is a qualitative goal for a cycle with its key results. The key
 // results live inside the objective so that every change is one atomic write.
 type Objective struct {
-	WorkspaceID string          `bson:"workspace"`
-	Ref         string          `bson:"ref"` // "O-12"
-	Title       string          `bson:"title"`
-	Owner       string          `bson:"owner"`
-	Team        string          `bson:"team,omitempty"` // channel id
-	Cycle       Cycle           `bson:"cycle"`
-	Commitment  Commitment      `bson:"commitment"`
-	Parent      string          `bson:"parent,omitempty"` // "O-3" or "KR-7"
-	Status      ObjectiveStatus `bson:"status"`
-	Grade       *float64        `bson:"grade,omitempty"`
-	GradeNote   string          `bson:"grade_note,omitempty"`
-	KeyResults  []KeyResult     `bson:"key_results"`
+	WorkspaceID string
+	Ref         string // "O-12"
+	Title       string
+	Owner       string
+	Team        string // channel id
+	Cycle       Cycle
+	Commitment  Commitment
+	Parent      string // "O-3" or "KR-7"
+	Status      ObjectiveStatus
+	Grade       *float64
+	GradeNote   string
+	KeyResults  []KeyResult
 	// History records every edit of the objective and its key results,
 	// oldest first (see Change).
-	History   []Change  `bson:"history,omitempty"`
-	CreatedBy string    `bson:"created_by"`
-	CreatedAt time.Time `bson:"created_at"`
-	UpdatedAt time.Time `bson:"updated_at"`
-	Version   int       `bson:"version"` // optimistic concurrency
+	History   []Change
+	CreatedBy string
+	CreatedAt time.Time
+	UpdatedAt time.Time
+	Version   int // optimistic concurrency
 }
 
 // KeyResult finds a key result of o by ref.
@@ -171,38 +171,38 @@ const (
 
 // KeyResult is a measurable result of an objective.
 type KeyResult struct {
-	Ref        string    `bson:"ref"` // "KR-31"
-	Title      string    `bson:"title"`
-	Kind       Kind      `bson:"kind"`
-	Start      float64   `bson:"start"`
-	Target     float64   `bson:"target"`
-	Current    float64   `bson:"current"`
-	Measured   bool      `bson:"measured"` // Current holds a real value
-	Done       bool      `bson:"done,omitempty"`
-	Unit       string    `bson:"unit,omitempty"`
-	Weight     float64   `bson:"weight"`
-	Owner      string    `bson:"owner"`
-	KPI        string    `bson:"kpi,omitempty"` // slug; Current follows the KPI's latest value
-	Confidence int       `bson:"confidence,omitempty"`
-	UpdatedAt  time.Time `bson:"updated_at"`
+	Ref        string // "KR-31"
+	Title      string
+	Kind       Kind
+	Start      float64
+	Target     float64
+	Current    float64
+	Measured   bool // Current holds a real value
+	Done       bool
+	Unit       string
+	Weight     float64
+	Owner      string
+	KPI        string // slug; Current follows the KPI's latest value
+	Confidence int
+	UpdatedAt  time.Time
 	// CreatedAt is when the key result was added; its pace and projection
 	// start there when it came after the cycle began. Zero for key results
 	// stored before it was recorded (the objective's creation stands in).
-	CreatedAt time.Time `bson:"created_at,omitempty"`
+	CreatedAt time.Time
 	// Initiatives are the work planned to move it.
-	Initiatives []Initiative `bson:"initiatives,omitempty"`
+	Initiatives []Initiative
 }
 
 // Initiative is a piece of work planned to move a key result ("run a
 // webinar series"). It lives inside its key result, so that it is written,
 // and deleted, with its objective in one atomic write.
 type Initiative struct {
-	Ref       string    `bson:"ref"` // "I-4"
-	Title     string    `bson:"title"`
-	Done      bool      `bson:"done,omitempty"`
-	CreatedBy string    `bson:"created_by"`
-	CreatedAt time.Time `bson:"created_at"`
-	DoneAt    time.Time `bson:"done_at,omitempty"`
+	Ref       string // "I-4"
+	Title     string
+	Done      bool
+	CreatedBy string
+	CreatedAt time.Time
+	DoneAt    time.Time
 }
 
 // InitiativesDone counts the key result's initiatives that are done.
@@ -214,6 +214,18 @@ func (kr KeyResult) InitiativesDone() int {
 		}
 	}
 	return n
+}
+
+// Clone returns a copy of o that shares no key result, initiative or
+// history entry with it: a change made to the copy (a store's
+// ModifyObjective) never reaches what was read.
+func (o Objective) Clone() Objective {
+	o.KeyResults = append([]KeyResult(nil), o.KeyResults...)
+	for i := range o.KeyResults {
+		o.KeyResults[i].Initiatives = append([]Initiative(nil), o.KeyResults[i].Initiatives...)
+	}
+	o.History = append([]Change(nil), o.History...)
+	return o
 }
 
 // Initiative finds an initiative of the objective by ref, with its key result.
@@ -231,22 +243,41 @@ func (o *Objective) Initiative(ref string) (*KeyResult, *Initiative) {
 
 // CheckIn is one person's weekly answer for one key result.
 type CheckIn struct {
-	WorkspaceID string    `bson:"workspace"`
-	UserID      string    `bson:"user"`
-	KR          string    `bson:"kr"`
-	Objective   string    `bson:"objective"`
-	Week        Week      `bson:"week"`
-	Value       float64   `bson:"value"`
-	Done        bool      `bson:"done,omitempty"`
-	Confidence  int       `bson:"confidence"`
-	Note        string    `bson:"note,omitempty"`
-	At          time.Time `bson:"at"` // the latest answer for the week
+	WorkspaceID string
+	UserID      string
+	KR          string
+	Objective   string
+	Week        Week
+	Value       float64
+	Done        bool
+	Confidence  int
+	Note        string
+	At          time.Time // the latest answer for the week
 	// FirstAt is the week's first answer (zero for check-ins stored before
 	// it was recorded): on time or late is judged by it.
-	FirstAt time.Time `bson:"first_at,omitempty"`
+	FirstAt time.Time
 	// By is who typed it when that is not UserID, the key result's owner
 	// (an admin or the objective's owner checking in for them).
-	By string `bson:"by,omitempty"`
+	By string
+}
+
+// Apply moves the key result to what a check-in says: done and
+// confidence, and the value unless the key result follows a KPI (whose
+// latest value it reads instead). A store applies it in the same
+// transaction that stores the check-in, so the two always agree.
+func (kr *KeyResult) Apply(c CheckIn) {
+	kr.Done, kr.Confidence, kr.UpdatedAt = c.Done, c.Confidence, c.At
+	if kr.KPI == "" {
+		kr.Current, kr.Measured = c.Value, true
+	}
+}
+
+// ApplySkipped moves the key result to what a skipped answer says (no
+// value this week, so no check-in): only its confidence, when one was given.
+func (kr *KeyResult) ApplySkipped(c CheckIn) {
+	if c.Confidence > 0 {
+		kr.Confidence, kr.UpdatedAt = c.Confidence, c.At
+	}
 }
 
 // Answered returns when the check-in was first given.
@@ -262,14 +293,14 @@ func (c CheckIn) Answered() time.Time {
 // note of check-ins made before the form asked for the three apart; the
 // digest shows it as it was written.
 type WeekNote struct {
-	WorkspaceID string    `bson:"workspace"`
-	UserID      string    `bson:"user"`
-	Week        Week      `bson:"week"`
-	Note        string    `bson:"note,omitempty"`
-	Wins        string    `bson:"wins,omitempty"`
-	Blockers    string    `bson:"blockers,omitempty"`
-	Help        string    `bson:"help,omitempty"`
-	At          time.Time `bson:"at"`
+	WorkspaceID string
+	UserID      string
+	Week        Week
+	Note        string
+	Wins        string
+	Blockers    string
+	Help        string
+	At          time.Time
 }
 
 // Empty reports whether the note says nothing.
@@ -309,46 +340,46 @@ func (c Cadence) Period() time.Duration {
 
 // KPI is a health metric of the running business.
 type KPI struct {
-	WorkspaceID string    `bson:"workspace"`
-	Slug        string    `bson:"slug"`
-	Name        string    `bson:"name"`
-	Unit        string    `bson:"unit,omitempty"`
-	Direction   Direction `bson:"direction"`
-	Target      *float64  `bson:"target,omitempty"`
-	Warn        *float64  `bson:"warn,omitempty"`
-	Alert       *float64  `bson:"alert,omitempty"`
-	Cadence     Cadence   `bson:"cadence"`
-	Owner       string    `bson:"owner"`
-	Team        string    `bson:"team,omitempty"`
-	Latest      *KPIValue `bson:"latest,omitempty"`
+	WorkspaceID string
+	Slug        string
+	Name        string
+	Unit        string
+	Direction   Direction
+	Target      *float64
+	Warn        *float64
+	Alert       *float64
+	Cadence     Cadence
+	Owner       string
+	Team        string
+	Latest      *KPIValue
 	// Health is the last state alerted on; the alert job compares it with the
 	// state computed now and alerts once per change.
-	Health      Health    `bson:"health,omitempty"`
-	HealthSince time.Time `bson:"health_since,omitempty"`
-	CreatedAt   time.Time `bson:"created_at"`
+	Health      Health
+	HealthSince time.Time
+	CreatedAt   time.Time
 	// Archived KPIs keep their values and history but take no new values,
 	// send no alerts and leave lists and digests.
-	Archived bool `bson:"archived,omitempty"`
+	Archived bool
 	// History records every edit, oldest first.
-	History []Change `bson:"history,omitempty"`
+	History []Change
 }
 
 // KPIValue is one measurement of a KPI.
 type KPIValue struct {
-	WorkspaceID string    `bson:"workspace"`
-	Slug        string    `bson:"slug"`
-	Value       float64   `bson:"value"`
-	At          time.Time `bson:"at"`
-	Note        string    `bson:"note,omitempty"`
-	By          string    `bson:"by"`
+	WorkspaceID string
+	Slug        string
+	Value       float64
+	At          time.Time
+	Note        string
+	By          string
 }
 
 // Subscription makes a channel receive the weekly digest.
 type Subscription struct {
-	WorkspaceID string    `bson:"workspace"`
-	Channel     string    `bson:"channel"`
-	Name        string    `bson:"name,omitempty"` // the channel's name, when known ("growth")
-	Company     bool      `bson:"company"`        // the company roll-up instead of the team's digest
-	By          string    `bson:"by"`
-	At          time.Time `bson:"at"`
+	WorkspaceID string
+	Channel     string
+	Name        string // the channel's name, when known ("growth")
+	Company     bool   // the company roll-up instead of the team's digest
+	By          string
+	At          time.Time
 }

@@ -34,32 +34,32 @@ func (s OutboxState) Finished() bool {
 // OutboxEntry is one delivery: one per (workspace, recipient, kind,
 // period), which is also its _id, so it is sent once.
 type OutboxEntry struct {
-	ID          string `bson:"_id"`
-	WorkspaceID string `bson:"workspace"`
-	Recipient   string `bson:"recipient"`
-	Direct      bool   `bson:"direct"`
-	Kind        string `bson:"kind"`
-	Period      string `bson:"period"`
-	Subject     string `bson:"subject,omitempty"` // what it is about: a KPI slug, "company" for a roll-up
+	ID          string
+	WorkspaceID string
+	Recipient   string
+	Direct      bool
+	Kind        string
+	Period      string
+	Subject     string // what it is about: a KPI slug, "company" for a roll-up
 	// At is the moment the delivery speaks of: every date in its message
 	// is as of At (the run that planned it), whenever it is sent.
-	At time.Time `bson:"at,omitempty"`
+	At time.Time
 	// ExpiresAt is when sending it stops being worth it (a prompt once the
 	// reminder is out); zero: the outbox's default age limit.
-	ExpiresAt  time.Time   `bson:"expires_at,omitempty"`
-	State      OutboxState `bson:"state"`
-	Attempts   int         `bson:"attempts"`
-	NextAt     time.Time   `bson:"next_at"`
-	LeaseUntil time.Time   `bson:"lease_until,omitempty"`
-	Holder     string      `bson:"holder,omitempty"`
+	ExpiresAt  time.Time
+	State      OutboxState
+	Attempts   int
+	NextAt     time.Time
+	LeaseUntil time.Time
+	Holder     string
 	// Unsure says the last attempt may have reached the platform (a 5xx, a
 	// timeout, a process that died while sending): the next attempt asks
 	// the platform before sending again.
-	Unsure    bool      `bson:"unsure,omitempty"`
-	MessageID string    `bson:"message_id,omitempty"`
-	LastError string    `bson:"last_error,omitempty"`
-	CreatedAt time.Time `bson:"created_at"`
-	DoneAt    time.Time `bson:"done_at,omitempty"`
+	Unsure    bool
+	MessageID string
+	LastError string
+	CreatedAt time.Time
+	DoneAt    time.Time
 }
 
 // OutboxQuery scopes a search of the outbox. Empty fields do not filter.
@@ -76,10 +76,10 @@ func OutboxID(workspace, recipient, kind, period string) string {
 // Lease is the right, for a while, to run a job. Generation grows with
 // every new holder.
 type Lease struct {
-	Name       string    `bson:"_id"`
-	Holder     string    `bson:"holder"`
-	Generation int       `bson:"generation"`
-	Until      time.Time `bson:"until"`
+	Name       string
+	Holder     string
+	Generation int
+	Until      time.Time
 }
 
 // LearnedPace is what okrbot learned of the pace a chat platform allows for

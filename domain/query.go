@@ -18,5 +18,6 @@ type CheckInFilter struct {
 	User  string
 	Weeks []Week
 	KRs   []string
+	Team  string // check-ins of the key results of the team's objectives (a channel id)
 	Since time.Time
 }

@@ -259,7 +259,7 @@ func (o *observed) get(outcome string) int {
 
 // The test store keeps the contract the real stores keep.
 func TestMemStoreConforms(t *testing.T) {
-	outboxtest.Run(t, func(t *testing.T) outbox.Store { return newMemStore() })
+	outboxtest.Run(t, func(t *testing.T) outbox.Store { return newMemStore() }, outboxtest.Options{AtomicUpdates: true})
 }
 
 func TestBackoff(t *testing.T) {

@@ -49,7 +49,7 @@ func (l *logBuffer) String() string {
 type env struct {
 	t    testing.TB
 	fake *fakeslack.Server
-	st   *storage.Store
+	st   storage.Store
 	bot  *slackbot.Bot
 	srv  *httptest.Server
 	logs *logBuffer
@@ -64,13 +64,13 @@ func newEnv(t testing.TB, svc slackbot.Conversations, opts ...envOption) *env {
 
 // newEnvOn is newEnv on a given fake Slack and store (nil: new ones): a
 // second env on the same store and fake is a second replica of okrbot.
-func newEnvOn(t testing.TB, fake *fakeslack.Server, st *storage.Store, svc slackbot.Conversations, opts ...envOption) *env {
+func newEnvOn(t testing.TB, fake *fakeslack.Server, st storage.Store, svc slackbot.Conversations, opts ...envOption) *env {
 	t.Helper()
 	if fake == nil {
 		fake = fakeslack.New(t, fakeslack.Options{ClientID: "cid", ClientSecret: "csecret"})
 	}
 	if st == nil {
-		st = storagetest.Open(t, "", nil)
+		st = storagetest.Open(t, nil)
 	}
 	logs := &logBuffer{}
 	if svc == nil {

@@ -2,10 +2,11 @@ package slackbot
 
 import (
 	"net/http"
-	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/okrbot/okrbot/internal/rejections"
 )
 
 // Why a request from "Slack" was turned away, as okrbot_slack_rejected_total
@@ -36,51 +37,18 @@ func reasonOf(err error) string {
 	return reasonBadSignature
 }
 
-// rejectLogEvery is how often a rejection of one reason is logged at most.
-// Anyone can POST to the endpoints: ten thousand forged requests must not
-// become ten thousand log lines. The counter has them all.
-const rejectLogEvery = 10 * time.Second
-
-// rejections logs rejected requests, at most one line per reason per
-// rejectLogEvery, saying how many were not logged since the last line.
-type rejections struct {
-	now     func() time.Time
-	counter *prometheus.CounterVec
-
-	mu         sync.Mutex
-	lastLogged map[string]time.Time
-	unlogged   map[string]int
-}
-
-func newRejections(reg prometheus.Registerer, now func() time.Time) *rejections {
-	r := &rejections{
-		now: now,
-		counter: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "okrbot_slack_rejected_total",
-			Help: "Requests to the Slack endpoints refused or not processed, by reason (bad_signature, stale, missing_headers, bad_timestamp, too_large, replay, wrong_workspace, not_installed, oauth_bad_state, oauth_state_reused).",
-		}, []string{"reason"}),
-		lastLogged: map[string]time.Time{}, unlogged: map[string]int{},
-	}
+// newRejections counts refused requests in okrbot_slack_rejected_total and
+// logs them at most once per reason every rejections.Every: anyone can POST
+// to the endpoints, and the counter has them all.
+func newRejections(reg prometheus.Registerer, now func() time.Time) *rejections.Log {
+	counter := prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "okrbot_slack_rejected_total",
+		Help: "Requests to the Slack endpoints refused or not processed, by reason (bad_signature, stale, missing_headers, bad_timestamp, too_large, replay, wrong_workspace, not_installed, oauth_bad_state, oauth_state_reused).",
+	}, []string{"reason"})
 	if reg != nil {
-		reg.MustRegister(r.counter)
+		reg.MustRegister(counter)
 	}
-	return r
-}
-
-// note counts a rejection and reports whether to log it now, with how
-// many of that reason went unlogged before it.
-func (r *rejections) note(reason string) (log bool, unlogged int) {
-	r.counter.WithLabelValues(reason).Inc()
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	now := r.now()
-	if last, ok := r.lastLogged[reason]; ok && now.Sub(last) < rejectLogEvery && now.Sub(last) >= 0 {
-		r.unlogged[reason]++
-		return false, 0
-	}
-	unlogged = r.unlogged[reason]
-	r.lastLogged[reason], r.unlogged[reason] = now, 0
-	return true, unlogged
+	return rejections.New(counter, now)
 }
 
 // rejected counts a refused request and logs it within the rate limit.
@@ -92,7 +60,7 @@ func (b *Bot) rejected(r *http.Request, reason string, attrs ...any) {
 // rejectedAt is rejected for a request that did not come over HTTP
 // (Socket Mode: path "socket", no remote address).
 func (b *Bot) rejectedAt(path, remote, reason string, attrs ...any) {
-	log, unlogged := b.rejects.note(reason)
+	log, unlogged := b.rejects.Note(reason)
 	if !log {
 		return
 	}

@@ -158,7 +158,7 @@ func TestUserTextStaysLiteral(t *testing.T) {
 // store at a fixed moment, and compares them with testdata/*.json.
 func TestGolden(t *testing.T) {
 	now := time.Date(2026, 11, 20, 15, 30, 0, 0, time.UTC)
-	st := storagetest.Open(t, "", func() time.Time { return now })
+	st := storagetest.Open(t, func() time.Time { return now })
 	svc := conversations.New(st, conversations.Options{Now: func() time.Time { return now }})
 	ctx := context.Background()
 	ada := conversations.Actor{Platform: domain.Slack, Workspace: "T0001", User: "U0ADA", Name: "Ada", Channel: "C0GROWTH"}
@@ -238,7 +238,7 @@ func TestDigestOf200Objectives(t *testing.T) {
 		t.Skip("builds a 200-objective workspace")
 	}
 	now := time.Now()
-	st := storagetest.Open(t, "", nil)
+	st := storagetest.Open(t, nil)
 	svc := conversations.New(st, conversations.Options{})
 	ctx := context.Background()
 	boss := conversations.Actor{Platform: domain.Slack, Workspace: "T0001", User: "U0BOSS", Name: "Boss"}

@@ -26,6 +26,7 @@ import (
 	"github.com/okrbot/okrbot/bot/pace"
 	"github.com/okrbot/okrbot/conversations"
 	"github.com/okrbot/okrbot/domain"
+	"github.com/okrbot/okrbot/internal/rejections"
 )
 
 // Conversations is what the adapter asks of okrbot's core
@@ -37,7 +38,8 @@ type Conversations interface {
 	Home(ctx context.Context, a conversations.Actor) (*conversations.Message, error)
 }
 
-// Store keeps what the adapter needs between requests (*storage.Store).
+// Store keeps what the adapter needs between requests (either of okrbot's
+// stores, storage/sqlite or storage/mongo).
 type Store interface {
 	// Remember records a request key and reports whether it is new; Forget
 	// removes it. They make a repeated event have one effect.
@@ -113,7 +115,7 @@ type Bot struct {
 	httpc    *http.Client
 	hooks    *http.Client // response_url posts: httpc without redirects
 	metrics  *metrics
-	rejects  *rejections
+	rejects  *rejections.Log
 	pace     *pace.Pacer
 	users    *cache[slackUser] // team/user -> users.info
 	channels *cache[string]    // team/channel -> name ("" when Slack does not say)

@@ -52,7 +52,7 @@ func inChannel(channel, user, name string) func(a map[string]any) {
 // nothing changes; a channel okrbot holds no reference for is not
 // subscribed but okrbot says how to bring it there.
 func TestTeamsDigestSubscriptionsNeedRights(t *testing.T) {
-	st := storagetest.Open(t, "", now)
+	st := storagetest.Open(t, now)
 	svc := conversations.New(st, conversations.Options{Now: now, Admins: []string{boss}})
 	h := newHarnessWith(t, svc, st)
 	ws := "teams:" + testTenant

@@ -248,7 +248,7 @@ func newTestConnector(t *testing.T, c *connector) *Connector {
 type harness struct {
 	t     *testing.T
 	bot   *Bot
-	store *storage.Store
+	store storage.Store
 	svc   *conversations.Service
 	oid   *openID
 	conn  *connector
@@ -258,7 +258,7 @@ type harness struct {
 
 func newHarness(t *testing.T) *harness {
 	t.Helper()
-	st := storagetest.Open(t, "", now)
+	st := storagetest.Open(t, now)
 	svc := conversations.New(st, conversations.Options{Now: now})
 	return newHarnessWith(t, svc, st)
 }
@@ -275,7 +275,7 @@ func newHarnessWith(t *testing.T, svc Conversations, st Store) *harness {
 		t.Fatal(err)
 	}
 	h.bot = bot
-	if s, ok := st.(*storage.Store); ok {
+	if s, ok := st.(storage.Store); ok {
 		h.store = s
 	}
 	if s, ok := svc.(*conversations.Service); ok {

@@ -27,6 +27,7 @@ import (
 	"github.com/okrbot/okrbot/bot/teamsbot/auth"
 	"github.com/okrbot/okrbot/conversations"
 	"github.com/okrbot/okrbot/domain"
+	"github.com/okrbot/okrbot/internal/rejections"
 )
 
 // Conversations is what the bot asks of the conversations; a
@@ -41,7 +42,7 @@ type Conversations interface {
 	Form(ctx context.Context, a conversations.Actor, id, state string) (*conversations.Form, error)
 }
 
-// RefStore keeps Teams conversation references; a *storage.Store satisfies it.
+// RefStore keeps Teams conversation references; okrbot's stores satisfy it.
 type RefStore interface {
 	SaveConversationRef(ctx context.Context, r domain.ConversationRef) error
 	ConversationRef(ctx context.Context, workspace, conversation string) (domain.ConversationRef, error)
@@ -50,7 +51,7 @@ type RefStore interface {
 	DeleteConversationRef(ctx context.Context, workspace, conversation string) error
 }
 
-// Store is everything the bot keeps; a *storage.Store satisfies it.
+// Store is everything the bot keeps; okrbot's stores satisfy it.
 type Store interface {
 	RefStore
 	// SaveUser records the names of people mentioned in commands, so that
@@ -92,6 +93,7 @@ type Bot struct {
 	maxBody int64
 	now     func() time.Time
 	metrics *metrics
+	rejects *rejections.Log
 	seen    sync.Map // conversation reference key -> fingerprint last saved
 }
 
@@ -127,6 +129,7 @@ func New(svc Conversations, store Store, validator bfauth.TokenValidator, conn *
 			TokenValidator: validator,
 		},
 	}
+	b.rejects = rejections.New(m.rejected, opt.Now)
 	b.sender = newSender(store, conn, opt.Log, m)
 	return b, nil
 }
@@ -143,33 +146,36 @@ func (b *Bot) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if r.Header.Get("Authorization") == "" {
-		b.reject(w, http.StatusUnauthorized, "no Authorization header")
+		b.reject(w, r, http.StatusUnauthorized, reasonMissingAuth, nil)
 		return
 	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, b.maxBody))
 	if err != nil {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
-			b.reject(w, http.StatusRequestEntityTooLarge, "body too large")
+			b.reject(w, r, http.StatusRequestEntityTooLarge, reasonTooLarge, nil)
 			return
 		}
-		b.reject(w, http.StatusBadRequest, "unreadable body")
+		b.reject(w, r, http.StatusBadRequest, reasonUnreadable, err)
 		return
 	}
 	req := r.Clone(r.Context())
 	req.Body = io.NopCloser(bytes.NewReader(body))
 	activity, err := b.adapter.ParseRequest(r.Context(), req)
 	if err != nil {
-		if errors.Is(err, auth.ErrUnauthorized) {
-			b.reject(w, http.StatusUnauthorized, err.Error())
-			return
+		switch {
+		case errors.Is(err, auth.ErrKeysUnavailable):
+			b.reject(w, r, http.StatusUnauthorized, reasonKeysUnavailable, err)
+		case errors.Is(err, auth.ErrUnauthorized):
+			b.reject(w, r, http.StatusUnauthorized, reasonBadToken, err)
+		default:
+			b.reject(w, r, http.StatusBadRequest, reasonNotActivity, err)
 		}
-		b.reject(w, http.StatusBadRequest, "not an activity")
 		return
 	}
 	in, err := newIncoming(activity, body)
 	if err != nil {
-		b.reject(w, http.StatusBadRequest, "not an activity")
+		b.reject(w, r, http.StatusBadRequest, reasonNotActivity, err)
 		return
 	}
 	b.metrics.requests.WithLabelValues("ok").Inc()
@@ -189,13 +195,37 @@ func (b *Bot) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	json.NewEncoder(w).Encode(ir.body)
 }
 
-func (b *Bot) reject(w http.ResponseWriter, status int, why string) {
+// Why a request to /api/messages was refused, as okrbot_teams_rejected_total
+// counts it.
+const (
+	reasonMissingAuth     = "missing_auth"     // no Authorization header
+	reasonBadToken        = "bad_token"        // the token did not validate
+	reasonKeysUnavailable = "keys_unavailable" // Microsoft's signing keys have not loaded
+	reasonTooLarge        = "too_large"
+	reasonUnreadable      = "unreadable_body"
+	reasonNotActivity     = "not_activity" // authenticated, but not an activity okrbot can read
+)
+
+// reject answers status, counts the refusal and logs it at most once per
+// reason every rejections.Every: anyone can POST to /api/messages, and ten
+// thousand forged requests must not become ten thousand log lines. err,
+// when not nil, is why (never the token itself).
+func (b *Bot) reject(w http.ResponseWriter, r *http.Request, status int, reason string, err error) {
 	result := map[int]string{http.StatusUnauthorized: "unauthorized", http.StatusRequestEntityTooLarge: "too_large"}[status]
 	if result == "" {
 		result = "bad_request"
 	}
 	b.metrics.requests.WithLabelValues(result).Inc()
-	b.log.Info("teams request rejected", "status", status, "reason", why)
+	if log, unlogged := b.rejects.Note(reason); log {
+		args := []any{"status", status, "reason", reason, "remote", r.RemoteAddr}
+		if err != nil {
+			args = append(args, "err", err.Error())
+		}
+		if unlogged > 0 {
+			args = append(args, "not_logged_since_last", unlogged)
+		}
+		b.log.Warn("teams request rejected", args...)
+	}
 	http.Error(w, http.StatusText(status), status)
 }
 
@@ -203,6 +233,7 @@ func (b *Bot) reject(w http.ResponseWriter, status int, why string) {
 type metrics struct {
 	requests *prometheus.CounterVec
 	sends    *prometheus.CounterVec
+	rejected *prometheus.CounterVec
 }
 
 func newMetrics(reg prometheus.Registerer) *metrics {
@@ -215,6 +246,10 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 			Name: "okrbot_teams_sends_total",
 			Help: "Messages sent to Teams, by kind (reply, proactive) and outcome.",
 		}, []string{"kind", "outcome"})),
+		rejected: register(reg, prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "okrbot_teams_rejected_total",
+			Help: "Requests to the Teams messaging endpoint refused, by reason (missing_auth, bad_token, keys_unavailable, too_large, unreadable_body, not_activity).",
+		}, []string{"reason"})),
 	}
 }
 

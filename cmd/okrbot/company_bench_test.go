@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"syscall"
@@ -13,8 +12,8 @@ import (
 	"time"
 
 	"github.com/okrbot/okrbot/conversations/rhythm"
-	"github.com/okrbot/okrbot/domain"
 	"github.com/okrbot/okrbot/internal/fakeslack"
+	"github.com/okrbot/okrbot/internal/seed"
 	"github.com/okrbot/okrbot/storage"
 )
 
@@ -30,43 +29,13 @@ func envInt(name string, def int) int {
 	return def
 }
 
-// seedTeams stores a company of people in teams: each team a channel
-// (C0000…) subscribed to its digest, with objectives of ten key results
-// owned by the team's people, who have checked in last week.
-func seedTeams(t testing.TB, st *storage.Store, people, teams int, at time.Time, set domain.Settings) {
+// seedTeams writes a company of people in teams (internal/seed: a team
+// channel each, subscribed to its digest, with weeks of check-ins) into the
+// fake Slack's workspace T0001, as it stands at the moment at.
+func seedTeams(t testing.TB, st storage.Store, people, teams int, at time.Time) {
 	t.Helper()
-	ctx := context.Background()
-	ws := "slack:T0001"
-	if _, err := st.EnsureWorkspace(ctx, domain.Workspace{ID: ws, Platform: domain.Slack, ExternalID: "T0001", Settings: set}); err != nil {
+	if _, err := seed.Write(context.Background(), st, "slack:T0001", seed.Size{People: people, Teams: teams}, at, nil); err != nil {
 		t.Fatal(err)
-	}
-	week := domain.CheckInWeek(at.AddDate(0, 0, -3), time.UTC, time.Friday)
-	ref := 0
-	for team := range teams {
-		ch := fmt.Sprintf("C%04d", team)
-		if err := st.Subscribe(ctx, domain.Subscription{WorkspaceID: ws, Channel: ch, By: "U0000", At: at}); err != nil {
-			t.Fatal(err)
-		}
-		members := people / teams
-		for o := 0; o*10 < members; o++ {
-			ref++
-			obj := domain.Objective{WorkspaceID: ws, Ref: fmt.Sprintf("O-%d", ref), Title: fmt.Sprintf("Objective %d of %s", o+1, ch),
-				Owner: fmt.Sprintf("U%05d", team*members+o*10), Team: ch, Cycle: domain.CycleOf(at, time.UTC), Commitment: domain.Committed,
-				Status: domain.Active, CreatedAt: at.AddDate(0, 0, -30)}
-			for k := o * 10; k < min(members, o*10+10); k++ {
-				user := fmt.Sprintf("U%05d", team*members+k)
-				kr := fmt.Sprintf("KR-%d-%d", ref, k)
-				obj.KeyResults = append(obj.KeyResults, domain.KeyResult{Ref: kr, Title: "Increase deals from 0 to 10",
-					Kind: domain.Increase, Target: 10, Weight: 1, Owner: user, Current: 3, Measured: true})
-				if _, err := st.SaveCheckIn(ctx, domain.CheckIn{WorkspaceID: ws, UserID: user, KR: kr, Objective: obj.Ref, Week: week,
-					Value: 3, Confidence: 7, At: at.AddDate(0, 0, -3)}); err != nil {
-					t.Fatal(err)
-				}
-			}
-			if err := st.CreateObjective(ctx, &obj); err != nil {
-				t.Fatal(err)
-			}
-		}
 	}
 }
 
@@ -96,21 +65,11 @@ func BenchmarkIdleServe(b *testing.B) {
 		b.StopTimer()
 		dir := b.TempDir()
 		fake := fakeslack.New(b, fakeslack.Options{})
-		// A first process makes the data directory and its store; seeded,
-		// it stops, and the measured one starts on it.
-		_, seeder, _ := startProcess(b, dir)
-		addr, err := os.ReadFile(filepath.Join(dir, "okrbot.addr"))
-		if err != nil {
-			b.Fatal(err)
-		}
-		st, err := storage.Open(context.Background(), strings.TrimSpace(string(addr)), "okrbot", time.Now)
-		if err != nil {
-			b.Fatal(err)
-		}
-		seedTeams(b, st, people, max(1, people/10), time.Now(), domain.DefaultSettings("UTC"))
+		// The company is written into the data directory's store, which the
+		// processes then share.
+		st := openDataDir(b, dir)
+		seedTeams(b, st, people, max(1, people/10), time.Now())
 		st.Close(context.Background())
-		seeder.Process.Signal(syscall.SIGTERM)
-		seeder.Wait()
 		env := append(os.Environ(), "OKRBOT_DATA_DIR="+dir, "MONGODB_URI=",
 			"SLACK_BOT_TOKEN="+fake.Team("T0001").Token, "SLACK_API_URL="+fake.APIURL, "SLACK_SIGNING_SECRET=bench-secret")
 		// What is due now is sent first: idle is the rest of the week.
@@ -166,7 +125,7 @@ func BenchmarkTeamDigests(b *testing.B) {
 		b.StopTimer()
 		monday := time.Date(2026, 11, 23, 9, 30, 0, 0, time.UTC)
 		e := newRhythmEnv(b, 0, fakeslack.Options{})
-		seedTeams(b, e.st, people, teams, monday, domain.DefaultSettings("UTC"))
+		seedTeams(b, e.st, people, teams, monday)
 		cmd, out := e.jobsCmd(b, "digests", "--at", monday.Format(time.RFC3339), "--max-wait", "30m")
 		b.StartTimer()
 		start := time.Now()

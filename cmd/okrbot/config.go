@@ -56,7 +56,7 @@ var settings = []setting{
 	{"OKRBOT_ADDR", "addr", ":3000", "HTTP listen address", false, func(c *Config) *string { return &c.Addr }},
 	{"MONGODB_URI", "mongodb-uri", "", "MongoDB connection string; unset: the embedded store", true, func(c *Config) *string { return &c.MongoURI }},
 	{"MONGODB_DATABASE", "mongodb-database", "okrbot", "database name", false, func(c *Config) *string { return &c.MongoDatabase }},
-	{"OKRBOT_DATA_DIR", "data-dir", "./data", "where the embedded store keeps its files", false, func(c *Config) *string { return &c.DataDir }},
+	{"OKRBOT_DATA_DIR", "data-dir", "./data", "where the embedded store keeps its file (okrbot.db)", false, func(c *Config) *string { return &c.DataDir }},
 	{"OKRBOT_TIMEZONE", "timezone", "UTC", "default time zone of new workspaces (IANA name)", false, func(c *Config) *string { return &c.TimeZone }},
 	{"OKRBOT_ENCRYPTION_KEY", "encryption-key", "", "32-byte key, base64, that encrypts stored workspace tokens", true, func(c *Config) *string { return &c.EncryptionKey }},
 	{"SLACK_SIGNING_SECRET", "slack-signing-secret", "", "Slack signing secret; required for the Slack HTTP endpoints", true, func(c *Config) *string { return &c.SlackSigningSecret }},

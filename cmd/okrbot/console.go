@@ -63,7 +63,7 @@ func runConsole(ctx context.Context, args []string, getenv func(string) string, 
 // conversations.info) with a Slack token for this workspace, Teams' (its
 // stored conversation references) with a Teams app id. Otherwise nil:
 // nothing can be checked, and the answers say so.
-func consoleDirectory(ctx context.Context, cfg *Config, st *storage.Store, svc *conversations.Service, log *slog.Logger, p domain.Platform, workspace string) conversations.Directory {
+func consoleDirectory(ctx context.Context, cfg *Config, st storage.Store, svc *conversations.Service, log *slog.Logger, p domain.Platform, workspace string) conversations.Directory {
 	switch p {
 	case domain.Slack:
 		if cfg.SlackBotToken == "" && cfg.SlackClientID == "" {
@@ -91,7 +91,7 @@ func consoleDirectory(ctx context.Context, cfg *Config, st *storage.Store, svc *
 
 // defaultWorkspace is the only workspace of the platform in the store, so
 // that on a single-workspace install the console acts where chat does.
-func defaultWorkspace(ctx context.Context, st *storage.Store, p domain.Platform) string {
+func defaultWorkspace(ctx context.Context, st storage.Store, p domain.Platform) string {
 	wss, err := st.Workspaces(ctx)
 	if err != nil {
 		return "local"

@@ -4,14 +4,10 @@ import (
 	"bytes"
 	"context"
 	"io"
-	"log/slog"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/okrbot/okrbot/domain"
-	"github.com/okrbot/okrbot/storage"
-	"github.com/okrbot/okrbot/storage/embedded"
 )
 
 // quarterScript is a whole quarter typed into the console by a team.
@@ -142,20 +138,4 @@ func TestConsoleDigestSubscriptionsNeedRights(t *testing.T) {
 	if err != nil || len(subs) != 1 || subs[0].Channel != "leadership" || !subs[0].Company || subs[0].By != "boss" {
 		t.Errorf("subscriptions: %+v %v", subs, err)
 	}
-}
-
-// openDataDir opens the embedded store a console run left in dir.
-func openDataDir(t *testing.T, dir string) *storage.Store {
-	t.Helper()
-	srv, err := embedded.Start(context.Background(), dir, slog.New(slog.DiscardHandler))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { srv.Close() })
-	st, err := storage.Open(context.Background(), srv.URI(), "okrbot", time.Now)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close(context.Background()) })
-	return st
 }

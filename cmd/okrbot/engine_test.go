@@ -120,7 +120,7 @@ func (f *fakeSender) message(id string) *conversations.Message {
 
 type fixture struct {
 	t     *testing.T
-	st    *storage.Store
+	st    storage.Store
 	svc   *conversations.Service
 	clock *testClock
 }
@@ -128,7 +128,7 @@ type fixture struct {
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
 	c := &testClock{t: friday}
-	st := storagetest.Open(t, "", nil)
+	st := storagetest.Open(t, nil)
 	return &fixture{t: t, st: st, clock: c, svc: conversations.New(rhythm.Watch(st, st, nil), conversations.Options{Now: c.now})}
 }
 

@@ -53,6 +53,7 @@ Usage:
   okrbot console [flags]          type /okr and /kpi commands in a terminal
   okrbot jobs run <job> [--at T]  run one scheduled job once (checkin-prompts, reminders, digests, kpi-alerts)
   okrbot teams-package [--out F]  build the Teams app package
+  okrbot backup FILE              a consistent copy of the embedded store, safe while okrbot runs
   okrbot version                  print the version
   okrbot help                     print this
 
@@ -85,6 +86,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return runJobs(ctx, rest, getenv, stdout, stderr)
 	case "teams-package":
 		return runTeamsPackage(rest, getenv, stdout, stderr)
+	case "backup":
+		return runBackup(ctx, rest, getenv, stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, "okrbot", versionString())
 		return nil

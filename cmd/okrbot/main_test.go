@@ -18,10 +18,8 @@ import (
 	"testing"
 	"time"
 
-	"gopkg.in/yaml.v3"
-
 	"github.com/okrbot/okrbot/domain"
-	"github.com/okrbot/okrbot/storage"
+	"github.com/okrbot/okrbot/storage/sqlite"
 )
 
 // syncBuffer is a bytes.Buffer safe for a writer and a reader at once.
@@ -90,7 +88,7 @@ func TestServeWithNoConfiguration(t *testing.T) {
 	if code, body := get(t, "http://"+addr+"/metrics"); code != 200 || !strings.Contains(body, "go_goroutines") {
 		t.Errorf("GET /metrics = %d", code)
 	}
-	if _, err := os.Stat(filepath.Join(dir, "okrbot.sqlite")); err != nil {
+	if _, err := os.Stat(filepath.Join(dir, "okrbot.db")); err != nil {
 		t.Errorf("the embedded store's files are not in the data directory: %v", err)
 	}
 	if !strings.Contains(logs.String(), "set MONGODB_URI to use MongoDB instead") {
@@ -181,10 +179,11 @@ var buildBinary = sync.OnceValues(func() (string, error) {
 	if err != nil {
 		return "", err
 	}
+	// Built as the Dockerfile builds it: the processes tested are the
+	// binary the image ships.
 	bin := filepath.Join(dir, "okrbot")
-	out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput()
-	if err != nil {
-		return "", &buildError{string(out)}
+	if err := buildLikeDockerfile(bin); err != nil {
+		return "", err
 	}
 	return bin, nil
 })
@@ -195,14 +194,14 @@ func (b *buildError) Error() string { return "go build: " + b.out }
 
 // startProcess runs the built okrbot with a data directory and returns its
 // address and the command.
-func startProcess(t testing.TB, dataDir string) (string, *exec.Cmd, *syncBuffer) {
+func startProcess(t testing.TB, dataDir string, env ...string) (string, *exec.Cmd, *syncBuffer) {
 	t.Helper()
 	bin, err := buildBinary()
 	if err != nil {
 		t.Fatal(err)
 	}
 	cmd := exec.Command(bin, "serve")
-	cmd.Env = append(os.Environ(), "OKRBOT_ADDR=127.0.0.1:0", "OKRBOT_DATA_DIR="+dataDir, "MONGODB_URI=")
+	cmd.Env = append(append(os.Environ(), "OKRBOT_ADDR=127.0.0.1:0", "OKRBOT_DATA_DIR="+dataDir, "MONGODB_URI="), env...)
 	logs := &syncBuffer{}
 	cmd.Stderr = logs
 	if err := cmd.Start(); err != nil {
@@ -222,16 +221,9 @@ func TestProcessStopsOnSIGTERMAndKeepsData(t *testing.T) {
 		t.Fatalf("readyz = %d", code)
 	}
 
-	// Store something through the running process's embedded server.
-	uri, err := os.ReadFile(filepath.Join(dir, "okrbot.addr"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	// Store something beside the running process, in the same file.
 	ctx := context.Background()
-	st, err := storage.Open(ctx, strings.TrimSpace(string(uri)), "okrbot", time.Now)
-	if err != nil {
-		t.Fatal(err)
-	}
+	st := openDataDir(t, dir)
 	if _, err := st.EnsureWorkspace(ctx, domain.Workspace{ID: "slack:T1", Platform: domain.Slack, ExternalID: "T1", Name: "Acme"}); err != nil {
 		t.Fatal(err)
 	}
@@ -239,7 +231,7 @@ func TestProcessStopsOnSIGTERMAndKeepsData(t *testing.T) {
 
 	start := time.Now()
 	cmd.Process.Signal(syscall.SIGTERM)
-	err = cmd.Wait()
+	err := cmd.Wait()
 	if took := time.Since(start); took > 5*time.Second {
 		t.Errorf("stopping took %v", took)
 	}
@@ -252,11 +244,7 @@ func TestProcessStopsOnSIGTERMAndKeepsData(t *testing.T) {
 	if code, _ := get(t, "http://"+addr+"/readyz"); code != 200 {
 		t.Fatalf("readyz after restart = %d", code)
 	}
-	uri, _ = os.ReadFile(filepath.Join(dir, "okrbot.addr"))
-	st, err = storage.Open(ctx, strings.TrimSpace(string(uri)), "okrbot", time.Now)
-	if err != nil {
-		t.Fatal(err)
-	}
+	st = openDataDir(t, dir)
 	w, err := st.Workspace(ctx, "slack:T1")
 	st.Close(ctx)
 	if err != nil || w.Name != "Acme" {
@@ -297,39 +285,6 @@ func TestREADMEConfigurationTable(t *testing.T) {
 	}
 }
 
-// TestKubernetesManifests checks that the Kubernetes manifests parse and
-// name only routes and settings okrbot has.
-func TestKubernetesManifests(t *testing.T) {
-	known := map[string]bool{}
-	for _, s := range settings {
-		known[s.env] = true
-	}
-	files, _ := filepath.Glob("../../manifests/kubernetes/*.yaml")
-	if len(files) < 2 {
-		t.Fatalf("manifests: %v", files)
-	}
-	for _, f := range files {
-		b, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var doc map[string]any
-		if err := yaml.Unmarshal(b, &doc); err != nil {
-			t.Fatalf("%s: %v", f, err)
-		}
-		for _, m := range regexp.MustCompile(`(?m)^\s+(?:- \{name: |)([A-Z][A-Z0-9_]+)(?:,|:)`).FindAllStringSubmatch(string(b), -1) {
-			if !known[m[1]] {
-				t.Errorf("%s sets %s, which okrbot does not read", filepath.Base(f), m[1])
-			}
-		}
-		for _, m := range regexp.MustCompile(`path: (/\w+)`).FindAllStringSubmatch(string(b), -1) {
-			if m[1] != "/healthz" && m[1] != "/readyz" && m[1] != "/metrics" {
-				t.Errorf("%s probes %s", filepath.Base(f), m[1])
-			}
-		}
-	}
-}
-
 func TestSecretsNeverReachTheUsageText(t *testing.T) {
 	secrets := map[string]string{
 		"SLACK_BOT_TOKEN": "xoxb-very-secret", "SLACK_SIGNING_SECRET": "signing-secret-123", "SLACK_CLIENT_SECRET": "client-secret-456",
@@ -355,4 +310,16 @@ func TestSecretsNeverReachTheUsageText(t *testing.T) {
 	if c.SlackBotToken != "xoxb-very-secret" || c.MongoURI != "mongodb://user:hunter2@db/" || c.SlackClientSecret != "from-flag" {
 		t.Errorf("config %+v", c)
 	}
+}
+
+// openDataDir opens the embedded store of a data directory, as another
+// okrbot process on it would; it is closed at the end of the test.
+func openDataDir(t testing.TB, dir string) *sqlite.Store {
+	t.Helper()
+	st, err := sqlite.Open(context.Background(), dir, sqlite.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close(context.Background()) })
+	return st
 }

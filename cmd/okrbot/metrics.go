@@ -15,7 +15,7 @@ type rhythmMetrics struct {
 	st         depthStore
 }
 
-// depthStore counts the outbox's unfinished deliveries (*storage.Store).
+// depthStore counts the outbox's unfinished deliveries (storage.Store).
 type depthStore interface {
 	OutboxDepth(ctx context.Context) (map[[2]string]int, error)
 }

@@ -14,7 +14,7 @@ import (
 )
 
 func TestRhythmMetrics(t *testing.T) {
-	st := storagetest.Open(t, "", nil)
+	st := storagetest.Open(t, nil)
 	reg := prometheus.NewRegistry()
 	m := newRhythmMetrics(reg, st)
 	outbox.New(st, outbox.Options{}).Enqueue(context.Background(), []domain.OutboxEntry{

@@ -18,7 +18,7 @@ import (
 
 // buildSenders returns a sender per configured chat platform, for
 // processes that send without serving (okrbot jobs run).
-func buildSenders(ctx context.Context, cfg *Config, st *storage.Store, svc *conversations.Service, log *slog.Logger, reg prometheus.Registerer) (map[domain.Platform]conversations.Sender, error) {
+func buildSenders(ctx context.Context, cfg *Config, st storage.Store, svc *conversations.Service, log *slog.Logger, reg prometheus.Registerer) (map[domain.Platform]conversations.Sender, error) {
 	out := map[domain.Platform]conversations.Sender{}
 	b, err := newSlackBot(ctx, cfg, st, svc, log, reg, false)
 	if err != nil {
@@ -39,7 +39,7 @@ func buildSenders(ctx context.Context, cfg *Config, st *storage.Store, svc *conv
 
 // rhythmStore is what the weekly rhythm needs of the store: what the
 // rhythm reads and its next-due index, the outbox's entries, and the list of
-// workspaces (*storage.Store).
+// workspaces (storage.Store).
 type rhythmStore interface {
 	rhythm.Store
 	outbox.Store

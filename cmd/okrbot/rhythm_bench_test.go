@@ -139,7 +139,7 @@ func BenchmarkDeliveryCost(b *testing.B) {
 	for range b.N {
 		b.StopTimer()
 		at, _ := time.Parse(time.RFC3339, friday1530)
-		st := storagetest.Open(b, "", nil)
+		st := storagetest.Open(b, nil)
 		svc := conversations.New(rhythm.Watch(st, st, nil), conversations.Options{Now: func() time.Time { return at }})
 		seedCompany(b, st, n, "slack:T0001", "T0001")
 		fake := fakeslack.New(b, fakeslack.Options{})

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"sync"
 	"syscall"
@@ -17,6 +16,7 @@ import (
 	"github.com/okrbot/okrbot/internal/fakeslack"
 	"github.com/okrbot/okrbot/outbox"
 	"github.com/okrbot/okrbot/storage"
+	"github.com/okrbot/okrbot/storage/mongo"
 	"github.com/okrbot/okrbot/storage/storagetest"
 )
 
@@ -29,7 +29,7 @@ const friday1530 = "2026-11-20T15:30:00Z"
 // rhythmEnv is a store with n people who own a key result each in the fake
 // Slack's team T0001, and the environment for okrbot to reach both.
 type rhythmEnv struct {
-	st    *storage.Store
+	st    storage.Store
 	slack *fakeslack.Server
 	env   []string
 }
@@ -39,27 +39,22 @@ func newRhythmEnv(t testing.TB, n int, opts fakeslack.Options) *rhythmEnv {
 	if testing.Short() {
 		t.Skip("runs okrbot as processes")
 	}
-	// The store runs in an okrbot process of its own (an okrbot serve on a
-	// data directory, which the jobs processes share), not in this test
-	// binary: under the race detector an in-process FerretDB is five times
-	// slower. With MONGODB_URI set, every process uses that MongoDB.
-	uri, db := os.Getenv("MONGODB_URI"), storagetest.DatabaseName()
-	storeEnv := []string{"MONGODB_URI=" + uri, "MONGODB_DATABASE=" + db}
-	if uri == "" {
-		dir := t.TempDir()
-		startProcess(t, dir)
-		b, err := os.ReadFile(filepath.Join(dir, "okrbot.addr"))
+	// The okrbot jobs processes share the test's SQLite file (or, with
+	// OKRBOT_TEST_STORE=mongodb, its MongoDB database).
+	var st storage.Store
+	var storeEnv []string
+	if storagetest.Mongo() {
+		db := storagetest.DatabaseName()
+		m, err := mongo.Open(context.Background(), os.Getenv("MONGODB_URI"), db, mongo.Options{})
 		if err != nil {
 			t.Fatal(err)
 		}
-		uri, db = strings.TrimSpace(string(b)), "okrbot"
-		storeEnv = []string{"MONGODB_URI=", "OKRBOT_DATA_DIR=" + dir}
+		t.Cleanup(func() { m.Drop(context.Background()); m.Close(context.Background()) })
+		st, storeEnv = m, []string{"MONGODB_URI=" + os.Getenv("MONGODB_URI"), "MONGODB_DATABASE=" + db}
+	} else {
+		dir := t.TempDir()
+		st, storeEnv = openDataDir(t, dir), []string{"MONGODB_URI=", "OKRBOT_DATA_DIR=" + dir}
 	}
-	st, err := storage.Open(context.Background(), uri, db, time.Now)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Drop(context.Background()); st.Close(context.Background()) })
 	seedPeople(t, st, n)
 	fs := fakeslack.New(t, opts)
 	return &rhythmEnv{st: st, slack: fs, env: []string{
@@ -71,14 +66,14 @@ func newRhythmEnv(t testing.TB, n int, opts fakeslack.Options) *rhythmEnv {
 
 // seedPeople stores objectives of ten key results each, owned by U0000…,
 // in the fake Slack's workspace T0001.
-func seedPeople(t testing.TB, st *storage.Store, n int) {
+func seedPeople(t testing.TB, st storage.Store, n int) {
 	t.Helper()
 	seedCompany(t, st, n, "slack:T0001", "T0001")
 }
 
 // seedCompany stores a workspace with n people, U0000…, each owning a key
 // result of an active objective of 2026-Q4 (ten to an objective).
-func seedCompany(t testing.TB, st *storage.Store, n int, ws, external string) {
+func seedCompany(t testing.TB, st storage.Store, n int, ws, external string) {
 	t.Helper()
 	ctx := context.Background()
 	if _, err := st.EnsureWorkspace(ctx, domain.Workspace{ID: ws, Platform: domain.Slack, ExternalID: external, Settings: domain.DefaultSettings("UTC")}); err != nil {

@@ -35,20 +35,18 @@ const outboxCheck = 10 * time.Minute
 // dies hands its job over to another within this time.
 const jobLease = 2 * time.Minute
 
-// Keep finished deliveries this long; claims and request keys shorter.
+// Keep finished deliveries this long, request keys shorter.
 const (
 	keepDeliveries = 56 * 24 * time.Hour
-	keepClaims     = 24 * time.Hour
 	keepRequests   = 7 * 24 * time.Hour
 )
 
-// leaseStore takes turns between replicas, and cleans up what the embedded
-// store keeps without a TTL (*storage.Store).
+// leaseStore takes turns between replicas, and cleans up what neither
+// store expires by itself (storage.Store).
 type leaseStore interface {
 	AcquireLease(ctx context.Context, name, holder string, ttl time.Duration) (domain.Lease, bool, error)
 	RenewLease(ctx context.Context, l domain.Lease, ttl time.Duration) (domain.Lease, bool, error)
 	ReleaseLease(ctx context.Context, l domain.Lease) error
-	CleanupClaims(ctx context.Context, before time.Time) (int64, error)
 	ForgetBefore(ctx context.Context, before time.Time) (int64, error)
 }
 
@@ -196,9 +194,6 @@ func (sc *scheduler) cleanup(ctx context.Context) {
 		sc.log.Warn("cleanup outbox", "err", err)
 	} else if n > 0 {
 		sc.log.Info("cleaned up the outbox", "deleted", n)
-	}
-	if _, err := sc.leases.CleanupClaims(ctx, now.Add(-keepClaims)); err != nil {
-		sc.log.Warn("cleanup claims", "err", err)
 	}
 	if _, err := sc.leases.ForgetBefore(ctx, now.Add(-keepRequests)); err != nil {
 		sc.log.Warn("cleanup request keys", "err", err)

@@ -67,14 +67,14 @@ func TestSchedulerTicksWithAFakeClock(t *testing.T) {
 // countingStore counts the calls the rhythm and the outbox make of the
 // store; the compiler checks it has every one of them.
 type countingStore struct {
-	st *storage.Store
+	st storage.Store
 	mu sync.Mutex
 	n  map[string]int
 }
 
 var _ rhythmStore = (*countingStore)(nil)
 
-func newCountingStore(st *storage.Store) *countingStore {
+func newCountingStore(st storage.Store) *countingStore {
 	return &countingStore{st: st, n: map[string]int{}}
 }
 

@@ -23,7 +23,8 @@ import (
 	"github.com/okrbot/okrbot/conversations/rhythm"
 	"github.com/okrbot/okrbot/domain"
 	"github.com/okrbot/okrbot/storage"
-	"github.com/okrbot/okrbot/storage/embedded"
+	"github.com/okrbot/okrbot/storage/mongo"
+	"github.com/okrbot/okrbot/storage/sqlite"
 )
 
 // shutdownBudget bounds a graceful stop: SIGTERM to exit within 5 seconds.
@@ -155,53 +156,50 @@ type readiness struct {
 	check func(context.Context) error
 }
 
-// openStore connects to MongoDB at MONGODB_URI or, when it is unset, starts
-// (or joins) the embedded store in the data directory.
-func openStore(ctx context.Context, cfg *Config, log *slog.Logger) (*storage.Store, func(), error) {
-	uri := cfg.MongoURI
-	var srv *embedded.Server
-	if uri == "" {
-		var err error
-		ferretLog := slog.New(log.Handler()).With("component", "ferretdb")
-		srv, err = embedded.Start(ctx, cfg.DataDir, slog.New(levelFilter{ferretLog.Handler(), slog.LevelError}))
+// openStore opens the store: MongoDB at MONGODB_URI or, when it is unset,
+// the embedded SQLite store in the data directory. Several okrbot processes
+// on one data directory share the SQLite file directly (SQLite's own
+// locking); none of them serves it to the others, so any of them can stop,
+// or die, without the rest noticing.
+func openStore(ctx context.Context, cfg *Config, log *slog.Logger) (storage.Store, func(), error) {
+	// A first start on a directory of the earlier FerretDB store migrates
+	// it, which may take a while.
+	octx, cancel := context.WithTimeout(ctx, 5*time.Minute)
+	defer cancel()
+	var st storage.Store
+	if cfg.MongoURI != "" {
+		m, err := mongo.Open(octx, cfg.MongoURI, cfg.MongoDatabase, mongo.Options{Log: log})
+		if err != nil {
+			return nil, nil, err
+		}
+		log.Info("using MongoDB", "database", cfg.MongoDatabase, "transactions", m.Transactions())
+		st = m
+	} else {
+		s, err := sqlite.Open(octx, cfg.DataDir, sqlite.Options{Log: unfiltered(log)})
 		if err != nil {
 			return nil, nil, fmt.Errorf("embedded store in %s: %w", cfg.DataDir, err)
 		}
-		uri = srv.URI()
-		if srv.Owner() {
-			log.Info("using the embedded store (FerretDB over SQLite); set MONGODB_URI to use MongoDB instead", "dir", srv.Dir())
-		} else {
-			log.Info("using the embedded store run by another okrbot on this data directory; set MONGODB_URI to use MongoDB instead", "dir", srv.Dir())
-		}
-	} else {
-		log.Info("using MongoDB", "database", cfg.MongoDatabase)
+		log.Info("using the embedded store (SQLite); set MONGODB_URI to use MongoDB instead", "file", s.Path())
+		st = s
 	}
-	octx, cancel := context.WithTimeout(ctx, 30*time.Second)
-	defer cancel()
-	st, err := storage.Open(octx, uri, cfg.MongoDatabase, time.Now)
-	if err == nil && srv != nil {
-		err = srv.Prepare(octx, cfg.MongoDatabase)
-	}
-	if err != nil {
-		if st != nil {
-			st.Close(context.WithoutCancel(ctx))
-		}
-		if srv != nil {
-			srv.Close()
-		}
-		return nil, nil, err
-	}
-	closeAll := func() {
+	closeStore := func() {
 		cctx, cancel := context.WithTimeout(context.Background(), shutdownBudget/4)
 		defer cancel()
-		st.Close(cctx)
-		if srv != nil {
-			if err := srv.Close(); err != nil {
-				log.Warn("embedded store", "err", err)
-			}
+		if err := st.Close(cctx); err != nil {
+			log.Warn("closing the store", "err", err)
 		}
 	}
-	return st, closeAll, nil
+	return st, closeStore, nil
+}
+
+// unfiltered undoes a levelFilter: the console and jobs show only warnings,
+// but what the store does to the data directory (a migration) is said in
+// every command.
+func unfiltered(log *slog.Logger) *slog.Logger {
+	if f, ok := log.Handler().(levelFilter); ok {
+		return slog.New(f.Handler)
+	}
+	return log
 }
 
 // newLogger logs JSON, or text when w is a terminal.

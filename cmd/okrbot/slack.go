@@ -23,7 +23,7 @@ import (
 // configuration that would serve Slack unsafely or not at all: tokens
 // without a signing secret for the HTTP endpoints, a client id without its
 // secret, or a multi-workspace install with nowhere safe to keep tokens.
-func setupSlack(ctx context.Context, cfg *Config, st *storage.Store, svc *conversations.Service, log *slog.Logger, reg prometheus.Registerer, mux *http.ServeMux) (conversations.Sender, error) {
+func setupSlack(ctx context.Context, cfg *Config, st storage.Store, svc *conversations.Service, log *slog.Logger, reg prometheus.Registerer, mux *http.ServeMux) (conversations.Sender, error) {
 	b, err := newSlackBot(ctx, cfg, st, svc, log, reg, true)
 	if err != nil || b == nil {
 		return nil, err
@@ -50,7 +50,7 @@ func setupSlack(ctx context.Context, cfg *Config, st *storage.Store, svc *conver
 // newSlackBot builds and starts the Slack adapter from the configuration;
 // nil when Slack is off. serving says whether it will answer requests (okrbot
 // serve) rather than only send (okrbot jobs run), which needs no signing secret.
-func newSlackBot(ctx context.Context, cfg *Config, st *storage.Store, svc *conversations.Service, log *slog.Logger, reg prometheus.Registerer, serving bool) (*slackbot.Bot, error) {
+func newSlackBot(ctx context.Context, cfg *Config, st storage.Store, svc *conversations.Service, log *slog.Logger, reg prometheus.Registerer, serving bool) (*slackbot.Bot, error) {
 	secret := strings.TrimSpace(cfg.SlackSigningSecret)
 	if secret == "" && cfg.SlackBotToken == "" && cfg.SlackAppToken == "" && cfg.SlackClientID == "" && cfg.SlackClientSecret == "" {
 		log.Info("slack is off: set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET to connect a workspace (see the README)")

@@ -18,7 +18,9 @@ const testSecret = "e2e-signing-secret-0123456789abcdef"
 func startServe(t *testing.T, e map[string]string) (string, *syncBuffer) {
 	t.Helper()
 	e["OKRBOT_ADDR"] = "127.0.0.1:0"
-	e["OKRBOT_DATA_DIR"] = t.TempDir()
+	if e["OKRBOT_DATA_DIR"] == "" {
+		e["OKRBOT_DATA_DIR"] = t.TempDir()
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	logs := &syncBuffer{}
 	done := make(chan error, 1)

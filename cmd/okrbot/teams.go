@@ -35,7 +35,7 @@ import (
 // It refuses to start (an error, so okrbot exits non-zero) when Teams is
 // half configured: a password or tenant without an app id, an app id
 // without a password, or endpoints that are not https.
-func setupTeams(ctx context.Context, cfg *Config, st *storage.Store, svc *conversations.Service, log *slog.Logger, reg prometheus.Registerer, mux *http.ServeMux) (conversations.Sender, func(context.Context) error, error) {
+func setupTeams(ctx context.Context, cfg *Config, st storage.Store, svc *conversations.Service, log *slog.Logger, reg prometheus.Registerer, mux *http.ServeMux) (conversations.Sender, func(context.Context) error, error) {
 	appID := strings.TrimSpace(cfg.MicrosoftAppID)
 	if appID == "" {
 		if cfg.MicrosoftAppPassword != "" || cfg.MicrosoftAppTenantID != "" || cfg.MicrosoftAppID != "" {
@@ -77,7 +77,7 @@ func setupTeams(ctx context.Context, cfg *Config, st *storage.Store, svc *conver
 
 // newTeamsConnector is the Bot Connector client from the configuration,
 // keeping the paces it learns in st.
-func newTeamsConnector(cfg *Config, st *storage.Store, log *slog.Logger) (*teamsbot.Connector, error) {
+func newTeamsConnector(cfg *Config, st storage.Store, log *slog.Logger) (*teamsbot.Connector, error) {
 	conn, err := teamsbot.NewConnector(teamsbot.ConnectorConfig{
 		AppID:       strings.TrimSpace(cfg.MicrosoftAppID),
 		AppPassword: cfg.MicrosoftAppPassword,
@@ -94,7 +94,7 @@ func newTeamsConnector(cfg *Config, st *storage.Store, log *slog.Logger) (*teams
 
 // newTeamsSender is the Teams sender alone, for processes that send without
 // serving the messaging endpoint (okrbot jobs run); nil when Teams is off.
-func newTeamsSender(cfg *Config, st *storage.Store, log *slog.Logger) (conversations.Sender, error) {
+func newTeamsSender(cfg *Config, st storage.Store, log *slog.Logger) (conversations.Sender, error) {
 	if strings.TrimSpace(cfg.MicrosoftAppID) == "" {
 		return nil, nil
 	}

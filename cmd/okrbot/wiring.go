@@ -20,7 +20,7 @@ import (
 // subscriptions, KPI values) mark the workspace in the next-due index, in
 // every process (serve, console, jobs), so the scheduler plans it at its
 // next tick.
-func newService(st *storage.Store, cfg *Config, log *slog.Logger, kpiChanged func(ctx context.Context, workspace, slug string), observe func(what, code string)) *conversations.Service {
+func newService(st storage.Store, cfg *Config, log *slog.Logger, kpiChanged func(ctx context.Context, workspace, slug string), observe func(what, code string)) *conversations.Service {
 	return conversations.New(rhythm.Watch(st, st, log), conversations.Options{
 		TimeZone:   cfg.TimeZone,
 		Log:        log,

@@ -37,13 +37,13 @@ func (q *queue) Enqueue(_ context.Context, es []domain.OutboxEntry) (int, error)
 
 type env struct {
 	t   *testing.T
-	st  *storage.Store
+	st  storage.Store
 	svc *conversations.Service
 	now time.Time
 }
 
 func newEnv(t *testing.T) *env {
-	st := storagetest.Open(t, "", nil)
+	st := storagetest.Open(t, nil)
 	e := &env{t: t, st: st}
 	e.svc = conversations.New(rhythm.Watch(st, st, nil), conversations.Options{Now: func() time.Time { return e.now }})
 	return e

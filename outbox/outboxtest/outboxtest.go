@@ -16,8 +16,17 @@ import (
 	"github.com/okrbot/okrbot/outbox"
 )
 
+// Options say what a store guarantees.
+type Options struct {
+	// AtomicUpdates: a conditional update of one entry is atomic, so of
+	// concurrent claims of one attempt exactly one wins. FerretDB, the
+	// MongoDB stand-in of the tests, lacks it (it reads, changes and writes
+	// back a document); the race is then skipped, saying so.
+	AtomicUpdates bool
+}
+
 // Run runs every case against stores made by open, each case on a new one.
-func Run(t *testing.T, open func(t *testing.T) outbox.Store) {
+func Run(t *testing.T, open func(t *testing.T) outbox.Store, opt Options) {
 	for _, c := range []struct {
 		name string
 		f    func(t *testing.T, s outbox.Store)
@@ -30,7 +39,12 @@ func Run(t *testing.T, open func(t *testing.T) outbox.Store) {
 		{"QueriesAreScoped", queriesAreScoped},
 		{"DeliveriesAndCleanup", deliveriesAndCleanup},
 	} {
-		t.Run(c.name, func(t *testing.T) { c.f(t, open(t)) })
+		t.Run(c.name, func(t *testing.T) {
+			if c.name == "OneOfConcurrentClaimsWins" && !opt.AtomicUpdates {
+				t.Skip("the store declares no atomic conditional updates: this race is not decided there")
+			}
+			c.f(t, open(t))
+		})
 	}
 }
 

@@ -1,0 +1,197 @@
+package conformance
+
+import (
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/okrbot/okrbot/domain"
+)
+
+func checkIn(o domain.Objective, i int, user string, week domain.Week, value float64, confidence int) domain.CheckIn {
+	return domain.CheckIn{WorkspaceID: o.WorkspaceID, UserID: user, KR: o.KeyResults[i].Ref, Objective: o.Ref, Week: week, Value: value, Confidence: confidence}
+}
+
+func testCheckInOncePerWeek(t *testing.T, b Backend) {
+	st := b.Open(t, nil)
+	o := objective(t, st, "slack:T1", "U1")
+	c := checkIn(o, 0, "U1", "2026-W48", 25, 6)
+	must(t, st.SaveCheckIns(ctx, []domain.CheckIn{c}, nil, domain.WeekNote{}))
+	c.Value, c.Confidence, c.Note = 27, 8, "better week"
+	must(t, st.SaveCheckIns(ctx, []domain.CheckIn{c}, nil, domain.WeekNote{}))
+	// Concurrent submissions of the same week still leave one.
+	var wg sync.WaitGroup
+	for i := range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			c := c
+			c.Value = float64(30 + i)
+			if err := st.SaveCheckIns(ctx, []domain.CheckIn{c}, nil, domain.WeekNote{}); err != nil {
+				t.Error(err)
+			}
+		}()
+	}
+	wg.Wait()
+	got, err := st.CheckIns(ctx, "slack:T1", domain.CheckInFilter{User: "U1"})
+	must(t, err)
+	if len(got) != 1 || got[0].Note != "better week" || got[0].Confidence != 8 {
+		t.Fatalf("%d check-ins stored for one week, want 1: %+v", len(got), got)
+	}
+	// Another week is another check-in; another workspace never sees them.
+	c.Week = "2026-W49"
+	must(t, st.SaveCheckIns(ctx, []domain.CheckIn{c}, nil, domain.WeekNote{}))
+	if got, _ := st.CheckIns(ctx, "slack:T1", domain.CheckInFilter{}); len(got) != 2 {
+		t.Errorf("%d check-ins for two weeks", len(got))
+	}
+	if got, _ := st.CheckIns(ctx, "slack:T2", domain.CheckInFilter{}); len(got) != 0 {
+		t.Errorf("another workspace sees %d check-ins", len(got))
+	}
+}
+
+func testCheckInMovesItsKeyResult(t *testing.T, b Backend) {
+	at := time.Date(2026, 11, 20, 15, 30, 0, 0, time.UTC)
+	st := b.Open(t, func() time.Time { return at })
+	o := domain.Objective{WorkspaceID: "slack:T1", Title: "o", Owner: "U1", Cycle: "2026-Q4", Commitment: domain.Committed, Status: domain.Active,
+		KeyResults: []domain.KeyResult{
+			{Title: "numbers", Kind: domain.Increase, Start: 22, Target: 35, Current: 22, Weight: 1, Owner: "U1"},
+			{Title: "follows a KPI", Kind: domain.Increase, Start: 22, Target: 35, Current: 24, Measured: true, Weight: 1, Owner: "U1", KPI: "leads"},
+			{Title: "milestone", Kind: domain.Milestone, Target: 1, Weight: 1, Owner: "U1"},
+		}}
+	must(t, st.CreateObjective(ctx, &o))
+	done := checkIn(o, 2, "U1", "2026-W47", 1, 9)
+	done.Done = true
+	note := domain.WeekNote{WorkspaceID: "slack:T1", UserID: "U1", Week: "2026-W47", Note: "a good week"}
+	must(t, st.SaveCheckIns(ctx, []domain.CheckIn{checkIn(o, 0, "U1", "2026-W47", 28, 7), checkIn(o, 1, "U1", "2026-W47", 99, 5), done}, nil, note))
+	got, err := st.Objective(ctx, "slack:T1", o.Ref)
+	must(t, err)
+	k := got.KeyResults
+	if k[0].Current != 28 || !k[0].Measured || k[0].Confidence != 7 || !k[0].UpdatedAt.Equal(at) {
+		t.Errorf("numeric key result: %+v", k[0])
+	}
+	if k[1].Current != 24 || k[1].Confidence != 5 {
+		t.Errorf("a key result that follows a KPI takes the confidence, not the value: %+v", k[1])
+	}
+	if !k[2].Done || k[2].Confidence != 9 {
+		t.Errorf("milestone: %+v", k[2])
+	}
+	if got.Version != o.Version+1 {
+		t.Errorf("version %d after one submission, want %d", got.Version, o.Version+1)
+	}
+	notes, err := st.WeekNotes(ctx, "slack:T1", "2026-W47")
+	must(t, err)
+	if len(notes) != 1 || notes[0].Note != "a good week" || notes[0].UserID != "U1" {
+		t.Errorf("week notes %+v", notes)
+	}
+	cs, _ := st.CheckIns(ctx, "slack:T1", domain.CheckInFilter{KRs: []string{o.KeyResults[1].Ref}})
+	if len(cs) != 1 || cs[0].Value != 99 || cs[0].Objective != o.Ref || !cs[0].At.Equal(at) {
+		t.Errorf("the check-in keeps what was said: %+v", cs)
+	}
+	// A note on its own, the same week, replaces the week's note.
+	must(t, st.SaveCheckIns(ctx, nil, nil, domain.WeekNote{WorkspaceID: "slack:T1", UserID: "U1", Week: "2026-W47", Note: "better still"}))
+	if notes, _ := st.WeekNotes(ctx, "slack:T1", "2026-W47"); len(notes) != 1 || notes[0].Note != "better still" {
+		t.Errorf("week notes %+v", notes)
+	}
+}
+
+func testCheckInsAreAllOrNothing(t *testing.T, b Backend) {
+	st := b.Open(t, nil)
+	o := objective(t, st, "slack:T1", "U1")
+	good := checkIn(o, 0, "U1", "2026-W48", 30, 7)
+	missing := domain.CheckIn{WorkspaceID: "slack:T1", UserID: "U1", KR: "KR-99", Objective: o.Ref, Week: "2026-W48", Value: 1, Confidence: 5}
+	err := st.SaveCheckIns(ctx, []domain.CheckIn{good, missing}, nil, domain.WeekNote{WorkspaceID: "slack:T1", UserID: "U1", Week: "2026-W48", Note: "n"})
+	mustCode(t, "a check-in of a missing key result", err, domain.ENOTFOUND)
+	if cs, _ := st.CheckIns(ctx, "slack:T1", domain.CheckInFilter{}); len(cs) != 0 {
+		t.Errorf("a refused submission stored %d check-ins", len(cs))
+	}
+	if got, _ := st.Objective(ctx, "slack:T1", o.Ref); got.KeyResults[0].Current != 22 || got.Version != o.Version {
+		t.Errorf("a refused submission moved the key result: %+v", got)
+	}
+	if notes, _ := st.WeekNotes(ctx, "slack:T1", "2026-W48"); len(notes) != 0 {
+		t.Errorf("a refused submission stored its note")
+	}
+	other := objective(t, st, "slack:T2", "U1") // KR-1 of another workspace
+	err = st.SaveCheckIns(ctx, []domain.CheckIn{{WorkspaceID: "slack:T3", UserID: "U1", KR: other.KeyResults[0].Ref, Week: "2026-W48", Confidence: 5}}, nil, domain.WeekNote{})
+	mustCode(t, "a check-in from a workspace without that key result", err, domain.ENOTFOUND)
+}
+
+func testImportCheckIns(t *testing.T, b Backend) {
+	st := b.Open(t, nil)
+	o := objective(t, st, "slack:T1", "U1")
+	at := time.Date(2026, 10, 2, 15, 0, 0, 0, time.UTC)
+	var cs []domain.CheckIn
+	for w := range 3 {
+		c := checkIn(o, 0, "U1", domain.WeekOf(at.AddDate(0, 0, 7*w), time.UTC), float64(23+w), 6)
+		c.At, c.Objective = at.AddDate(0, 0, 7*w), ""
+		cs = append(cs, c)
+	}
+	must(t, st.ImportCheckIns(ctx, cs))
+	must(t, st.ImportCheckIns(ctx, cs[:1])) // again: replaces, never duplicates
+	got, _ := st.CheckIns(ctx, "slack:T1", domain.CheckInFilter{KRs: []string{o.KeyResults[0].Ref}})
+	if len(got) != 3 || got[0].Value != 23 || got[2].Value != 25 || got[0].Objective != o.Ref {
+		t.Fatalf("imported %+v", got)
+	}
+	if now, _ := st.Objective(ctx, "slack:T1", o.Ref); now.KeyResults[0].Current != 22 {
+		t.Errorf("an import moved the key result to %v", now.KeyResults[0].Current)
+	}
+	bad := cs[0]
+	bad.KR = "KR-42"
+	mustCode(t, "importing a check-in of a missing key result", st.ImportCheckIns(ctx, []domain.CheckIn{bad}), domain.ENOTFOUND)
+}
+
+func testCheckInFilters(t *testing.T, b Backend) {
+	st := b.Open(t, nil)
+	mk := func(team, owner string) domain.Objective {
+		o := domain.Objective{WorkspaceID: "slack:T1", Title: "o", Owner: owner, Team: team, Cycle: "2026-Q4", Commitment: domain.Committed, Status: domain.Active,
+			KeyResults: []domain.KeyResult{{Title: "a", Kind: domain.Increase, Target: 10, Weight: 1, Owner: owner}, {Title: "b", Kind: domain.Increase, Target: 10, Weight: 1, Owner: owner}}}
+		must(t, st.CreateObjective(ctx, &o))
+		return o
+	}
+	growth, sales := mk("C0GROWTH", "U1"), mk("C0SALES", "U2")
+	day := time.Date(2026, 11, 6, 15, 0, 0, 0, time.UTC) // a Friday of 2026-W45
+	var all []domain.CheckIn
+	for w := range 3 {
+		week := domain.Week([]string{"2026-W45", "2026-W46", "2026-W47"}[w])
+		for _, o := range []domain.Objective{growth, sales} {
+			for i := range o.KeyResults {
+				c := checkIn(o, i, o.Owner, week, float64(w), 5)
+				c.At = day.AddDate(0, 0, 7*w).Add(time.Duration(i) * time.Minute)
+				all = append(all, c)
+			}
+		}
+	}
+	must(t, st.ImportCheckIns(ctx, all))
+	count := func(f domain.CheckInFilter) int {
+		t.Helper()
+		cs, err := st.CheckIns(ctx, "slack:T1", f)
+		must(t, err)
+		for i := 1; i < len(cs); i++ {
+			if cs[i].At.Before(cs[i-1].At) {
+				t.Fatalf("check-ins out of order: %+v", cs)
+			}
+		}
+		return len(cs)
+	}
+	for name, c := range map[string]struct {
+		f    domain.CheckInFilter
+		want int
+	}{
+		"all":               {domain.CheckInFilter{}, 12},
+		"a person":          {domain.CheckInFilter{User: "U1"}, 6},
+		"a week":            {domain.CheckInFilter{Weeks: []domain.Week{"2026-W46"}}, 4},
+		"two weeks":         {domain.CheckInFilter{Weeks: []domain.Week{"2026-W46", "2026-W47"}}, 8},
+		"a key result":      {domain.CheckInFilter{KRs: []string{growth.KeyResults[1].Ref}}, 3},
+		"a team":            {domain.CheckInFilter{Team: "C0SALES"}, 6},
+		"a team's week":     {domain.CheckInFilter{Team: "C0GROWTH", Weeks: []domain.Week{"2026-W47"}}, 2},
+		"a team and a KR":   {domain.CheckInFilter{Team: "C0GROWTH", KRs: []string{growth.KeyResults[0].Ref, sales.KeyResults[0].Ref}}, 3},
+		"a team without":    {domain.CheckInFilter{Team: "C0NONE"}, 0},
+		"since":             {domain.CheckInFilter{Since: day.AddDate(0, 0, 7)}, 8},
+		"recent of one KR":  {domain.CheckInFilter{KRs: []string{sales.KeyResults[0].Ref}, Since: day.AddDate(0, 0, 8)}, 1},
+		"a person's week":   {domain.CheckInFilter{User: "U2", Weeks: []domain.Week{"2026-W45"}}, 2},
+		"someone elsewhere": {domain.CheckInFilter{User: "U9"}, 0},
+	} {
+		if got := count(c.f); got != c.want {
+			t.Errorf("%s: %d check-ins, want %d", name, got, c.want)
+		}
+	}
+}

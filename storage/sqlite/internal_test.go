@@ -1,0 +1,204 @@
+package sqlite
+
+import (
+	"context"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/okrbot/okrbot/domain"
+)
+
+var ctx = context.Background()
+
+// migrationSteps checks what each migration did, on a file just brought
+// from the version before to its own. Every migration has one: a new
+// migration without its step fails TestMigrations.
+var migrationSteps = map[int]func(t *testing.T, s *Store){
+	1: func(t *testing.T, s *Store) {
+		for _, table := range []string{"workspaces", "workspace_admins", "team_settings", "users", "ref_counters", "objectives", "objective_history", "key_results", "initiatives", "kpi_history",
+			"check_ins", "week_notes", "kpis", "kpi_values", "subscriptions", "installations", "conversation_refs", "events", "outbox", "leases", "meta"} {
+			var n int
+			if err := s.w.QueryRowContext(ctx, `SELECT COUNT(*) FROM `+table).Scan(&n); err != nil || n != 0 {
+				t.Errorf("table %s: %d rows, %v", table, n, err)
+			}
+		}
+		// The foreign keys hold: deleting an objective takes its key results and their check-ins.
+		o := domain.Objective{WorkspaceID: "w", Title: "o", Owner: "u", Cycle: "2026-Q4", Commitment: domain.Committed, Status: domain.Active,
+			KeyResults: []domain.KeyResult{{Title: "k", Kind: domain.Milestone, Target: 1, Weight: 1, Owner: "u"}}}
+		if err := s.CreateObjective(ctx, &o); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.SaveCheckIns(ctx, []domain.CheckIn{{WorkspaceID: "w", UserID: "u", KR: o.KeyResults[0].Ref, Week: "2026-W48", Confidence: 5}}, nil, domain.WeekNote{}); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.DeleteObjective(ctx, "w", o.Ref); err != nil {
+			t.Fatal(err)
+		}
+		var left int
+		s.w.QueryRowContext(ctx, `SELECT (SELECT COUNT(*) FROM key_results) + (SELECT COUNT(*) FROM check_ins)`).Scan(&left)
+		if left != 0 {
+			t.Errorf("%d key results and check-ins outlived their objective", left)
+		}
+	},
+	2: func(t *testing.T, s *Store) {
+		var n int
+		s.w.QueryRowContext(ctx, `SELECT COUNT(*) FROM sqlite_stat1`).Scan(&n)
+		if n < 20 {
+			t.Errorf("%d planner statistics", n)
+		}
+		// A delivery as the engine before the outbox package wrote it.
+		if _, err := s.w.ExecContext(ctx, `INSERT INTO outbox (id, workspace, recipient, direct, kind, period, state, created_at)
+			VALUES ('w/u/checkin-prompt/2026-W48', 'w', 'u', 1, 'checkin-prompt', '2026-W48', 'pending', 1)`); err != nil {
+			t.Fatal(err)
+		}
+	},
+	3: func(t *testing.T, s *Store) {
+		// The delivery written before is due, with the columns of now.
+		due, err := s.Due(ctx, domain.OutboxQuery{Kinds: []string{"checkin-prompt"}}, time.Now(), 10)
+		if err != nil || len(due) != 1 || due[0].NextAt.IsZero() || due[0].Unsure {
+			t.Fatalf("a delivery from before the migration: %+v %v", due, err)
+		}
+		if err := s.SetNextDue(ctx, "w", "digest", time.Now()); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.SavePace(ctx, "slack/T1/chat.postMessage", domain.LearnedPace{Rate: 5}); err != nil {
+			t.Fatal(err)
+		}
+		// A connection opened before the migration plans with the new indexes.
+		hotQueriesUseIndexes(t, s)
+	},
+}
+
+func TestMigrations(t *testing.T) {
+	path := filepath.Join(t.TempDir(), FileName)
+	for i, m := range migrations {
+		if m.version != i+1 {
+			t.Fatalf("migration %d has version %d: versions go up by one", i, m.version)
+		}
+		step, ok := migrationSteps[m.version]
+		if !ok {
+			t.Fatalf("migration %d (%s) has no step in migrationSteps", m.version, m.name)
+		}
+		s, err := open(ctx, path, Options{}, migrations[:i+1])
+		if err != nil {
+			t.Fatalf("migrating to %d: %v", m.version, err)
+		}
+		if v, _ := s.schemaVersion(ctx); v != m.version {
+			t.Fatalf("after migration %d the version is %d", m.version, v)
+		}
+		step(t, s)
+		var problems int
+		s.w.QueryRowContext(ctx, `SELECT COUNT(*) FROM pragma_foreign_key_check`).Scan(&problems)
+		var ok2 string
+		s.w.QueryRowContext(ctx, `PRAGMA integrity_check`).Scan(&ok2)
+		if problems != 0 || ok2 != "ok" {
+			t.Fatalf("after migration %d: %d foreign key problems, integrity %q", m.version, problems, ok2)
+		}
+		s.Close(ctx)
+	}
+	// Opening again applies nothing twice.
+	s, err := open(ctx, path, Options{}, migrations)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var n int
+	s.w.QueryRowContext(ctx, `SELECT COUNT(*) FROM schema_migrations`).Scan(&n)
+	if n != len(migrations) {
+		t.Errorf("%d migrations recorded, want %d", n, len(migrations))
+	}
+	// A file from a newer okrbot is refused, not written to.
+	if _, err := s.w.ExecContext(ctx, `INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, 'from the future', 0)`, len(migrations)+1); err != nil {
+		t.Fatal(err)
+	}
+	s.Close(ctx)
+	_, err = open(ctx, path, Options{}, migrations)
+	if err == nil || !strings.Contains(err.Error(), "newer okrbot") {
+		t.Fatalf("a file from a newer okrbot: %v", err)
+	}
+}
+
+// TestHotQueriesUseIndexes holds the queries the conversations and the
+// rhythm make to index lookups: their cost follows what they return, not
+// the history the store holds.
+func TestHotQueriesUseIndexes(t *testing.T) {
+	s, err := open(ctx, filepath.Join(t.TempDir(), FileName), Options{}, migrations)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close(ctx)
+	hotQueriesUseIndexes(t, s)
+}
+
+// dueOf, nextDueOf and deliveriesOf are the outbox's queries for q, with
+// their arguments.
+func dueOf(q domain.OutboxQuery) (string, []any) {
+	where, args := scope(q)
+	return dueQuery(where), append(args, time.Now().UnixNano(), time.Now().UnixNano(), 200)
+}
+
+func nextDueOf(q domain.OutboxQuery) (string, []any) {
+	where, args := scope(q)
+	return nextDueQuery(where), args
+}
+
+func deliveriesOf(q domain.OutboxQuery, periods []string) (string, []any) {
+	where, args := scope(q)
+	return deliveriesQuery(where), append(append(append([]any{}, args...), list(periods)), args...)
+}
+
+func hotQueriesUseIndexes(t *testing.T, s *Store) {
+	week := []domain.Week{"2026-W48"}
+	type q struct {
+		sql  string
+		args []any
+	}
+	of := func(sql string, args []any) q { return q{sql, args} }
+	queries := map[string]q{
+		"a person's objectives (list mine)":      of(objectivesQuery("w", domain.ObjectiveFilter{Person: "U1", Cycle: "2026-Q4"})),
+		"a person's key results (check-in form)": of(objectivesQuery("w", domain.ObjectiveFilter{KROwner: "U1", Statuses: []domain.ObjectiveStatus{domain.Active}})),
+		"a team's objectives":                    of(objectivesQuery("w", domain.ObjectiveFilter{Team: "C1", Cycle: "2026-Q4"})),
+		"a cycle's objectives (company digest)":  of(objectivesQuery("w", domain.ObjectiveFilter{Cycle: "2026-Q4"})),
+		"objectives following a KPI":             of(objectivesQuery("w", domain.ObjectiveFilter{KPI: "leads"})),
+		"one objective":                          of(objectivesQuery("w", domain.ObjectiveFilter{Refs: []string{"O-1"}})),
+		"a key result's recent check-ins":        of(checkInsQuery("w", domain.CheckInFilter{KRs: []string{"KR-1"}, Since: time.Now()})),
+		"a week's check-ins of a team":           of(checkInsQuery("w", domain.CheckInFilter{Team: "C1", Weeks: week})),
+		"a person's check-ins of a week":         of(checkInsQuery("w", domain.CheckInFilter{User: "U1", Weeks: week, KRs: []string{"KR-1"}})),
+		"a week's check-ins":                     of(checkInsQuery("w", domain.CheckInFilter{Weeks: week})),
+		"the check-ins since a date (digest)":    of(checkInsQuery("w", domain.CheckInFilter{Since: time.Now()})),
+		"due deliveries":                         of(dueOf(domain.OutboxQuery{Kinds: []string{"reminder"}, Workspaces: []string{"w"}})),
+		"when the next delivery is due":          of(nextDueOf(domain.OutboxQuery{Kinds: []string{"reminder"}, Workspaces: []string{"w"}})),
+		"a run's report":                         of(deliveriesOf(domain.OutboxQuery{Kinds: []string{"reminder"}, Workspaces: []string{"w"}}, []string{"2026-W48"})),
+		"workspaces due (the idle tick)":         {dueWorkspacesQuery, []any{`["w","v"]`, "reminder", time.Now().UnixNano()}},
+		"a KPI's latest values":                  {`SELECT value FROM kpi_values WHERE workspace = ? AND slug = ? ORDER BY at DESC, id DESC LIMIT ?`, []any{"w", "leads", 20}},
+		"a key result by ref":                    {`SELECT objective, ` + krCols + ` FROM key_results WHERE workspace = ? AND ref = ?`, []any{"w", "KR-1"}},
+		"the bot's chat with a person":           {`SELECT ` + refCols + ` FROM conversation_refs WHERE workspace = ? AND user = ? AND type = 'personal' ORDER BY updated_at DESC LIMIT 1`, []any{"w", "u"}},
+		"finished deliveries to clean up":        {strings.Replace(cleanupQuery, "DELETE", "SELECT id", 1), []any{0}},
+		"old request keys to clean up":           {`SELECT key FROM events WHERE at < ?`, []any{0}},
+		"unfinished deliveries (depth metric)":   {depthQuery, nil},
+	}
+	for name, q := range queries {
+		rows, err := s.r.QueryContext(ctx, "EXPLAIN QUERY PLAN "+q.sql, q.args...)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		var plan []string
+		for rows.Next() {
+			var id, parent, unused int
+			var detail string
+			rows.Scan(&id, &parent, &unused, &detail)
+			plan = append(plan, detail)
+		}
+		rows.Close()
+		for _, line := range plan {
+			scan := strings.HasPrefix(line, "SCAN ") && !strings.Contains(line, "json_each")
+			// A search on the workspace alone walks all of its history.
+			whole := strings.HasSuffix(line, "(workspace=?)") && !strings.Contains(name, "whole")
+			if scan || whole {
+				t.Errorf("%s reads more than it needs (%s):\n  %s", name, line, strings.Join(plan, "\n  "))
+				break
+			}
+		}
+	}
+}

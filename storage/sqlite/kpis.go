@@ -1,0 +1,221 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/okrbot/okrbot/domain"
+)
+
+func nullFloat(p *float64) any {
+	if p == nil {
+		return nil
+	}
+	return *p
+}
+
+func floatPtr(n sql.NullFloat64) *float64 {
+	if !n.Valid {
+		return nil
+	}
+	v := n.Float64
+	return &v
+}
+
+// CreateKPI stores a new KPI; a slug in use is a conflict.
+func (s *Store) CreateKPI(ctx context.Context, k domain.KPI) error {
+	if k.CreatedAt.IsZero() {
+		k.CreatedAt = s.now()
+	}
+	if k.Health == "" {
+		k.Health = domain.HealthUnknown
+	}
+	err := s.tx(ctx, "sqlite.CreateKPI", func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `INSERT INTO kpis (workspace, slug, name, unit, direction, target, warn, alert, cadence, owner, team, health, health_since, created_at, archived)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			k.WorkspaceID, k.Slug, k.Name, k.Unit, string(k.Direction), nullFloat(k.Target), nullFloat(k.Warn), nullFloat(k.Alert),
+			string(k.Cadence), k.Owner, k.Team, string(k.Health), ts(k.HealthSince), ts(k.CreatedAt), b2i(k.Archived))
+		if isConstraint(err) {
+			return domain.Errorf(domain.ECONFLICT, "There is a KPI called %s already.", k.Slug)
+		}
+		if err == nil {
+			err = kpiHistory.add(ctx, tx, k.WorkspaceID, k.Slug, k.History)
+		}
+		if err == nil && k.Latest != nil {
+			err = addValue(ctx, tx, *k.Latest)
+		}
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("%s: %w", k.Slug, err)
+	}
+	return nil
+}
+
+const kpiCols = `workspace, slug, name, unit, direction, target, warn, alert, cadence, owner, team, health, health_since, created_at,
+	archived, latest_value, latest_at, latest_note, latest_by`
+
+func scanKPI(sc interface{ Scan(...any) error }) (domain.KPI, error) {
+	var k domain.KPI
+	var target, warn, alert, lv sql.NullFloat64
+	var since, created, lat sql.NullInt64
+	var lnote, lby sql.NullString
+	err := sc.Scan(&k.WorkspaceID, &k.Slug, &k.Name, &k.Unit, &k.Direction, &target, &warn, &alert, &k.Cadence, &k.Owner, &k.Team,
+		&k.Health, &since, &created, &k.Archived, &lv, &lat, &lnote, &lby)
+	k.Target, k.Warn, k.Alert = floatPtr(target), floatPtr(warn), floatPtr(alert)
+	k.HealthSince, k.CreatedAt = fromTS(since), fromTS(created)
+	if lat.Valid {
+		k.Latest = &domain.KPIValue{WorkspaceID: k.WorkspaceID, Slug: k.Slug, Value: lv.Float64, At: fromTS(lat), Note: lnote.String, By: lby.String}
+	}
+	return k, err
+}
+
+func kpiIn(ctx context.Context, q querier, workspace, slug string) (domain.KPI, error) {
+	k, err := scanKPI(q.QueryRowContext(ctx, `SELECT `+kpiCols+` FROM kpis WHERE workspace = ? AND slug = ?`, workspace, slug))
+	if errors.Is(err, sql.ErrNoRows) {
+		return k, domain.NotFound("There is no KPI %s.", slug)
+	}
+	if err != nil {
+		return k, err
+	}
+	k.History, err = kpiHistory.load(ctx, q, workspace, slug)
+	return k, err
+}
+
+// KPI returns the KPI with slug.
+func (s *Store) KPI(ctx context.Context, workspace, slug string) (domain.KPI, error) {
+	var k domain.KPI
+	err := s.snapshot(ctx, "sqlite.KPI", func(tx *sql.Tx) (err error) {
+		k, err = kpiIn(ctx, tx, workspace, slug)
+		return err
+	})
+	if err != nil {
+		return k, fmt.Errorf("%s: %w", slug, err)
+	}
+	return k, nil
+}
+
+// KPIs returns the KPIs of a workspace that are not archived, or those
+// of them with slugs, by slug, without their history.
+func (s *Store) KPIs(ctx context.Context, workspace string, slugs ...string) ([]domain.KPI, error) {
+	var out []domain.KPI
+	err := s.read(ctx, "sqlite.KPIs", func(c *sql.Conn) error {
+		q, args := `SELECT `+kpiCols+` FROM kpis WHERE workspace = ? AND archived = 0`, []any{workspace}
+		if len(slugs) > 0 {
+			q, args = q+` AND slug IN (SELECT value FROM json_each(?))`, append(args, list(slugs))
+		}
+		rows, err := c.QueryContext(ctx, q+` ORDER BY slug`, args...)
+		out, err = collect(rows, err, func(r *sql.Rows) (domain.KPI, error) { return scanKPI(r) })
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", workspace, err)
+	}
+	return out, nil
+}
+
+// EditKPI stores what a person may edit of a KPI (name, unit, direction,
+// target and thresholds, cadence, owner, team, archived) as k has it, and
+// appends changes to its history, in one transaction; its values, latest
+// value and alerted health are left alone.
+func (s *Store) EditKPI(ctx context.Context, k domain.KPI, changes []domain.Change) error {
+	err := s.tx(ctx, "sqlite.EditKPI", func(tx *sql.Tx) error {
+		r, err := tx.ExecContext(ctx, `UPDATE kpis SET name = ?, unit = ?, direction = ?, target = ?, warn = ?, alert = ?, cadence = ?,
+			owner = ?, team = ?, archived = ? WHERE workspace = ? AND slug = ?`,
+			k.Name, k.Unit, string(k.Direction), nullFloat(k.Target), nullFloat(k.Warn), nullFloat(k.Alert), string(k.Cadence),
+			k.Owner, k.Team, b2i(k.Archived), k.WorkspaceID, k.Slug)
+		if err != nil {
+			return err
+		}
+		if n, _ := r.RowsAffected(); n == 0 {
+			return domain.NotFound("There is no KPI %s.", k.Slug)
+		}
+		return kpiHistory.add(ctx, tx, k.WorkspaceID, k.Slug, changes)
+	})
+	if err != nil {
+		return fmt.Errorf("%s: %w", k.Slug, err)
+	}
+	return nil
+}
+
+// addValue records a value and moves the KPI's latest to it unless a later
+// one is there.
+func addValue(ctx context.Context, tx *sql.Tx, v domain.KPIValue) error {
+	if _, err := tx.ExecContext(ctx, `INSERT INTO kpi_values (workspace, slug, value, at, note, by) VALUES (?, ?, ?, ?, ?, ?)`,
+		v.WorkspaceID, v.Slug, v.Value, v.At.UnixNano(), v.Note, v.By); err != nil {
+		if isForeignKey(err) {
+			return domain.NotFound("There is no KPI %s.", v.Slug)
+		}
+		return err
+	}
+	_, err := tx.ExecContext(ctx, `UPDATE kpis SET latest_value = ?, latest_at = ?, latest_note = ?, latest_by = ?
+		WHERE workspace = ? AND slug = ? AND (latest_at IS NULL OR latest_at <= ?)`,
+		v.Value, v.At.UnixNano(), v.Note, v.By, v.WorkspaceID, v.Slug, v.At.UnixNano())
+	return err
+}
+
+// AddKPIValue records a measurement and, unless a later one is recorded,
+// makes it the KPI's latest value, in one transaction.
+func (s *Store) AddKPIValue(ctx context.Context, v domain.KPIValue) (domain.KPI, error) {
+	var k domain.KPI
+	if v.At.IsZero() {
+		v.At = s.now()
+	}
+	err := s.tx(ctx, "sqlite.AddKPIValue", func(tx *sql.Tx) (err error) {
+		if err := addValue(ctx, tx, v); err != nil {
+			return err
+		}
+		k, err = kpiIn(ctx, tx, v.WorkspaceID, v.Slug)
+		return err
+	})
+	if err != nil {
+		return k, fmt.Errorf("%s: %w", v.Slug, err)
+	}
+	return k, nil
+}
+
+// KPIValues returns a KPI's measurements, newest first, at most limit.
+func (s *Store) KPIValues(ctx context.Context, workspace, slug string, limit int) ([]domain.KPIValue, error) {
+	var out []domain.KPIValue
+	err := s.read(ctx, "sqlite.KPIValues", func(c *sql.Conn) error {
+		rows, err := c.QueryContext(ctx, `SELECT workspace, slug, value, at, note, by FROM kpi_values
+			WHERE workspace = ? AND slug = ? ORDER BY at DESC, id DESC LIMIT ?`, workspace, slug, limit)
+		out, err = collect(rows, err, func(r *sql.Rows) (domain.KPIValue, error) {
+			var v domain.KPIValue
+			var at sql.NullInt64
+			err := r.Scan(&v.WorkspaceID, &v.Slug, &v.Value, &at, &v.Note, &v.By)
+			v.At = fromTS(at)
+			return v, err
+		})
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", slug, err)
+	}
+	return out, nil
+}
+
+// SetKPIHealth records a move of a KPI's alerted state; only the caller
+// that finds the state still at from gets true.
+func (s *Store) SetKPIHealth(ctx context.Context, workspace, slug string, from, to domain.Health, since time.Time) (bool, error) {
+	var moved bool
+	err := s.tx(ctx, "sqlite.SetKPIHealth", func(tx *sql.Tx) error {
+		q := `UPDATE kpis SET health = ?, health_since = ? WHERE workspace = ? AND slug = ? AND health = ?`
+		if from == domain.HealthUnknown {
+			q = `UPDATE kpis SET health = ?, health_since = ? WHERE workspace = ? AND slug = ? AND health IN (?, '')`
+		}
+		r, err := tx.ExecContext(ctx, q, string(to), ts(since), workspace, slug, string(from))
+		if err == nil {
+			n, _ := r.RowsAffected()
+			moved = n > 0
+		}
+		return err
+	})
+	if err != nil {
+		return false, fmt.Errorf("%s: %w", slug, err)
+	}
+	return moved, nil
+}
