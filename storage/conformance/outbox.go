@@ -101,4 +101,3 @@ func testLeaseHandsOverWhenItExpires(t *testing.T, b Backend) {
 		t.Fatal("leases are per name")
 	}
 }
-
