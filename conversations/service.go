@@ -196,19 +196,7 @@ func (s *Service) begin(ctx context.Context, a Actor) (*session, error) {
 	return ss, nil
 }
 
-var locations sync.Map
-
-func loadLocation(name string) *time.Location {
-	if v, ok := locations.Load(name); ok {
-		return v.(*time.Location)
-	}
-	loc, err := time.LoadLocation(name)
-	if err != nil || name == "" {
-		loc = time.UTC
-	}
-	locations.Store(name, loc)
-	return loc
-}
+func loadLocation(name string) *time.Location { return domain.Location(name) }
 
 // week is the actor's check-in week at the session's moment (see personal).
 func (ss *session) week() domain.Week {
