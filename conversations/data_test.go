@@ -97,6 +97,7 @@ func TestKPISourceFetching(t *testing.T) {
 	}))
 	defer srv.Close()
 	fetcher := sources.New(sources.Options{Allow: []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32")}})
+	f.svc = conversations.New(f.st, conversations.Options{Now: f.clock.now, Sources: fetcher})
 	f.must("ada",
 		`/kpi create web-leads "Web leads" unit /day higher target 35 warn 25 alert 15 every day`,
 		`/okr create Grow the European market`,
@@ -105,7 +106,11 @@ func TestKPISourceFetching(t *testing.T) {
 	)
 	run := func() conversations.SourceReport {
 		t.Helper()
-		rep, err := f.svc.FetchSources(ctx, f.st, fetcher, f.clock.now())
+		ws, err := f.st.Workspace(ctx, "slack:T1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		rep, err := f.svc.FetchSources(ctx, ws, f.st, f.clock.now())
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -152,7 +157,7 @@ func TestKPISourceFetching(t *testing.T) {
 	if failures < 30 || failures > 45 {
 		t.Errorf("%d attempts in 36 hours (5, 10, 20, 40 minutes, then hourly)", failures)
 	}
-	due, err := f.st.Due(ctx, conversations.KindSourceFailing, []string{"slack:T1"}, f.clock.now(), 10)
+	due, err := f.st.Deliveries(ctx, domain.OutboxQuery{Kinds: []string{conversations.KindSourceFailing}, Workspaces: []string{"slack:T1"}}, nil)
 	if err != nil || len(due) != 1 || due[0].Recipient != "ada" || due[0].Subject != "web-leads" || !due[0].Direct {
 		t.Fatalf("outbox %+v %v", due, err)
 	}
@@ -162,7 +167,7 @@ func TestKPISourceFetching(t *testing.T) {
 	}
 	ws, _ := f.st.Workspace(ctx, "slack:T1")
 	k, _ := f.st.KPI(ctx, "slack:T1", "web-leads")
-	if m := conversations.PlainText(f.svc.SourceFailingMessage(ws, k)); !strings.Contains(m, "503") || !strings.Contains(m, "/kpi source web-leads off") {
+	if m := conversations.PlainText(conversations.SourceFailingMessage(ws, k)); !strings.Contains(m, "503") || !strings.Contains(m, "/kpi source web-leads off") {
 		t.Errorf("alert:\n%s", m)
 	}
 	// It recovers: the value lands, the state is clear; failing again later
@@ -360,103 +365,5 @@ func TestImportPlan(t *testing.T) {
 	f.must("ada", "/okr create Open the Nordics")
 	if os, _ := f.st.Objectives(ctx, "slack:T1", domain.ObjectiveFilter{}); os[len(os)-1].Ref != "O-8" {
 		t.Errorf("after importing O-7 the next objective is %s", os[len(os)-1].Ref)
-	}
-}
-
-// TestKPISourcesJob: the kpi-sources job of the rhythm fetches the values
-// at the KPI's cadence and sends the failing-source alert through the
-// outbox once, to the KPI's owner, however many times the job runs and in
-// however many processes.
-func TestKPISourcesJob(t *testing.T) {
-	f := newFixture(t)
-	var failing atomic.Bool
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if failing.Load() {
-			http.Error(w, "no", http.StatusBadGateway)
-			return
-		}
-		fmt.Fprint(w, `{"value": 41}`)
-	}))
-	defer srv.Close()
-	f.must("ada", `/kpi create nps "NPS" higher target 50 every week`, `/kpi source nps `+srv.URL+` json value`)
-	fetcher := sources.New(sources.Options{Allow: []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32")}})
-	s := newFakeSender()
-	rhythms := []*conversations.Rhythm{
-		conversations.NewRhythm(f.svc, f.st, map[domain.Platform]conversations.Sender{domain.Slack: s},
-			conversations.RhythmOptions{Now: f.clock.now, Holder: "p1", Lease: time.Minute, MaxWait: 5 * time.Second, Sources: fetcher}),
-		conversations.NewRhythm(f.svc, f.st, map[domain.Platform]conversations.Sender{domain.Slack: s},
-			conversations.RhythmOptions{Now: f.clock.now, Holder: "p2", Lease: time.Minute, MaxWait: 5 * time.Second, Sources: fetcher}),
-	}
-	runAll := func() {
-		t.Helper()
-		for _, r := range rhythms {
-			if _, err := r.Run(ctx, conversations.JobKPISources, f.clock.now()); err != nil {
-				t.Fatal(err)
-			}
-		}
-	}
-	runAll()
-	f.clock.t = f.clock.t.Add(time.Hour)
-	runAll()
-	vals, _ := f.st.KPIValues(ctx, "slack:T1", "nps", 10)
-	if len(vals) != 1 || vals[0].Value != 41 {
-		t.Fatalf("values after two runs of one week: %+v", vals)
-	}
-	failing.Store(true)
-	f.clock.t = f.clock.t.AddDate(0, 0, 7) // next week: due again, and failing
-	for range 30 {
-		runAll()
-		f.clock.t = f.clock.t.Add(10 * time.Minute)
-	}
-	sent := s.to("ada", conversations.KindSourceFailing)
-	if len(sent) != 1 {
-		t.Fatalf("%d failing-source alerts sent, want 1: %v", len(sent), sent)
-	}
-	if text := conversations.PlainText(s.msgs[sent[0]]); !strings.Contains(text, "okrbot cannot fetch NPS") || !strings.Contains(text, "502") {
-		t.Errorf("alert:\n%s", text)
-	}
-	if _, dup := s.count(conversations.KindSourceFailing); dup != 0 {
-		t.Errorf("%d alerts sent twice", dup)
-	}
-}
-
-// TestExportCommandInChat: /okr export gives an admin a zip of the CSV
-// files (the same okrbot export writes), made again from its Ref; others
-// and malformed commands get a one-line refusal and no file.
-func TestExportCommandInChat(t *testing.T) {
-	f := newFixture(t)
-	f.must("ada", "/okr create Grow the European market --cycle 2026-Q4")
-	admin := actor("ada")
-	admin.Admin = true
-	r := f.svc.Command(ctx, admin, "okr", "export --cycle 2026-q4")
-	if r.Failed() || r.File == nil || r.File.Name != "okrbot-export-slack-T1-2026-Q4.zip" || r.File.Ref != "export:2026-Q4" {
-		t.Fatalf("%s %+v: %s", r.Code, r.File, conversations.PlainText(r.Message))
-	}
-	files, err := csvio.Unzip(r.File.Data, 1<<20)
-	if err != nil || len(files) != len(csvio.Files) {
-		t.Fatalf("zip: %d files, %v", len(files), err)
-	}
-	again, err := f.svc.File(ctx, admin, r.File.Ref)
-	if err != nil || !bytes.Equal(again.Data, r.File.Data) {
-		t.Errorf("File(%s): %v", r.File.Ref, err)
-	}
-	if _, err := f.svc.File(ctx, actor("bob"), r.File.Ref); domain.ErrorCode(err) != domain.EFORBIDDEN {
-		t.Errorf("File for a non-admin: %v", err)
-	}
-	for _, tt := range []struct{ line, code string }{
-		{"export", domain.EFORBIDDEN},
-		{"export --cycle 2026-Q5", domain.EINVALID},
-		{"export everything", domain.EINVALID},
-		{"export --cylce 2026-Q4", domain.EINVALID},
-	} {
-		a := admin
-		if tt.code == domain.EFORBIDDEN {
-			a = actor("bob")
-		}
-		r := f.svc.Command(ctx, a, "okr", tt.line)
-		text := conversations.PlainText(r.Message)
-		if r.Code != tt.code || r.File != nil || strings.Count(strings.TrimSpace(text), "\n") > 1 {
-			t.Errorf("%s: %q %v\n%s", tt.line, r.Code, r.File != nil, text)
-		}
 	}
 }

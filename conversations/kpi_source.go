@@ -28,16 +28,11 @@ type Fetcher interface {
 	Fetch(ctx context.Context, src domain.KPISource) (float64, error)
 }
 
-// SourceJobStore is what fetching due sources needs besides Store: every
-// workspace, and the outbox for the alert of a failing source.
-type SourceJobStore interface {
-	Workspaces(ctx context.Context) ([]domain.Workspace, error)
+// Queue takes the alerts of failing sources (the outbox).
+type Queue interface {
+	// Enqueue writes entries whose ID is new and returns how many were.
 	Enqueue(ctx context.Context, entries []domain.OutboxEntry) (int, error)
 }
-
-// KindSourceFailing is the delivery that tells a KPI's owner its source
-// stopped answering: once per run of failures.
-const KindSourceFailing = "kpi-source-failing"
 
 // sourceBy is who a fetched value is recorded by.
 const sourceBy = "okrbot:source"
@@ -180,54 +175,87 @@ func (ss *session) sourceLines(k domain.KPI) []Text {
 	return []Text{line, state}
 }
 
-// SourceReport counts what a run of FetchSources did.
+// SourceReport says what a run of FetchSources did.
 type SourceReport struct {
 	Fetched int // values recorded
 	Failed  int // fetches that failed
-	Alerted int // owners told that their source fails
+	// Alerts are the alerts of sources that began failing, written to the
+	// queue (Alerted of them new there).
+	Alerts  []domain.OutboxEntry
+	Alerted int
+	// Next is when a source of the workspace is next due (zero: none).
+	Next time.Time
 }
 
-// FetchSources fetches every KPI source due at at and records each value
+// FetchSources fetches the sources of a workspace's KPIs that are due at at
+// (with Options.Sources; nothing without it) and records each value
 // through the same path as /kpi set (the same alert, the same key-result
 // update). A source is due once per period of its KPI's cadence (the
 // workspace's day, ISO week or month); a failed fetch is tried again with
-// a growing wait, at most an hour, and the first failure of a run tells
-// the KPI's owner through the outbox, once.
+// a growing wait, at most an hour, and the first failure of a run writes
+// an alert for the KPI's owner to q, once.
 //
 // The caller runs it under a job lease, so one process fetches at a time;
-// a period already fetched is not fetched again by any process.
-func (s *Service) FetchSources(ctx context.Context, jobs SourceJobStore, f Fetcher, at time.Time) (SourceReport, error) {
+// a period's value is recorded once whatever runs (its key).
+func (s *Service) FetchSources(ctx context.Context, ws domain.Workspace, q Queue, at time.Time) (SourceReport, error) {
 	var rep SourceReport
-	wss, err := jobs.Workspaces(ctx)
+	if s.opt.Sources == nil {
+		return rep, nil
+	}
+	ks, err := s.store.KPIs(ctx, ws.ID) // archived KPIs take no values: not fetched
 	if err != nil {
 		return rep, err
 	}
 	var errs []error
-	for _, ws := range wss {
-		if err := s.fetchWorkspace(ctx, ws, jobs, f, at, &rep); err != nil {
-			errs = append(errs, err)
+	loc := loadLocation(ws.Settings.TimeZone)
+	for _, k := range ks {
+		if k.Source == nil {
+			continue
 		}
+		if sourceDue(k, at, loc) {
+			st, err := s.fetchOne(ctx, ws, k, q, at, loc, &rep)
+			if err != nil {
+				errs = append(errs, fmt.Errorf("%s %s: %w", ws.ID, k.Slug, err))
+			}
+			src := *k.Source
+			src.State = st
+			k.Source = &src
+		}
+		rep.Next = earliestTime(rep.Next, nextFetch(k, at, loc))
 	}
 	return rep, errors.Join(errs...)
 }
 
-// fetchWorkspace fetches the sources of one workspace's KPIs due at at.
-func (s *Service) fetchWorkspace(ctx context.Context, ws domain.Workspace, jobs SourceJobStore, f Fetcher, at time.Time, rep *SourceReport) error {
-	ks, err := s.store.KPIs(ctx, ws.ID) // archived KPIs take no values: not fetched
-	if err != nil {
-		return err
-	}
-	var errs []error
-	loc := loadLocation(ws.Settings.TimeZone)
-	for _, k := range ks {
-		if k.Source == nil || !sourceDue(k, at, loc) {
-			continue
+// nextFetch is when k's source is next due after at: its retry time while
+// it fails, else the start of the next period of its cadence.
+func nextFetch(k domain.KPI, at time.Time, loc *time.Location) time.Time {
+	st := k.Source.State
+	if st.Failing() || st.Period != domain.CadencePeriod(k.Cadence, at, loc) {
+		if st.NextAt.After(at) {
+			return st.NextAt
 		}
-		if err := s.fetchOne(ctx, ws, k, jobs, f, at, loc, rep); err != nil {
-			errs = append(errs, fmt.Errorf("%s %s: %w", ws.ID, k.Slug, err))
-		}
+		return at // due now (it could not be fetched this time)
 	}
-	return errors.Join(errs...)
+	t := at.In(loc)
+	y, m, d := t.Date()
+	switch k.Cadence {
+	case domain.Daily:
+		return time.Date(y, m, d+1, 0, 0, 0, 0, loc)
+	case domain.Monthly:
+		return time.Date(y, m+1, 1, 0, 0, 0, 0, loc)
+	}
+	wd := (int(t.Weekday()) + 6) % 7 // days since Monday
+	return time.Date(y, m, d-wd+7, 0, 0, 0, 0, loc)
+}
+
+func earliestTime(a, b time.Time) time.Time {
+	switch {
+	case a.IsZero():
+		return b
+	case b.IsZero() || a.Before(b):
+		return a
+	}
+	return b
 }
 
 // sourceDue reports whether k's source is to be fetched at at.
@@ -246,10 +274,11 @@ func retryWait(n int) time.Duration {
 	return min(5*time.Minute<<(n-1), time.Hour)
 }
 
-func (s *Service) fetchOne(ctx context.Context, ws domain.Workspace, k domain.KPI, jobs SourceJobStore, f Fetcher, at time.Time, loc *time.Location, rep *SourceReport) error {
+// fetchOne fetches k's source and returns the source's state as it is now.
+func (s *Service) fetchOne(ctx context.Context, ws domain.Workspace, k domain.KPI, q Queue, at time.Time, loc *time.Location, rep *SourceReport) (domain.SourceState, error) {
 	st := k.Source.State
 	period := domain.CadencePeriod(k.Cadence, at, loc)
-	v, ferr := f.Fetch(ctx, *k.Source)
+	v, ferr := s.opt.Sources.Fetch(ctx, *k.Source)
 	if ferr == nil {
 		ss := &session{Service: s, ctx: ctx, ws: ws, now: at, loc: loc, wsLoc: loc,
 			actor: Actor{Platform: ws.Platform, Workspace: ws.ExternalID, User: sourceBy, Admin: true}}
@@ -259,13 +288,14 @@ func (s *Service) fetchOne(ctx context.Context, ws domain.Workspace, k domain.KP
 		// another key.
 		val := domain.KPIValue{Value: v, At: at, By: sourceBy, Key: fmt.Sprintf("source:%d:%s", k.Source.SetAt.UnixMilli(), period)}
 		if _, _, err := ss.recordValues(k.Slug, []domain.KPIValue{val}); err != nil {
-			return err
+			return st, err
 		}
 		rep.Fetched++
-		return s.store.SaveSourceState(ctx, ws.ID, k.Slug, k.Source.SetAt, domain.SourceState{Period: period, LastFetch: at, LastValue: &v})
+		done := domain.SourceState{Period: period, LastFetch: at, LastValue: &v}
+		return done, s.store.SaveSourceState(ctx, ws.ID, k.Slug, k.Source.SetAt, done)
 	}
 	if ctx.Err() != nil {
-		return ctx.Err() // shutting down: not the source's fault
+		return st, ctx.Err() // shutting down: not the source's fault
 	}
 	rep.Failed++
 	next := domain.SourceState{Period: st.Period, LastFetch: at, LastValue: st.LastValue, LastError: clip(ferr.Error(), 500),
@@ -280,20 +310,21 @@ func (s *Service) fetchOne(ctx context.Context, ws domain.Workspace, k domain.KP
 		e := domain.OutboxEntry{
 			ID:          domain.OutboxID(ws.ID, k.Owner, KindSourceFailing, fmt.Sprintf("%s:%d", k.Slug, next.FailingSince.Unix())),
 			WorkspaceID: ws.ID, Recipient: k.Owner, Direct: true, Kind: KindSourceFailing,
-			Period: fmt.Sprintf("%s:%d", k.Slug, next.FailingSince.Unix()), Subject: k.Slug, NextAt: at,
+			Period: fmt.Sprintf("%s:%d", k.Slug, next.FailingSince.Unix()), Subject: k.Slug, At: at,
 		}
-		n, err := jobs.Enqueue(ctx, []domain.OutboxEntry{e})
+		n, err := q.Enqueue(ctx, []domain.OutboxEntry{e})
 		if err != nil {
-			return err
+			return st, err
 		}
+		rep.Alerts = append(rep.Alerts, e)
 		rep.Alerted += n
 	}
-	return s.store.SaveSourceState(ctx, ws.ID, k.Slug, k.Source.SetAt, next)
+	return next, s.store.SaveSourceState(ctx, ws.ID, k.Slug, k.Source.SetAt, next)
 }
 
 // SourceFailingMessage tells a KPI's owner that its source stopped
 // answering, and what to do.
-func (s *Service) SourceFailingMessage(ws domain.Workspace, k domain.KPI) *Message {
+func SourceFailingMessage(ws domain.Workspace, k domain.KPI) *Message {
 	kc := "/kpi"
 	if ws.Platform == domain.Teams {
 		kc = "kpi"

@@ -228,33 +228,49 @@ type Store interface {
 	// ForgetBefore removes keys remembered before t.
 	ForgetBefore(ctx context.Context, t time.Time) (int64, error)
 
-	// The outbox of the weekly rhythm and the scheduler's job leases
-	// (outbox.go in each store).
+	// The outbox of the weekly rhythm, its next-due index, the paces
+	// learned of the chat platforms, and the scheduler's job leases
+	// (outbox.go in each store). The outbox methods are outbox.Store, whose
+	// doc comments say the atomicity each needs; the index's are
+	// rhythm.Schedules; the paces' are pace.Store.
 
 	// Enqueue writes deliveries before anything is sent; an entry whose id
 	// exists is left as it is. It returns how many were new.
 	Enqueue(ctx context.Context, entries []domain.OutboxEntry) (int, error)
-	// Due returns up to limit deliveries of kind in workspaces that a
-	// process may take at now (pending; failed and due for a retry; sending
-	// with an expired lease), oldest first.
-	Due(ctx context.Context, kind string, workspaces []string, now time.Time, limit int) ([]domain.OutboxEntry, error)
-	// NextDue returns when the next delivery of kind that is not due now
-	// becomes due (a retry time or a lease's end), if any.
-	NextDue(ctx context.Context, kind string, workspaces []string) (time.Time, bool, error)
+	// Due returns up to limit deliveries of q that a process may take at
+	// now (pending or failed and due; sending with an expired lease), the
+	// earliest first.
+	Due(ctx context.Context, q domain.OutboxQuery, now time.Time, limit int) ([]domain.OutboxEntry, error)
+	// NextDue returns when the earliest unfinished delivery of q comes due.
+	NextDue(ctx context.Context, q domain.OutboxQuery) (time.Time, bool, error)
 	Delivery(ctx context.Context, id string) (domain.OutboxEntry, error)
-	// Claim takes a due delivery for one attempt, for lease; of several
-	// processes claiming the same attempt exactly one gets true. The entry
-	// returned counts the attempt.
-	Claim(ctx context.Context, e domain.OutboxEntry, holder string, lease time.Duration) (domain.OutboxEntry, bool, error)
-	MarkSent(ctx context.Context, id, messageID string) error
-	MarkSkipped(ctx context.Context, id, reason string) error
-	// MarkFailed records a failed attempt, retried at retryAt or, when
-	// permanent, never.
-	MarkFailed(ctx context.Context, id, reason string, retryAt time.Time, permanent bool) error
-	// OutboxDepth counts unfinished (and dead) deliveries by kind and state.
+	// Claim takes a due delivery for one attempt by holder until a moment;
+	// of several processes claiming the same attempt exactly one gets true.
+	// The entry returned counts the attempt.
+	Claim(ctx context.Context, e domain.OutboxEntry, holder string, until time.Time) (domain.OutboxEntry, bool, error)
+	// Renew extends the lease of the attempt claimed as e; false when it is
+	// not e's any more.
+	Renew(ctx context.Context, e domain.OutboxEntry, until time.Time) (bool, error)
+	// Finish records the outcome of the attempt claimed as e; false, and
+	// nothing written, when it is not e's any more.
+	Finish(ctx context.Context, e domain.OutboxEntry) (bool, error)
+	// Deliveries returns the deliveries of q whose period is one of periods
+	// and every unfinished one of q.
+	Deliveries(ctx context.Context, q domain.OutboxQuery, periods []string) ([]domain.OutboxEntry, error)
+	// OutboxDepth counts unfinished deliveries by kind and state.
 	OutboxDepth(ctx context.Context) (map[[2]string]int, error)
-	// CleanupOutbox deletes finished deliveries created before t.
+	// CleanupOutbox deletes the deliveries that finished before t.
 	CleanupOutbox(ctx context.Context, t time.Time) (int64, error)
+	// DueWorkspaces returns those of workspaces whose next delivery of kind
+	// is due at or before until, or unknown.
+	DueWorkspaces(ctx context.Context, kind string, until time.Time, workspaces []string) ([]string, error)
+	// SetNextDue records when workspace next has a delivery of kind due;
+	// zero marks it changed (due at the next tick).
+	SetNextDue(ctx context.Context, workspace, kind string, at time.Time) error
+	// LoadPace and SavePace keep what okrbot learned of a platform's pace
+	// for one workspace and method.
+	LoadPace(ctx context.Context, key string) (domain.LearnedPace, bool, error)
+	SavePace(ctx context.Context, key string, p domain.LearnedPace) error
 	// AcquireLease takes a named lease for ttl unless another holder has
 	// it; of several asking at once exactly one gets it.
 	AcquireLease(ctx context.Context, name, holder string, ttl time.Duration) (domain.Lease, bool, error)

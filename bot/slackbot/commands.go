@@ -253,7 +253,7 @@ func (b *Bot) announce(ctx context.Context, c *slack.Client, req request, channe
 // post sends a message to a channel (or a user id, for a DM) at the
 // channel's pace.
 func (b *Bot) post(ctx context.Context, c *slack.Client, team, channel string, m *conversations.Message, extra ...slack.MsgOption) (string, error) {
-	if err := b.pace.wait(ctx, team, perChannel+"/"+channel); err != nil {
+	if err := b.pace.Wait(ctx, b.paceTeam(team), perChannel+"/"+channel); err != nil {
 		return "", err
 	}
 	opts := append([]slack.MsgOption{
@@ -308,7 +308,7 @@ func (b *Bot) webAnswer(ctx context.Context, c *slack.Client, req request, ans a
 	if ans.ResponseType == "in_channel" && req.channel != "" {
 		target = req.channel
 	}
-	if err := b.pace.wait(ctx, req.team, perChannel+"/"+target); err != nil {
+	if err := b.pace.Wait(ctx, req.team, perChannel+"/"+target); err != nil {
 		return
 	}
 	if _, _, err := c.PostMessageContext(ctx, target, opts...); err != nil {

@@ -72,7 +72,7 @@ var settings = []setting{
 	{"MICROSOFT_APP_TENANT_ID", "microsoft-app-tenant-id", "", "Azure tenant of a single-tenant bot", false, func(c *Config) *string { return &c.MicrosoftAppTenantID }},
 	{"MICROSOFT_OPENID_METADATA_URL", "microsoft-openid-metadata-url", "https://login.botframework.com/v1/.well-known/openidconfiguration", "Bot Framework OpenID metadata", false, func(c *Config) *string { return &c.MicrosoftOpenIDMetadataURL }},
 	{"OKRBOT_ADMINS", "admins", "", "comma-separated user ids (Slack U…, Teams 29:…) who administer every workspace they are in", false, func(c *Config) *string { return &c.Admins }},
-	{"OKRBOT_SLACK_LIMITS", "slack-limits", "", "override Slack Web API pacing per method: method=rate[:burst],… (calls a second)", false, func(c *Config) *string { return &c.SlackLimits }},
+	{"OKRBOT_SLACK_LIMITS", "slack-limits", "", "cap Slack Web API pacing per method: method=rate[:burst],… (calls a second; okrbot adapts below it)", false, func(c *Config) *string { return &c.SlackLimits }},
 	{"MICROSOFT_TOKEN_URL", "microsoft-token-url", "", "token endpoint; default: the tenant's, or Bot Framework's multi-tenant one", false, func(c *Config) *string { return &c.MicrosoftTokenURL }},
 	{"OKRBOT_SOURCE_ALLOW", "source-allow", "", "internal networks KPI sources may fetch from (loopback and private ones are refused otherwise), comma-separated: 10.0.0.0/8,192.168.1.20", false, func(c *Config) *string { return &c.SourceAllow }},
 }

@@ -3,17 +3,24 @@ package main
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptest"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/okrbot/okrbot/conversations"
+	"github.com/okrbot/okrbot/conversations/rhythm"
 	"github.com/okrbot/okrbot/domain"
 	"github.com/okrbot/okrbot/internal/seed"
+	"github.com/okrbot/okrbot/sources"
 	"github.com/okrbot/okrbot/storage/sqlite"
 )
 
@@ -331,5 +338,81 @@ func TestServeAPI(t *testing.T) {
 	}
 	if !strings.Contains(out.String(), "31/day") || !strings.Contains(out.String(), "from cron") {
 		t.Errorf("/kpi show after the API:\n%s", out.String())
+	}
+}
+
+// TestKPISourcesJob: the kpi-sources job, as the scheduler runs it (only
+// the workspaces the next-due index says are due), fetches a new source at
+// the next tick, a daily KPI's value once a day however often it ticks,
+// and sends the failing-source alert through the outbox once, to the KPI's
+// owner, however many times it runs and in however many engines.
+func TestKPISourcesJob(t *testing.T) {
+	f := newFixture(t)
+	var failing atomic.Bool
+	var hits atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hits.Add(1)
+		if failing.Load() {
+			http.Error(w, "no", http.StatusBadGateway)
+			return
+		}
+		fmt.Fprint(w, `{"value": 41}`)
+	}))
+	defer srv.Close()
+	fetcher := sources.New(sources.Options{Allow: []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32")}})
+	f.svc = conversations.New(rhythm.Watch(f.st, f.st, nil), conversations.Options{Now: f.clock.now, Sources: fetcher})
+	ada := testActor("ada")
+	f.must(ada, `/kpi create signups "Signups" higher target 50 every day`)
+	s := newFakeSender()
+	engines := []*engine{f.engine(s, engineOptions{}), f.engine(s, engineOptions{})}
+	tick := func(at time.Time) {
+		t.Helper()
+		f.clock.set(at)
+		for _, en := range engines {
+			if _, err := en.run(bg, rhythm.JobKPISources, at, runOptions{MaxWait: 5 * time.Second}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	values := func() int {
+		vals, err := f.st.KPIValues(bg, "slack:T1", "signups", 100)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(vals)
+	}
+	tick(friday) // the index plans the new workspace; no source yet
+	f.must(ada, "/kpi source signups "+srv.URL+" json value")
+	tick(friday.Add(time.Minute)) // the next tick: the source set marks the index
+	if values() != 1 {
+		t.Fatalf("%d values after the first tick with a source", values())
+	}
+	for i := 2; i < 60; i++ {
+		tick(friday.Add(time.Duration(i) * time.Minute))
+	}
+	if values() != 1 || hits.Load() != 1 {
+		t.Fatalf("%d values and %d fetches in an hour of ticks of one day", values(), hits.Load())
+	}
+	tick(time.Date(2026, 11, 21, 0, 1, 0, 0, time.UTC)) // the next day, as the index says
+	if values() != 2 {
+		t.Fatalf("%d values on the second day", values())
+	}
+	failing.Store(true)
+	start := time.Date(2026, 11, 22, 0, 1, 0, 0, time.UTC)
+	for m := 0; m < 6*60; m += 5 {
+		tick(start.Add(time.Duration(m) * time.Minute))
+	}
+	sent := s.to("ada", domain.KindSourceFailing)
+	if len(sent) != 1 {
+		t.Fatalf("%d failing-source alerts sent, want 1: %v", len(sent), sent)
+	}
+	if text := conversations.PlainText(s.message(sent[0])); !strings.Contains(text, "okrbot cannot fetch Signups") || !strings.Contains(text, "502") {
+		t.Errorf("alert:\n%s", text)
+	}
+	if _, dup := s.count(domain.KindSourceFailing); dup != 0 {
+		t.Errorf("%d alerts sent twice", dup)
+	}
+	if n := hits.Load(); n < 6 || n > 12 {
+		t.Errorf("%d fetches in six failing hours (5, 10, 20, 40 minutes, then hourly)", n)
 	}
 }

@@ -43,7 +43,7 @@ func (s *syncBuffer) String() string {
 var listenRE = regexp.MustCompile(`"msg":"listening","addr":"([^"]+)"`)
 
 // waitListening waits for the "listening" log line and returns the address.
-func waitListening(t *testing.T, logs interface{ String() string }) string {
+func waitListening(t testing.TB, logs interface{ String() string }) string {
 	t.Helper()
 	deadline := time.Now().Add(20 * time.Second)
 	for time.Now().Before(deadline) {
@@ -194,7 +194,7 @@ func (b *buildError) Error() string { return "go build: " + b.out }
 
 // startProcess runs the built okrbot with a data directory and returns its
 // address and the command.
-func startProcess(t *testing.T, dataDir string, env ...string) (string, *exec.Cmd, *syncBuffer) {
+func startProcess(t testing.TB, dataDir string, env ...string) (string, *exec.Cmd, *syncBuffer) {
 	t.Helper()
 	bin, err := buildBinary()
 	if err != nil {

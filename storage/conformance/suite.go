@@ -106,18 +106,17 @@ var tests = []test{
 	{"InstallationTokensAreEncrypted", testInstallationTokensAreEncrypted},
 	{"ConversationRefs", testConversationRefs},
 	{"Remember", testRemember},
-	// The outbox and leases.
-	{"EnqueueIsIdempotent", testEnqueueIsIdempotent},
-	{"ClaimAndFinish", testClaimAndFinish},
-	{"AClaimWhoseHolderDiedIsTakenOver", testAClaimWhoseHolderDiedIsTakenOver},
+	// The outbox (its own suite, outbox/outboxtest), the next-due index,
+	// learned paces, leases.
+	{"Outbox", testOutbox},
+	{"NextDueIndex", testNextDueIndex},
+	{"PacesAreRemembered", testPacesAreRemembered},
 	{"LeaseHandsOverWhenItExpires", testLeaseHandsOverWhenItExpires},
-	{"OutboxCleanup", testOutboxCleanup},
 	// Races: what must hold with many writers at once.
 	{"ConcurrentModifyLosesNothing", testConcurrentModifyLosesNothing},
 	{"RefsAreUniqueUnderConcurrency", testRefsAreUniqueUnderConcurrency},
 	{"FiftyUpdatesOfOneObjectiveAllLand", testFiftyUpdatesOfOneObjectiveAllLand},
 	{"FiftyCheckInsOfOneKeyResultAgree", testFiftyCheckInsOfOneKeyResultAgree},
-	{"ClaimHasOneWinner", testClaimHasOneWinner},
 	{"LeaseHasOneWinner", testLeaseHasOneWinner},
 	{"KPIHealthChangeHasOneWinner", testKPIHealthChangeHasOneWinner},
 	{"IdempotencyTakeOverHasOneWinner", testIdempotencyTakeOverHasOneWinner},

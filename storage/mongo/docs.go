@@ -343,11 +343,14 @@ type outboxDoc struct {
 	Kind       string    `bson:"kind"`
 	Period     string    `bson:"period"`
 	Subject    string    `bson:"subject,omitempty"`
+	At         time.Time `bson:"at,omitempty"`
+	ExpiresAt  time.Time `bson:"expires_at,omitempty"`
 	State      string    `bson:"state"`
 	Attempts   int       `bson:"attempts"`
 	NextAt     time.Time `bson:"next_at"`
 	LeaseUntil time.Time `bson:"lease_until,omitempty"`
 	Holder     string    `bson:"holder,omitempty"`
+	Unsure     bool      `bson:"unsure,omitempty"`
 	MessageID  string    `bson:"message_id,omitempty"`
 	LastError  string    `bson:"last_error,omitempty"`
 	CreatedAt  time.Time `bson:"created_at"`
@@ -356,14 +359,33 @@ type outboxDoc struct {
 
 func (d outboxDoc) domain() domain.OutboxEntry {
 	return domain.OutboxEntry{ID: d.ID, WorkspaceID: d.Workspace, Recipient: d.Recipient, Direct: d.Direct, Kind: d.Kind, Period: d.Period,
-		Subject: d.Subject, State: domain.OutboxState(d.State), Attempts: d.Attempts, NextAt: d.NextAt, LeaseUntil: d.LeaseUntil,
-		Holder: d.Holder, MessageID: d.MessageID, LastError: d.LastError, CreatedAt: d.CreatedAt, DoneAt: d.DoneAt}
+		Subject: d.Subject, At: d.At, ExpiresAt: d.ExpiresAt, State: domain.OutboxState(d.State), Attempts: d.Attempts, NextAt: d.NextAt,
+		LeaseUntil: d.LeaseUntil, Holder: d.Holder, Unsure: d.Unsure, MessageID: d.MessageID, LastError: d.LastError,
+		CreatedAt: d.CreatedAt, DoneAt: d.DoneAt}
 }
 
 func fromOutbox(e domain.OutboxEntry) outboxDoc {
 	return outboxDoc{ID: e.ID, Workspace: e.WorkspaceID, Recipient: e.Recipient, Direct: e.Direct, Kind: e.Kind, Period: e.Period,
-		Subject: e.Subject, State: string(e.State), Attempts: e.Attempts, NextAt: e.NextAt, LeaseUntil: e.LeaseUntil,
-		Holder: e.Holder, MessageID: e.MessageID, LastError: e.LastError, CreatedAt: e.CreatedAt, DoneAt: e.DoneAt}
+		Subject: e.Subject, At: e.At, ExpiresAt: e.ExpiresAt, State: string(e.State), Attempts: e.Attempts, NextAt: e.NextAt,
+		LeaseUntil: e.LeaseUntil, Holder: e.Holder, Unsure: e.Unsure, MessageID: e.MessageID, LastError: e.LastError,
+		CreatedAt: e.CreatedAt, DoneAt: e.DoneAt}
+}
+
+// nextDueDoc is the next-due index of one workspace and kind of delivery.
+type nextDueDoc struct {
+	ID        string    `bson:"_id"` // workspace/kind
+	Workspace string    `bson:"workspace"`
+	Kind      string    `bson:"kind"`
+	NextAt    time.Time `bson:"next_at"`
+}
+
+// paceDoc is the pace learned for one platform, workspace and method.
+type paceDoc struct {
+	ID           string    `bson:"_id"`
+	Rate         float64   `bson:"rate"`
+	Ceiling      float64   `bson:"ceiling,omitempty"`
+	BlockedUntil time.Time `bson:"blocked_until,omitempty"`
+	At           time.Time `bson:"at"`
 }
 
 type leaseDoc struct {

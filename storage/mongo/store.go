@@ -52,6 +52,8 @@ const (
 	colSubscriptions = "subscriptions"
 	colOutbox        = "outbox"
 	colLeases        = "leases"
+	colSchedules     = "schedules"
+	colPaces         = "paces"
 	colEvents        = "events"
 	colInstallations = "installations"
 	colConversations = "conversations"
@@ -210,8 +212,12 @@ var indexes = map[string][]index{
 	colOutbox: {
 		// Exactly once: one delivery per workspace, recipient, kind and period.
 		{bson.D{{Key: "workspace", Value: 1}, {Key: "recipient", Value: 1}, {Key: "kind", Value: 1}, {Key: "period", Value: 1}}, true},
-		{bson.D{{Key: "kind", Value: 1}, {Key: "state", Value: 1}, {Key: "workspace", Value: 1}, {Key: "created_at", Value: 1}}, false},
-		{bson.D{{Key: "state", Value: 1}, {Key: "created_at", Value: 1}}, false},
+		// Due and NextDue: unfinished entries by kind and time.
+		{bson.D{{Key: "state", Value: 1}, {Key: "kind", Value: 1}, {Key: "next_at", Value: 1}}, false},
+		// A run's report: the entries of its periods.
+		{bson.D{{Key: "kind", Value: 1}, {Key: "period", Value: 1}}, false},
+		// The clean-up of finished entries.
+		{bson.D{{Key: "state", Value: 1}, {Key: "done_at", Value: 1}}, false},
 	},
 	colEvents: {{bson.D{{Key: "at", Value: 1}}, false}},
 	colAPITokens: {
@@ -227,7 +233,8 @@ var indexes = map[string][]index{
 
 // collections lists every collection okrbot uses.
 var collections = []string{colWorkspaces, colTeamSettings, colUsers, colCounters, colObjectives, colCheckIns, colWeekNotes,
-	colKPIs, colKPIValues, colSubscriptions, colOutbox, colLeases, colEvents, colInstallations, colConversations, colAPITokens, colIdempotency}
+	colKPIs, colKPIValues, colSubscriptions, colOutbox, colLeases, colEvents, colInstallations, colConversations, colSchedules, colPaces,
+	colAPITokens, colIdempotency}
 
 // ensureCollections creates the collections that do not exist yet: inside a
 // transaction MongoDB cannot create one implicitly on older servers.

@@ -48,10 +48,28 @@ var migrationSteps = map[int]func(t *testing.T, s *Store){
 		if n < 20 {
 			t.Errorf("%d planner statistics", n)
 		}
-		// A connection opened before the migration plans with them too.
-		hotQueriesUseIndexes(t, s)
+		// A delivery as the engine before the outbox package wrote it.
+		if _, err := s.w.ExecContext(ctx, `INSERT INTO outbox (id, workspace, recipient, direct, kind, period, state, created_at)
+			VALUES ('w/u/checkin-prompt/2026-W48', 'w', 'u', 1, 'checkin-prompt', '2026-W48', 'pending', 1)`); err != nil {
+			t.Fatal(err)
+		}
 	},
 	3: func(t *testing.T, s *Store) {
+		// The delivery written before is due, with the columns of now.
+		due, err := s.Due(ctx, domain.OutboxQuery{Kinds: []string{"checkin-prompt"}}, time.Now(), 10)
+		if err != nil || len(due) != 1 || due[0].NextAt.IsZero() || due[0].Unsure {
+			t.Fatalf("a delivery from before the migration: %+v %v", due, err)
+		}
+		if err := s.SetNextDue(ctx, "w", "digest", time.Now()); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.SavePace(ctx, "slack/T1/chat.postMessage", domain.LearnedPace{Rate: 5}); err != nil {
+			t.Fatal(err)
+		}
+		// A connection opened before the migration plans with the new indexes.
+		hotQueriesUseIndexes(t, s)
+	},
+	4: func(t *testing.T, s *Store) {
 		for _, table := range []string{"api_tokens", "idempotency"} {
 			var n int
 			if err := s.w.QueryRowContext(ctx, `SELECT COUNT(*) FROM `+table).Scan(&n); err != nil || n != 0 {
@@ -144,6 +162,23 @@ func TestHotQueriesUseIndexes(t *testing.T) {
 	hotQueriesUseIndexes(t, s)
 }
 
+// dueOf, nextDueOf and deliveriesOf are the outbox's queries for q, with
+// their arguments.
+func dueOf(q domain.OutboxQuery) (string, []any) {
+	where, args := scope(q)
+	return dueQuery(where), append(args, time.Now().UnixNano(), time.Now().UnixNano(), 200)
+}
+
+func nextDueOf(q domain.OutboxQuery) (string, []any) {
+	where, args := scope(q)
+	return nextDueQuery(where), args
+}
+
+func deliveriesOf(q domain.OutboxQuery, periods []string) (string, []any) {
+	where, args := scope(q)
+	return deliveriesQuery(where), append(append(append([]any{}, args...), list(periods)), args...)
+}
+
 func hotQueriesUseIndexes(t *testing.T, s *Store) {
 	week := []domain.Week{"2026-W48"}
 	type q struct {
@@ -163,12 +198,14 @@ func hotQueriesUseIndexes(t *testing.T, s *Store) {
 		"a person's check-ins of a week":          of(checkInsQuery("w", domain.CheckInFilter{User: "U1", Weeks: week, KRs: []string{"KR-1"}})),
 		"a week's check-ins":                      of(checkInsQuery("w", domain.CheckInFilter{Weeks: week})),
 		"the check-ins since a date (digest)":     of(checkInsQuery("w", domain.CheckInFilter{Since: time.Now()})),
-		"due deliveries":                          {dueQuery, []any{time.Now().UnixNano(), "reminder", `["w"]`, 200}},
-		"when the next delivery is due":           {nextDueQuery, []any{"reminder", `["w"]`}},
+		"due deliveries":                          of(dueOf(domain.OutboxQuery{Kinds: []string{"reminder"}, Workspaces: []string{"w"}})),
+		"when the next delivery is due":           of(nextDueOf(domain.OutboxQuery{Kinds: []string{"reminder"}, Workspaces: []string{"w"}})),
+		"a run's report":                          of(deliveriesOf(domain.OutboxQuery{Kinds: []string{"reminder"}, Workspaces: []string{"w"}}, []string{"2026-W48"})),
+		"workspaces due (the idle tick)":          {dueWorkspacesQuery, []any{`["w","v"]`, "reminder", time.Now().UnixNano()}},
 		"a KPI's latest values":                   {`SELECT value FROM kpi_values WHERE workspace = ? AND slug = ? ORDER BY at DESC, id DESC LIMIT ?`, []any{"w", "leads", 20}},
 		"a key result by ref":                     {`SELECT objective, ` + krCols + ` FROM key_results WHERE workspace = ? AND ref = ?`, []any{"w", "KR-1"}},
 		"the bot's chat with a person":            {`SELECT ` + refCols + ` FROM conversation_refs WHERE workspace = ? AND user = ? AND type = 'personal' ORDER BY updated_at DESC LIMIT 1`, []any{"w", "u"}},
-		"finished deliveries to clean up":         {`SELECT id FROM outbox WHERE state IN ('sent', 'skipped', 'dead') AND created_at < ?`, []any{0}},
+		"finished deliveries to clean up":         {strings.Replace(cleanupQuery, "DELETE", "SELECT id", 1), []any{0}},
 		"old request keys to clean up":            {`SELECT key FROM events WHERE at < ?`, []any{0}},
 		"an API token by its hash":                {`SELECT ` + tokenCols + ` FROM api_tokens WHERE id = ?`, []any{"h"}},
 		"a workspace's API tokens (whole: a few)": {`SELECT ` + tokenCols + ` FROM api_tokens WHERE workspace = ? ORDER BY revoked_at IS NOT NULL, name, created_at`, []any{"w"}},
@@ -176,7 +213,7 @@ func hotQueriesUseIndexes(t *testing.T, s *Store) {
 		"an idempotency key":                      {`SELECT ` + idemCols + ` FROM idempotency WHERE id = ?`, []any{"w/k"}},
 		"old idempotency keys to clean up":        {`SELECT id FROM idempotency WHERE created_at < ?`, []any{0}},
 		"a KPI value by its key":                  {`SELECT id FROM kpi_values WHERE workspace = ? AND slug = ? AND key = ?`, []any{"w", "leads", "k"}},
-		"unfinished deliveries (depth metric)":    {`SELECT kind, state, COUNT(*) FROM outbox WHERE state IN ('pending', 'sending', 'failed', 'dead') GROUP BY kind, state`, nil},
+		"unfinished deliveries (depth metric)":    {depthQuery, nil},
 	}
 	version, _ := s.schemaVersion(ctx)
 	for name, q := range queries {

@@ -21,7 +21,8 @@ type migration struct {
 var migrations = []migration{
 	{1, "initial schema", execAll(schemaV1)},
 	{2, "planner statistics of a large company", execAll(plannerStats)},
-	{3, "API tokens, idempotency keys, KPI sources, keyed KPI values, people's emails", execAll(schemaV3)},
+	{3, "the outbox package's entries, the next-due index, learned paces", execAll(deliveryEngine)},
+	{4, "API tokens, idempotency keys, KPI sources, keyed KPI values, people's emails", execAll(schemaV4)},
 }
 
 // execAll runs statements separated by ";\n".
@@ -450,8 +451,46 @@ INSERT INTO sqlite_stat1 (tbl, idx, stat) VALUES
 ANALYZE sqlite_schema
 `
 
-// schemaV3 holds what the HTTP API, KPI sources and imports keep.
-const schemaV3 = `
+// deliveryEngine is what the delivery engine keeps beside the outbox's
+// first columns: when an entry speaks of and expires, whether its last
+// attempt may have reached the platform; indexes for due entries by time,
+// a run's report by period, and the clean-up of finished entries by when
+// they finished (expired ones too); the next-due index of each workspace
+// and kind; and the paces learned of the chat platforms.
+const deliveryEngine = `
+ALTER TABLE outbox ADD COLUMN at INTEGER;
+ALTER TABLE outbox ADD COLUMN expires_at INTEGER;
+ALTER TABLE outbox ADD COLUMN unsure INTEGER NOT NULL DEFAULT 0;
+UPDATE outbox SET next_at = created_at WHERE next_at IS NULL AND state = 'pending';
+UPDATE outbox SET done_at = created_at WHERE done_at IS NULL AND state IN ('sent', 'skipped', 'dead');
+DROP INDEX outbox_state;
+DROP INDEX outbox_finished;
+CREATE INDEX outbox_due ON outbox (state, kind, next_at);
+CREATE INDEX outbox_period ON outbox (kind, period);
+CREATE INDEX outbox_done ON outbox (done_at) WHERE state IN ('sent', 'skipped', 'dead', 'expired');
+DELETE FROM sqlite_stat1 WHERE idx IN ('outbox_state', 'outbox_finished');
+INSERT INTO sqlite_stat1 (tbl, idx, stat) VALUES
+	('outbox', 'outbox_due', '100000 20000 5000 2'),
+	('outbox', 'outbox_period', '100000 25000 1000'),
+	('outbox', 'outbox_done', '90000 2');
+CREATE TABLE schedules (
+	workspace TEXT NOT NULL,
+	kind      TEXT NOT NULL,
+	next_at   INTEGER,
+	PRIMARY KEY (workspace, kind)
+) WITHOUT ROWID;
+CREATE TABLE paces (
+	key           TEXT PRIMARY KEY,
+	rate          REAL NOT NULL,
+	ceiling       REAL NOT NULL DEFAULT 0,
+	blocked_until INTEGER,
+	at            INTEGER NOT NULL
+) WITHOUT ROWID;
+ANALYZE sqlite_schema
+`
+
+// schemaV4 holds what the HTTP API, KPI sources and imports keep.
+const schemaV4 = `
 -- From an import: people are matched by email there.
 ALTER TABLE users ADD COLUMN email TEXT NOT NULL DEFAULT '';
 
