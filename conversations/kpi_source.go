@@ -221,7 +221,7 @@ func (s *Service) FetchSources(ctx context.Context, ws domain.Workspace, q Queue
 			src.State = st
 			k.Source = &src
 		}
-		rep.Next = earliestTime(rep.Next, nextFetch(k, at, loc))
+		rep.Next = domain.Earliest(rep.Next, nextFetch(k, at, loc))
 	}
 	return rep, errors.Join(errs...)
 }
@@ -246,16 +246,6 @@ func nextFetch(k domain.KPI, at time.Time, loc *time.Location) time.Time {
 	}
 	wd := (int(t.Weekday()) + 6) % 7 // days since Monday
 	return time.Date(y, m, d-wd+7, 0, 0, 0, 0, loc)
-}
-
-func earliestTime(a, b time.Time) time.Time {
-	switch {
-	case a.IsZero():
-		return b
-	case b.IsZero() || a.Before(b):
-		return a
-	}
-	return b
 }
 
 // sourceDue reports whether k's source is to be fetched at at.

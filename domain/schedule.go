@@ -194,3 +194,14 @@ func nextWeek(w Week) Week {
 	}
 	return WeekOf(s.AddDate(0, 0, 7), time.UTC)
 }
+
+// Earliest returns the earlier of two moments, a zero one counting as none.
+func Earliest(a, b time.Time) time.Time {
+	switch {
+	case a.IsZero():
+		return b
+	case b.IsZero() || a.Before(b):
+		return a
+	}
+	return b
+}

@@ -67,15 +67,7 @@ func TestJSONSource(t *testing.T) {
 			srv := serve(t, body(tt.body))
 			f := sources.New(sources.Options{Allow: loopback})
 			got, err := f.Fetch(ctx, domain.KPISource{Kind: domain.SourceJSON, URL: srv.URL + "/leads.json", Path: tt.path})
-			if tt.err != "" {
-				if err == nil || !strings.Contains(err.Error(), tt.err) {
-					t.Fatalf("err = %v, want %q", err, tt.err)
-				}
-				return
-			}
-			if err != nil || got != tt.want {
-				t.Fatalf("got %v, %v; want %v", got, err, tt.want)
-			}
+			checkFetch(t, got, err, tt.want, tt.err)
 		})
 	}
 }
@@ -112,16 +104,22 @@ func TestPrometheusSource(t *testing.T) {
 			if gotQuery != q || gotPath != "/prom/api/v1/query" {
 				t.Errorf("asked %s?query=%s", gotPath, gotQuery)
 			}
-			if tt.err != "" {
-				if err == nil || !strings.Contains(err.Error(), tt.err) {
-					t.Fatalf("err = %v, want %q", err, tt.err)
-				}
-				return
-			}
-			if err != nil || got != tt.want {
-				t.Fatalf("got %v, %v; want %v", got, err, tt.want)
-			}
+			checkFetch(t, got, err, tt.want, tt.err)
 		})
+	}
+}
+
+// checkFetch checks a fetch's outcome: want, or an error saying wantErr.
+func checkFetch(t *testing.T, got float64, err error, want float64, wantErr string) {
+	t.Helper()
+	if wantErr != "" {
+		if err == nil || !strings.Contains(err.Error(), wantErr) {
+			t.Fatalf("err = %v, want %q", err, wantErr)
+		}
+		return
+	}
+	if err != nil || got != want {
+		t.Fatalf("got %v, %v; want %v", got, err, want)
 	}
 }
 

@@ -42,6 +42,24 @@ func toolStore(ctx context.Context, cfg *Config, stderr io.Writer) (storage.Stor
 	return st, newService(st, cfg, log, nil, nil), closeStore, nil
 }
 
+// toolWorkspace is toolStore for a command on one workspace (--workspace,
+// or the only one), after the configuration is checked.
+func toolWorkspace(ctx context.Context, cfg *Config, stderr io.Writer, name string) (*conversations.Service, domain.Workspace, func(), error) {
+	if err := cfg.validate(); err != nil {
+		return nil, domain.Workspace{}, nil, usageError{err}
+	}
+	st, svc, closeStore, err := toolStore(ctx, cfg, stderr)
+	if err != nil {
+		return nil, domain.Workspace{}, nil, err
+	}
+	ws, err := pickWorkspace(ctx, st, name)
+	if err != nil {
+		closeStore()
+		return nil, domain.Workspace{}, nil, err
+	}
+	return svc, ws, closeStore, nil
+}
+
 // parseInterleaved parses flags wherever they are among the arguments
 // ("token create etl --workspace T1" as well as "token create --workspace
 // T1 etl") and returns the other arguments in order.
@@ -99,18 +117,11 @@ func runToken(ctx context.Context, args []string, getenv func(string) string, st
 		fs.Usage()
 		return usageError{fmt.Errorf("expected okrbot token create, list or revoke")}
 	}
-	if err := cfg.validate(); err != nil {
-		return usageError{err}
-	}
-	st, svc, closeStore, err := toolStore(ctx, cfg, stderr)
+	svc, ws, closeStore, err := toolWorkspace(ctx, cfg, stderr, *workspace)
 	if err != nil {
 		return err
 	}
 	defer closeStore()
-	ws, err := pickWorkspace(ctx, st, *workspace)
-	if err != nil {
-		return err
-	}
 	switch verb {
 	case "create":
 		secret, t, err := svc.CreateAPIToken(ctx, ws.ID, rest[0], "okrbot token create")

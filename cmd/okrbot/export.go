@@ -73,18 +73,11 @@ func runExport(ctx context.Context, args []string, getenv func(string) string, s
 			return usageError{fmt.Errorf("--cycle: %s", domain.ErrorMessage(err))}
 		}
 	}
-	if err := cfg.validate(); err != nil {
-		return usageError{err}
-	}
-	st, svc, closeStore, err := toolStore(ctx, cfg, stderr)
+	svc, ws, closeStore, err := toolWorkspace(ctx, cfg, stderr, *workspace)
 	if err != nil {
 		return err
 	}
 	defer closeStore()
-	ws, err := pickWorkspace(ctx, st, *workspace)
-	if err != nil {
-		return err
-	}
 	fmt.Fprintf(stderr, "exporting %s…\n", ws.ID)
 	exp, err := svc.Export(ctx, ws.ID, *cycle)
 	if err != nil {

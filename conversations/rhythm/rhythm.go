@@ -324,12 +324,4 @@ func (run *Run) asOf(e domain.OutboxEntry) time.Time {
 func loadLocation(name string) *time.Location { return domain.Location(name) }
 
 // earliest returns the earlier of two moments, a zero one counting as none.
-func earliest(a, b time.Time) time.Time {
-	switch {
-	case a.IsZero():
-		return b
-	case b.IsZero() || a.Before(b):
-		return a
-	}
-	return b
-}
+func earliest(a, b time.Time) time.Time { return domain.Earliest(a, b) }
