@@ -9,12 +9,13 @@ import (
 	"github.com/okrbot/okrbot/domain"
 )
 
-// Kinds of delivery the weekly rhythm sends.
+// Kinds of delivery the weekly rhythm sends (see domain).
 const (
-	KindCheckInPrompt = "checkin-prompt"
-	KindReminder      = "reminder"
-	KindDigest        = "digest"
-	KindKPIAlert      = "kpi-alert"
+	KindCheckInPrompt = domain.KindCheckInPrompt
+	KindReminder      = domain.KindReminder
+	KindDigest        = domain.KindDigest
+	KindKPIAlert      = domain.KindKPIAlert
+	KindSourceFailing = domain.KindSourceFailing
 )
 
 // Delivery is one message okrbot sends on its own (not as an answer): a
@@ -37,23 +38,30 @@ type Delivery struct {
 	Message   *Message
 }
 
-// Sender delivers messages on one platform. Implementations pace themselves
-// to the platform's rate limits.
+// Sender delivers messages on one platform. A sender makes one attempt per
+// call and reports how it went; it never retries on its own (the outbox's
+// one retry policy does). It paces its calls to the platform's limits:
+// waiting for its turn is not a retry.
 type Sender interface {
-	// Send posts the delivery's message and returns the platform's message id.
-	// A failure that may succeed later is a *SendError with Retry set.
+	// Send posts the delivery's message and returns the platform's message
+	// id. A failure is a *SendError saying whether to try again, how long
+	// the platform asked to wait, and whether the message may have arrived.
 	Send(ctx context.Context, d Delivery) (messageID string, err error)
 	// Delivered reports whether a message carrying d.ID already arrived
-	// (a send that was in flight when a process died), and its id.
+	// (a send that was in flight when a process died, or that failed in a
+	// way that may have reached the platform), and its id.
 	Delivered(ctx context.Context, d Delivery) (messageID string, ok bool, err error)
 }
 
 // SendError is a failed send. Retry says whether trying again may work
-// (rate limits, 5xx, network); After, when set, is the earliest moment to.
+// (rate limits, 5xx, network); After, when set, is the least wait the
+// platform asked for; Unsure says the platform may have posted the message
+// anyway (a 5xx, a timeout): the next attempt asks it first.
 type SendError struct {
-	Err   error
-	Retry bool
-	After time.Duration
+	Err    error
+	Retry  bool
+	After  time.Duration
+	Unsure bool
 }
 
 func (e *SendError) Error() string {
@@ -73,4 +81,14 @@ func Retryable(err error) (bool, time.Duration) {
 		return se.Retry, se.After
 	}
 	return true, 0 // unknown failures (network, timeouts) are retried with backoff
+}
+
+// Unsure reports whether a failed send may have reached the platform: a
+// *SendError that says so, or any failure that is not a *SendError.
+func Unsure(err error) bool {
+	var se *SendError
+	if errors.As(err, &se) {
+		return se.Unsure
+	}
+	return err != nil
 }

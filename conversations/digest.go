@@ -145,8 +145,26 @@ func (ss *session) digestData(scope DigestScope) (*digestData, error) {
 	// Check-ins since the earliest cycle start, and a quarter before it for
 	// the review of the cycle that just ended.
 	since := ss.earliestStart(d.os).AddDate(0, -4, 0)
-	if d.cs, err = ss.store.CheckIns(ss.ctx, ss.ws.ID, domain.CheckInFilter{Since: since}); err != nil {
-		return nil, err
+	cf := domain.CheckInFilter{Since: since}
+	if !scope.Company {
+		// A team's digest reads its own key results' check-ins only (of
+		// every objective of the team, for the review): its cost follows
+		// the team, not the workspace.
+		all, err := ss.store.Objectives(ss.ctx, ss.ws.ID, domain.ObjectiveFilter{Team: scope.Channel})
+		if err != nil {
+			return nil, err
+		}
+		cf.KRs = []string{}
+		for _, o := range all {
+			for _, kr := range o.KeyResults {
+				cf.KRs = append(cf.KRs, kr.Ref)
+			}
+		}
+	}
+	if cf.KRs == nil || len(cf.KRs) > 0 {
+		if d.cs, err = ss.store.CheckIns(ss.ctx, ss.ws.ID, cf); err != nil {
+			return nil, err
+		}
 	}
 	if d.kpis, err = ss.store.KPIs(ss.ctx, ss.ws.ID); err != nil {
 		return nil, err

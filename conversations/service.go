@@ -87,6 +87,9 @@ type Store interface {
 	ObjectiveStore
 	KPIStore
 	Deduper
+	TokenStore
+	SourceStore
+	DataStore
 }
 
 // Options tune a Service. Zero values give the product's defaults.
@@ -106,6 +109,9 @@ type Options struct {
 	// form submission: what ("okr", "kpi", "action", "submit") and the
 	// reply's error code ("" for success), for okrbot_command_errors_total.
 	Observe func(what, code string)
+	// Sources fetches KPI sources (*sources.Fetcher); FetchSources
+	// fetches nothing when nil.
+	Sources Fetcher
 	// Admins are user ids that administer every workspace they are in
 	// (OKRBOT_ADMINS), beside those the platform names (Slack admins and
 	// owners, the person who installed okrbot).
@@ -120,6 +126,8 @@ type Service struct {
 	// helps keeps /okr help's messages by platform and dates (help.go).
 	helps     sync.Map
 	helpCount atomic.Int64
+	// touched holds when each API token's last use was written (api_tokens.go).
+	touched sync.Map
 }
 
 // New returns a Service over store.
@@ -205,19 +213,7 @@ func (s *Service) begin(ctx context.Context, a Actor) (*session, error) {
 	return ss, nil
 }
 
-var locations sync.Map
-
-func loadLocation(name string) *time.Location {
-	if v, ok := locations.Load(name); ok {
-		return v.(*time.Location)
-	}
-	loc, err := time.LoadLocation(name)
-	if err != nil || name == "" {
-		loc = time.UTC
-	}
-	locations.Store(name, loc)
-	return loc
-}
+func loadLocation(name string) *time.Location { return domain.Location(name) }
 
 // week is the actor's check-in week at the session's moment (see personal).
 func (ss *session) week() domain.Week {

@@ -33,6 +33,9 @@ func parseSchedule(day, at string) (domain.Schedule, error) {
 }
 
 func (ss *session) settings(args string) Reply {
+	if verb, rest, _ := strings.Cut(strings.TrimSpace(args), " "); strings.EqualFold(verb, "api-token") || strings.EqualFold(verb, "api-tokens") {
+		return ss.apiToken(rest)
+	}
 	p, err := parseArgs(args, flagSpec{"workspace": false}, exSettings)
 	if err != nil {
 		return ss.fail(err, exSettings)
@@ -133,24 +136,9 @@ func (ss *session) effectiveSettings(team string) (domain.Settings, domain.Setti
 	return ss.ws.Settings, domain.Settings{}, nil
 }
 
-// Merge lays a team's override over the workspace's settings: a schedule
-// not Set or an empty time zone in the override means "as the workspace".
-func Merge(ws, team domain.Settings) domain.Settings {
-	out := ws
-	if team.CheckIn.Set {
-		out.CheckIn = team.CheckIn
-	}
-	if team.Reminder.Set {
-		out.Reminder = team.Reminder
-	}
-	if team.Digest.Set {
-		out.Digest = team.Digest
-	}
-	if team.TimeZone != "" {
-		out.TimeZone = team.TimeZone
-	}
-	return out
-}
+// Merge lays a team's override over the workspace's settings (see
+// domain.Settings.Override).
+func Merge(ws, team domain.Settings) domain.Settings { return ws.Override(team) }
 
 func scheduleString(s domain.Schedule) string {
 	if s.Off {
@@ -237,21 +225,10 @@ func (s *Service) Home(ctx context.Context, a Actor) (*Message, error) {
 	return m, nil
 }
 
-// personal returns the rhythm a person lives by: the workspace's settings
-// under the override of their team (the team of the first active objective
-// of the cycle in which they own a key result), in their own time zone when
-// the platform gave one, else the settings'. Prompts, reminders, the
-// check-in form and the digest all count weeks by it, so they agree on who
-// checked in.
+// personal returns the rhythm a person lives by and its time zone (see
+// domain.Personal).
 func personal(ws domain.Workspace, teams map[string]domain.Settings, team, userTZ string) (domain.Settings, *time.Location) {
-	s := ws.Settings
-	if t, ok := teams[team]; ok && team != "" {
-		s = Merge(s, t)
-	}
-	tz := s.TimeZone
-	if userTZ != "" {
-		tz = userTZ
-	}
+	s, tz := domain.Personal(ws.Settings, teams, team, userTZ)
 	return s, loadLocation(tz)
 }
 

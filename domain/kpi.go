@@ -37,10 +37,19 @@ func (k KPI) HealthOf(now time.Time) Health {
 	if k.Latest == nil {
 		return HealthUnknown
 	}
-	if now.Sub(k.Latest.At) > time.Duration(StaleFactor*float64(k.Cadence.Period())) {
+	if now.After(k.StaleAt()) {
 		return HealthStale
 	}
 	return k.Judge(k.Latest.Value)
+}
+
+// StaleAt is the moment after which the KPI's latest value is too old
+// (StaleFactor cadences); zero when it has no value.
+func (k KPI) StaleAt() time.Time {
+	if k.Latest == nil {
+		return time.Time{}
+	}
+	return k.Latest.At.Add(time.Duration(StaleFactor * float64(k.Cadence.Period())))
 }
 
 // Judge returns the colour of value by the KPI's direction and thresholds.

@@ -133,7 +133,7 @@ func BenchmarkLookups(b *testing.B) {
 				return len(cs), err
 			}},
 			{"due-deliveries", func() (int, error) {
-				es, err := s.st.Due(ctx, "checkin-prompt", []string{co.Workspace}, friday, 200)
+				es, err := s.st.Due(ctx, domain.OutboxQuery{Kinds: []string{"checkin-prompt"}, Workspaces: []string{co.Workspace}}, friday, 200)
 				return len(es), err
 			}},
 			{"kpi-latest-values", func() (int, error) {

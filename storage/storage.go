@@ -45,9 +45,9 @@ type Store interface {
 	// TeamSettings returns a workspace's team overrides by channel.
 	TeamSettings(ctx context.Context, workspace string) ([]domain.TeamSettings, error)
 	SaveTeamSettings(ctx context.Context, t domain.TeamSettings) error
-	// SaveUser records a person's name and time zone as the platform
-	// reports them (empty ones are left as they are); it leaves their away
-	// state alone.
+	// SaveUser records a person's name, email and time zone as the
+	// platform (or an import) reports them (empty ones are left as they
+	// are); it leaves their away state alone.
 	SaveUser(ctx context.Context, u domain.User) error
 	User(ctx context.Context, workspace, id string) (domain.User, error)
 	// Users returns the people of a workspace by id, or those with ids.
@@ -121,6 +121,9 @@ type Store interface {
 	CheckInPoints(ctx context.Context, workspace string, krs []string, since time.Time) (map[string][]domain.Point, error)
 	// WeekNotes returns the week notes of a week by person.
 	WeekNotes(ctx context.Context, workspace string, week domain.Week) ([]domain.WeekNote, error)
+	// AllWeekNotes returns every week note of a workspace, by week and
+	// person (an export).
+	AllWeekNotes(ctx context.Context, workspace string) ([]domain.WeekNote, error)
 
 	// KPIs.
 
@@ -131,6 +134,9 @@ type Store interface {
 	// KPIs returns the KPIs of a workspace that are not archived, by slug,
 	// or those of them with slugs; without their history.
 	KPIs(ctx context.Context, workspace string, slugs ...string) ([]domain.KPI, error)
+	// AllKPIs returns every KPI of a workspace, archived ones included, by
+	// slug, without their history (an export).
+	AllKPIs(ctx context.Context, workspace string) ([]domain.KPI, error)
 	// EditKPI stores the editable fields of k (name, unit, direction,
 	// target, thresholds, cadence, owner, team, archived) and appends
 	// changes to its history (keeping the latest domain.MaxHistory), leaving
@@ -139,7 +145,9 @@ type Store interface {
 	EditKPI(ctx context.Context, k domain.KPI, changes []domain.Change) error
 	// AddKPIValue records a measurement of an existing KPI and, unless a
 	// later one is recorded already, makes it the KPI's latest value, as one
-	// change. It returns the KPI as it is now.
+	// change. A value with a Key the KPI has a value of already is not
+	// recorded again (and is no error): retrying a write that may have
+	// landed records it once. It returns the KPI as it is now.
 	AddKPIValue(ctx context.Context, v domain.KPIValue) (domain.KPI, error)
 	// KPIValues returns a KPI's latest measurements, newest first, at most limit.
 	KPIValues(ctx context.Context, workspace, slug string, limit int) ([]domain.KPIValue, error)
@@ -147,6 +155,59 @@ type Store interface {
 	// to another; of several callers making the same move exactly one gets
 	// true.
 	SetKPIHealth(ctx context.Context, workspace, slug string, from, to domain.Health, since time.Time) (bool, error)
+	// SetKPISource sets where okrbot fetches an existing KPI's values (nil:
+	// nowhere), with the state src carries; KPI and KPIs return it as
+	// Source. A KPI that does not exist is ENOTFOUND.
+	SetKPISource(ctx context.Context, workspace, slug string, src *domain.KPISource) error
+	// SaveSourceState records what the last fetch of a KPI's source did,
+	// if the KPI's source is still the one set at setAt (one set since is
+	// left alone, and this is no error).
+	SaveSourceState(ctx context.Context, workspace, slug string, setAt time.Time, st domain.SourceState) error
+
+	// Imports.
+
+	// ImportData writes an import into a workspace as one transaction where
+	// the store has them: all of it or, on an error, nothing. Times are
+	// kept as given (created_at, updated_at, check-ins' at and first_at),
+	// and the counters of refs are raised above every ref imported, so no
+	// ref of the import is handed out again. A ref, slug or workspace that
+	// exists already is an ECONFLICT (the importer leaves what exists out
+	// of the batch).
+	ImportData(ctx context.Context, workspace string, b domain.ImportBatch) error
+
+	// The HTTP API's tokens, stored hashed, and the requests it was sent
+	// with an Idempotency-Key (apitokens.go in each store).
+
+	// CreateAPIToken stores a new token. A live (not revoked) token of the
+	// same name in the workspace, or the same ID, is an ECONFLICT.
+	CreateAPIToken(ctx context.Context, t domain.APIToken) error
+	// APIToken returns the token whose ID (the hash of its secret) is
+	// hash, revoked or not.
+	APIToken(ctx context.Context, hash string) (domain.APIToken, error)
+	// APITokens returns a workspace's tokens, revoked ones included: live
+	// ones first, each group by name, then by creation.
+	APITokens(ctx context.Context, workspace string) ([]domain.APIToken, error)
+	// RevokeAPIToken revokes the workspace's live token called name at at
+	// and returns it; ENOTFOUND when there is none.
+	RevokeAPIToken(ctx context.Context, workspace, name string, at time.Time) (domain.APIToken, error)
+	// TouchAPIToken records that a token was used at at (a later use
+	// recorded already is kept).
+	TouchAPIToken(ctx context.Context, hash string, at time.Time) error
+	// BeginIdempotent stores rec unless a record with its ID exists, and
+	// returns the record now stored and whether it is rec (the caller goes
+	// ahead). A record that is not Done and began before staleBefore was
+	// left by a request that died: it is taken over (replaced by rec); of
+	// several callers taking it over at once exactly one gets true.
+	BeginIdempotent(ctx context.Context, rec domain.IdempotencyRecord, staleBefore time.Time) (domain.IdempotencyRecord, bool, error)
+	// FinishIdempotent stores the answer of the request that began rec, if
+	// no other request has taken rec over since.
+	FinishIdempotent(ctx context.Context, rec domain.IdempotencyRecord, status int, body []byte) error
+	// AbandonIdempotent forgets the request that began rec (a failure on
+	// okrbot's side), so that it can be sent again; a take-over since is
+	// left alone.
+	AbandonIdempotent(ctx context.Context, rec domain.IdempotencyRecord) error
+	// CleanupIdempotent deletes the records of requests begun before t.
+	CleanupIdempotent(ctx context.Context, t time.Time) (int64, error)
 
 	// Platform installations and Teams conversation references.
 
@@ -173,33 +234,49 @@ type Store interface {
 	// ForgetBefore removes keys remembered before t.
 	ForgetBefore(ctx context.Context, t time.Time) (int64, error)
 
-	// The outbox of the weekly rhythm and the scheduler's job leases
-	// (outbox.go in each store).
+	// The outbox of the weekly rhythm, its next-due index, the paces
+	// learned of the chat platforms, and the scheduler's job leases
+	// (outbox.go in each store). The outbox methods are outbox.Store, whose
+	// doc comments say the atomicity each needs; the index's are
+	// rhythm.Schedules; the paces' are pace.Store.
 
 	// Enqueue writes deliveries before anything is sent; an entry whose id
 	// exists is left as it is. It returns how many were new.
 	Enqueue(ctx context.Context, entries []domain.OutboxEntry) (int, error)
-	// Due returns up to limit deliveries of kind in workspaces that a
-	// process may take at now (pending; failed and due for a retry; sending
-	// with an expired lease), oldest first.
-	Due(ctx context.Context, kind string, workspaces []string, now time.Time, limit int) ([]domain.OutboxEntry, error)
-	// NextDue returns when the next delivery of kind that is not due now
-	// becomes due (a retry time or a lease's end), if any.
-	NextDue(ctx context.Context, kind string, workspaces []string) (time.Time, bool, error)
+	// Due returns up to limit deliveries of q that a process may take at
+	// now (pending or failed and due; sending with an expired lease), the
+	// earliest first.
+	Due(ctx context.Context, q domain.OutboxQuery, now time.Time, limit int) ([]domain.OutboxEntry, error)
+	// NextDue returns when the earliest unfinished delivery of q comes due.
+	NextDue(ctx context.Context, q domain.OutboxQuery) (time.Time, bool, error)
 	Delivery(ctx context.Context, id string) (domain.OutboxEntry, error)
-	// Claim takes a due delivery for one attempt, for lease; of several
-	// processes claiming the same attempt exactly one gets true. The entry
-	// returned counts the attempt.
-	Claim(ctx context.Context, e domain.OutboxEntry, holder string, lease time.Duration) (domain.OutboxEntry, bool, error)
-	MarkSent(ctx context.Context, id, messageID string) error
-	MarkSkipped(ctx context.Context, id, reason string) error
-	// MarkFailed records a failed attempt, retried at retryAt or, when
-	// permanent, never.
-	MarkFailed(ctx context.Context, id, reason string, retryAt time.Time, permanent bool) error
-	// OutboxDepth counts unfinished (and dead) deliveries by kind and state.
+	// Claim takes a due delivery for one attempt by holder until a moment;
+	// of several processes claiming the same attempt exactly one gets true.
+	// The entry returned counts the attempt.
+	Claim(ctx context.Context, e domain.OutboxEntry, holder string, until time.Time) (domain.OutboxEntry, bool, error)
+	// Renew extends the lease of the attempt claimed as e; false when it is
+	// not e's any more.
+	Renew(ctx context.Context, e domain.OutboxEntry, until time.Time) (bool, error)
+	// Finish records the outcome of the attempt claimed as e; false, and
+	// nothing written, when it is not e's any more.
+	Finish(ctx context.Context, e domain.OutboxEntry) (bool, error)
+	// Deliveries returns the deliveries of q whose period is one of periods
+	// and every unfinished one of q.
+	Deliveries(ctx context.Context, q domain.OutboxQuery, periods []string) ([]domain.OutboxEntry, error)
+	// OutboxDepth counts unfinished deliveries by kind and state.
 	OutboxDepth(ctx context.Context) (map[[2]string]int, error)
-	// CleanupOutbox deletes finished deliveries created before t.
+	// CleanupOutbox deletes the deliveries that finished before t.
 	CleanupOutbox(ctx context.Context, t time.Time) (int64, error)
+	// DueWorkspaces returns those of workspaces whose next delivery of kind
+	// is due at or before until, or unknown.
+	DueWorkspaces(ctx context.Context, kind string, until time.Time, workspaces []string) ([]string, error)
+	// SetNextDue records when workspace next has a delivery of kind due;
+	// zero marks it changed (due at the next tick).
+	SetNextDue(ctx context.Context, workspace, kind string, at time.Time) error
+	// LoadPace and SavePace keep what okrbot learned of a platform's pace
+	// for one workspace and method.
+	LoadPace(ctx context.Context, key string) (domain.LearnedPace, bool, error)
+	SavePace(ctx context.Context, key string, p domain.LearnedPace) error
 	// AcquireLease takes a named lease for ttl unless another holder has
 	// it; of several asking at once exactly one gets it.
 	AcquireLease(ctx context.Context, name, holder string, ttl time.Duration) (domain.Lease, bool, error)

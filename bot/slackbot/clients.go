@@ -219,7 +219,8 @@ type doer struct {
 
 func (d *doer) Do(req *http.Request) (*http.Response, error) {
 	method := d.b.methodOf(req)
-	if err := d.b.pace.wait(req.Context(), d.team, method); err != nil {
+	team := d.b.paceTeam(d.team)
+	if err := d.b.pace.Wait(req.Context(), team, method); err != nil {
 		return nil, err
 	}
 	resp, err := d.b.httpc.Do(req)
@@ -230,7 +231,7 @@ func (d *doer) Do(req *http.Request) (*http.Response, error) {
 	switch {
 	case resp.StatusCode == http.StatusTooManyRequests:
 		ra := retryAfter(resp.Header)
-		d.b.pace.block(d.team, method, ra)
+		d.b.pace.Limited(team, method, ra)
 		d.b.metrics.call(method, "rate_limited")
 		d.b.metrics.limited(method)
 		d.b.log.Warn("slack rate limited", "method", method, "team", d.team, "retry_after", ra.String())
@@ -262,8 +263,20 @@ func (d *doer) Do(req *http.Request) (*http.Response, error) {
 			}
 		}
 		d.b.metrics.call(method, outcome)
+		d.b.pace.OK(team, method)
 	}
 	return resp, nil
+}
+
+// paceTeam is the workspace a client's calls are paced in: its team, or
+// for the single-workspace client the team auth.test named.
+func (b *Bot) paceTeam(team string) string {
+	if team != "" {
+		return team
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.team
 }
 
 // methodOf names the Web API method of a request ("chat.postMessage"), or

@@ -178,11 +178,15 @@ func (b *Bot) deliver(ctx context.Context, c *slack.Client, req request, a conve
 			b.log.Warn("slack views.update failed", "team", req.team, "err", safeErr(err))
 			b.respond(ctx, c, req, messageAnswer(rep.Message, false), inline)
 		}
-	case rep.Message != nil && rep.Shared:
+	case rep.Message != nil && rep.Shared && rep.File == nil:
 		ans, body := b.shared.answer(rep.Message, rep.Public)
 		b.respondEncoded(ctx, c, req, ans, body, inline)
 	case rep.Message != nil:
-		b.respond(ctx, c, req, messageAnswer(rep.Message, rep.Public), inline)
+		m := rep.Message
+		if rep.File != nil {
+			m = b.sendFile(ctx, c, req, rep.File, m)
+		}
+		b.respond(ctx, c, req, messageAnswer(m, rep.Public), inline)
 	}
 	if rep.Announce != nil && a.Channel != "" {
 		b.announce(ctx, c, req, a.Channel, rep.Announce, inline)
@@ -253,7 +257,7 @@ func (b *Bot) announce(ctx context.Context, c *slack.Client, req request, channe
 // post sends a message to a channel (or a user id, for a DM) at the
 // channel's pace.
 func (b *Bot) post(ctx context.Context, c *slack.Client, team, channel string, m *conversations.Message, extra ...slack.MsgOption) (string, error) {
-	if err := b.pace.wait(ctx, team, perChannel+"/"+channel); err != nil {
+	if err := b.pace.Wait(ctx, b.paceTeam(team), perChannel+"/"+channel); err != nil {
 		return "", err
 	}
 	opts := append([]slack.MsgOption{
@@ -317,7 +321,7 @@ func (b *Bot) webAnswer(ctx context.Context, c *slack.Client, req request, ans a
 	if ans.ResponseType == "in_channel" && req.channel != "" {
 		target = req.channel
 	}
-	if err := b.pace.wait(ctx, req.team, perChannel+"/"+target); err != nil {
+	if err := b.pace.Wait(ctx, req.team, perChannel+"/"+target); err != nil {
 		return
 	}
 	if _, _, err := c.PostMessageContext(ctx, target, opts...); err != nil {
@@ -452,4 +456,28 @@ func (sa *sharedAnswers) answer(m *conversations.Message, public bool) (answer, 
 	sa.m[k] = sharedAnswer{ans, body}
 	sa.mu.Unlock()
 	return ans, body
+}
+
+// sendFile uploads a reply's file into the person's direct messages with
+// okrbot (files v2: files.getUploadURLExternal, the upload, then
+// files.completeUploadExternal with the DM channel), and returns the
+// answer to show: m, saying where the file went, or why it did not.
+func (b *Bot) sendFile(ctx context.Context, c *slack.Client, req request, f *conversations.File, m *conversations.Message) *conversations.Message {
+	dm, err := b.dmChannel(ctx, c, req.team, req.user)
+	if err == nil {
+		_, err = c.UploadFileContext(ctx, slack.UploadFileParameters{
+			Reader: bytes.NewReader(f.Data), FileSize: len(f.Data), Filename: f.Name, Title: clip(f.Title, 250), Channel: dm,
+		})
+	}
+	if err != nil {
+		b.log.Warn("slack file upload failed", "team", req.team, "file", f.Name, "err", safeErr(err))
+		return conversations.Lines("The file could not be sent",
+			conversations.T("Slack did not take "+f.Name+" ("+safeErr(err)+"). Nothing was changed; try again, or ask the person who runs okrbot for ").
+				AddCode("okrbot export").Add(" on the server."))
+	}
+	out := *m
+	out.Sections = append(append([]conversations.Section(nil), m.Sections...), conversations.Section{
+		Lines: []conversations.Text{conversations.T("Sent to our direct messages: ").AddCode(f.Name)},
+	})
+	return &out
 }

@@ -5,15 +5,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math/rand/v2"
 	"net"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/slack-go/slack"
 
+	"github.com/okrbot/okrbot/bot/pace"
 	"github.com/okrbot/okrbot/conversations"
 	"github.com/okrbot/okrbot/domain"
 )
@@ -26,18 +25,16 @@ const DeliveryEventType = "okrbot_delivery"
 const deliveredWindow = 7 * 24 * time.Hour
 
 // Sender delivers the weekly rhythm's messages in Slack
-// (conversations.Sender). It paces itself per method and workspace and per
-// channel, honours Retry-After, and reports failures as
-// *conversations.SendError.
+// (conversations.Sender). Each Send is one attempt: it waits for its turn
+// at the pace Slack allows (per method and workspace, and per channel) and
+// reports how the call went as a *conversations.SendError; it never retries.
 type Sender struct {
-	b       *Bot
-	mu      sync.Mutex
-	backoff map[string]int // team/method -> consecutive server errors
+	b *Bot
 }
 
 // Sender returns the adapter's sender.
 func (b *Bot) Sender() *Sender {
-	return &Sender{b: b, backoff: map[string]int{}}
+	return &Sender{b: b}
 }
 
 var _ conversations.Sender = (*Sender)(nil)
@@ -47,10 +44,10 @@ var _ conversations.Sender = (*Sender)(nil)
 // files upload v2 into the same conversation. The message id it returns is
 // "<channel id>/<ts>".
 //
-// A 429 is waited out (every call of that method in that workspace waits)
-// and retried while ctx allows; a 5xx or network failure is not retried
-// here, because Slack may have posted the message: it is returned as
-// retryable, and the caller checks Delivered before sending again.
+// A 429 is reported with its Retry-After (and every call of that method in
+// that workspace waits it out); a 5xx or a network failure is reported as
+// unsure, because Slack may have posted the message: the next attempt asks
+// Slack (Delivered) before sending again.
 func (s *Sender) Send(ctx context.Context, d conversations.Delivery) (string, error) {
 	b := s.b
 	if d.Message == nil {
@@ -63,19 +60,10 @@ func (s *Sender) Send(ctx context.Context, d conversations.Delivery) (string, er
 	meta := slack.SlackMetadata{EventType: DeliveryEventType, EventPayload: map[string]any{
 		"outbox_id": d.ID, "kind": d.Kind, "period": d.Period,
 	}}
-	var id string
-	for attempt := 0; ; attempt++ {
-		id, err = b.post(ctx, c, d.Workspace, d.Recipient, d.Message, slack.MsgOptionMetadata(meta))
-		var rl *slack.RateLimitedError
-		if errors.As(err, &rl) && attempt < 3 && ctx.Err() == nil {
-			continue // the pacer holds this call until the Retry-After has passed
-		}
-		break
-	}
+	id, err := b.post(ctx, c, d.Workspace, d.Recipient, d.Message, slack.MsgOptionMetadata(meta))
 	if err != nil {
 		return "", s.sendError(d.Workspace, "chat.postMessage", err)
 	}
-	s.ok(d.Workspace, "chat.postMessage")
 	channel, ts, _ := strings.Cut(id, "/")
 	if d.Direct {
 		b.dms.Store(d.Workspace+"/"+d.Recipient, channel)
@@ -152,14 +140,19 @@ func (s *Sender) Delivered(ctx context.Context, d conversations.Delivery) (strin
 
 // dmChannel returns the DM channel with a user (conversations.open), cached.
 func (s *Sender) dmChannel(ctx context.Context, c *slack.Client, team, user string) (string, error) {
-	if v, ok := s.b.dms.Load(team + "/" + user); ok {
+	return s.b.dmChannel(ctx, c, team, user)
+}
+
+// dmChannel returns the DM channel with a user (conversations.open), cached.
+func (b *Bot) dmChannel(ctx context.Context, c *slack.Client, team, user string) (string, error) {
+	if v, ok := b.dms.Load(team + "/" + user); ok {
 		return v.(string), nil
 	}
 	ch, _, _, err := c.OpenConversationContext(ctx, &slack.OpenConversationParameters{Users: []string{user}, ReturnIM: true})
 	if err != nil {
 		return "", err
 	}
-	s.b.dms.Store(team+"/"+user, ch.ID)
+	b.dms.Store(team+"/"+user, ch.ID)
 	return ch.ID, nil
 }
 
@@ -173,54 +166,38 @@ var permanent = map[string]bool{
 	"team_access_not_granted": true, "too_many_attachments": true, "no_text": true, "invalid_arguments": true,
 }
 
-// sendError classifies a failure: retryable (rate limits, 5xx, network,
-// Slack's own transient errors) with the wait before trying again, or
-// permanent.
+// Slack errors after which the message may have been posted anyway.
+var unsure = map[string]bool{"internal_error": true, "fatal_error": true, "request_timeout": true, "service_unavailable": true}
+
+// sendError reports a failure: retryable (rate limits, 5xx, network,
+// Slack's own transient errors) with the wait Slack asked for, and whether
+// the message may have arrived; or permanent.
 func (s *Sender) sendError(team, method string, err error) error {
 	var rl *slack.RateLimitedError
-	var wt *waitTooLong
+	var wt *pace.WaitError
 	var sc slack.StatusCodeError
 	var se slack.SlackErrorResponse
 	var ne net.Error
 	switch {
 	case errors.As(err, &rl):
-		return &conversations.SendError{Err: err, Retry: true, After: max(rl.RetryAfter, s.b.pace.blockedFor(team, method))}
+		return &conversations.SendError{Err: err, Retry: true, After: max(rl.RetryAfter, s.b.pace.Blocked(team, method))}
 	case errors.As(err, &wt):
-		return &conversations.SendError{Err: err, Retry: true, After: wt.after}
+		return &conversations.SendError{Err: err, Retry: true, After: wt.After} // no call was made
 	case errors.As(err, &sc) && sc.Code >= 500:
-		return &conversations.SendError{Err: err, Retry: true, After: s.failed(team, method)}
+		return &conversations.SendError{Err: err, Retry: true, Unsure: true}
 	case errors.As(err, &se):
 		if permanent[se.Err] {
 			return &conversations.SendError{Err: err, Retry: false}
 		}
-		return &conversations.SendError{Err: err, Retry: true, After: s.failed(team, method)}
+		return &conversations.SendError{Err: err, Retry: true, Unsure: unsure[se.Err]}
+	case errors.Is(err, context.Canceled):
+		return &conversations.SendError{Err: err, Retry: true, Unsure: true}
 	case errors.As(err, &ne), errors.Is(err, context.DeadlineExceeded):
-		return &conversations.SendError{Err: err, Retry: true, After: s.failed(team, method)}
+		return &conversations.SendError{Err: err, Retry: true, Unsure: true}
 	case errors.As(err, &sc):
 		return &conversations.SendError{Err: err, Retry: false}
 	}
-	return &conversations.SendError{Err: err, Retry: true, After: s.failed(team, method)}
-}
-
-// failed counts a server-side failure of a method in a workspace and returns
-// the wait before trying again: exponential from 1 s to 5 minutes, with
-// jitter, so that many deliveries failing together do not return together.
-func (s *Sender) failed(team, method string) time.Duration {
-	s.mu.Lock()
-	n := s.backoff[team+"/"+method]
-	s.backoff[team+"/"+method] = n + 1
-	s.mu.Unlock()
-	d := time.Second << min(n, 8)
-	if d > 5*time.Minute {
-		d = 5 * time.Minute
-	}
-	return d/2 + rand.N(d/2+1)
-}
-
-func (s *Sender) ok(team, method string) {
-	s.mu.Lock()
-	delete(s.backoff, team+"/"+method)
-	s.mu.Unlock()
+	return &conversations.SendError{Err: err, Retry: true, Unsure: true}
 }
 
 // clientError classifies a failure to get a workspace's client: refused for
@@ -234,3 +211,7 @@ func clientError(err error) error {
 	}
 	return &conversations.SendError{Err: err, Retry: true, After: 30 * time.Second}
 }
+
+// Flush saves the paces learned for each workspace and method, so that the
+// next process starts from them.
+func (s *Sender) Flush(ctx context.Context) { s.b.pace.Flush(ctx) }

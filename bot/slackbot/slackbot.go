@@ -23,6 +23,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/slack-go/slack"
 
+	"github.com/okrbot/okrbot/bot/pace"
 	"github.com/okrbot/okrbot/conversations"
 	"github.com/okrbot/okrbot/domain"
 	"github.com/okrbot/okrbot/internal/rejections"
@@ -91,8 +92,12 @@ type Config struct {
 	// SubmitWait is how long a form submission waits for its validation to
 	// answer with errors on the form; 2.5 s when zero.
 	SubmitWait time.Duration
-	// Limits overrides the pacing of Web API methods (see DefaultLimits).
+	// Limits caps the pace of Web API methods (see Tiers): okrbot adapts
+	// below them, never above.
 	Limits map[string]Limit
+	// Paces keeps the pace learned for each workspace and method across
+	// runs; learned paces last only as long as the process when nil.
+	Paces pace.Store
 	// UserCacheTTL is how long a person's name and time zone from users.info,
 	// and a channel's name, are kept; 1 hour when zero.
 	UserCacheTTL time.Duration
@@ -111,7 +116,7 @@ type Bot struct {
 	hooks    *http.Client // response_url posts: httpc without redirects
 	metrics  *metrics
 	rejects  *rejections.Log
-	pace     *pacer
+	pace     *pace.Pacer
 	users    *cache[slackUser] // team/user -> users.info
 	channels *cache[string]    // team/channel -> name ("" when Slack does not say)
 	shared   sharedAnswers     // answers rendered once for many requests
@@ -190,7 +195,7 @@ func New(cfg Config, svc Conversations, store Store) (*Bot, error) {
 	b.hooks = &hooks
 	b.metrics = newMetrics(cfg.Registry)
 	b.rejects = newRejections(cfg.Registry, cfg.Now)
-	b.pace = newPacer(cfg.Now, cfg.Limits)
+	b.pace = pace.New("slack", methods(cfg.Limits), cfg.Paces, cfg.Log)
 	b.users = newCache[slackUser](cfg.UserCacheTTL, 10000, cfg.Now)
 	b.channels = newCache[string](cfg.UserCacheTTL, 10000, cfg.Now)
 	if cfg.BotToken != "" {

@@ -7,7 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math/rand/v2"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/url"
@@ -15,6 +15,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/okrbot/okrbot/bot/pace"
 )
 
 // The Bot Connector REST API (v3) as okrbot uses it. msbotbuilder-go's own
@@ -58,19 +60,45 @@ type ConnectorConfig struct {
 	HTTPClient *http.Client
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
-	// Sleep waits between retries; nil means a timer that honours ctx. Tests
-	// replace it to record the waits instead of sleeping.
-	Sleep func(ctx context.Context, d time.Duration) error
+	// Paces keeps the pace learned for each tenant across runs; learned
+	// paces last only as long as the process when nil.
+	Paces pace.Store
+	// Log receives what went wrong; nothing when nil.
+	Log *slog.Logger
 }
 
-// Connector calls the Bot Connector service with a cached bearer token. It is
-// safe for concurrent use.
+// Connector calls the Bot Connector service with a cached bearer token, at
+// the pace Teams allows. Each call is one attempt: a failure is returned,
+// never retried here (the outbox retries deliveries). It is safe for
+// concurrent use.
 type Connector struct {
 	appID  string
 	client *http.Client
 	tokens *tokenSource
 	now    func() time.Time
-	sleep  func(ctx context.Context, d time.Duration) error
+	pace   *pace.Pacer
+}
+
+// Teams' documented limits (learn.microsoft.com, "Rate limiting for bots"):
+// 50 requests a second per app and tenant for all requests, and per bot and
+// conversation 7 a second, 8 in 2 seconds and 60 in 30 seconds. okrbot
+// starts at the tenant's 50 a second and adapts below it on a 429; one
+// conversation gets 1.8 a second with bursts of 4, which keeps within all
+// three of the per-conversation windows.
+const (
+	laneTenant       = "connector"
+	laneConversation = "conversation"
+)
+
+// Limits are the paces of the Bot Connector's lanes.
+var Limits = map[string]pace.Method{
+	laneTenant:       {Start: 50, Max: 50, Min: 1, Burst: 5},
+	laneConversation: {Start: 1.8, Burst: 4, Fixed: true},
+}
+
+func connectorMethods(name string) (pace.Method, string) {
+	family, _, _ := strings.Cut(name, "/")
+	return Limits[family], family
 }
 
 // NewConnector returns a Connector. The app id and password are required: a
@@ -98,28 +126,13 @@ func NewConnector(cfg ConnectorConfig) (*Connector, error) {
 	if now == nil {
 		now = time.Now
 	}
-	sleep := cfg.Sleep
-	if sleep == nil {
-		sleep = sleepContext
-	}
-	c := &Connector{appID: strings.TrimSpace(cfg.AppID), client: client, now: now, sleep: sleep}
+	c := &Connector{appID: strings.TrimSpace(cfg.AppID), client: client, now: now, pace: pace.New("teams", connectorMethods, cfg.Paces, cfg.Log)}
 	c.tokens = &tokenSource{url: tokenURL, clientID: c.appID, secret: cfg.AppPassword, client: client, now: now}
 	return c, nil
 }
 
 // AppID returns the bot's Microsoft app id.
 func (c *Connector) AppID() string { return c.appID }
-
-func sleepContext(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-}
 
 // APIError is a failed call to the Bot Connector service.
 type APIError struct {
@@ -162,82 +175,6 @@ func (e *APIError) Temporary() bool {
 	return false
 }
 
-// retryable reports whether err is worth retrying by the retry loop.
-func retryable(err error) bool {
-	var ae *APIError
-	if errors.As(err, &ae) {
-		return ae.Temporary()
-	}
-	var te *tokenError
-	if errors.As(err, &te) {
-		return te.temporary
-	}
-	return false
-}
-
-// Policy bounds the retries of one operation: at most Attempts calls, and
-// waits (exponential from Base, with jitter, or the service's Retry-After)
-// that add up to no more than Budget.
-type Policy struct {
-	Attempts int
-	Base     time.Duration
-	Budget   time.Duration
-}
-
-// Retry policies: replies to a person are quick (Teams shows an error after
-// 15 seconds); proactive sends can wait a little longer before handing the
-// delivery back to the outbox.
-var (
-	replyPolicy = Policy{Attempts: 3, Base: 500 * time.Millisecond, Budget: 4 * time.Second}
-	sendPolicy  = Policy{Attempts: 5, Base: time.Second, Budget: 20 * time.Second}
-)
-
-// ExhaustedError is returned when the retries of a policy are used up; After
-// is the wait the service last asked for (or the next backoff step).
-type ExhaustedError struct {
-	Err   error
-	After time.Duration
-}
-
-func (e *ExhaustedError) Error() string {
-	return fmt.Sprintf("gave up retrying (next try in %v): %v", e.After, e.Err)
-}
-
-func (e *ExhaustedError) Unwrap() error { return e.Err }
-
-// retry calls op until it succeeds, fails permanently, or the policy is used
-// up. Waits honour Retry-After; a Retry-After beyond the budget ends the
-// retries at once rather than sleeping past it.
-func (c *Connector) retry(ctx context.Context, p Policy, op func() error) error {
-	var waited time.Duration
-	for attempt := 1; ; attempt++ {
-		err := op()
-		if err == nil || !retryable(err) {
-			return err
-		}
-		wait := backoff(p.Base, attempt)
-		var ae *APIError
-		if errors.As(err, &ae) && ae.RetryAfter > 0 {
-			wait = ae.RetryAfter
-		}
-		if attempt >= p.Attempts || waited+wait > p.Budget {
-			return &ExhaustedError{Err: err, After: wait}
-		}
-		if err := c.sleep(ctx, wait); err != nil {
-			return &ExhaustedError{Err: err, After: wait}
-		}
-		waited += wait
-	}
-}
-
-// backoff is base·2^(attempt-1) with ±25% jitter, so that many senders
-// throttled at once do not come back in step.
-func backoff(base time.Duration, attempt int) time.Duration {
-	d := base << (attempt - 1)
-	jitter := time.Duration(rand.Int64N(int64(d)/2+1)) - d/4
-	return d + jitter
-}
-
 // ChannelAccount is a user or bot on a channel.
 type ChannelAccount struct {
 	ID          string `json:"id"`
@@ -257,6 +194,9 @@ type ConversationAccount struct {
 type Attachment struct {
 	ContentType string `json:"contentType"`
 	Content     any    `json:"content"`
+	// Name and ContentURL are a file's (file consent and file info cards).
+	Name       string `json:"name,omitempty"`
+	ContentURL string `json:"contentUrl,omitempty"`
 }
 
 // Activity is an outgoing message. schema.Activity is not used for sending:
@@ -294,44 +234,69 @@ type ConversationResource struct {
 	ServiceURL string `json:"serviceUrl,omitempty"`
 }
 
-// SendToConversation posts a to a conversation (a new message, or a new
-// thread when the conversation is a channel) and returns its activity id.
-func (c *Connector) SendToConversation(ctx context.Context, p Policy, serviceURL, conversation string, a *Activity) (string, error) {
+// SendToConversation posts a to a conversation of tenant (a new message,
+// or a new thread when the conversation is a channel) and returns its
+// activity id.
+func (c *Connector) SendToConversation(ctx context.Context, tenant, serviceURL, conversation string, a *Activity) (string, error) {
 	path := "v3/conversations/" + url.PathEscape(conversation) + "/activities"
-	return c.postActivity(ctx, p, "send to conversation", serviceURL, path, a)
+	return c.postActivity(ctx, "send to conversation", tenant, serviceURL, conversation, path, a)
 }
 
 // ReplyToActivity posts a as a reply to activity (in a channel, into its
 // thread) and returns the new activity's id.
-func (c *Connector) ReplyToActivity(ctx context.Context, p Policy, serviceURL, conversation, activity string, a *Activity) (string, error) {
+func (c *Connector) ReplyToActivity(ctx context.Context, tenant, serviceURL, conversation, activity string, a *Activity) (string, error) {
 	path := "v3/conversations/" + url.PathEscape(conversation) + "/activities/" + url.PathEscape(activity)
 	cp := *a
 	cp.ReplyToID = activity
-	return c.postActivity(ctx, p, "reply to activity", serviceURL, path, &cp)
+	return c.postActivity(ctx, "reply to activity", tenant, serviceURL, conversation, path, &cp)
 }
 
-func (c *Connector) postActivity(ctx context.Context, p Policy, op, serviceURL, path string, a *Activity) (string, error) {
+func (c *Connector) postActivity(ctx context.Context, op, tenant, serviceURL, conversation, path string, a *Activity) (string, error) {
 	var out struct {
 		ID string `json:"id"`
 	}
-	err := c.retry(ctx, p, func() error {
-		return c.call(ctx, op, http.MethodPost, serviceURL, path, a, &out)
-	})
+	// Channel conversations ("19:…;messageid=…" for a thread) share the
+	// channel's pace.
+	thread, _, _ := strings.Cut(conversation, ";")
+	if err := c.pace.Wait(ctx, tenant, laneConversation+"/"+thread); err != nil {
+		return "", err
+	}
+	err := c.paced(ctx, op, tenant, http.MethodPost, serviceURL, path, a, &out)
 	return out.ID, err
 }
 
 // CreateConversation creates a conversation, in Teams a personal chat
 // between the bot and one user of the tenant.
-func (c *Connector) CreateConversation(ctx context.Context, p Policy, serviceURL string, params ConversationParameters) (ConversationResource, error) {
+func (c *Connector) CreateConversation(ctx context.Context, tenant, serviceURL string, params ConversationParameters) (ConversationResource, error) {
 	var out ConversationResource
-	err := c.retry(ctx, p, func() error {
-		return c.call(ctx, "create conversation", http.MethodPost, serviceURL, "v3/conversations", params, &out)
-	})
+	err := c.paced(ctx, "create conversation", tenant, http.MethodPost, serviceURL, "v3/conversations", params, &out)
 	if err == nil && out.ID == "" {
 		err = &APIError{Op: "create conversation", Status: http.StatusOK, Message: "no conversation id in the answer"}
 	}
 	return out, err
 }
+
+// paced makes one call at the tenant's pace, and tells the pace how it went.
+func (c *Connector) paced(ctx context.Context, op, tenant, method, serviceURL, path string, in, out any) error {
+	if err := c.pace.Wait(ctx, tenant, laneTenant); err != nil {
+		return err
+	}
+	err := c.call(ctx, op, method, serviceURL, path, in, out)
+	var ae *APIError
+	switch {
+	case err == nil:
+		c.pace.OK(tenant, laneTenant)
+	case errors.As(err, &ae) && ae.Status == http.StatusTooManyRequests:
+		c.pace.Limited(tenant, laneTenant, ae.RetryAfter)
+	}
+	return err
+}
+
+// Blocked reports how long the tenant's calls wait for a Retry-After.
+func (c *Connector) Blocked(tenant string) time.Duration { return c.pace.Blocked(tenant, laneTenant) }
+
+// Flush saves the paces learned.
+func (c *Connector) Flush(ctx context.Context) { c.pace.Flush(ctx) }
 
 // call makes one authenticated JSON call. A 401 drops the cached token and
 // tries once more with a fresh one (the secret may have been rotated).

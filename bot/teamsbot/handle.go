@@ -345,7 +345,9 @@ func sortedValues(m map[string]string) []string {
 // personal chat (with a pointer in the thread), and an announcement is
 // posted only when there was no answer in the thread already saying it.
 func (b *Bot) deliver(ctx context.Context, in *incoming, r conversations.Reply) {
-	if r.Message != nil {
+	if r.Message != nil && r.File != nil {
+		b.offerFile(ctx, in, r.File, r.Message)
+	} else if r.Message != nil {
 		b.reply(ctx, in, messageActivity(r.Message, true))
 	}
 	if r.Form != nil {
@@ -365,9 +367,9 @@ func (b *Bot) deliver(ctx context.Context, in *incoming, r conversations.Reply) 
 // sendPrivately sends act to the sender's personal chat with the bot,
 // creating it if needed; false when that is not possible.
 func (b *Bot) sendPrivately(ctx context.Context, in *incoming, act *Activity) bool {
-	ref, err := b.sender.personal(ctx, in.workspaceID(), in.tenant(), in.From.ID, in.ServiceURL, replyPolicy)
+	ref, err := b.sender.personal(ctx, in.workspaceID(), in.tenant(), in.From.ID, in.ServiceURL)
 	if err == nil {
-		_, err = b.conn.SendToConversation(ctx, replyPolicy, ref.ServiceURL, ref.Conversation, act)
+		_, err = b.conn.SendToConversation(ctx, in.tenant(), ref.ServiceURL, ref.Conversation, act)
 	}
 	b.count("reply", err)
 	if err != nil {
@@ -380,9 +382,9 @@ func (b *Bot) sendPrivately(ctx context.Context, in *incoming, act *Activity) bo
 // reply answers the activity (in a channel, in its thread). A message Teams
 // refuses as too large is sent again without its image.
 func (b *Bot) reply(ctx context.Context, in *incoming, act *Activity) {
-	_, err := b.conn.ReplyToActivity(ctx, replyPolicy, in.ServiceURL, in.Conversation.ID, in.ID, act)
+	_, err := b.conn.ReplyToActivity(ctx, in.tenant(), in.ServiceURL, in.Conversation.ID, in.ID, act)
 	if tooLarge(err) && act.retry != nil {
-		_, err = b.conn.ReplyToActivity(ctx, replyPolicy, in.ServiceURL, in.Conversation.ID, in.ID, act.retry)
+		_, err = b.conn.ReplyToActivity(ctx, in.tenant(), in.ServiceURL, in.Conversation.ID, in.ID, act.retry)
 	}
 	b.count("reply", err)
 	if err != nil {
@@ -392,7 +394,7 @@ func (b *Bot) reply(ctx context.Context, in *incoming, act *Activity) {
 
 // send posts a new message to the activity's conversation (welcome messages).
 func (b *Bot) send(ctx context.Context, in *incoming, m *conversations.Message) {
-	_, err := b.conn.SendToConversation(ctx, replyPolicy, in.ServiceURL, in.baseConversation(), messageActivity(m, true))
+	_, err := b.conn.SendToConversation(ctx, in.tenant(), in.ServiceURL, in.baseConversation(), messageActivity(m, true))
 	b.count("reply", err)
 	if err != nil {
 		b.log.Warn("teams: welcome message", "workspace", in.workspaceID(), "err", err)

@@ -134,6 +134,7 @@ type connector struct {
 	requests []request
 	script   map[string][]scripted
 	nextID   int
+	posted   map[string]int // path -> activities accepted
 }
 
 type scripted struct {
@@ -147,7 +148,7 @@ const issuedToken = "local-bot-token-1"
 
 func newConnector(t *testing.T) *connector {
 	t.Helper()
-	c := &connector{script: map[string][]scripted{}}
+	c := &connector{script: map[string][]scripted{}, posted: map[string]int{}}
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /token", func(w http.ResponseWriter, r *http.Request) {
 		c.tokenCalls.Add(1)
@@ -190,6 +191,9 @@ func newConnector(t *testing.T) *connector {
 			writeJSON(w, map[string]any{"id": "a:1personal-chat-" + strings.TrimPrefix(members(body), "29:")})
 			return
 		}
+		c.mu.Lock()
+		c.posted[r.URL.EscapedPath()]++
+		c.mu.Unlock()
 		w.WriteHeader(http.StatusCreated)
 		writeJSON(w, map[string]any{"id": fmt.Sprintf("sent-%d", id)})
 	})
@@ -217,34 +221,22 @@ func (c *connector) on(path string, answers ...scripted) {
 	c.script[path] = append(c.script[path], answers...)
 }
 
+// accepted counts the activities the connector accepted on path.
+func (c *connector) accepted(path string) int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.posted[path]
+}
+
 func (c *connector) calls() []request {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return append([]request(nil), c.requests...)
 }
 
-// sleeps records the waits of the retry loop instead of sleeping.
-type sleeps struct {
-	mu sync.Mutex
-	d  []time.Duration
-}
-
-func (s *sleeps) sleep(ctx context.Context, d time.Duration) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.d = append(s.d, d)
-	return ctx.Err()
-}
-
-func (s *sleeps) waits() []time.Duration {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return append([]time.Duration(nil), s.d...)
-}
-
-func newTestConnector(t *testing.T, c *connector, sl *sleeps) *Connector {
+func newTestConnector(t *testing.T, c *connector) *Connector {
 	t.Helper()
-	conn, err := NewConnector(ConnectorConfig{AppID: testAppID, AppPassword: secret, TokenURL: c.URL + "/token", Now: now, Sleep: sl.sleep})
+	conn, err := NewConnector(ConnectorConfig{AppID: testAppID, AppPassword: secret, TokenURL: c.URL + "/token", Now: now})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -254,15 +246,14 @@ func newTestConnector(t *testing.T, c *connector, sl *sleeps) *Connector {
 // harness is a Bot over a real store and the real conversations, wired to
 // a local OpenID server and a local Bot Connector.
 type harness struct {
-	t      *testing.T
-	bot    *Bot
-	store  storage.Store
-	svc    *conversations.Service
-	oid    *openID
-	conn   *connector
-	sleeps *sleeps
-	srv    *httptest.Server
-	n      int
+	t     *testing.T
+	bot   *Bot
+	store storage.Store
+	svc   *conversations.Service
+	oid   *openID
+	conn  *connector
+	srv   *httptest.Server
+	n     int
 }
 
 func newHarness(t *testing.T) *harness {
@@ -274,12 +265,12 @@ func newHarness(t *testing.T) *harness {
 
 func newHarnessWith(t *testing.T, svc Conversations, st Store) *harness {
 	t.Helper()
-	h := &harness{t: t, oid: newOpenID(t), conn: newConnector(t), sleeps: &sleeps{}}
+	h := &harness{t: t, oid: newOpenID(t), conn: newConnector(t)}
 	v, err := auth.NewValidator(auth.Config{AppID: testAppID, MetadataURL: h.oid.metadataURL(), Now: now})
 	if err != nil {
 		t.Fatal(err)
 	}
-	bot, err := New(svc, st, v, newTestConnector(t, h.conn, h.sleeps), Options{})
+	bot, err := New(svc, st, v, newTestConnector(t, h.conn), Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -35,7 +35,7 @@ func TestRejectedRequestsAreCountedNotEachLogged(t *testing.T) {
 	var logs bytes.Buffer // ServeHTTP is called from this goroutine only
 	clock := friday
 	reg := prometheus.NewRegistry()
-	bot, err := New(svc, st, v, newTestConnector(t, conn, &sleeps{}), Options{
+	bot, err := New(svc, st, v, newTestConnector(t, conn), Options{
 		Log: slog.New(slog.NewJSONHandler(&logs, nil)), Metrics: reg, Now: func() time.Time { return clock },
 	})
 	if err != nil {

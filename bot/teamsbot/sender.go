@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/okrbot/okrbot/bot/pace"
 	"github.com/okrbot/okrbot/conversations"
 	"github.com/okrbot/okrbot/domain"
 )
@@ -51,9 +52,10 @@ const credentialsWait = 10 * time.Minute
 
 // Send posts d's message to the person (d.Direct, d.Recipient a Teams user
 // id) or the channel (d.Recipient a conversation id) and returns the
-// activity id. A person okrbot has no personal chat with yet gets one.
-// Throttling and gateway errors are retried with backoff within a small
-// budget; past it, the error is a *conversations.SendError with Retry set.
+// activity id. A person okrbot has no personal chat with yet gets one. It
+// is one attempt, at the pace Teams allows: a failure is a
+// *conversations.SendError saying whether to try again, after how long,
+// and whether the message may have arrived (the outbox retries).
 func (s *Sender) Send(ctx context.Context, d conversations.Delivery) (string, error) {
 	id, err := s.send(ctx, d)
 	outcome := "ok"
@@ -76,7 +78,7 @@ func (s *Sender) send(ctx context.Context, d conversations.Delivery) (string, er
 	var ref domain.ConversationRef
 	var err error
 	if d.Direct {
-		ref, err = s.personal(ctx, ws, tenant, d.Recipient, "", sendPolicy)
+		ref, err = s.personal(ctx, ws, tenant, d.Recipient, "")
 	} else {
 		ref, err = s.store.ConversationRef(ctx, ws, d.Recipient)
 		if domain.ErrorCode(err) == domain.ENOTFOUND {
@@ -87,9 +89,11 @@ func (s *Sender) send(ctx context.Context, d conversations.Delivery) (string, er
 		return "", sendError(err)
 	}
 	act := messageActivity(d.Message, true)
-	id, err := s.conn.SendToConversation(ctx, sendPolicy, ref.ServiceURL, ref.Conversation, act)
+	id, err := s.conn.SendToConversation(ctx, tenant, ref.ServiceURL, ref.Conversation, act)
 	if tooLarge(err) && act.retry != nil {
-		id, err = s.conn.SendToConversation(ctx, sendPolicy, ref.ServiceURL, ref.Conversation, act.retry)
+		// Refused for its size, so not posted: the same message without
+		// its image is a different message, not a retry.
+		id, err = s.conn.SendToConversation(ctx, tenant, ref.ServiceURL, ref.Conversation, act.retry)
 	}
 	return id, sendError(err)
 }
@@ -103,7 +107,7 @@ func (s *Sender) Delivered(ctx context.Context, d conversations.Delivery) (strin
 // personal returns the bot's personal chat with user, creating it when
 // there is none: at serviceURL when given, else at the tenant's most
 // recently seen service URL.
-func (s *Sender) personal(ctx context.Context, ws, tenant, user, serviceURL string, p Policy) (domain.ConversationRef, error) {
+func (s *Sender) personal(ctx context.Context, ws, tenant, user, serviceURL string) (domain.ConversationRef, error) {
 	ref, err := s.store.PersonalConversationRef(ctx, ws, user)
 	if err == nil {
 		return ref, nil
@@ -132,7 +136,7 @@ func (s *Sender) personal(ctx context.Context, ws, tenant, user, serviceURL stri
 			botID, botName = latest.BotID, latest.BotName
 		}
 	}
-	res, err := s.conn.CreateConversation(ctx, p, serviceURL, ConversationParameters{
+	res, err := s.conn.CreateConversation(ctx, tenant, serviceURL, ConversationParameters{
 		Bot:         ChannelAccount{ID: botID, Name: botName},
 		Members:     []ChannelAccount{{ID: user}},
 		TenantID:    tenant,
@@ -152,7 +156,8 @@ func (s *Sender) personal(ctx context.Context, ws, tenant, user, serviceURL stri
 }
 
 // sendError turns a failed send into a *conversations.SendError that says
-// whether the outbox should try again.
+// whether the outbox should try again, after how long, and whether the
+// message may have arrived.
 func sendError(err error) error {
 	if err == nil {
 		return nil
@@ -161,9 +166,9 @@ func sendError(err error) error {
 	if errors.As(err, &se) {
 		return err
 	}
-	var ex *ExhaustedError
-	if errors.As(err, &ex) {
-		return &conversations.SendError{Err: err, Retry: true, After: ex.After}
+	var wt *pace.WaitError
+	if errors.As(err, &wt) {
+		return &conversations.SendError{Err: err, Retry: true, After: wt.After} // no call was made
 	}
 	var te *tokenError
 	if errors.As(err, &te) {
@@ -174,10 +179,13 @@ func sendError(err error) error {
 	}
 	var ae *APIError
 	if errors.As(err, &ae) {
-		return &conversations.SendError{Err: err, Retry: ae.Temporary(), After: ae.RetryAfter}
+		// A network failure or a gateway error may come after Teams posted
+		// the message; a 429 or a 412 is a refusal.
+		unsure := ae.Status == 0 || ae.Status >= 500
+		return &conversations.SendError{Err: err, Retry: ae.Temporary(), After: ae.RetryAfter, Unsure: unsure && ae.Temporary()}
 	}
 	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
-		return &conversations.SendError{Err: err, Retry: true}
+		return &conversations.SendError{Err: err, Retry: true, Unsure: true}
 	}
 	// The store failed: the delivery can be tried again.
 	return &conversations.SendError{Err: err, Retry: true}
@@ -203,3 +211,7 @@ func messageActivity(m *conversations.Message, withImage bool) *Activity {
 func cardActivity(c *card, summary string) *Activity {
 	return &Activity{Type: "message", Summary: summary, Attachments: []Attachment{c.attachment()}}
 }
+
+// Flush saves the paces learned for each tenant, so that the next process
+// starts from them.
+func (s *Sender) Flush(ctx context.Context) { s.conn.Flush(ctx) }

@@ -1,7 +1,9 @@
 package teamsbot
 
 import (
+	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
@@ -10,6 +12,7 @@ import (
 
 	"github.com/okrbot/okrbot/conversations"
 	"github.com/okrbot/okrbot/domain"
+	"github.com/okrbot/okrbot/internal/sendertest"
 )
 
 const (
@@ -23,17 +26,16 @@ func sendPath(conversation string) string {
 
 // newSenderFixture is a Sender over a memory store that knows Ada's
 // personal chat and the #growth channel.
-func newSenderFixture(t *testing.T) (*Sender, *memStore, *connector, *sleeps) {
+func newSenderFixture(t *testing.T) (*Sender, *memStore, *connector) {
 	t.Helper()
 	c := newConnector(t)
-	sl := &sleeps{}
 	st := newMemStore()
 	ws := "teams:" + testTenant
 	st.SaveConversationRef(ctx, domain.ConversationRef{WorkspaceID: ws, Conversation: adaChat, Type: "personal", User: testUser,
 		ServiceURL: c.serviceURL(), BotID: testBot, BotName: "okrbot", UpdatedAt: friday})
 	st.SaveConversationRef(ctx, domain.ConversationRef{WorkspaceID: ws, Conversation: growth, Type: "channel",
 		ServiceURL: c.serviceURL(), BotID: testBot, BotName: "okrbot", UpdatedAt: friday.Add(-time.Hour)})
-	return NewSender(st, newTestConnector(t, c, sl), nil), st, c, sl
+	return NewSender(st, newTestConnector(t, c), nil), st, c
 }
 
 func delivery(recipient string, direct bool) conversations.Delivery {
@@ -44,65 +46,91 @@ func delivery(recipient string, direct bool) conversations.Delivery {
 	}
 }
 
-func TestSendRetriesThrottlingThenSucceeds(t *testing.T) {
-	s, _, c, sl := newSenderFixture(t)
+// The Teams sender passes the senders' conformance suite against the local
+// Bot Connector.
+func TestSenderConformance(t *testing.T) {
+	sendertest.Run(t, func(t *testing.T) sendertest.Platform {
+		s, _, c := newSenderFixture(t)
+		n := 0
+		pathOf := func(d conversations.Delivery) string {
+			if d.Direct {
+				return sendPath(adaChat)
+			}
+			return sendPath(growth)
+		}
+		return sendertest.Platform{
+			Sender: s,
+			Delivery: func(direct bool) conversations.Delivery {
+				n++
+				d := delivery(growth, false)
+				if direct {
+					d = delivery(testUser, true)
+				}
+				d.ID = fmt.Sprintf("outbox-%d", n)
+				return d
+			},
+			Arrived: func(d conversations.Delivery) int { return c.accepted(pathOf(d)) },
+			Posts: func() int {
+				n := 0
+				for _, r := range c.calls() {
+					if strings.HasSuffix(r.Path, "/activities") {
+						n++
+					}
+				}
+				return n
+			},
+			Answer: func(d conversations.Delivery, f sendertest.Fault) {
+				switch f {
+				case sendertest.RateLimited:
+					c.on(pathOf(d), scripted{status: http.StatusTooManyRequests, retryAfter: "2"})
+				case sendertest.ServerError:
+					c.on(pathOf(d), scripted{status: http.StatusBadGateway})
+				case sendertest.Refused:
+					c.on(pathOf(d), scripted{status: http.StatusForbidden, code: "BotDisabledByAdmin"})
+				}
+			},
+		}
+	})
+}
+
+// A throttled send is reported with the wait Teams asked for, and not
+// retried: the outbox retries. Until the wait is over no call is made.
+func TestSendReportsThrottlingWithoutRetrying(t *testing.T) {
+	s, _, c := newSenderFixture(t)
 	c.on(sendPath(adaChat), scripted{status: http.StatusTooManyRequests, retryAfter: "3"})
-	id, err := s.Send(ctx, delivery(testUser, true))
-	if err != nil || id == "" {
-		t.Fatalf("Send = %q, %v; want an activity id", id, err)
+	_, err := s.Send(ctx, delivery(testUser, true))
+	var se *conversations.SendError
+	if !errors.As(err, &se) || !se.Retry || se.After != 3*time.Second || se.Unsure {
+		t.Fatalf("Send = %v; want a SendError to retry after 3s, surely not posted", err)
 	}
-	if got := sl.waits(); len(got) != 1 || got[0] != 3*time.Second {
-		t.Errorf("waits = %v; want the 3s the service asked for", got)
+	if n := len(c.calls()); n != 1 {
+		t.Errorf("%d calls; want 1", n)
 	}
-	calls := c.calls()
-	if len(calls) != 2 || calls[1].Path != sendPath(adaChat) {
-		t.Errorf("calls = %+v", calls)
+	// The next send waits for the window: with no time to wait it reports
+	// the wait without calling.
+	short, cancel := context.WithTimeout(ctx, 100*time.Millisecond)
+	defer cancel()
+	_, err = s.Send(short, delivery(growth, false))
+	if !errors.As(err, &se) || !se.Retry || se.After < 2*time.Second {
+		t.Fatalf("Send inside the window = %v", err)
 	}
-	if !strings.Contains(cardText(calls[1]), "how are your key results doing?") {
-		t.Errorf("sent card:\n%s", cardText(calls[1]))
-	}
-}
-
-func TestSendRetriesGatewayErrors(t *testing.T) {
-	s, _, c, sl := newSenderFixture(t)
-	c.on(sendPath(growth), scripted{status: http.StatusBadGateway}, scripted{status: http.StatusBadGateway})
-	id, err := s.Send(ctx, delivery(growth, false))
-	if err != nil || id == "" {
-		t.Fatalf("Send = %q, %v", id, err)
-	}
-	waits := sl.waits()
-	if len(waits) != 2 {
-		t.Fatalf("waits = %v; want two backoffs", waits)
-	}
-	// Exponential with ±25% jitter from one second.
-	if waits[0] < 750*time.Millisecond || waits[0] > 1250*time.Millisecond || waits[1] < 1500*time.Millisecond || waits[1] > 2500*time.Millisecond {
-		t.Errorf("backoffs = %v; want about 1s then 2s", waits)
-	}
-	if n := len(c.calls()); n != 3 {
-		t.Errorf("%d calls; want 3", n)
+	if n := len(c.calls()); n != 1 {
+		t.Errorf("a call was made inside the Retry-After window")
 	}
 }
 
-func TestSendGivesUpWithinItsBudget(t *testing.T) {
-	s, _, c, sl := newSenderFixture(t)
-	// A Retry-After beyond the budget hands the delivery back at once.
-	c.on(sendPath(growth), scripted{status: http.StatusTooManyRequests, retryAfter: "120"})
+// A gateway error may come after Teams posted the message: it is reported
+// as unsure, and not retried.
+func TestSendReportsGatewayErrorsAsUnsure(t *testing.T) {
+	s, _, c := newSenderFixture(t)
+	c.on(sendPath(growth), scripted{status: http.StatusBadGateway})
 	_, err := s.Send(ctx, delivery(growth, false))
 	var se *conversations.SendError
-	if !errors.As(err, &se) || !se.Retry || se.After != 2*time.Minute {
-		t.Fatalf("Send = %v; want a SendError to retry after 2m", err)
+	if !errors.As(err, &se) || !se.Retry || !se.Unsure {
+		t.Fatalf("Send = %v; want a retryable, unsure SendError", err)
 	}
-	if len(sl.waits()) != 0 {
-		t.Errorf("slept %v past the budget", sl.waits())
-	}
-
-	// Gateway timeouts every time: a few tries, then back to the outbox.
-	c.on(sendPath(growth), scripted{status: http.StatusGatewayTimeout}, scripted{status: http.StatusGatewayTimeout},
-		scripted{status: http.StatusGatewayTimeout}, scripted{status: http.StatusGatewayTimeout}, scripted{status: http.StatusGatewayTimeout},
-		scripted{status: http.StatusGatewayTimeout})
-	_, err = s.Send(ctx, delivery(growth, false))
-	if !errors.As(err, &se) || !se.Retry {
-		t.Fatalf("Send = %v; want a retryable SendError", err)
+	if n := len(c.calls()); n != 1 {
+		t.Errorf("%d calls; want 1", n)
 	}
 	if ok, _ := conversations.Retryable(err); !ok {
 		t.Errorf("conversations.Retryable(%v) = false", err)
@@ -111,19 +139,19 @@ func TestSendGivesUpWithinItsBudget(t *testing.T) {
 
 func TestSendPermanentErrors(t *testing.T) {
 	for _, status := range []int{http.StatusForbidden, http.StatusNotFound} {
-		s, _, c, sl := newSenderFixture(t)
+		s, _, c := newSenderFixture(t)
 		c.on(sendPath(adaChat), scripted{status: status, code: "BotDisabledByAdmin"})
 		_, err := s.Send(ctx, delivery(testUser, true))
 		var se *conversations.SendError
 		if !errors.As(err, &se) || se.Retry {
 			t.Errorf("HTTP %d: Send = %v; want a SendError not to retry", status, err)
 		}
-		if len(sl.waits()) != 0 || len(c.calls()) != 1 {
-			t.Errorf("HTTP %d: retried (%d calls, waits %v)", status, len(c.calls()), sl.waits())
+		if len(c.calls()) != 1 {
+			t.Errorf("HTTP %d: retried (%d calls)", status, len(c.calls()))
 		}
 	}
 	// A channel okrbot was never added to.
-	s, _, _, _ := newSenderFixture(t)
+	s, _, _ := newSenderFixture(t)
 	_, err := s.Send(ctx, delivery("19:unknown@thread.tacv2", false))
 	var se *conversations.SendError
 	if !errors.As(err, &se) || se.Retry {
@@ -132,7 +160,7 @@ func TestSendPermanentErrors(t *testing.T) {
 }
 
 func TestSendOpensAPersonalChat(t *testing.T) {
-	s, st, c, _ := newSenderFixture(t)
+	s, st, c := newSenderFixture(t)
 	const grace = "29:1grace-HOPPER"
 	id, err := s.Send(ctx, delivery(grace, true))
 	if err != nil || id == "" {
@@ -174,7 +202,7 @@ func TestSendOpensAPersonalChat(t *testing.T) {
 }
 
 func TestSendWithoutItsImageWhenTooLarge(t *testing.T) {
-	s, _, c, _ := newSenderFixture(t)
+	s, _, c := newSenderFixture(t)
 	c.on(sendPath(growth), scripted{status: http.StatusRequestEntityTooLarge, code: "MessageSizeTooBig"})
 	d := delivery(growth, false)
 	d.Message.Image = &conversations.Image{PNG: []byte("\x89PNG\r\n\x1a\nfake"), Alt: "chart"}
@@ -194,7 +222,7 @@ func TestSendWithoutItsImageWhenTooLarge(t *testing.T) {
 }
 
 func TestTokenIsFetchedOnceAndRefreshedOn401(t *testing.T) {
-	s, _, c, _ := newSenderFixture(t)
+	s, _, c := newSenderFixture(t)
 	for range 3 {
 		if _, err := s.Send(ctx, delivery(growth, false)); err != nil {
 			t.Fatal(err)
@@ -213,7 +241,7 @@ func TestTokenIsFetchedOnceAndRefreshedOn401(t *testing.T) {
 }
 
 func TestDeliveredCannotTell(t *testing.T) {
-	s, _, _, _ := newSenderFixture(t)
+	s, _, _ := newSenderFixture(t)
 	id, ok, err := s.Delivered(ctx, delivery(growth, false))
 	if id != "" || ok || err != nil {
 		t.Errorf("Delivered = %q, %v, %v", id, ok, err)

@@ -12,15 +12,19 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
-	"github.com/okrbot/okrbot/conversations"
+	"github.com/okrbot/okrbot/conversations/rhythm"
 )
 
 const jobsUsage = `Usage: okrbot jobs run <job> [--at RFC3339] [flags]
 
 Runs one scheduled job once, through the same outbox as the scheduler: every
-delivery of that kind due by --at (default: now) in its current period and
-not yet sent is sent. Running it again, or in several processes at once,
-sends nothing twice. Jobs: checkin-prompts, reminders, digests, kpi-alerts.
+delivery of that kind due at --at (default: now) and not yet sent is sent,
+with every date in it as of --at. Running it again, or in several processes
+at once, sends nothing twice. It reports where every delivery of the period
+stands (sent, skipped, still failing, held by another process, expired,
+refused for good) and exits non-zero while any is still failing.
+Jobs: checkin-prompts, reminders, digests, kpi-alerts, kpi-sources (fetches
+the KPIs' sources that are due, and tells the owner of one that fails).
 `
 
 // jobFlags are every setting but the HTTP address: a job sends, it serves nothing.
@@ -48,7 +52,7 @@ func runJobs(ctx context.Context, args []string, getenv func(string) string, std
 	fs.SetOutput(stderr)
 	cfg := bindSettings(fs, getenv, jobFlags()...)
 	atFlag := fs.String("at", "", "the moment to run at, RFC 3339 (default: now)")
-	lease := fs.Duration("lease", 2*time.Minute, "how long a claimed delivery stays ours before another process may take it over")
+	lease := fs.Duration("lease", 2*time.Minute, "how long a claimed delivery stays ours without renewal before another process may take it over")
 	maxWait := fs.Duration("max-wait", 10*time.Minute, "how long to wait for failed deliveries to come due for a retry")
 	workers := fs.Int("workers", 8, "deliveries sent at once")
 	if err := fs.Parse(args); err != nil {
@@ -57,13 +61,9 @@ func runJobs(ctx context.Context, args []string, getenv func(string) string, std
 	if job == "" && fs.NArg() > 0 {
 		job = fs.Arg(0)
 	}
-	valid := false
-	for _, j := range conversations.Jobs {
-		valid = valid || j == job
-	}
-	if !valid {
+	if _, ok := rhythm.KindOf(job); !ok {
 		fmt.Fprint(stderr, jobsUsage)
-		return usageError{fmt.Errorf("unknown job %q; one of %s", job, strings.Join(conversations.Jobs, ", "))}
+		return usageError{fmt.Errorf("unknown job %q; one of %s", job, strings.Join(rhythm.Jobs, ", "))}
 	}
 	if err := cfg.validate(); err != nil {
 		return usageError{err}
@@ -92,27 +92,28 @@ func runJobs(ctx context.Context, args []string, getenv func(string) string, std
 		fmt.Fprintln(stdout, "No chat platform is configured (SLACK_BOT_TOKEN, SLACK_CLIENT_ID or MICROSOFT_APP_ID): nothing can be sent.")
 	}
 	var mu sync.Mutex
-	last := time.Time{}
-	progress := func(r conversations.Report) {
+	last := time.Now()
+	progress := func(r jobRun) {
 		mu.Lock()
 		defer mu.Unlock()
 		if time.Since(last) < time.Second {
 			return
 		}
 		last = time.Now()
-		fmt.Fprintf(stdout, "%s: %d newly due, %d sent, %d skipped so far\n", r.Job, r.Planned, r.Sent, r.Skipped)
+		fmt.Fprintf(stdout, "%s: %d newly due, %d sent, %d failed attempts so far\n", r.Job, r.Plan.Planned, r.Stats.Sent, r.Stats.Failed)
 	}
-	rh := conversations.NewRhythm(svc, st, senders, conversations.RhythmOptions{
-		Lease: *lease, MaxWait: *maxWait, Workers: *workers, Log: log, Progress: progress,
-	})
+	en := newEngine(st, svc, senders, engineOptions{Lease: *lease, Workers: *workers, Log: log})
 	fmt.Fprintf(stdout, "%s: running at %s\n", job, at.Format(time.RFC3339))
-	rep, err := rh.Run(ctx, job, at)
+	rep, err := en.run(ctx, job, at, runOptions{All: true, MaxWait: *maxWait, Progress: progress})
 	fmt.Fprintln(stdout, rep.String())
+	for _, e := range rep.Status.Failing {
+		fmt.Fprintf(stdout, "  still failing: %s after %d attempts (next try %s): %s\n", e.ID, e.Attempts, e.NextAt.Format(time.RFC3339), e.LastError)
+	}
 	if err != nil {
 		return err
 	}
-	if rep.Failed > 0 {
-		return fmt.Errorf("%d deliveries failed; they stay in the outbox and are retried by the next run", rep.Failed)
+	if n := rep.Failing(); n > 0 {
+		return fmt.Errorf("%d deliveries still failing; they stay in the outbox and are retried by the scheduler or the next run", n)
 	}
 	return nil
 }

@@ -194,7 +194,7 @@ func (b *buildError) Error() string { return "go build: " + b.out }
 
 // startProcess runs the built okrbot with a data directory and returns its
 // address and the command.
-func startProcess(t *testing.T, dataDir string, env ...string) (string, *exec.Cmd, *syncBuffer) {
+func startProcess(t testing.TB, dataDir string, env ...string) (string, *exec.Cmd, *syncBuffer) {
 	t.Helper()
 	bin, err := buildBinary()
 	if err != nil {

@@ -5,8 +5,6 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
-
-	"github.com/okrbot/okrbot/storage"
 )
 
 // rhythmMetrics counts the rhythm's deliveries by kind and outcome, and
@@ -14,17 +12,22 @@ import (
 type rhythmMetrics struct {
 	deliveries *prometheus.CounterVec
 	depth      *prometheus.Desc
-	st         storage.Store
+	st         depthStore
 }
 
-func newRhythmMetrics(reg prometheus.Registerer, st storage.Store) *rhythmMetrics {
+// depthStore counts the outbox's unfinished deliveries (storage.Store).
+type depthStore interface {
+	OutboxDepth(ctx context.Context) (map[[2]string]int, error)
+}
+
+func newRhythmMetrics(reg prometheus.Registerer, st depthStore) *rhythmMetrics {
 	m := &rhythmMetrics{
 		deliveries: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "okrbot_deliveries_total",
-			Help: "Deliveries of the weekly rhythm by kind (checkin-prompt, reminder, digest, kpi-alert) and outcome (sent, skipped, failed, dead).",
+			Help: "Attempts at deliveries of the weekly rhythm by kind (checkin-prompt, reminder, digest, kpi-alert) and outcome: sent, skipped (nothing to say any more), failed (retried later), dead (refused for good), expired (given up: too many attempts, or too late).",
 		}, []string{"kind", "outcome"}),
 		depth: prometheus.NewDesc("okrbot_outbox_depth",
-			"Deliveries in the outbox not yet finished, by kind and state (pending, sending, failed; dead: refused for good).",
+			"Deliveries in the outbox not yet finished, by kind and state (pending, sending, failed: waiting for a retry).",
 			[]string{"kind", "state"}, nil),
 		st: st,
 	}
@@ -32,7 +35,7 @@ func newRhythmMetrics(reg prometheus.Registerer, st storage.Store) *rhythmMetric
 	return m
 }
 
-// observe is conversations.RhythmOptions.Observe.
+// observe is outbox.Options.Observe.
 func (m *rhythmMetrics) observe(kind, outcome string) {
 	m.deliveries.WithLabelValues(kind, outcome).Inc()
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
 	"github.com/okrbot/okrbot/domain"
+	"github.com/okrbot/okrbot/outbox"
 	"github.com/okrbot/okrbot/storage/storagetest"
 )
 
@@ -16,14 +17,14 @@ func TestRhythmMetrics(t *testing.T) {
 	st := storagetest.Open(t, nil)
 	reg := prometheus.NewRegistry()
 	m := newRhythmMetrics(reg, st)
-	st.Enqueue(context.Background(), []domain.OutboxEntry{
+	outbox.New(st, outbox.Options{}).Enqueue(context.Background(), []domain.OutboxEntry{
 		{ID: "w/u1/reminder/2026-W47", WorkspaceID: "w", Recipient: "u1", Kind: "reminder", Period: "2026-W47"},
 		{ID: "w/u2/reminder/2026-W47", WorkspaceID: "w", Recipient: "u2", Kind: "reminder", Period: "2026-W47"},
 	})
 	m.observe("reminder", "sent")
 	m.observe("reminder", "failed")
 	want := `
-# HELP okrbot_outbox_depth Deliveries in the outbox not yet finished, by kind and state (pending, sending, failed; dead: refused for good).
+# HELP okrbot_outbox_depth Deliveries in the outbox not yet finished, by kind and state (pending, sending, failed: waiting for a retry).
 # TYPE okrbot_outbox_depth gauge
 okrbot_outbox_depth{kind="reminder",state="pending"} 2
 `

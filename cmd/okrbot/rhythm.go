@@ -2,12 +2,17 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
+	"strings"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/okrbot/okrbot/conversations"
+	"github.com/okrbot/okrbot/conversations/rhythm"
 	"github.com/okrbot/okrbot/domain"
+	"github.com/okrbot/okrbot/outbox"
 	"github.com/okrbot/okrbot/storage"
 )
 
@@ -30,4 +35,167 @@ func buildSenders(ctx context.Context, cfg *Config, st storage.Store, svc *conve
 		out[domain.Teams] = ts
 	}
 	return out, nil
+}
+
+// rhythmStore is what the weekly rhythm needs of the store: what the
+// rhythm reads and its next-due index, the outbox's entries, and the list of
+// workspaces (storage.Store).
+type rhythmStore interface {
+	rhythm.Store
+	outbox.Store
+	Workspaces(ctx context.Context) ([]domain.Workspace, error)
+}
+
+// engine runs the weekly rhythm's jobs: the rhythm plans and composes each
+// delivery, the outbox writes it, claims it, hands it to the deliverer
+// (which sends it with the platform's sender) and retries it by its one
+// policy.
+type engine struct {
+	st      rhythmStore
+	rh      *rhythm.Rhythm
+	ob      *outbox.Outbox
+	senders map[domain.Platform]conversations.Sender
+	log     *slog.Logger
+}
+
+// engineOptions tune an engine; zero values give the defaults.
+type engineOptions struct {
+	Lease   time.Duration
+	Workers int
+	Policy  outbox.Policy
+	Observe func(kind, outcome string)
+	Log     *slog.Logger
+}
+
+// newEngine returns the engine over st, composing with svc, sending with
+// senders (a platform without a sender gets nothing sent by this process).
+func newEngine(st rhythmStore, svc *conversations.Service, senders map[domain.Platform]conversations.Sender, opt engineOptions) *engine {
+	if opt.Log == nil {
+		opt.Log = slog.New(slog.DiscardHandler)
+	}
+	mine := map[domain.Platform]conversations.Sender{}
+	for p, s := range senders {
+		if s != nil {
+			mine[p] = s
+		}
+	}
+	return &engine{
+		st: st,
+		rh: rhythm.New(st, svc, rhythm.Options{Log: opt.Log, Sources: svc}),
+		ob: outbox.New(st, outbox.Options{Lease: opt.Lease, Workers: opt.Workers, Policy: opt.Policy,
+			Observe: opt.Observe, Log: opt.Log}),
+		senders: mine, log: opt.Log,
+	}
+}
+
+// jobRun is what one run of a job did, and where the deliveries it covered
+// stand.
+type jobRun struct {
+	Job    string
+	At     time.Time
+	Plan   rhythm.Plan
+	Stats  outbox.Stats
+	Status outbox.Status
+}
+
+// Failing counts the deliveries still failing (retried later).
+func (r jobRun) Failing() int { return r.Status.ByState[domain.OutboxFailed] }
+
+// String is the run's report, one line.
+func (r jobRun) String() string {
+	s := r.Status.ByState
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s at %s: %d deliveries", r.Job, r.At.Format(time.RFC3339), r.Status.Total)
+	if len(r.Plan.Periods) > 0 && len(r.Plan.Periods) <= 3 {
+		fmt.Fprintf(&b, " (%s)", strings.Join(r.Plan.Periods, ", "))
+	}
+	fmt.Fprintf(&b, ": %d sent (%d by this run), %d skipped, %d still failing, %d held by another process, %d expired, %d refused for good",
+		s[domain.OutboxSent], r.Stats.Sent, s[domain.OutboxSkipped]+r.Plan.Skipped, r.Failing(), r.Status.Held, s[domain.OutboxExpired], s[domain.OutboxDead])
+	if waiting := s[domain.OutboxPending] + s[domain.OutboxSending] - r.Status.Held; waiting > 0 {
+		fmt.Fprintf(&b, ", %d waiting", waiting)
+	}
+	return b.String()
+}
+
+// runOptions say how a job runs.
+type runOptions struct {
+	// All plans every workspace, not only those the next-due index says are
+	// due (a run by hand).
+	All bool
+	// MaxWait is how long to wait for deliveries coming due for a retry.
+	MaxWait time.Duration
+	// Progress hears the run as it advances.
+	Progress func(jobRun)
+}
+
+// run runs one job at the moment at: plans its deliveries, sends what is
+// due of its kind (including deliveries left by earlier runs), and reports
+// every delivery of the periods it covered and every one still unfinished.
+func (en *engine) run(ctx context.Context, job string, at time.Time, opt runOptions) (jobRun, error) {
+	run, q, rep, err := en.plan(ctx, job, at, opt.All)
+	if err != nil || run == nil {
+		return rep, err
+	}
+	if opt.Progress != nil {
+		opt.Progress(rep)
+	}
+	if rep.Stats, err = en.drain(ctx, run, q, opt.MaxWait, func(s outbox.Stats) {
+		if opt.Progress != nil {
+			r := rep
+			r.Stats = s
+			opt.Progress(r)
+		}
+	}); err != nil {
+		return rep, err
+	}
+	rep.Status, err = en.ob.Status(ctx, q, rep.Plan.Periods)
+	return rep, err
+}
+
+// plan plans one job at the moment at, in the workspaces this process can
+// send to (all of them when all is set, else those the next-due index says
+// are due). It returns the run and the outbox query of its deliveries; no
+// run when this process can send to no workspace.
+func (en *engine) plan(ctx context.Context, job string, at time.Time, all bool) (*rhythm.Run, outbox.Query, jobRun, error) {
+	rep := jobRun{Job: job, At: at}
+	run, err := en.rh.Begin(job, at)
+	if err != nil {
+		return nil, outbox.Query{}, rep, err
+	}
+	wss, err := en.st.Workspaces(ctx)
+	if err != nil {
+		return nil, outbox.Query{}, rep, err
+	}
+	// Only the workspaces this process can send to: another process with
+	// other platforms configured takes the rest.
+	var mine []domain.Workspace
+	var ids []string
+	for _, ws := range wss {
+		if en.senders[ws.Platform] != nil {
+			mine = append(mine, ws)
+			ids = append(ids, ws.ID)
+		}
+	}
+	if len(mine) == 0 {
+		return nil, outbox.Query{}, rep, nil
+	}
+	rep.Plan, err = run.Plan(ctx, en.ob, mine, all)
+	return run, outbox.Query{Kinds: []string{run.Kind()}, Workspaces: ids}, rep, err
+}
+
+// drain sends what is due of the run's deliveries (q), and saves what the
+// senders learned of the platforms' paces.
+func (en *engine) drain(ctx context.Context, run *rhythm.Run, q outbox.Query, maxWait time.Duration, progress func(outbox.Stats)) (outbox.Stats, error) {
+	st, err := en.ob.Drain(ctx, q, &deliverer{run: run, senders: en.senders}, maxWait, progress)
+	en.flush(ctx)
+	return st, err
+}
+
+// flush saves what the senders learned of the platforms' paces.
+func (en *engine) flush(ctx context.Context) {
+	for _, s := range en.senders {
+		if f, ok := s.(interface{ Flush(context.Context) }); ok {
+			f.Flush(context.WithoutCancel(ctx))
+		}
+	}
 }

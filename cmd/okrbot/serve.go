@@ -20,6 +20,7 @@ import (
 	"github.com/jonboulle/clockwork"
 
 	"github.com/okrbot/okrbot/conversations"
+	"github.com/okrbot/okrbot/conversations/rhythm"
 	"github.com/okrbot/okrbot/domain"
 	"github.com/okrbot/okrbot/storage"
 	"github.com/okrbot/okrbot/storage/mongo"
@@ -82,10 +83,10 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 	})
 	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
 	// A recorded KPI value runs the alert job at once, once the scheduler exists.
-	var sched atomic.Pointer[conversations.Scheduler]
+	var sched atomic.Pointer[scheduler]
 	svc := newService(st, cfg, log, func(context.Context, string, string) {
 		if s := sched.Load(); s != nil {
-			s.RunNow(conversations.JobKPIAlerts)
+			s.RunNow(rhythm.JobKPIAlerts)
 		}
 	}, newCommandMetrics(reg).observe)
 	slackSender, err := setupSlack(ctx, cfg, st, svc, log, reg, mux)
@@ -102,10 +103,9 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 		ready = append(ready, readiness{"teams signing keys", teamsReady})
 	}
 	metrics := newRhythmMetrics(reg, st)
-	rhythm := conversations.NewRhythm(svc, st,
-		map[domain.Platform]conversations.Sender{domain.Slack: slackSender, domain.Teams: teamsSender},
-		conversations.RhythmOptions{Log: log.With("component", "rhythm"), Observe: metrics.observe})
-	s, err := conversations.NewScheduler(rhythm, clockwork.NewRealClock(), st)
+	en := newEngine(st, svc, map[domain.Platform]conversations.Sender{domain.Slack: slackSender, domain.Teams: teamsSender},
+		engineOptions{Log: log.With("component", "rhythm"), Observe: metrics.observe})
+	s, err := newScheduler(en, st, clockwork.NewRealClock(), log.With("component", "scheduler"))
 	if err == nil {
 		err = s.Start(ctx)
 	}
@@ -118,6 +118,8 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 			log.Warn("scheduler shutdown", "err", err)
 		}
 	}()
+
+	mountAPI(mux, svc, st, log)
 
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {

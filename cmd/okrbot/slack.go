@@ -90,7 +90,7 @@ func newSlackBot(ctx context.Context, cfg *Config, st storage.Store, svc *conver
 	bc := slackbot.Config{
 		SigningSecret: secret, BotToken: cfg.SlackBotToken, AppToken: cfg.SlackAppToken,
 		APIURL: cfg.SlackAPIURL, TimeZone: cfg.TimeZone, Log: log.With("component", "slack"), Registry: reg,
-		Limits: limits,
+		Limits: limits, Paces: st,
 	}
 	if oauth {
 		bc.ClientID, bc.ClientSecret = cfg.SlackClientID, cfg.SlackClientSecret

@@ -129,7 +129,7 @@ func TestProcessesShareOneDataDirectory(t *testing.T) {
 		t.Fatalf("console beside two serve:\n%s", out)
 	}
 	out = okrbotProcess(t, dir, "", env, "jobs", "run", "checkin-prompts", "--at", friday.Format(time.RFC3339))
-	if !strings.Contains(out, "sent 1, skipped 0, failed 0") {
+	if !strings.Contains(out, "1 deliveries (") || !strings.Contains(out, ": 1 sent (") || !strings.Contains(out, "0 still failing") {
 		t.Fatalf("jobs run beside two serve:\n%s", out)
 	}
 	if code, body, err := slash(a, fake, "U0ADA", "/okr update KR-1 25 confidence 6"); err != nil || code != 200 || !strings.Contains(body, "Updated") {

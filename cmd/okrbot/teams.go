@@ -51,7 +51,7 @@ func setupTeams(ctx context.Context, cfg *Config, st storage.Store, svc *convers
 	if err != nil {
 		return nil, nil, usageError{err}
 	}
-	conn, err := newTeamsConnector(cfg)
+	conn, err := newTeamsConnector(cfg, st, log)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -75,13 +75,16 @@ func setupTeams(ctx context.Context, cfg *Config, st storage.Store, svc *convers
 	return bot.Sender(), v.Ready, nil
 }
 
-// newTeamsConnector is the Bot Connector client from the configuration.
-func newTeamsConnector(cfg *Config) (*teamsbot.Connector, error) {
+// newTeamsConnector is the Bot Connector client from the configuration,
+// keeping the paces it learns in st.
+func newTeamsConnector(cfg *Config, st storage.Store, log *slog.Logger) (*teamsbot.Connector, error) {
 	conn, err := teamsbot.NewConnector(teamsbot.ConnectorConfig{
 		AppID:       strings.TrimSpace(cfg.MicrosoftAppID),
 		AppPassword: cfg.MicrosoftAppPassword,
 		Tenant:      cfg.MicrosoftAppTenantID,
 		TokenURL:    cfg.MicrosoftTokenURL,
+		Paces:       st,
+		Log:         log.With("component", "teams"),
 	})
 	if err != nil {
 		return nil, usageError{err}
@@ -95,7 +98,7 @@ func newTeamsSender(cfg *Config, st storage.Store, log *slog.Logger) (conversati
 	if strings.TrimSpace(cfg.MicrosoftAppID) == "" {
 		return nil, nil
 	}
-	conn, err := newTeamsConnector(cfg)
+	conn, err := newTeamsConnector(cfg, st, log)
 	if err != nil {
 		return nil, err
 	}

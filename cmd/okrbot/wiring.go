@@ -8,20 +8,27 @@ import (
 
 	"github.com/okrbot/okrbot/conversations"
 	"github.com/okrbot/okrbot/conversations/chart"
+	"github.com/okrbot/okrbot/conversations/rhythm"
 	"github.com/okrbot/okrbot/storage"
 )
 
 // newService builds the conversations every front end shares. kpiChanged,
 // when not nil, hears of every recorded KPI value; observe, when not nil,
 // of every command's outcome.
+//
+// Its writes that move when deliveries fall due (settings, time zones,
+// subscriptions, KPI values) mark the workspace in the next-due index, in
+// every process (serve, console, jobs), so the scheduler plans it at its
+// next tick.
 func newService(st storage.Store, cfg *Config, log *slog.Logger, kpiChanged func(ctx context.Context, workspace, slug string), observe func(what, code string)) *conversations.Service {
-	return conversations.New(st, conversations.Options{
+	return conversations.New(rhythm.Watch(st, st, log), conversations.Options{
 		TimeZone:   cfg.TimeZone,
 		Log:        log,
 		Chart:      chart.Render,
 		KPIChanged: kpiChanged,
 		Observe:    observe,
 		Admins:     cfg.admins(),
+		Sources:    cfg.sourceFetcher(),
 	})
 }
 

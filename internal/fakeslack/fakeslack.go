@@ -177,6 +177,7 @@ type Server struct {
 	codes       map[string][2]string // OAuth code -> team, user
 	seq         int
 	slowMethods map[string]time.Duration
+	scripts     map[string][]Scripted
 	sockets     *socketHub
 }
 
@@ -210,7 +211,7 @@ func NewServer(opts Options) *Server {
 		users: map[string]User{}, channels: map[string]Channel{}, messages: map[string][]*Message{}, channelErr: map[string]string{},
 		buckets: map[string]*bucket{}, windows: map[string]window{}, triggers: map[string]time.Time{},
 		views: map[string]*View{}, homes: map[string]*View{}, uploads: map[string]*Upload{},
-		codes: map[string][2]string{}, slowMethods: map[string]time.Duration{},
+		codes: map[string][2]string{}, slowMethods: map[string]time.Duration{}, scripts: map[string][]Scripted{},
 	}
 	s.sockets = newSocketHub(s)
 	mux := http.NewServeMux()
@@ -315,6 +316,22 @@ func (s *Server) FailChannel(channel, code string) {
 		return
 	}
 	s.channelErr[channel] = code
+}
+
+// Scripted is a scripted answer to one call: an HTTP status (429 opens a
+// Retry-After window, as a refused call does), and for a 429 the
+// Retry-After (1 s when zero).
+type Scripted struct {
+	Status     int
+	RetryAfter time.Duration
+}
+
+// Script makes the next calls of method answer as scripted, one answer per
+// call, before any other rule; later calls are answered as usual.
+func (s *Server) Script(method string, answers ...Scripted) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.scripts[method] = append(s.scripts[method], answers...)
 }
 
 // Slow makes a method take d before answering.
@@ -529,6 +546,19 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 		team = s.appTokens[token]
 	}
 	slow := s.slowMethods[method]
+	var scripted *Scripted
+	// A call inside a Retry-After window is refused (and recorded) as
+	// usual: scripts answer the calls after it.
+	if q := s.scripts[method]; len(q) > 0 && team != "" && !now.Before(s.windows[team+"/"+method].until) {
+		scripted, s.scripts[method] = &q[0], q[1:]
+		if scripted.Status == http.StatusTooManyRequests {
+			ra := scripted.RetryAfter
+			if ra <= 0 {
+				ra = time.Second
+			}
+			s.windows[team+"/"+method] = window{start: now, until: now.Add(ra)}
+		}
+	}
 	s.mu.Unlock()
 	if slow > 0 {
 		time.Sleep(slow)
@@ -555,6 +585,16 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 	}
 	if team == "" {
 		rec(http.StatusOK, fail("invalid_auth"))
+		return
+	}
+	if scripted != nil {
+		switch scripted.Status {
+		case http.StatusTooManyRequests:
+			w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(max(scripted.RetryAfter, time.Second).Seconds()))))
+			rec(http.StatusTooManyRequests, fail("ratelimited"))
+		default:
+			rec(scripted.Status, nil)
+		}
 		return
 	}
 	if ra, limited := s.admit(team, method, v.Get("channel"), now); limited {

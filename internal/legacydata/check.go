@@ -97,10 +97,10 @@ func Check(t *testing.T, st storage.Store) {
 	if err != nil || sent.State != domain.OutboxSent || sent.MessageID != "1700000000.000100" || sent.Attempts != 1 {
 		fail("the sent prompt %+v, %v", sent, err)
 	}
-	if due, _ := st.Due(ctx, "checkin-prompt", []string{c.Workspace}, clock, 10); len(due) != 1 || due[0].Recipient != "U0BOB" {
+	if due, _ := st.Due(ctx, domain.OutboxQuery{Kinds: []string{"checkin-prompt"}, Workspaces: []string{c.Workspace}}, clock, 10); len(due) != 1 || due[0].Recipient != "U0BOB" {
 		fail("due prompts %+v", due)
 	}
-	if due, _ := st.Due(ctx, "digest", []string{c.Workspace}, clock.Add(10*time.Minute), 10); len(due) != 1 || due[0].Subject != "company" || due[0].LastError != "ratelimited" {
+	if due, _ := st.Due(ctx, domain.OutboxQuery{Kinds: []string{"digest"}, Workspaces: []string{c.Workspace}}, clock.Add(10*time.Minute), 10); len(due) != 1 || due[0].Subject != "company" || due[0].LastError != "ratelimited" {
 		fail("due digests %+v", due)
 	}
 	if err := st.SetTokenKey(c.TokenKey); err != nil {

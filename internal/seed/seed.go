@@ -75,7 +75,6 @@ type Store interface {
 	CreateObjective(ctx context.Context, o *domain.Objective) error
 	ImportCheckIns(ctx context.Context, cs []domain.CheckIn) error
 	Enqueue(ctx context.Context, entries []domain.OutboxEntry) (int, error)
-	MarkSent(ctx context.Context, id, messageID string) error
 }
 
 var _ Store = storage.Store(nil)
@@ -196,20 +195,18 @@ func Write(ctx context.Context, st Store, workspace string, size Size, at time.T
 	progress("the outbox of the weeks gone by")
 	for w, week := range c.Weeks {
 		entries := make([]domain.OutboxEntry, len(c.People))
+		planned := week.Start(time.UTC).AddDate(0, 0, 4).Add(15 * time.Hour)
 		for i, u := range c.People {
-			entries[i] = domain.OutboxEntry{ID: domain.OutboxID(workspace, u, "checkin-prompt", string(week)), WorkspaceID: workspace, Recipient: u,
-				Direct: true, Kind: "checkin-prompt", Period: string(week), CreatedAt: week.Start(time.UTC).AddDate(0, 0, 4).Add(15 * time.Hour)}
+			e := domain.OutboxEntry{ID: domain.OutboxID(workspace, u, "checkin-prompt", string(week)), WorkspaceID: workspace, Recipient: u,
+				Direct: true, Kind: "checkin-prompt", Period: string(week), At: planned, State: domain.OutboxPending, NextAt: planned,
+				CreatedAt: planned, ExpiresAt: planned.Add(67 * time.Hour)}
+			if w < len(c.Weeks)-1 { // this week's are pending, the earlier weeks' sent
+				e.State, e.Attempts, e.MessageID, e.DoneAt = domain.OutboxSent, 1, fmt.Sprintf("%d.%06d", w, r.IntN(1e6)), planned.Add(time.Minute)
+			}
+			entries[i] = e
 		}
 		if _, err := st.Enqueue(ctx, entries); err != nil {
 			return c, err
-		}
-		if w == len(c.Weeks)-1 {
-			break // this week's are pending
-		}
-		for _, e := range entries {
-			if err := st.MarkSent(ctx, e.ID, fmt.Sprintf("%d.%06d", w, r.IntN(1e6))); err != nil {
-				return c, err
-			}
 		}
 	}
 	return c, nil

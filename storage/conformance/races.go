@@ -151,41 +151,6 @@ func testFiftyCheckInsOfOneKeyResultAgree(t *testing.T, b Backend) {
 	}
 }
 
-func testClaimHasOneWinner(t *testing.T, b Backend) {
-	b.require(t, true, false)
-	c := newClock(friday)
-	st := b.Open(t, c.now)
-	st.Enqueue(ctx, entries(20, "2026-W47"))
-	due, _ := st.Due(ctx, "checkin-prompt", []string{"slack:T1"}, c.now(), 100)
-	var wins atomic.Int32
-	parallel(3, func(p int) { // three processes race for every delivery
-		for _, e := range due {
-			if _, won, err := st.Claim(ctx, e, fmt.Sprintf("p%d", p), time.Minute); err != nil {
-				t.Error(err)
-			} else if won {
-				wins.Add(1)
-			}
-		}
-	})
-	if wins.Load() != 20 {
-		t.Fatalf("%d claims won for 20 deliveries", wins.Load())
-	}
-	// When every lease runs out, the next attempt again goes to one only.
-	c.add(2 * time.Minute)
-	due, _ = st.Due(ctx, "checkin-prompt", []string{"slack:T1"}, c.now(), 100)
-	wins.Store(0)
-	parallel(3, func(p int) {
-		for _, e := range due {
-			if _, won, _ := st.Claim(ctx, e, fmt.Sprintf("q%d", p), time.Minute); won {
-				wins.Add(1)
-			}
-		}
-	})
-	if len(due) != 20 || wins.Load() != 20 {
-		t.Fatalf("%d claims won for %d expired deliveries", wins.Load(), len(due))
-	}
-}
-
 func testLeaseHasOneWinner(t *testing.T, b Backend) {
 	b.require(t, true, false)
 	c := newClock(friday)

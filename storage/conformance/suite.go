@@ -95,24 +95,32 @@ var tests = []test{
 	// KPIs.
 	{"KPIValuesAndLatest", testKPIValuesAndLatest},
 	{"EditKPIKeepsValuesAndHistory", testEditKPIKeepsValuesAndHistory},
+	// Data in and out: API tokens, idempotency keys, keyed values, sources, imports, exports.
+	{"APITokens", testAPITokens},
+	{"IdempotencyKeys", testIdempotencyKeys},
+	{"KeyedKPIValuesLandOnce", testKeyedKPIValuesLandOnce},
+	{"KPISources", testKPISources},
+	{"ExportReads", testExportReads},
+	{"ImportData", testImportData},
+	{"ImportIsAllOrNothing", testImportIsAllOrNothing},
 	// Installations, conversation references, request keys.
 	{"InstallationTokensAreEncrypted", testInstallationTokensAreEncrypted},
 	{"ConversationRefs", testConversationRefs},
 	{"Remember", testRemember},
-	// The outbox and leases.
-	{"EnqueueIsIdempotent", testEnqueueIsIdempotent},
-	{"ClaimAndFinish", testClaimAndFinish},
-	{"AClaimWhoseHolderDiedIsTakenOver", testAClaimWhoseHolderDiedIsTakenOver},
+	// The outbox (its own suite, outbox/outboxtest), the next-due index,
+	// learned paces, leases.
+	{"Outbox", testOutbox},
+	{"NextDueIndex", testNextDueIndex},
+	{"PacesAreRemembered", testPacesAreRemembered},
 	{"LeaseHandsOverWhenItExpires", testLeaseHandsOverWhenItExpires},
-	{"OutboxCleanup", testOutboxCleanup},
 	// Races: what must hold with many writers at once.
 	{"ConcurrentModifyLosesNothing", testConcurrentModifyLosesNothing},
 	{"RefsAreUniqueUnderConcurrency", testRefsAreUniqueUnderConcurrency},
 	{"FiftyUpdatesOfOneObjectiveAllLand", testFiftyUpdatesOfOneObjectiveAllLand},
 	{"FiftyCheckInsOfOneKeyResultAgree", testFiftyCheckInsOfOneKeyResultAgree},
-	{"ClaimHasOneWinner", testClaimHasOneWinner},
 	{"LeaseHasOneWinner", testLeaseHasOneWinner},
 	{"KPIHealthChangeHasOneWinner", testKPIHealthChangeHasOneWinner},
+	{"IdempotencyTakeOverHasOneWinner", testIdempotencyTakeOverHasOneWinner},
 }
 
 // Run runs the whole suite against b, each test in parallel with the others.

@@ -66,13 +66,14 @@ type userDoc struct {
 	Workspace string    `bson:"workspace"`
 	User      string    `bson:"user"`
 	Name      string    `bson:"name,omitempty"`
+	Email     string    `bson:"email,omitempty"`
 	TimeZone  string    `bson:"timezone,omitempty"`
 	AwayUntil time.Time `bson:"away_until,omitempty"`
 	UpdatedAt time.Time `bson:"updated_at"`
 }
 
 func (d userDoc) domain() domain.User {
-	return domain.User{WorkspaceID: d.Workspace, ID: d.User, Name: d.Name, TimeZone: d.TimeZone, AwayUntil: d.AwayUntil, UpdatedAt: d.UpdatedAt}
+	return domain.User{WorkspaceID: d.Workspace, ID: d.User, Name: d.Name, Email: d.Email, TimeZone: d.TimeZone, AwayUntil: d.AwayUntil, UpdatedAt: d.UpdatedAt}
 }
 
 type keyResultDoc struct {
@@ -225,14 +226,67 @@ type kpiValueDoc struct {
 	At        time.Time `bson:"at"`
 	Note      string    `bson:"note,omitempty"`
 	By        string    `bson:"by"`
+	Key       string    `bson:"key,omitempty"`
 }
 
 func (d kpiValueDoc) domain() domain.KPIValue {
-	return domain.KPIValue{WorkspaceID: d.Workspace, Slug: d.Slug, Value: d.Value, At: d.At, Note: d.Note, By: d.By}
+	return domain.KPIValue{WorkspaceID: d.Workspace, Slug: d.Slug, Value: d.Value, At: d.At, Note: d.Note, By: d.By, Key: d.Key}
 }
 
 func fromKPIValue(v domain.KPIValue) kpiValueDoc {
-	return kpiValueDoc{Workspace: v.WorkspaceID, Slug: v.Slug, Value: v.Value, At: v.At, Note: v.Note, By: v.By}
+	return kpiValueDoc{Workspace: v.WorkspaceID, Slug: v.Slug, Value: v.Value, At: v.At, Note: v.Note, By: v.By, Key: v.Key}
+}
+
+// keyedValueDoc is a value recorded with a key: its _id is the KPI and
+// the key, so the unique _id records it once. Values without a key get
+// the server's ObjectID, as they always have (kpiValueDoc does not read
+// _id, which holds either).
+type keyedValueDoc struct {
+	ID    string      `bson:"_id"`
+	Value kpiValueDoc `bson:",inline"`
+}
+
+// sourceDoc is a KPI's source with the state of its last fetch.
+type sourceDoc struct {
+	Kind  string    `bson:"kind"`
+	URL   string    `bson:"url"`
+	Path  string    `bson:"path,omitempty"`
+	Query string    `bson:"query,omitempty"`
+	SetBy string    `bson:"set_by"`
+	SetAt time.Time `bson:"set_at"`
+	State stateDoc  `bson:"state"`
+}
+
+type stateDoc struct {
+	Period       string    `bson:"period,omitempty"`
+	LastFetch    time.Time `bson:"last_fetch,omitempty"`
+	LastValue    *float64  `bson:"last_value,omitempty"`
+	LastError    string    `bson:"last_error,omitempty"`
+	FailingSince time.Time `bson:"failing_since,omitempty"`
+	Failures     int       `bson:"failures,omitempty"`
+	NextAt       time.Time `bson:"next_at,omitempty"`
+}
+
+func fromState(st domain.SourceState) stateDoc {
+	return stateDoc{Period: st.Period, LastFetch: st.LastFetch, LastValue: st.LastValue, LastError: st.LastError,
+		FailingSince: st.FailingSince, Failures: st.Failures, NextAt: st.NextAt}
+}
+
+func fromSource(src *domain.KPISource) *sourceDoc {
+	if src == nil {
+		return nil
+	}
+	return &sourceDoc{Kind: string(src.Kind), URL: src.URL, Path: src.Path, Query: src.Query, SetBy: src.SetBy, SetAt: src.SetAt, State: fromState(src.State)}
+}
+
+func (d *sourceDoc) domain() *domain.KPISource {
+	if d == nil {
+		return nil
+	}
+	st := d.State
+	return &domain.KPISource{Kind: domain.SourceKind(d.Kind), URL: d.URL, Path: d.Path, Query: d.Query, SetBy: d.SetBy, SetAt: d.SetAt,
+		State: domain.SourceState{Period: st.Period, LastFetch: st.LastFetch, LastValue: st.LastValue, LastError: st.LastError,
+			FailingSince: st.FailingSince, Failures: st.Failures, NextAt: st.NextAt}}
 }
 
 type kpiDoc struct {
@@ -254,12 +308,14 @@ type kpiDoc struct {
 	CreatedAt   time.Time    `bson:"created_at"`
 	Archived    bool         `bson:"archived,omitempty"`
 	History     []changeDoc  `bson:"history,omitempty"`
+	Source      *sourceDoc   `bson:"source,omitempty"`
 }
 
 func (d kpiDoc) domain() domain.KPI {
 	k := domain.KPI{WorkspaceID: d.Workspace, Slug: d.Slug, Name: d.Name, Unit: d.Unit, Direction: domain.Direction(d.Direction),
 		Target: d.Target, Warn: d.Warn, Alert: d.Alert, Cadence: domain.Cadence(d.Cadence), Owner: d.Owner, Team: d.Team,
-		Health: domain.Health(d.Health), HealthSince: d.HealthSince, CreatedAt: d.CreatedAt, Archived: d.Archived, History: toChanges(d.History)}
+		Health: domain.Health(d.Health), HealthSince: d.HealthSince, CreatedAt: d.CreatedAt, Archived: d.Archived, History: toChanges(d.History),
+		Source: d.Source.domain()}
 	if k.Health == "" {
 		k.Health = domain.HealthUnknown
 	}
@@ -287,11 +343,14 @@ type outboxDoc struct {
 	Kind       string    `bson:"kind"`
 	Period     string    `bson:"period"`
 	Subject    string    `bson:"subject,omitempty"`
+	At         time.Time `bson:"at,omitempty"`
+	ExpiresAt  time.Time `bson:"expires_at,omitempty"`
 	State      string    `bson:"state"`
 	Attempts   int       `bson:"attempts"`
 	NextAt     time.Time `bson:"next_at"`
 	LeaseUntil time.Time `bson:"lease_until,omitempty"`
 	Holder     string    `bson:"holder,omitempty"`
+	Unsure     bool      `bson:"unsure,omitempty"`
 	MessageID  string    `bson:"message_id,omitempty"`
 	LastError  string    `bson:"last_error,omitempty"`
 	CreatedAt  time.Time `bson:"created_at"`
@@ -300,14 +359,33 @@ type outboxDoc struct {
 
 func (d outboxDoc) domain() domain.OutboxEntry {
 	return domain.OutboxEntry{ID: d.ID, WorkspaceID: d.Workspace, Recipient: d.Recipient, Direct: d.Direct, Kind: d.Kind, Period: d.Period,
-		Subject: d.Subject, State: domain.OutboxState(d.State), Attempts: d.Attempts, NextAt: d.NextAt, LeaseUntil: d.LeaseUntil,
-		Holder: d.Holder, MessageID: d.MessageID, LastError: d.LastError, CreatedAt: d.CreatedAt, DoneAt: d.DoneAt}
+		Subject: d.Subject, At: d.At, ExpiresAt: d.ExpiresAt, State: domain.OutboxState(d.State), Attempts: d.Attempts, NextAt: d.NextAt,
+		LeaseUntil: d.LeaseUntil, Holder: d.Holder, Unsure: d.Unsure, MessageID: d.MessageID, LastError: d.LastError,
+		CreatedAt: d.CreatedAt, DoneAt: d.DoneAt}
 }
 
 func fromOutbox(e domain.OutboxEntry) outboxDoc {
 	return outboxDoc{ID: e.ID, Workspace: e.WorkspaceID, Recipient: e.Recipient, Direct: e.Direct, Kind: e.Kind, Period: e.Period,
-		Subject: e.Subject, State: string(e.State), Attempts: e.Attempts, NextAt: e.NextAt, LeaseUntil: e.LeaseUntil,
-		Holder: e.Holder, MessageID: e.MessageID, LastError: e.LastError, CreatedAt: e.CreatedAt, DoneAt: e.DoneAt}
+		Subject: e.Subject, At: e.At, ExpiresAt: e.ExpiresAt, State: string(e.State), Attempts: e.Attempts, NextAt: e.NextAt,
+		LeaseUntil: e.LeaseUntil, Holder: e.Holder, Unsure: e.Unsure, MessageID: e.MessageID, LastError: e.LastError,
+		CreatedAt: e.CreatedAt, DoneAt: e.DoneAt}
+}
+
+// nextDueDoc is the next-due index of one workspace and kind of delivery.
+type nextDueDoc struct {
+	ID        string    `bson:"_id"` // workspace/kind
+	Workspace string    `bson:"workspace"`
+	Kind      string    `bson:"kind"`
+	NextAt    time.Time `bson:"next_at"`
+}
+
+// paceDoc is the pace learned for one platform, workspace and method.
+type paceDoc struct {
+	ID           string    `bson:"_id"`
+	Rate         float64   `bson:"rate"`
+	Ceiling      float64   `bson:"ceiling,omitempty"`
+	BlockedUntil time.Time `bson:"blocked_until,omitempty"`
+	At           time.Time `bson:"at"`
 }
 
 type leaseDoc struct {
@@ -367,4 +445,39 @@ func mapDocs[D interface{ domain() T }, T any](ds []D) []T {
 		out[i] = d.domain()
 	}
 	return out
+}
+
+type apiTokenDoc struct {
+	ID        string `bson:"_id"` // the hash of the secret
+	Workspace string `bson:"workspace"`
+	Name      string `bson:"name"`
+	// Live is workspace/name while the token is live and revoked/<hash>
+	// once revoked: its unique index allows one live token per name.
+	Live       string    `bson:"live"`
+	Hint       string    `bson:"hint"`
+	CreatedBy  string    `bson:"created_by"`
+	CreatedAt  time.Time `bson:"created_at"`
+	LastUsedAt time.Time `bson:"last_used_at,omitempty"`
+	RevokedAt  time.Time `bson:"revoked_at,omitempty"`
+}
+
+func (d apiTokenDoc) domain() domain.APIToken {
+	return domain.APIToken{ID: d.ID, WorkspaceID: d.Workspace, Name: d.Name, Hint: d.Hint, CreatedBy: d.CreatedBy,
+		CreatedAt: d.CreatedAt, LastUsedAt: d.LastUsedAt, RevokedAt: d.RevokedAt}
+}
+
+type idempotencyDoc struct {
+	ID          string    `bson:"_id"`
+	Workspace   string    `bson:"workspace"`
+	Key         string    `bson:"key"`
+	Fingerprint string    `bson:"fingerprint"`
+	Done        bool      `bson:"done"`
+	Status      int       `bson:"status,omitempty"`
+	Body        []byte    `bson:"body,omitempty"`
+	CreatedAt   time.Time `bson:"created_at"`
+}
+
+func (d idempotencyDoc) domain() domain.IdempotencyRecord {
+	return domain.IdempotencyRecord{ID: d.ID, WorkspaceID: d.Workspace, Key: d.Key, Fingerprint: d.Fingerprint, Done: d.Done,
+		Status: d.Status, Body: d.Body, CreatedAt: d.CreatedAt}
 }

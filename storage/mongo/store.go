@@ -52,9 +52,13 @@ const (
 	colSubscriptions = "subscriptions"
 	colOutbox        = "outbox"
 	colLeases        = "leases"
+	colSchedules     = "schedules"
+	colPaces         = "paces"
 	colEvents        = "events"
 	colInstallations = "installations"
 	colConversations = "conversations"
+	colAPITokens     = "api_tokens"
+	colIdempotency   = "idempotency"
 )
 
 // Options tune a Store. Zero values give the defaults.
@@ -208,10 +212,19 @@ var indexes = map[string][]index{
 	colOutbox: {
 		// Exactly once: one delivery per workspace, recipient, kind and period.
 		{bson.D{{Key: "workspace", Value: 1}, {Key: "recipient", Value: 1}, {Key: "kind", Value: 1}, {Key: "period", Value: 1}}, true},
-		{bson.D{{Key: "kind", Value: 1}, {Key: "state", Value: 1}, {Key: "workspace", Value: 1}, {Key: "created_at", Value: 1}}, false},
-		{bson.D{{Key: "state", Value: 1}, {Key: "created_at", Value: 1}}, false},
+		// Due and NextDue: unfinished entries by kind and time.
+		{bson.D{{Key: "state", Value: 1}, {Key: "kind", Value: 1}, {Key: "next_at", Value: 1}}, false},
+		// A run's report: the entries of its periods.
+		{bson.D{{Key: "kind", Value: 1}, {Key: "period", Value: 1}}, false},
+		// The clean-up of finished entries.
+		{bson.D{{Key: "state", Value: 1}, {Key: "done_at", Value: 1}}, false},
 	},
 	colEvents: {{bson.D{{Key: "at", Value: 1}}, false}},
+	colAPITokens: {
+		// One live token per name and workspace (revoked ones hold revoked/<hash>).
+		{bson.D{{Key: "workspace", Value: 1}, {Key: "live", Value: 1}}, true},
+	},
+	colIdempotency: {{bson.D{{Key: "created_at", Value: 1}}, false}},
 	colConversations: {
 		{bson.D{{Key: "workspace", Value: 1}, {Key: "conversation", Value: 1}}, true},
 		{bson.D{{Key: "workspace", Value: 1}, {Key: "user", Value: 1}, {Key: "type", Value: 1}}, false},
@@ -220,7 +233,8 @@ var indexes = map[string][]index{
 
 // collections lists every collection okrbot uses.
 var collections = []string{colWorkspaces, colTeamSettings, colUsers, colCounters, colObjectives, colCheckIns, colWeekNotes,
-	colKPIs, colKPIValues, colSubscriptions, colOutbox, colLeases, colEvents, colInstallations, colConversations}
+	colKPIs, colKPIValues, colSubscriptions, colOutbox, colLeases, colEvents, colInstallations, colConversations, colSchedules, colPaces,
+	colAPITokens, colIdempotency}
 
 // ensureCollections creates the collections that do not exist yet: inside a
 // transaction MongoDB cannot create one implicitly on older servers.

@@ -72,6 +72,26 @@ func (s *Store) exec(ctx context.Context, op, q string, args ...any) error {
 	})
 }
 
+// execCount runs one statement in a write transaction and returns how
+// many rows it changed (a clean-up's count).
+func (s *Store) execCount(ctx context.Context, op, q string, args ...any) (int64, error) {
+	return s.execCountOn(ctx, s.w, op, q, args...)
+}
+
+// execCountOn is execCount on the writer db of a file (the store's, or the
+// request keys' of requests.go).
+func (s *Store) execCountOn(ctx context.Context, db *sql.DB, op, q string, args ...any) (int64, error) {
+	var n int64
+	err := s.txOn(ctx, db, op, func(tx *sql.Tx) error {
+		r, err := tx.ExecContext(ctx, q, args...)
+		if err == nil {
+			n, _ = r.RowsAffected()
+		}
+		return err
+	})
+	return n, err
+}
+
 const refCols = `workspace, conversation, type, user, aad_object_id, user_name, team_id, service_url, bot_id, bot_name, updated_at`
 
 // SaveConversationRef stores (or refreshes) a Teams conversation reference.

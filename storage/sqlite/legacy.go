@@ -319,10 +319,19 @@ var legacyCollections = []struct {
 	{"outbox", "deliveries", func(ctx context.Context, tx *sql.Tx, d doc) (bool, error) {
 		// Sent deliveries must come along: without them this period's
 		// prompts would go out a second time.
-		_, err := tx.ExecContext(ctx, `INSERT OR REPLACE INTO outbox (`+outboxCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		// A pending one is due from when it was written, a finished one
+		// cleaned up from when it was (the old outbox kept neither).
+		next, done := d.time("next_at"), d.time("done_at")
+		if next.IsZero() && d.str("state") == string(domain.OutboxPending) {
+			next = d.time("created_at")
+		}
+		if done.IsZero() && domain.OutboxState(d.str("state")).Finished() {
+			done = d.time("created_at")
+		}
+		_, err := tx.ExecContext(ctx, `INSERT OR REPLACE INTO outbox (`+outboxCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			d.str("_id"), d.str("workspace"), d.str("recipient"), b2i(d.bool("direct")), d.str("kind"), d.str("period"), d.str("subject"),
-			d.str("state"), d.int("attempts"), ts(d.time("next_at")), ts(d.time("lease_until")), d.str("holder"), d.str("message_id"),
-			d.str("last_error"), ts(d.time("created_at")), ts(d.time("done_at")))
+			nil, nil, d.str("state"), d.int("attempts"), ts(next), ts(d.time("lease_until")), d.str("holder"), 0, d.str("message_id"),
+			d.str("last_error"), ts(d.time("created_at")), ts(done))
 		return true, err
 	}},
 	{"events", "", func(ctx context.Context, tx *sql.Tx, d doc) (bool, error) {
@@ -406,7 +415,7 @@ func copyKPI(ctx context.Context, tx *sql.Tx, d doc) (bool, error) {
 	if l, ok := d["latest"].(doc); ok {
 		lv, lat, lnote, lby = l.float("value"), l.time("at").UnixNano(), l.str("note"), l.str("by")
 	}
-	_, err := tx.ExecContext(ctx, `INSERT INTO kpis (`+kpiCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+	_, err := tx.ExecContext(ctx, `INSERT INTO kpis (`+kpiBaseCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		d.str("workspace"), d.str("slug"), d.str("name"), d.str("unit"), d.str("direction"), ptr("target"), ptr("warn"), ptr("alert"),
 		d.str("cadence"), d.str("owner"), d.str("team"), health, ts(d.time("health_since")), ts(d.time("created_at")), b2i(d.bool("archived")),
 		lv, lat, lnote, lby)

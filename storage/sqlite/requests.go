@@ -179,23 +179,13 @@ func (s *Store) writeKeyBatch(ctx context.Context, keys []string, fresh map[stri
 
 // forget deletes a key.
 func (s *Store) forget(ctx context.Context, key string) error {
-	return s.txOn(ctx, s.k, "sqlite.Forget", func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `DELETE FROM events WHERE key = ?`, key)
-		return err
-	})
+	_, err := s.execCountOn(ctx, s.k, "sqlite.Forget", `DELETE FROM events WHERE key = ?`, key)
+	return err
 }
 
 // forgetBefore deletes the keys remembered before at (Unix nanoseconds).
 func (s *Store) forgetBefore(ctx context.Context, at int64) (int64, error) {
-	var n int64
-	err := s.txOn(ctx, s.k, "sqlite.ForgetBefore", func(tx *sql.Tx) error {
-		r, err := tx.ExecContext(ctx, `DELETE FROM events WHERE at < ?`, at)
-		if err == nil {
-			n, _ = r.RowsAffected()
-		}
-		return err
-	})
-	return n, err
+	return s.execCountOn(ctx, s.k, "sqlite.ForgetBefore", `DELETE FROM events WHERE at < ?`, at)
 }
 
 // adoptKeys moves the request keys the store file holds (written by an

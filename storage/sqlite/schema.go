@@ -21,7 +21,9 @@ type migration struct {
 var migrations = []migration{
 	{1, "initial schema", execAll(schemaV1)},
 	{2, "planner statistics of a large company", execAll(plannerStats)},
-	{3, "check-in values in the key result index", execAll(checkInsKRValue)},
+	{3, "the outbox package's entries, the next-due index, learned paces", execAll(deliveryEngine)},
+	{4, "API tokens, idempotency keys, KPI sources, keyed KPI values, people's emails", execAll(schemaV4)},
+	{5, "check-in values in the key result index", execAll(checkInsKRValue)},
 }
 
 // SchemaVersion is the schema version this okrbot brings a store file to.
@@ -450,6 +452,109 @@ INSERT INTO sqlite_stat1 (tbl, idx, stat) VALUES
 	('outbox', 'outbox_state', '100000 20000 5000 5000 2'),
 	('outbox', 'outbox_finished', '90000 2'),
 	('leases', 'leases', '10 1');
+ANALYZE sqlite_schema
+`
+
+// deliveryEngine is what the delivery engine keeps beside the outbox's
+// first columns: when an entry speaks of and expires, whether its last
+// attempt may have reached the platform; indexes for due entries by time,
+// a run's report by period, and the clean-up of finished entries by when
+// they finished (expired ones too); the next-due index of each workspace
+// and kind; and the paces learned of the chat platforms.
+const deliveryEngine = `
+ALTER TABLE outbox ADD COLUMN at INTEGER;
+ALTER TABLE outbox ADD COLUMN expires_at INTEGER;
+ALTER TABLE outbox ADD COLUMN unsure INTEGER NOT NULL DEFAULT 0;
+UPDATE outbox SET next_at = created_at WHERE next_at IS NULL AND state = 'pending';
+UPDATE outbox SET done_at = created_at WHERE done_at IS NULL AND state IN ('sent', 'skipped', 'dead');
+DROP INDEX outbox_state;
+DROP INDEX outbox_finished;
+CREATE INDEX outbox_due ON outbox (state, kind, next_at);
+CREATE INDEX outbox_period ON outbox (kind, period);
+CREATE INDEX outbox_done ON outbox (done_at) WHERE state IN ('sent', 'skipped', 'dead', 'expired');
+DELETE FROM sqlite_stat1 WHERE idx IN ('outbox_state', 'outbox_finished');
+INSERT INTO sqlite_stat1 (tbl, idx, stat) VALUES
+	('outbox', 'outbox_due', '100000 20000 5000 2'),
+	('outbox', 'outbox_period', '100000 25000 1000'),
+	('outbox', 'outbox_done', '90000 2');
+CREATE TABLE schedules (
+	workspace TEXT NOT NULL,
+	kind      TEXT NOT NULL,
+	next_at   INTEGER,
+	PRIMARY KEY (workspace, kind)
+) WITHOUT ROWID;
+CREATE TABLE paces (
+	key           TEXT PRIMARY KEY,
+	rate          REAL NOT NULL,
+	ceiling       REAL NOT NULL DEFAULT 0,
+	blocked_until INTEGER,
+	at            INTEGER NOT NULL
+) WITHOUT ROWID;
+ANALYZE sqlite_schema
+`
+
+// schemaV4 holds what the HTTP API, KPI sources and imports keep.
+const schemaV4 = `
+-- From an import: people are matched by email there.
+ALTER TABLE users ADD COLUMN email TEXT NOT NULL DEFAULT '';
+
+-- A value recorded with a key is recorded once per KPI and key (a retried
+-- API batch, a source's period).
+ALTER TABLE kpi_values ADD COLUMN key TEXT;
+CREATE UNIQUE INDEX kpi_values_key ON kpi_values (workspace, slug, key) WHERE key IS NOT NULL;
+
+-- Where okrbot fetches a KPI's values itself (source_kind '' : nowhere),
+-- and how the last fetch went.
+ALTER TABLE kpis ADD COLUMN source_kind TEXT NOT NULL DEFAULT '';
+ALTER TABLE kpis ADD COLUMN source_url TEXT NOT NULL DEFAULT '';
+ALTER TABLE kpis ADD COLUMN source_path TEXT NOT NULL DEFAULT '';
+ALTER TABLE kpis ADD COLUMN source_query TEXT NOT NULL DEFAULT '';
+ALTER TABLE kpis ADD COLUMN source_set_by TEXT NOT NULL DEFAULT '';
+ALTER TABLE kpis ADD COLUMN source_set_at INTEGER;
+ALTER TABLE kpis ADD COLUMN source_period TEXT NOT NULL DEFAULT '';
+ALTER TABLE kpis ADD COLUMN source_last_fetch INTEGER;
+ALTER TABLE kpis ADD COLUMN source_last_value REAL;
+ALTER TABLE kpis ADD COLUMN source_last_error TEXT NOT NULL DEFAULT '';
+ALTER TABLE kpis ADD COLUMN source_failing_since INTEGER;
+ALTER TABLE kpis ADD COLUMN source_failures INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE kpis ADD COLUMN source_next_at INTEGER;
+
+-- The HTTP API's bearer tokens: only the SHA-256 of the secret (id) is kept.
+CREATE TABLE api_tokens (
+	id           TEXT PRIMARY KEY,
+	workspace    TEXT NOT NULL,
+	name         TEXT NOT NULL,
+	hint         TEXT NOT NULL DEFAULT '',
+	created_by   TEXT NOT NULL DEFAULT '',
+	created_at   INTEGER,
+	last_used_at INTEGER,
+	revoked_at   INTEGER
+) WITHOUT ROWID;
+-- One live token per name and workspace; a workspace's tokens by name.
+CREATE UNIQUE INDEX api_tokens_live ON api_tokens (workspace, name) WHERE revoked_at IS NULL;
+CREATE INDEX api_tokens_workspace ON api_tokens (workspace, name);
+
+-- Requests of the HTTP API sent with an Idempotency-Key, with their answer.
+CREATE TABLE idempotency (
+	id          TEXT PRIMARY KEY, -- workspace/key
+	workspace   TEXT NOT NULL,
+	key         TEXT NOT NULL,
+	fingerprint TEXT NOT NULL,
+	done        INTEGER NOT NULL DEFAULT 0,
+	status      INTEGER NOT NULL DEFAULT 0,
+	body        BLOB,
+	created_at  INTEGER NOT NULL
+);
+-- The clean-up of old keys.
+CREATE INDEX idempotency_created ON idempotency (created_at);
+
+INSERT INTO sqlite_stat1 (tbl, idx, stat) VALUES
+	('kpi_values', 'kpi_values_key', '20000 400 2 1'),
+	('api_tokens', 'api_tokens', '20 1'),
+	('api_tokens', 'api_tokens_live', '20 5 1'),
+	('api_tokens', 'api_tokens_workspace', '20 5 1'),
+	('idempotency', 'sqlite_autoindex_idempotency_1', '10000 1'),
+	('idempotency', 'idempotency_created', '10000 2');
 ANALYZE sqlite_schema
 `
 

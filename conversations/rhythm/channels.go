@@ -1,0 +1,145 @@
+package rhythm
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/okrbot/okrbot/conversations"
+	"github.com/okrbot/okrbot/domain"
+)
+
+// planDigests plans the weekly digest of every subscribed channel whose
+// digest moment has come in the channel's time zone (its team's settings).
+func planDigests(ctx context.Context, run *Run, ws domain.Workspace, _ Queue) (planned, error) {
+	st := run.r.store
+	subs, err := st.Subscriptions(ctx, ws.ID)
+	if err != nil || len(subs) == 0 {
+		return planned{}, err
+	}
+	ts, err := st.TeamSettings(ctx, ws.ID)
+	if err != nil {
+		return planned{}, err
+	}
+	teams := map[string]domain.Settings{}
+	for _, t := range ts {
+		teams[t.Channel] = t.Settings
+	}
+	var out planned
+	periods := map[string]bool{}
+	for _, sub := range subs {
+		set, tz := domain.Personal(ws.Settings, teams, sub.Channel, "")
+		loc := loadLocation(tz)
+		m, _ := domain.NextDue(run.at, loc, set, domain.KindDigest)
+		out.next = earliest(out.next, m)
+		week, due := domain.DueWeek(run.at, loc, set, domain.KindDigest)
+		if !due {
+			continue
+		}
+		periods[string(week)] = true
+		subject := "team"
+		if sub.Company {
+			subject = "company"
+		}
+		_, closes, _ := domain.Window(week, set, loc, domain.KindDigest)
+		out.entries = append(out.entries, domain.OutboxEntry{
+			ID: domain.OutboxID(ws.ID, sub.Channel, domain.KindDigest, string(week)), WorkspaceID: ws.ID, Recipient: sub.Channel,
+			Kind: domain.KindDigest, Period: string(week), Subject: subject, At: run.at,
+			// A digest a day late is news; later, the next one is closer.
+			ExpiresAt: run.expires(earliest(closes, run.at.Add(24*time.Hour))),
+		})
+	}
+	for per := range periods {
+		out.periods = append(out.periods, per)
+	}
+	return out, nil
+}
+
+// composeDigest writes a channel's digest as of the moment it was planned
+// for. It reads what that one digest needs (a team's digest, its team's
+// objectives and check-ins), however long it takes: the outbox renews the
+// delivery's lease meanwhile.
+func composeDigest(ctx context.Context, run *Run, ws domain.Workspace, e domain.OutboxEntry) (*conversations.Message, string, error) {
+	m, err := run.r.digest.Digest(ctx, ws.ID, conversations.DigestScope{Channel: e.Recipient, Company: e.Subject == "company"}, run.asOf(e))
+	return m, "", err
+}
+
+// alertTTL is how long a KPI alert stays worth sending.
+const alertTTL = 24 * time.Hour
+
+// planAlerts compares each KPI's health at the run's moment with the state
+// last alerted on. A change is alerted once: its outbox key names the KPI,
+// the new state and the moment it began, so every process planning it
+// plans the same. It writes the alerts before it moves the state: a crash
+// in between plans the same keys again, which the outbox ignores.
+func planAlerts(ctx context.Context, run *Run, ws domain.Workspace, q Queue) (planned, error) {
+	st := run.r.store
+	ks, err := st.KPIs(ctx, ws.ID)
+	if err != nil {
+		return planned{}, err
+	}
+	var out planned
+	out.written = true
+	for _, k := range ks {
+		if s := k.StaleAt(); s.After(run.at) {
+			out.next = earliest(out.next, s)
+		}
+		prev, now := k.Health, k.HealthOf(run.at)
+		if prev == "" {
+			prev = domain.HealthUnknown
+		}
+		if now == prev || now == domain.HealthUnknown {
+			continue
+		}
+		since := run.at
+		if k.Latest != nil {
+			since = k.Latest.At
+			if now == domain.HealthStale {
+				since = k.StaleAt()
+			}
+		}
+		var alerts []domain.OutboxEntry
+		if !(prev == domain.HealthUnknown && now == domain.HealthGreen) {
+			period := fmt.Sprintf("%s:%s:%d", k.Slug, now, since.Unix())
+			out.periods = append(out.periods, period)
+			alert := domain.OutboxEntry{WorkspaceID: ws.ID, Kind: domain.KindKPIAlert, Period: period, Subject: k.Slug, At: run.at, ExpiresAt: run.expires(run.at.Add(alertTTL))}
+			owner := alert
+			owner.ID, owner.Recipient, owner.Direct = domain.OutboxID(ws.ID, k.Owner, domain.KindKPIAlert, period), k.Owner, true
+			alerts = append(alerts, owner)
+			if k.Team != "" && now != domain.HealthStale {
+				team := alert
+				team.ID, team.Recipient = domain.OutboxID(ws.ID, k.Team, domain.KindKPIAlert, period), k.Team
+				alerts = append(alerts, team)
+			}
+		}
+		if len(alerts) > 0 {
+			n, err := q.Enqueue(ctx, alerts)
+			if err != nil {
+				return out, err
+			}
+			out.enqueued += n
+			out.entries = append(out.entries, alerts...)
+		}
+		if _, err := st.SetKPIHealth(ctx, ws.ID, k.Slug, k.Health, now, since); err != nil {
+			return out, err
+		}
+	}
+	return out, nil
+}
+
+// composeAlert writes a KPI alert, unless the KPI is gone.
+func composeAlert(ctx context.Context, run *Run, ws domain.Workspace, e domain.OutboxEntry) (*conversations.Message, string, error) {
+	k, err := run.r.store.KPI(ctx, ws.ID, e.Subject)
+	if err != nil {
+		if domain.ErrorCode(err) == domain.ENOTFOUND {
+			return nil, "the KPI was deleted", nil
+		}
+		return nil, "", err
+	}
+	parts := strings.Split(e.Period, ":")
+	if len(parts) != 3 {
+		return nil, "", fmt.Errorf("rhythm: a KPI alert with period %q", e.Period)
+	}
+	return conversations.AlertMessage(ws, k, domain.Health(parts[1])), "", nil
+}
