@@ -122,8 +122,9 @@ func (s *Store) ImportCheckIns(ctx context.Context, cs []domain.CheckIn) error {
 }
 
 // checkInsQuery is the query of CheckIns for f: every filter is an index
-// lookup (TestHotQueriesUseIndexes).
-func checkInsQuery(workspace string, f domain.CheckInFilter) (string, []any) {
+// lookup (TestHotQueriesUseIndexes), but for most of the workspace's
+// history (most), which is read in the table's own order instead.
+func checkInsQuery(workspace string, f domain.CheckInFilter, most bool) (string, []any) {
 	var b strings.Builder
 	b.WriteString(`SELECT user, kr, objective, week, value, done, confidence, note, at, first_at, by FROM check_ins WHERE workspace = ?`)
 	args := []any{workspace}
@@ -144,7 +145,13 @@ func checkInsQuery(workspace string, f domain.CheckInFilter) (string, []any) {
 		and(`kr IN (SELECT ref FROM key_results WHERE workspace = ? AND objective IN (SELECT ref FROM objectives WHERE workspace = ? AND team = ?))`,
 			workspace, workspace, f.Team)
 	}
-	if !f.Since.IsZero() {
+	switch {
+	case !f.Since.IsZero() && most:
+		// Not the at index: a lookup of each row it finds costs four
+		// times a walk of the workspace's rows in the table (2.3 s
+		// against 0.5 s for the 520,000 check-ins of 10,000 people).
+		and(`+at >= ?`, f.Since.UnixNano())
+	case !f.Since.IsZero():
 		and(`at >= ?`, f.Since.UnixNano())
 	}
 	// No ORDER BY: CheckIns sorts what the filters found in Go, which costs
@@ -154,25 +161,93 @@ func checkInsQuery(workspace string, f domain.CheckInFilter) (string, []any) {
 }
 
 // sortCheckIns puts check-ins in CheckIns' order: oldest first, then by
-// person, key result and week.
+// person, key result and week. A company's digest reads half a million,
+// in the table's order: their positions are sorted, on the times as
+// integers, and the check-ins then moved once each to their place (sorting
+// the check-ins themselves moved each of them, 200 bytes, twenty times).
 func sortCheckIns(cs []domain.CheckIn) {
-	slices.SortFunc(cs, func(a, b domain.CheckIn) int {
-		return cmp.Or(a.At.Compare(b.At), strings.Compare(a.UserID, b.UserID), strings.Compare(a.KR, b.KR), strings.Compare(string(a.Week), string(b.Week)))
-	})
+	less := func(a, b *domain.CheckIn) int {
+		return cmp.Or(strings.Compare(a.UserID, b.UserID), strings.Compare(a.KR, b.KR), strings.Compare(string(a.Week), string(b.Week)))
+	}
+	at := make([]int64, len(cs))
+	for i := range cs {
+		at[i] = cs[i].At.UnixNano()
+	}
+	sorted := true
+	for i := 1; i < len(cs) && sorted; i++ {
+		sorted = at[i-1] < at[i] || at[i-1] == at[i] && less(&cs[i-1], &cs[i]) <= 0
+	}
+	if sorted {
+		return
+	}
+	pos := make([]int32, len(cs))
+	for i := range pos {
+		pos[i] = int32(i)
+	}
+	// Read in the table's order (person, key result, week), positions
+	// break the ties of time as those would: no string is compared.
+	inKeyOrder := true
+	for i := 1; i < len(cs) && inKeyOrder; i++ {
+		inKeyOrder = less(&cs[i-1], &cs[i]) <= 0
+	}
+	if inKeyOrder {
+		slices.SortFunc(pos, func(a, b int32) int { return cmp.Or(cmp.Compare(at[a], at[b]), cmp.Compare(a, b)) })
+	} else {
+		slices.SortFunc(pos, func(a, b int32) int { return cmp.Or(cmp.Compare(at[a], at[b]), less(&cs[a], &cs[b])) })
+	}
+	// Place i takes the check-in at pos[i]: follow each cycle once.
+	for i := range pos {
+		if pos[i] == int32(i) {
+			continue
+		}
+		held, j := cs[i], int32(i)
+		for {
+			k := pos[j]
+			pos[j] = j
+			if k == int32(i) {
+				cs[j] = held
+				break
+			}
+			cs[j] = cs[k]
+			j = k
+		}
+	}
 }
+
+// mostOfHistory is the share of a workspace's history (by time, from its
+// first check-in to now) beyond which CheckIns walks the table rather than
+// the at index.
+const mostOfHistory = 0.25
 
 // CheckIns returns the check-ins matching f, oldest first.
 func (s *Store) CheckIns(ctx context.Context, workspace string, f domain.CheckInFilter) ([]domain.CheckIn, error) {
 	var out []domain.CheckIn
 	err := s.read(ctx, "sqlite.CheckIns", func(c *sql.Conn) error {
-		q, args := checkInsQuery(workspace, f)
+		most := false
+		if !f.Since.IsZero() && f.User == "" && len(f.Weeks) == 0 && len(f.KRs) == 0 && f.Team == "" {
+			// Only a time (a company's digest): how much of the history?
+			var first sql.NullInt64
+			if err := c.QueryRowContext(ctx, `SELECT MIN(at) FROM check_ins WHERE workspace = ?`, workspace).Scan(&first); err != nil {
+				return err
+			}
+			now := s.now().UnixNano()
+			most = first.Valid && (f.Since.UnixNano() <= first.Int64 ||
+				float64(now-f.Since.UnixNano()) >= mostOfHistory*float64(now-first.Int64))
+		}
+		q, args := checkInsQuery(workspace, f, most)
 		rows, err := c.QueryContext(ctx, q, args...)
+		// Scanned as the driver's values, converted here: database/sql
+		// converts to float64, int and named string types by reflection,
+		// a third of the time of a digest's half million rows.
+		var v [11]any
+		dest := []any{&v[0], &v[1], &v[2], &v[3], &v[4], &v[5], &v[6], &v[7], &v[8], &v[9], &v[10]}
 		out, err = collect(rows, err, func(r *sql.Rows) (domain.CheckIn, error) {
-			c := domain.CheckIn{WorkspaceID: workspace}
-			var at, first sql.NullInt64
-			err := r.Scan(&c.UserID, &c.KR, &c.Objective, &c.Week, &c.Value, &c.Done, &c.Confidence, &c.Note, &at, &first, &c.By)
-			c.At, c.FirstAt = fromTS(at), fromTS(first)
-			return c, err
+			if err := r.Scan(dest...); err != nil {
+				return domain.CheckIn{}, err
+			}
+			return domain.CheckIn{WorkspaceID: workspace, UserID: colText(v[0]), KR: colText(v[1]), Objective: colText(v[2]), Week: domain.Week(colText(v[3])),
+				Value: colFloat(v[4]), Done: colInt(v[5]) != 0, Confidence: int(colInt(v[6])), Note: colText(v[7]),
+				At: colTime(v[8]), FirstAt: colTime(v[9]), By: colText(v[10])}, nil
 		})
 		return err
 	})
@@ -251,4 +326,45 @@ func saveWeekNote(ctx context.Context, tx *sql.Tx, note domain.WeekNote) error {
 			help = excluded.help, at = excluded.at`,
 		note.WorkspaceID, string(note.Week), note.UserID, note.Note, note.Wins, note.Blockers, note.Help, ts(note.At))
 	return err
+}
+
+// The driver's values of a column, as scanned into an any: TEXT is a
+// string, INTEGER an int64, REAL a float64, NULL nil.
+
+func colText(v any) string {
+	switch x := v.(type) {
+	case string:
+		return x
+	case []byte:
+		return string(x)
+	}
+	return ""
+}
+
+func colInt(v any) int64 {
+	switch x := v.(type) {
+	case int64:
+		return x
+	case float64:
+		return int64(x)
+	}
+	return 0
+}
+
+func colFloat(v any) float64 {
+	switch x := v.(type) {
+	case float64:
+		return x
+	case int64:
+		return float64(x)
+	}
+	return 0
+}
+
+// colTime is a time column: Unix nanoseconds, NULL for none.
+func colTime(v any) time.Time {
+	if n, ok := v.(int64); ok {
+		return time.Unix(0, n).UTC()
+	}
+	return time.Time{}
 }

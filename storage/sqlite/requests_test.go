@@ -1,9 +1,14 @@
 package sqlite
 
 import (
+	"cmp"
 	"fmt"
+	"math/rand/v2"
+	"slices"
+	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/okrbot/okrbot/domain"
 )
@@ -109,5 +114,36 @@ func TestRequestKeysOfTheStoreFileAreAdopted(t *testing.T) {
 	s.w.QueryRowContext(ctx, `SELECT COUNT(*) FROM events`).Scan(&n)
 	if n != 0 {
 		t.Errorf("%d keys left in the store file", n)
+	}
+}
+
+// TestSortCheckIns: the permutation sort gives the order of a plain sort,
+// ties on time included.
+func TestSortCheckIns(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 2))
+	base := time.Date(2026, 11, 20, 15, 0, 0, 0, time.UTC)
+	for _, n := range []int{0, 1, 2, 7, 100, 1000} {
+		cs := make([]domain.CheckIn, n)
+		for i := range cs {
+			cs[i] = domain.CheckIn{UserID: fmt.Sprint("U", r.IntN(5)), KR: fmt.Sprint("KR-", r.IntN(5)), Week: domain.Week(fmt.Sprint("2026-W", 40+r.IntN(3))),
+				At: base.Add(time.Duration(r.IntN(20)) * time.Minute), Value: float64(i)}
+		}
+		if n == 100 {
+			// Also as the table returns them: by person, key result and week.
+			slices.SortFunc(cs, func(a, b domain.CheckIn) int {
+				return cmp.Or(strings.Compare(a.UserID, b.UserID), strings.Compare(a.KR, b.KR), strings.Compare(string(a.Week), string(b.Week)))
+			})
+		}
+		want := slices.Clone(cs)
+		slices.SortStableFunc(want, func(a, b domain.CheckIn) int {
+			return cmp.Or(a.At.Compare(b.At), strings.Compare(a.UserID, b.UserID), strings.Compare(a.KR, b.KR), strings.Compare(string(a.Week), string(b.Week)))
+		})
+		sortCheckIns(cs)
+		for i := range cs {
+			a, b := cs[i], want[i]
+			if !a.At.Equal(b.At) || a.UserID != b.UserID || a.KR != b.KR || a.Week != b.Week {
+				t.Fatalf("n=%d: at %d got %+v, want %+v", n, i, a, b)
+			}
+		}
 	}
 }
