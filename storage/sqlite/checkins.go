@@ -264,6 +264,7 @@ const checkInPointsQuery = `SELECT user, kr, week, value, at FROM check_ins
 
 // CheckInPoints returns the progress lines of key results since a moment.
 func (s *Store) CheckInPoints(ctx context.Context, workspace string, krs []string, since time.Time) (map[string][]domain.Point, error) {
+	ctx = lookup(ctx)
 	if len(krs) == 0 {
 		return map[string][]domain.Point{}, nil
 	}

@@ -242,6 +242,7 @@ func objectiveOfKR(ctx context.Context, q querier, workspace, krRef string) (str
 // their history (which only a single objective's read carries). It is one
 // statement, so it needs no transaction to read one state of the file.
 func (s *Store) Objectives(ctx context.Context, workspace string, f domain.ObjectiveFilter) ([]domain.Objective, error) {
+	ctx = lookup(ctx)
 	var out []domain.Objective
 	err := s.read(ctx, "sqlite.Objectives", func(c *sql.Conn) (err error) {
 		out, err = queryObjectives(ctx, c, workspace, f)

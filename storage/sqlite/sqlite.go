@@ -313,6 +313,13 @@ func (s *Store) txOn(ctx context.Context, db *sql.DB, op string, f func(tx *sql.
 	return fail(op, tx.Commit())
 }
 
+// lookup is the context of a short read, an index lookup of microseconds:
+// without cancellation, because for a cancellable context database/sql and
+// the driver each start a goroutine to watch it, for every statement (a
+// tenth of the lookup). It still waits for a connection at most the busy
+// timeout.
+func lookup(ctx context.Context) context.Context { return context.WithoutCancel(ctx) }
+
 // read runs f on a reader connection.
 func (s *Store) read(ctx context.Context, op string, f func(c *sql.Conn) error) error {
 	c, err := s.conn(ctx, s.r)
