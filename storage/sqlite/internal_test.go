@@ -66,7 +66,38 @@ var migrationSteps = map[int]func(t *testing.T, s *Store){
 		if err := s.SavePace(ctx, "slack/T1/chat.postMessage", domain.LearnedPace{Rate: 5}); err != nil {
 			t.Fatal(err)
 		}
-		// A connection opened before the migration plans with the new indexes.
+		// A workspace, a team's override and a person away, as okrbot
+		// wrote them before the away history.
+		for _, q := range []string{
+			`INSERT INTO workspaces (id, platform, external_id, checkin_weekday, checkin_minute, checkin_off, checkin_set, reminder_weekday, reminder_minute, reminder_off, reminder_set,
+				digest_weekday, digest_minute, digest_off, digest_set, timezone) VALUES ('w', 'slack', 'T1', 5, 900, 0, 1, 1, 600, 0, 1, 1, 540, 0, 1, 'UTC')`,
+			`INSERT INTO team_settings (workspace, channel, checkin_weekday, checkin_minute, checkin_off, checkin_set, reminder_weekday, reminder_minute, reminder_off, reminder_set,
+				digest_weekday, digest_minute, digest_off, digest_set, timezone) VALUES ('w', 'C1', 4, 900, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, '')`,
+			`INSERT INTO users (workspace, id, away_until, updated_at) VALUES ('w', 'away', 2000, 1000)`,
+		} {
+			if _, err := s.w.ExecContext(ctx, q); err != nil {
+				t.Fatal(err)
+			}
+		}
+	},
+	4: func(t *testing.T, s *Store) {
+		// Settings from before read as the default escalation; a team
+		// names no lead.
+		w, err := s.Workspace(ctx, "w")
+		if err != nil || w.Settings.Escalate != (domain.Escalation{}) || w.Settings.Escalate.Threshold() != domain.DefaultEscalateAfter {
+			t.Fatalf("workspace after migration 4: %+v %v", w.Settings, err)
+		}
+		ts, err := s.TeamSettings(ctx, "w")
+		if err != nil || len(ts) != 1 || ts[0].Lead != "" || ts[0].Settings.CheckIn.Weekday != time.Thursday || ts[0].Settings.Escalate.Set {
+			t.Fatalf("team settings after migration 4: %+v %v", ts, err)
+		}
+		// The person away has their absence as its first period.
+		ps, err := s.AwayPeriods(ctx, "w")
+		if err != nil || len(ps) != 1 || ps[0].UserID != "away" || ps[0].From.UnixNano() != 1000 || ps[0].Until.UnixNano() != 2000 {
+			t.Fatalf("away periods after migration 4: %+v %v", ps, err)
+		}
+		// A connection opened before the migrations plans with the new
+		// indexes (and the new tables).
 		hotQueriesUseIndexes(t, s)
 	},
 }
@@ -156,27 +187,28 @@ func hotQueriesUseIndexes(t *testing.T, s *Store) {
 	}
 	of := func(sql string, args []any) q { return q{sql, args} }
 	queries := map[string]q{
-		"a person's objectives (list mine)":      of(objectivesQuery("w", domain.ObjectiveFilter{Person: "U1", Cycle: "2026-Q4"})),
-		"a person's key results (check-in form)": of(objectivesQuery("w", domain.ObjectiveFilter{KROwner: "U1", Statuses: []domain.ObjectiveStatus{domain.Active}})),
-		"a team's objectives":                    of(objectivesQuery("w", domain.ObjectiveFilter{Team: "C1", Cycle: "2026-Q4"})),
-		"a cycle's objectives (company digest)":  of(objectivesQuery("w", domain.ObjectiveFilter{Cycle: "2026-Q4"})),
-		"objectives following a KPI":             of(objectivesQuery("w", domain.ObjectiveFilter{KPI: "leads"})),
-		"one objective":                          of(objectivesQuery("w", domain.ObjectiveFilter{Refs: []string{"O-1"}})),
-		"a key result's recent check-ins":        of(checkInsQuery("w", domain.CheckInFilter{KRs: []string{"KR-1"}, Since: time.Now()})),
-		"a week's check-ins of a team":           of(checkInsQuery("w", domain.CheckInFilter{Team: "C1", Weeks: week})),
-		"a person's check-ins of a week":         of(checkInsQuery("w", domain.CheckInFilter{User: "U1", Weeks: week, KRs: []string{"KR-1"}})),
-		"a week's check-ins":                     of(checkInsQuery("w", domain.CheckInFilter{Weeks: week})),
-		"the check-ins since a date (digest)":    of(checkInsQuery("w", domain.CheckInFilter{Since: time.Now()})),
-		"due deliveries":                         of(dueOf(domain.OutboxQuery{Kinds: []string{"reminder"}, Workspaces: []string{"w"}})),
-		"when the next delivery is due":          of(nextDueOf(domain.OutboxQuery{Kinds: []string{"reminder"}, Workspaces: []string{"w"}})),
-		"a run's report":                         of(deliveriesOf(domain.OutboxQuery{Kinds: []string{"reminder"}, Workspaces: []string{"w"}}, []string{"2026-W48"})),
-		"workspaces due (the idle tick)":         {dueWorkspacesQuery, []any{`["w","v"]`, "reminder", time.Now().UnixNano()}},
-		"a KPI's latest values":                  {`SELECT value FROM kpi_values WHERE workspace = ? AND slug = ? ORDER BY at DESC, id DESC LIMIT ?`, []any{"w", "leads", 20}},
-		"a key result by ref":                    {`SELECT objective, ` + krCols + ` FROM key_results WHERE workspace = ? AND ref = ?`, []any{"w", "KR-1"}},
-		"the bot's chat with a person":           {`SELECT ` + refCols + ` FROM conversation_refs WHERE workspace = ? AND user = ? AND type = 'personal' ORDER BY updated_at DESC LIMIT 1`, []any{"w", "u"}},
-		"finished deliveries to clean up":        {strings.Replace(cleanupQuery, "DELETE", "SELECT id", 1), []any{0}},
-		"old request keys to clean up":           {`SELECT key FROM events WHERE at < ?`, []any{0}},
-		"unfinished deliveries (depth metric)":   {depthQuery, nil},
+		"a person's objectives (list mine)":       of(objectivesQuery("w", domain.ObjectiveFilter{Person: "U1", Cycle: "2026-Q4"})),
+		"a person's key results (check-in form)":  of(objectivesQuery("w", domain.ObjectiveFilter{KROwner: "U1", Statuses: []domain.ObjectiveStatus{domain.Active}})),
+		"a team's objectives":                     of(objectivesQuery("w", domain.ObjectiveFilter{Team: "C1", Cycle: "2026-Q4"})),
+		"a cycle's objectives (company digest)":   of(objectivesQuery("w", domain.ObjectiveFilter{Cycle: "2026-Q4"})),
+		"objectives following a KPI":              of(objectivesQuery("w", domain.ObjectiveFilter{KPI: "leads"})),
+		"one objective":                           of(objectivesQuery("w", domain.ObjectiveFilter{Refs: []string{"O-1"}})),
+		"a key result's recent check-ins":         of(checkInsQuery("w", domain.CheckInFilter{KRs: []string{"KR-1"}, Since: time.Now()})),
+		"a week's check-ins of a team":            of(checkInsQuery("w", domain.CheckInFilter{Team: "C1", Weeks: week})),
+		"a person's check-ins of a week":          of(checkInsQuery("w", domain.CheckInFilter{User: "U1", Weeks: week, KRs: []string{"KR-1"}})),
+		"a week's check-ins":                      of(checkInsQuery("w", domain.CheckInFilter{Weeks: week})),
+		"the check-ins since a date (digest)":     of(checkInsQuery("w", domain.CheckInFilter{Since: time.Now()})),
+		"due deliveries":                          of(dueOf(domain.OutboxQuery{Kinds: []string{"reminder"}, Workspaces: []string{"w"}})),
+		"when the next delivery is due":           of(nextDueOf(domain.OutboxQuery{Kinds: []string{"reminder"}, Workspaces: []string{"w"}})),
+		"a run's report":                          of(deliveriesOf(domain.OutboxQuery{Kinds: []string{"reminder"}, Workspaces: []string{"w"}}, []string{"2026-W48"})),
+		"workspaces due (the idle tick)":          {dueWorkspacesQuery, []any{`["w","v"]`, "reminder", time.Now().UnixNano()}},
+		"a KPI's latest values":                   {`SELECT value FROM kpi_values WHERE workspace = ? AND slug = ? ORDER BY at DESC, id DESC LIMIT ?`, []any{"w", "leads", 20}},
+		"a key result by ref":                     {`SELECT objective, ` + krCols + ` FROM key_results WHERE workspace = ? AND ref = ?`, []any{"w", "KR-1"}},
+		"the bot's chat with a person":            {`SELECT ` + refCols + ` FROM conversation_refs WHERE workspace = ? AND user = ? AND type = 'personal' ORDER BY updated_at DESC LIMIT 1`, []any{"w", "u"}},
+		"finished deliveries to clean up":         {strings.Replace(cleanupQuery, "DELETE", "SELECT id", 1), []any{0}},
+		"old request keys to clean up":            {`SELECT key FROM events WHERE at < ?`, []any{0}},
+		"unfinished deliveries (depth metric)":    {depthQuery, nil},
+		"people's away history (streaks, review)": of(awayQuery("w", []string{"U1", "U2"})),
 	}
 	for name, q := range queries {
 		rows, err := s.r.QueryContext(ctx, "EXPLAIN QUERY PLAN "+q.sql, q.args...)
