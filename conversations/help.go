@@ -37,6 +37,7 @@ func (ss *session) help() Reply {
 				line(c+" digest subscribe #leadership --company", "send the digest (or with --company, the company roll-up) to a channel every week"),
 				line(c+" digest unsubscribe #leadership", "stop sending it there"),
 				line(c+" settings checkin friday 15:00 reminder monday 10:00 digest monday 09:00 timezone Europe/Paris", "change the rhythm (admins; in a channel, for its team; off turns one off)"),
+				line(c+" settings escalate after 3 lead @ada", "after 3 missed check-ins in a row (2 unless set; escalate off stops it), DM the person's team lead: in a team's channel, lead @ada names one, else it is the owner of the team's objective"),
 			}},
 			{Heading: B("KPIs"), Lines: []Text{
 				line(k+` create web-leads "Web leads" unit /day higher target 35 warn 25 alert 15 every day`, "define a KPI (lower: lower is better)"),

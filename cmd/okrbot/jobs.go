@@ -23,7 +23,7 @@ with every date in it as of --at. Running it again, or in several processes
 at once, sends nothing twice. It reports where every delivery of the period
 stands (sent, skipped, still failing, held by another process, expired,
 refused for good) and exits non-zero while any is still failing.
-Jobs: checkin-prompts, reminders, digests, kpi-alerts.
+Jobs: checkin-prompts, reminders, digests, kpi-alerts, escalations.
 `
 
 // jobFlags are every setting but the HTTP address: a job sends, it serves nothing.

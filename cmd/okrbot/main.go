@@ -51,7 +51,7 @@ const usage = `okrbot runs OKR check-ins, digests and KPI alerts in Slack and Mi
 Usage:
   okrbot [serve] [flags]          run the service (default)
   okrbot console [flags]          type /okr and /kpi commands in a terminal
-  okrbot jobs run <job> [--at T]  run one scheduled job once (checkin-prompts, reminders, digests, kpi-alerts)
+  okrbot jobs run <job> [--at T]  run one scheduled job once (checkin-prompts, reminders, digests, kpi-alerts, escalations)
   okrbot teams-package [--out F]  build the Teams app package
   okrbot backup FILE              a consistent copy of the embedded store, safe while okrbot runs
   okrbot version                  print the version
