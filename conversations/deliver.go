@@ -15,6 +15,7 @@ const (
 	KindReminder      = domain.KindReminder
 	KindDigest        = domain.KindDigest
 	KindKPIAlert      = domain.KindKPIAlert
+	KindSourceFailing = domain.KindSourceFailing
 )
 
 // Delivery is one message okrbot sends on its own (not as an answer): a

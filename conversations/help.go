@@ -38,10 +38,13 @@ func (ss *session) help() Reply {
 				line(c+" digest unsubscribe #leadership", "stop sending it there"),
 				line(c+" settings checkin friday 15:00 reminder monday 10:00 digest monday 09:00 timezone Europe/Paris", "change the rhythm (admins; in a channel, for its team; off turns one off)"),
 				line(c+" settings escalate after 3 lead @ada", "after 3 missed check-ins in a row (2 unless set; escalate off stops it), DM the person's team lead: in a team's channel, lead @ada names one, else it is the owner of the team's objective"),
+				line(c+" settings api-token create nightly-etl", "a token for the HTTP API (admins; also list, revoke)"),
+				line(c+" export --cycle {cycle}", "the workspace's objectives, check-ins and KPIs as CSV files, sent to you (admins; no --cycle: everything)"),
 			}},
 			{Heading: B("KPIs"), Lines: []Text{
 				line(k+` create web-leads "Web leads" unit /day higher target 35 warn 25 alert 15 every day`, "define a KPI (lower: lower is better)"),
 				line(k+" set web-leads 28 on {yesterday} campaign paused", "record a value (today unless on a date; a note after it)"),
+				line(k+" source web-leads https://stats.example.com/leads.json json data.today", "fetch its value every period (also: prometheus <url> <query>, off)"),
 				line(k+" show web-leads", "a KPI with its history"),
 				line(k+" list", "every KPI, red first"),
 				line(k+" edit web-leads target 40 warn 30 alert none", "change a KPI: name, unit, higher or lower, target, warn, alert, every, owner (nothing after the slug opens a form)"),

@@ -17,7 +17,7 @@ const (
 	exKPIArchive = `/kpi archive web-leads`
 )
 
-var kpiVerbs = []string{"help", "create", "new", "set", "record", "show", "list", "ls", "edit", "archive", "unarchive"}
+var kpiVerbs = []string{"help", "create", "new", "set", "record", "show", "list", "ls", "edit", "archive", "unarchive", "source"}
 
 func (ss *session) kpi(args string) Reply {
 	verb, rest, _ := strings.Cut(strings.TrimSpace(args), " ")
@@ -33,6 +33,8 @@ func (ss *session) kpi(args string) Reply {
 		return ss.kpiShow(rest)
 	case "list", "ls":
 		return ss.kpiList()
+	case "source":
+		return ss.kpiSource(rest)
 	case "edit", "change":
 		return ss.kpiEdit(rest)
 	case "archive":
@@ -43,7 +45,7 @@ func (ss *session) kpi(args string) Reply {
 	if guess := didYouMean(verb, kpiVerbs); guess != "" {
 		return ss.fail(domain.Invalid("/kpi list", "Unknown command /kpi %s; did you mean /kpi %s?", clip(verb, 30), guess), "")
 	}
-	return ss.fail(domain.Invalid("/kpi list", "Unknown command /kpi %s; it knows create, set, show, list, edit, archive and unarchive.", clip(verb, 30)), "")
+	return ss.fail(domain.Invalid("/kpi list", "Unknown command /kpi %s; it knows create, set, source, show, list, edit, archive and unarchive.", clip(verb, 30)), "")
 }
 
 func (ss *session) kpiCreate(args string) Reply {
@@ -206,11 +208,8 @@ func (ss *session) kpiSet(args string) Reply {
 	if err != nil {
 		return ss.fail(err, exKPISet)
 	}
-	if k.Owner != ss.actor.User && !ss.isAdmin() {
-		return ss.fail(domain.Errorf(domain.EFORBIDDEN, "Only the owner of %s (%s) or a workspace admin can record its values.", slug, ss.name(k.Owner)), "")
-	}
-	if k.Archived {
-		return ss.fail(domain.Invalid(ss.cmd("kpi")+" unarchive "+slug, "The KPI %s is archived; it takes no new values until it is restored.", slug), "")
+	if err := ss.mayRecord(k); err != nil {
+		return ss.fail(err, "")
 	}
 	// The value, with its unit when one is written: "27", "27/day", "2,5 %", "1.2M".
 	valueTok, i := toks[1].s, 2
@@ -236,14 +235,8 @@ func (ss *session) kpiSet(args string) Reply {
 		if err != nil {
 			return ss.fail(err, exKPISet)
 		}
-		if d.After(ss.now) {
-			return ss.fail(domain.Invalid(exKPISet, "%s is in the future; values are recorded for today or earlier.", toks[i+1].s), "")
-		}
-		if d.Before(ss.now.AddDate(-5, 0, 0)) {
-			return ss.fail(domain.Invalid(exKPISet, "%s is more than five years ago.", toks[i+1].s), "")
-		}
-		if y, m, dd := ss.now.In(ss.loc).Date(); d.Year() != y || d.Month() != m || d.Day() != dd {
-			at = d.Add(12 * time.Hour) // a past day counts from its middle
+		if at, err = ss.valueTime(d, toks[i+1].s, exKPISet); err != nil {
+			return ss.fail(err, "")
 		}
 		i += 2
 	}
@@ -252,16 +245,9 @@ func (ss *session) kpiSet(args string) Reply {
 		return ss.fail(err, exKPISet)
 	}
 	before := k.HealthOf(ss.now)
-	k, err = ss.store.AddKPIValue(ss.ctx, domain.KPIValue{WorkspaceID: ss.ws.ID, Slug: slug, Value: v, At: at, Note: note, By: ss.actor.User})
+	k, linked, err := ss.recordValues(slug, []domain.KPIValue{{Value: v, At: at, Note: note}})
 	if err != nil {
 		return ss.fail(err, exKPISet)
-	}
-	linked, err := ss.followKPI(k)
-	if err != nil {
-		return ss.fail(err, exKPISet)
-	}
-	if ss.opt.KPIChanged != nil {
-		ss.opt.KPIChanged(ss.ctx, ss.ws.ID, slug)
 	}
 	after := k.HealthOf(ss.now)
 	line := Text{}.Add("Recorded ").AddCode(slug).Add(" = " + domain.FormatValue(v, k.Unit))
@@ -399,6 +385,7 @@ func (ss *session) kpiShow(args string) Reply {
 	} else {
 		sec.Lines = append(sec.Lines, T("No values yet: ").AddCode(ss.cmd("kpi")+" set "+slug+" 42"))
 	}
+	sec.Lines = append(sec.Lines, ss.sourceLines(k)...)
 	m.Sections = append(m.Sections, sec)
 	if os, err := ss.store.Objectives(ss.ctx, ss.ws.ID, domain.ObjectiveFilter{KPI: slug}); err == nil && len(os) > 0 {
 		var refs []string

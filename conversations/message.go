@@ -273,6 +273,21 @@ type Reply struct {
 	// refuses or fails, and "" when it succeeded. Programs (tests, metrics)
 	// act on it, never on the wording.
 	Code string
+	// File, when set, is sent to the person who asked, privately (Slack:
+	// into their direct messages with okrbot; Teams: offered in their
+	// personal chat, to accept or decline). Message says what it is.
+	File *File
+}
+
+// File is a file okrbot sends a person (an export).
+type File struct {
+	Name  string // okrbot-export-slack-T024BE7LD-2026-Q4.zip
+	Title string
+	Data  []byte
+	// Ref makes the file again (Service.File): a platform that asks the
+	// person first (Teams' file consent) keeps only it, and fetches the
+	// file when the person accepts.
+	Ref string
 }
 
 // Failed reports whether the reply refuses or fails what was asked.

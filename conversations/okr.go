@@ -83,7 +83,7 @@ const (
 
 // okrVerbs are the /okr commands, for "did you mean".
 var okrVerbs = []string{"help", "create", "new", "kr", "list", "ls", "show", "update", "checkin", "check-in", "align",
-	"grade", "delete", "remove", "away", "back", "digest", "settings", "edit", "reopen", "initiative"}
+	"grade", "delete", "remove", "away", "back", "digest", "settings", "edit", "reopen", "initiative", "export"}
 
 func (ss *session) okr(args string) Reply {
 	verb, rest, _ := strings.Cut(strings.TrimSpace(args), " ")
@@ -145,6 +145,8 @@ func (ss *session) okr(args string) Reply {
 		return ss.settings(rest)
 	case "initiative", "initiatives":
 		return ss.initiative(rest)
+	case "export":
+		return ss.exportCommand(rest)
 	}
 	if guess := didYouMean(verb, okrVerbs); guess != "" {
 		return ss.fail(domain.Invalid("/okr help", "Unknown command /okr %s; did you mean /okr %s?", clip(verb, 30), guess), "")

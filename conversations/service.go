@@ -85,6 +85,9 @@ type Store interface {
 	ObjectiveStore
 	KPIStore
 	Deduper
+	TokenStore
+	SourceStore
+	DataStore
 }
 
 // Options tune a Service. Zero values give the product's defaults.
@@ -104,6 +107,9 @@ type Options struct {
 	// form submission: what ("okr", "kpi", "action", "submit") and the
 	// reply's error code ("" for success), for okrbot_command_errors_total.
 	Observe func(what, code string)
+	// Sources fetches KPI sources (*sources.Fetcher); FetchSources
+	// fetches nothing when nil.
+	Sources Fetcher
 	// Admins are user ids that administer every workspace they are in
 	// (OKRBOT_ADMINS), beside those the platform names (Slack admins and
 	// owners, the person who installed okrbot).
@@ -115,6 +121,8 @@ type Service struct {
 	store Store
 	opt   Options
 	seen  sync.Map // workspace id/user id -> name|tz last saved, to skip redundant writes
+	// touched holds when each API token's last use was written (api_tokens.go).
+	touched sync.Map
 }
 
 // New returns a Service over store.

@@ -33,6 +33,9 @@ func parseSchedule(day, at string) (domain.Schedule, error) {
 }
 
 func (ss *session) settings(args string) Reply {
+	if verb, rest, _ := strings.Cut(strings.TrimSpace(args), " "); strings.EqualFold(verb, "api-token") || strings.EqualFold(verb, "api-tokens") {
+		return ss.apiToken(rest)
+	}
 	p, err := parseArgs(args, flagSpec{"workspace": false}, exSettings)
 	if err != nil {
 		return ss.fail(err, exSettings)

@@ -93,6 +93,7 @@ type User struct {
 	WorkspaceID string
 	ID          string
 	Name        string
+	Email       string // from an import; people are matched by it there
 	TimeZone    string
 	AwayUntil   time.Time
 	UpdatedAt   time.Time
@@ -362,7 +363,9 @@ type KPI struct {
 	// state computed now and alerts once per change.
 	Health      Health
 	HealthSince time.Time
-	CreatedAt   time.Time
+	// Source, when set, is where okrbot fetches the KPI's values itself.
+	Source    *KPISource
+	CreatedAt time.Time
 	// Archived KPIs keep their values and history but take no new values,
 	// send no alerts and leave lists and digests.
 	Archived bool
@@ -378,7 +381,14 @@ type KPIValue struct {
 	At          time.Time
 	Note        string
 	By          string
+	// Key, when set, makes recording the value idempotent: a store records
+	// one value per KPI and key, so a batch sent again after a failure (an
+	// API request's Idempotency-Key, a source's period) never lands twice.
+	Key string
 }
+
+// MaxValueKey is the longest KPIValue.Key.
+const MaxValueKey = 200
 
 // Subscription makes a channel receive the weekly digest.
 type Subscription struct {

@@ -13,6 +13,9 @@ const (
 	KindReminder      = "reminder"
 	KindDigest        = "digest"
 	KindKPIAlert      = "kpi-alert"
+	// KindSourceFailing tells a KPI's owner that its source stopped
+	// answering: once per run of failures.
+	KindSourceFailing = "kpi-source-failing"
 )
 
 var locations sync.Map // name -> *time.Location
@@ -200,4 +203,15 @@ func nextWeek(w Week) Week {
 		return ""
 	}
 	return WeekOf(s.AddDate(0, 0, 7), time.UTC)
+}
+
+// Earliest returns the earlier of two moments, a zero one counting as none.
+func Earliest(a, b time.Time) time.Time {
+	switch {
+	case a.IsZero():
+		return b
+	case b.IsZero() || a.Before(b):
+		return a
+	}
+	return b
 }

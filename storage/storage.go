@@ -47,9 +47,9 @@ type Store interface {
 	TeamSettings(ctx context.Context, workspace string) ([]domain.TeamSettings, error)
 	// SaveTeamSettings stores a team's override and its lead, replacing both.
 	SaveTeamSettings(ctx context.Context, t domain.TeamSettings) error
-	// SaveUser records a person's name and time zone as the platform
-	// reports them (empty ones are left as they are); it leaves their away
-	// state alone.
+	// SaveUser records a person's name, email and time zone as the
+	// platform (or an import) reports them (empty ones are left as they
+	// are); it leaves their away state alone.
 	SaveUser(ctx context.Context, u domain.User) error
 	User(ctx context.Context, workspace, id string) (domain.User, error)
 	// Users returns the people of a workspace by id, or those with ids.
@@ -125,6 +125,9 @@ type Store interface {
 	CheckIns(ctx context.Context, workspace string, f domain.CheckInFilter) ([]domain.CheckIn, error)
 	// WeekNotes returns the week notes of a week by person.
 	WeekNotes(ctx context.Context, workspace string, week domain.Week) ([]domain.WeekNote, error)
+	// AllWeekNotes returns every week note of a workspace, by week and
+	// person (an export).
+	AllWeekNotes(ctx context.Context, workspace string) ([]domain.WeekNote, error)
 
 	// KPIs.
 
@@ -135,6 +138,9 @@ type Store interface {
 	// KPIs returns the KPIs of a workspace that are not archived, by slug,
 	// or those of them with slugs; without their history.
 	KPIs(ctx context.Context, workspace string, slugs ...string) ([]domain.KPI, error)
+	// AllKPIs returns every KPI of a workspace, archived ones included, by
+	// slug, without their history (an export).
+	AllKPIs(ctx context.Context, workspace string) ([]domain.KPI, error)
 	// EditKPI stores the editable fields of k (name, unit, direction,
 	// target, thresholds, cadence, owner, team, archived) and appends
 	// changes to its history (keeping the latest domain.MaxHistory), leaving
@@ -143,7 +149,9 @@ type Store interface {
 	EditKPI(ctx context.Context, k domain.KPI, changes []domain.Change) error
 	// AddKPIValue records a measurement of an existing KPI and, unless a
 	// later one is recorded already, makes it the KPI's latest value, as one
-	// change. It returns the KPI as it is now.
+	// change. A value with a Key the KPI has a value of already is not
+	// recorded again (and is no error): retrying a write that may have
+	// landed records it once. It returns the KPI as it is now.
 	AddKPIValue(ctx context.Context, v domain.KPIValue) (domain.KPI, error)
 	// KPIValues returns a KPI's latest measurements, newest first, at most limit.
 	KPIValues(ctx context.Context, workspace, slug string, limit int) ([]domain.KPIValue, error)
@@ -151,6 +159,59 @@ type Store interface {
 	// to another; of several callers making the same move exactly one gets
 	// true.
 	SetKPIHealth(ctx context.Context, workspace, slug string, from, to domain.Health, since time.Time) (bool, error)
+	// SetKPISource sets where okrbot fetches an existing KPI's values (nil:
+	// nowhere), with the state src carries; KPI and KPIs return it as
+	// Source. A KPI that does not exist is ENOTFOUND.
+	SetKPISource(ctx context.Context, workspace, slug string, src *domain.KPISource) error
+	// SaveSourceState records what the last fetch of a KPI's source did,
+	// if the KPI's source is still the one set at setAt (one set since is
+	// left alone, and this is no error).
+	SaveSourceState(ctx context.Context, workspace, slug string, setAt time.Time, st domain.SourceState) error
+
+	// Imports.
+
+	// ImportData writes an import into a workspace as one transaction where
+	// the store has them: all of it or, on an error, nothing. Times are
+	// kept as given (created_at, updated_at, check-ins' at and first_at),
+	// and the counters of refs are raised above every ref imported, so no
+	// ref of the import is handed out again. A ref, slug or workspace that
+	// exists already is an ECONFLICT (the importer leaves what exists out
+	// of the batch).
+	ImportData(ctx context.Context, workspace string, b domain.ImportBatch) error
+
+	// The HTTP API's tokens, stored hashed, and the requests it was sent
+	// with an Idempotency-Key (apitokens.go in each store).
+
+	// CreateAPIToken stores a new token. A live (not revoked) token of the
+	// same name in the workspace, or the same ID, is an ECONFLICT.
+	CreateAPIToken(ctx context.Context, t domain.APIToken) error
+	// APIToken returns the token whose ID (the hash of its secret) is
+	// hash, revoked or not.
+	APIToken(ctx context.Context, hash string) (domain.APIToken, error)
+	// APITokens returns a workspace's tokens, revoked ones included: live
+	// ones first, each group by name, then by creation.
+	APITokens(ctx context.Context, workspace string) ([]domain.APIToken, error)
+	// RevokeAPIToken revokes the workspace's live token called name at at
+	// and returns it; ENOTFOUND when there is none.
+	RevokeAPIToken(ctx context.Context, workspace, name string, at time.Time) (domain.APIToken, error)
+	// TouchAPIToken records that a token was used at at (a later use
+	// recorded already is kept).
+	TouchAPIToken(ctx context.Context, hash string, at time.Time) error
+	// BeginIdempotent stores rec unless a record with its ID exists, and
+	// returns the record now stored and whether it is rec (the caller goes
+	// ahead). A record that is not Done and began before staleBefore was
+	// left by a request that died: it is taken over (replaced by rec); of
+	// several callers taking it over at once exactly one gets true.
+	BeginIdempotent(ctx context.Context, rec domain.IdempotencyRecord, staleBefore time.Time) (domain.IdempotencyRecord, bool, error)
+	// FinishIdempotent stores the answer of the request that began rec, if
+	// no other request has taken rec over since.
+	FinishIdempotent(ctx context.Context, rec domain.IdempotencyRecord, status int, body []byte) error
+	// AbandonIdempotent forgets the request that began rec (a failure on
+	// okrbot's side), so that it can be sent again; a take-over since is
+	// left alone.
+	AbandonIdempotent(ctx context.Context, rec domain.IdempotencyRecord) error
+	// CleanupIdempotent deletes the records of requests begun before t.
+	CleanupIdempotent(ctx context.Context, t time.Time) (int64, error)
 
 	// Platform installations and Teams conversation references.
 

@@ -151,6 +151,15 @@ func (c *Console) handle(ctx context.Context, r conversations.Reply) {
 	if r.Message != nil {
 		c.print(r.Message)
 	}
+	if f := r.File; f != nil {
+		// Where charts go: the file is the person's, not the repository's.
+		path := filepath.Join(c.opt.ImageDir, filepath.Base(f.Name))
+		if err := os.WriteFile(path, f.Data, 0o600); err != nil {
+			fmt.Fprintf(c.out, "(file not saved: %v)\n", err)
+		} else {
+			fmt.Fprintf(c.out, "File: %s\n", path)
+		}
+	}
 	if r.Announce != nil && c.actor.Channel != "" {
 		fmt.Fprintf(c.out, "(posted in #%s) %s", c.actor.Channel, conversations.PlainText(r.Announce))
 	}

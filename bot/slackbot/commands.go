@@ -178,7 +178,11 @@ func (b *Bot) deliver(ctx context.Context, c *slack.Client, req request, a conve
 			b.respond(ctx, c, req, messageAnswer(rep.Message, false), inline)
 		}
 	case rep.Message != nil:
-		b.respond(ctx, c, req, messageAnswer(rep.Message, rep.Public), inline)
+		m := rep.Message
+		if rep.File != nil {
+			m = b.sendFile(ctx, c, req, rep.File, m)
+		}
+		b.respond(ctx, c, req, messageAnswer(m, rep.Public), inline)
 	}
 	if rep.Announce != nil && a.Channel != "" {
 		b.announce(ctx, c, req, a.Channel, rep.Announce, inline)
@@ -395,4 +399,28 @@ func (b *Bot) postResponseURL(ctx context.Context, raw string, body []byte) erro
 	}
 	b.metrics.call("response_url", "ok")
 	return nil
+}
+
+// sendFile uploads a reply's file into the person's direct messages with
+// okrbot (files v2: files.getUploadURLExternal, the upload, then
+// files.completeUploadExternal with the DM channel), and returns the
+// answer to show: m, saying where the file went, or why it did not.
+func (b *Bot) sendFile(ctx context.Context, c *slack.Client, req request, f *conversations.File, m *conversations.Message) *conversations.Message {
+	dm, err := b.dmChannel(ctx, c, req.team, req.user)
+	if err == nil {
+		_, err = c.UploadFileContext(ctx, slack.UploadFileParameters{
+			Reader: bytes.NewReader(f.Data), FileSize: len(f.Data), Filename: f.Name, Title: clip(f.Title, 250), Channel: dm,
+		})
+	}
+	if err != nil {
+		b.log.Warn("slack file upload failed", "team", req.team, "file", f.Name, "err", safeErr(err))
+		return conversations.Lines("The file could not be sent",
+			conversations.T("Slack did not take "+f.Name+" ("+safeErr(err)+"). Nothing was changed; try again, or ask the person who runs okrbot for ").
+				AddCode("okrbot export").Add(" on the server."))
+	}
+	out := *m
+	out.Sections = append(append([]conversations.Section(nil), m.Sections...), conversations.Section{
+		Lines: []conversations.Text{conversations.T("Sent to our direct messages: ").AddCode(f.Name)},
+	})
+	return &out
 }

@@ -140,14 +140,19 @@ func (s *Sender) Delivered(ctx context.Context, d conversations.Delivery) (strin
 
 // dmChannel returns the DM channel with a user (conversations.open), cached.
 func (s *Sender) dmChannel(ctx context.Context, c *slack.Client, team, user string) (string, error) {
-	if v, ok := s.b.dms.Load(team + "/" + user); ok {
+	return s.b.dmChannel(ctx, c, team, user)
+}
+
+// dmChannel returns the DM channel with a user (conversations.open), cached.
+func (b *Bot) dmChannel(ctx context.Context, c *slack.Client, team, user string) (string, error) {
+	if v, ok := b.dms.Load(team + "/" + user); ok {
 		return v.(string), nil
 	}
 	ch, _, _, err := c.OpenConversationContext(ctx, &slack.OpenConversationParameters{Users: []string{user}, ReturnIM: true})
 	if err != nil {
 		return "", err
 	}
-	s.b.dms.Store(team+"/"+user, ch.ID)
+	b.dms.Store(team+"/"+user, ch.ID)
 	return ch.ID, nil
 }
 

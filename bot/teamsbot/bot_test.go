@@ -164,6 +164,11 @@ func (c *countingConversations) Form(ctx context.Context, a conversations.Actor,
 	return nil, nil
 }
 
+func (c *countingConversations) File(ctx context.Context, a conversations.Actor, ref string) (*conversations.File, error) {
+	c.calls.Add(1)
+	return nil, nil
+}
+
 // memStore is an in-memory Store that counts writes.
 type memStore struct {
 	mu      sync.Mutex

@@ -194,6 +194,9 @@ type ConversationAccount struct {
 type Attachment struct {
 	ContentType string `json:"contentType"`
 	Content     any    `json:"content"`
+	// Name and ContentURL are a file's (file consent and file info cards).
+	Name       string `json:"name,omitempty"`
+	ContentURL string `json:"contentUrl,omitempty"`
 }
 
 // Activity is an outgoing message. schema.Activity is not used for sending:

@@ -345,7 +345,9 @@ func sortedValues(m map[string]string) []string {
 // personal chat (with a pointer in the thread), and an announcement is
 // posted only when there was no answer in the thread already saying it.
 func (b *Bot) deliver(ctx context.Context, in *incoming, r conversations.Reply) {
-	if r.Message != nil {
+	if r.Message != nil && r.File != nil {
+		b.offerFile(ctx, in, r.File, r.Message)
+	} else if r.Message != nil {
 		b.reply(ctx, in, messageActivity(r.Message, true))
 	}
 	if r.Form != nil {

@@ -60,6 +60,9 @@ var notImplemented = &invokeResponse{status: http.StatusNotImplemented}
 // action or the form's inputs) and is handled the same way; its outcome is
 // the card that replaces the one acted on.
 func (b *Bot) onInvoke(ctx context.Context, in *incoming) *invokeResponse {
+	if in.Name == invokeFileConsent {
+		return b.onFileConsent(ctx, in)
+	}
 	if in.Name != invokeAdaptiveCardAction {
 		return notImplemented
 	}

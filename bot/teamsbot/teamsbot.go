@@ -40,6 +40,9 @@ type Conversations interface {
 	// Form rebuilds a form from a submission's form id and state, to send
 	// it again with its errors.
 	Form(ctx context.Context, a conversations.Actor, id, state string) (*conversations.Form, error)
+	// File makes again a reply's file from its Ref, once the person has
+	// accepted it (file.go).
+	File(ctx context.Context, a conversations.Actor, ref string) (*conversations.File, error)
 }
 
 // RefStore keeps Teams conversation references; okrbot's stores satisfy it.
@@ -73,6 +76,9 @@ type Options struct {
 	MaxBody int64
 	// Now is the clock; time.Now when nil.
 	Now func() time.Time
+	// HTTPClient uploads files a person accepted to the URL Teams gives
+	// (their OneDrive); a client with a 2-minute timeout when nil.
+	HTTPClient *http.Client
 }
 
 const (
@@ -95,6 +101,7 @@ type Bot struct {
 	metrics *metrics
 	rejects *rejections.Log
 	seen    sync.Map // conversation reference key -> fingerprint last saved
+	files   *http.Client
 }
 
 // New returns a Bot. validator checks every request's token (use
@@ -129,6 +136,10 @@ func New(svc Conversations, store Store, validator bfauth.TokenValidator, conn *
 			TokenValidator: validator,
 		},
 	}
+	if opt.HTTPClient == nil {
+		opt.HTTPClient = &http.Client{Timeout: 2 * time.Minute}
+	}
+	b.files = opt.HTTPClient
 	b.rejects = rejections.New(m.rejected, opt.Now)
 	b.sender = newSender(store, conn, opt.Log, m)
 	return b, nil

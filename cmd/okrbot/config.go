@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/okrbot/okrbot/bot/slackbot"
+	"github.com/okrbot/okrbot/sources"
 )
 
 // Config is everything okrbot reads from its environment. Every variable is
@@ -38,6 +39,7 @@ type Config struct {
 
 	SlackLimits string
 	Admins      string
+	SourceAllow string
 
 	// secretsFromEnv fills the secret settings from the environment after
 	// the flags are parsed (see bindConfig).
@@ -72,6 +74,7 @@ var settings = []setting{
 	{"OKRBOT_ADMINS", "admins", "", "comma-separated user ids (Slack U…, Teams 29:…) who administer every workspace they are in", false, func(c *Config) *string { return &c.Admins }},
 	{"OKRBOT_SLACK_LIMITS", "slack-limits", "", "cap Slack Web API pacing per method: method=rate[:burst],… (calls a second; okrbot adapts below it)", false, func(c *Config) *string { return &c.SlackLimits }},
 	{"MICROSOFT_TOKEN_URL", "microsoft-token-url", "", "token endpoint; default: the tenant's, or Bot Framework's multi-tenant one", false, func(c *Config) *string { return &c.MicrosoftTokenURL }},
+	{"OKRBOT_SOURCE_ALLOW", "source-allow", "", "internal networks KPI sources may fetch from (loopback and private ones are refused otherwise), comma-separated: 10.0.0.0/8,192.168.1.20", false, func(c *Config) *string { return &c.SourceAllow }},
 }
 
 // bindConfig registers every setting as a flag of fs, defaulting to the
@@ -147,6 +150,9 @@ func (c *Config) validate() error {
 	if _, err := c.slackLimits(); err != nil {
 		return err
 	}
+	if _, err := sources.ParseAllow(c.SourceAllow); err != nil {
+		return fmt.Errorf("OKRBOT_SOURCE_ALLOW: %v", err)
+	}
 	if !strings.HasSuffix(c.SlackAPIURL, "/") {
 		c.SlackAPIURL += "/"
 	}
@@ -185,6 +191,13 @@ func (c *Config) slackLimits() (map[string]slackbot.Limit, error) {
 		out[method] = slackbot.Limit{Rate: r, Burst: b}
 	}
 	return out, nil
+}
+
+// sourceFetcher fetches KPI sources, from the public internet and the
+// networks OKRBOT_SOURCE_ALLOW names (validate has checked it).
+func (c *Config) sourceFetcher() *sources.Fetcher {
+	allow, _ := sources.ParseAllow(c.SourceAllow)
+	return sources.New(sources.Options{Allow: allow, UserAgent: "okrbot/" + versionString() + " (KPI source)"})
 }
 
 // admins lists OKRBOT_ADMINS.

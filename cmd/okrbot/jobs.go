@@ -23,7 +23,9 @@ with every date in it as of --at. Running it again, or in several processes
 at once, sends nothing twice. It reports where every delivery of the period
 stands (sent, skipped, still failing, held by another process, expired,
 refused for good) and exits non-zero while any is still failing.
-Jobs: checkin-prompts, reminders, digests, kpi-alerts, escalations.
+Jobs: checkin-prompts, reminders, digests, kpi-alerts, kpi-sources (fetches
+the KPIs' sources that are due, and tells the owner of one that fails),
+escalations (tells team leads of people who missed check-ins in a row).
 `
 
 // jobFlags are every setting but the HTTP address: a job sends, it serves nothing.

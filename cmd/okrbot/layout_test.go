@@ -36,6 +36,13 @@ func TestLayout(t *testing.T) {
 		"../../conversations/...": {"github.com/go-co-op/gocron", "github.com/jonboulle/clockwork", "github.com/slack-go/slack",
 			"github.com/infracloudio/msbotbuilder-go", "go.mongodb.org/mongo-driver", mod + "storage", mod + "outbox", mod + "bot/"},
 		"../../bot/...": {mod + "storage", mod + "outbox", "go.mongodb.org/mongo-driver"},
+		// The HTTP API is a front end like the adapters.
+		"../../api/...": {mod + "storage", mod + "outbox", mod + "bot/", "go.mongodb.org/mongo-driver"},
+	}
+	for _, p := range deps(t, "../../sources") {
+		if strings.HasPrefix(p, mod) && p != mod+"sources" && p != mod+"domain" {
+			t.Errorf("sources depends on %s", p)
+		}
 	}
 	for pkg, bad := range forbidden {
 		for _, p := range deps(t, pkg) {

@@ -51,8 +51,15 @@ const usage = `okrbot runs OKR check-ins, digests and KPI alerts in Slack and Mi
 Usage:
   okrbot [serve] [flags]          run the service (default)
   okrbot console [flags]          type /okr and /kpi commands in a terminal
-  okrbot jobs run <job> [--at T]  run one scheduled job once (checkin-prompts, reminders, digests, kpi-alerts, escalations)
+  okrbot jobs run <job> [--at T]  run one scheduled job once (checkin-prompts, reminders, digests, kpi-alerts, kpi-sources,
+                                  escalations)
   okrbot teams-package [--out F]  build the Teams app package
+  okrbot export [--cycle C] [--workspace W] [--out DIR]
+                                  write a workspace's data as CSV files
+  okrbot import DIR [--dry-run] [--skip-bad-rows] [--workspace W]
+                                  read them back (every row checked first)
+  okrbot token create|list|revoke --workspace W [NAME]
+                                  the HTTP API's tokens
   okrbot backup FILE              a consistent copy of the embedded store, safe while okrbot runs
   okrbot version                  print the version
   okrbot help                     print this
@@ -61,7 +68,7 @@ Run "okrbot <command> -h" for a command's flags.
 `
 
 // commands are okrbot's subcommands, for "did you mean".
-var commands = []string{"serve", "console", "jobs", "teams-package", "version", "help"}
+var commands = []string{"serve", "console", "jobs", "teams-package", "export", "import", "token", "backup", "version", "help"}
 
 // run is the whole program; main only supplies the process's environment.
 func run(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
@@ -86,6 +93,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return runJobs(ctx, rest, getenv, stdout, stderr)
 	case "teams-package":
 		return runTeamsPackage(rest, getenv, stdout, stderr)
+	case "export":
+		return runExport(ctx, rest, getenv, stdout, stderr)
+	case "import":
+		return runImport(ctx, rest, getenv, stdout, stderr)
+	case "token":
+		return runToken(ctx, rest, getenv, stdout, stderr)
 	case "backup":
 		return runBackup(ctx, rest, getenv, stdout, stderr)
 	case "version":

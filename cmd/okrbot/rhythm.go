@@ -81,7 +81,7 @@ func newEngine(st rhythmStore, svc *conversations.Service, senders map[domain.Pl
 	}
 	return &engine{
 		st: st,
-		rh: rhythm.New(st, svc, rhythm.Options{Log: opt.Log}),
+		rh: rhythm.New(st, svc, rhythm.Options{Log: opt.Log, Sources: svc}),
 		ob: outbox.New(st, outbox.Options{Lease: opt.Lease, Workers: opt.Workers, Policy: opt.Policy,
 			Observe: opt.Observe, Log: opt.Log}),
 		senders: mine, log: opt.Log,

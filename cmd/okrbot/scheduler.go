@@ -48,6 +48,8 @@ type leaseStore interface {
 	RenewLease(ctx context.Context, l domain.Lease, ttl time.Duration) (domain.Lease, bool, error)
 	ReleaseLease(ctx context.Context, l domain.Lease) error
 	ForgetBefore(ctx context.Context, before time.Time) (int64, error)
+	// CleanupIdempotent forgets the HTTP API's Idempotency-Keys.
+	CleanupIdempotent(ctx context.Context, before time.Time) (int64, error)
 }
 
 // scheduler runs the rhythm's jobs on gocron every tick, each under a lease
@@ -197,5 +199,9 @@ func (sc *scheduler) cleanup(ctx context.Context) {
 	}
 	if _, err := sc.leases.ForgetBefore(ctx, now.Add(-keepRequests)); err != nil {
 		sc.log.Warn("cleanup request keys", "err", err)
+	}
+	// An Idempotency-Key is kept as long: a retry later than that is a new request.
+	if _, err := sc.leases.CleanupIdempotent(ctx, now.Add(-keepRequests)); err != nil {
+		sc.log.Warn("cleanup idempotency keys", "err", err)
 	}
 }

@@ -28,6 +28,7 @@ func newService(st storage.Store, cfg *Config, log *slog.Logger, kpiChanged func
 		KPIChanged: kpiChanged,
 		Observe:    observe,
 		Admins:     cfg.admins(),
+		Sources:    cfg.sourceFetcher(),
 	})
 }
 

@@ -52,7 +52,8 @@ var kinds = []kind{
 	{domain.KindReminder, JobReminders, planPeople, composePerson},
 	{domain.KindDigest, JobDigests, planDigests, composeDigest},
 	{domain.KindKPIAlert, JobKPIAlerts, planAlerts, composeAlert},
-	{domain.KindEscalation, JobEscalations, planEscalations, composeEscalation},
+	{domain.KindSourceFailing, JobKPISources, planSources, composeSourceFailing}, // sources.go
+	{domain.KindEscalation, JobEscalations, planEscalations, composeEscalation},  // escalation.go
 }
 
 // Jobs lists the jobs in the order they run.
@@ -141,6 +142,9 @@ type Options struct {
 	Fresh time.Duration
 	// Log receives what went wrong; nothing when nil.
 	Log *slog.Logger
+	// Sources fetches the KPIs' sources (the kpi-sources job, sources.go);
+	// none are fetched when nil.
+	Sources Sources
 }
 
 // Rhythm plans and composes deliveries.
@@ -328,12 +332,4 @@ func (run *Run) asOf(e domain.OutboxEntry) time.Time {
 func loadLocation(name string) *time.Location { return domain.Location(name) }
 
 // earliest returns the earlier of two moments, a zero one counting as none.
-func earliest(a, b time.Time) time.Time {
-	switch {
-	case a.IsZero():
-		return b
-	case b.IsZero() || a.Before(b):
-		return a
-	}
-	return b
-}
+func earliest(a, b time.Time) time.Time { return domain.Earliest(a, b) }

@@ -12,7 +12,7 @@ import (
 // Watch returns st with the writes that can move when deliveries fall due
 // marking the workspace in the next-due index, so that the next tick plans
 // it: rhythm settings (the workspace's or a team's), a person's time zone,
-// subscriptions, and KPIs and their values. Everything else okrbot writes
+// subscriptions, KPIs and their values and sources, and imports. Everything else okrbot writes
 // (objectives, key results, check-ins, absences) only changes who gets what
 // at a moment the index already has (see people.nextDue), which the
 // planner reads fresh at that moment.
@@ -100,4 +100,24 @@ func (w *watched) AddKPIValue(ctx context.Context, v domain.KPIValue) (domain.KP
 	}
 	w.mark(ctx, v.WorkspaceID, domain.KindKPIAlert)
 	return k, nil
+}
+
+// SetKPISource marks the kpi-sources job: a new source is fetched at the
+// next tick, not at the next period.
+func (w *watched) SetKPISource(ctx context.Context, workspace, slug string, src *domain.KPISource) error {
+	if err := w.Store.SetKPISource(ctx, workspace, slug, src); err != nil {
+		return err
+	}
+	w.mark(ctx, workspace, domain.KindSourceFailing)
+	return nil
+}
+
+// ImportData marks every kind: an import brings people, time zones, KPIs
+// and their sources at once.
+func (w *watched) ImportData(ctx context.Context, workspace string, b domain.ImportBatch) error {
+	if err := w.Store.ImportData(ctx, workspace, b); err != nil {
+		return err
+	}
+	w.mark(ctx, workspace, domain.KindCheckInPrompt, domain.KindReminder, domain.KindDigest, domain.KindKPIAlert, domain.KindSourceFailing)
+	return nil
 }

@@ -95,6 +95,14 @@ var tests = []test{
 	// KPIs.
 	{"KPIValuesAndLatest", testKPIValuesAndLatest},
 	{"EditKPIKeepsValuesAndHistory", testEditKPIKeepsValuesAndHistory},
+	// Data in and out: API tokens, idempotency keys, keyed values, sources, imports, exports.
+	{"APITokens", testAPITokens},
+	{"IdempotencyKeys", testIdempotencyKeys},
+	{"KeyedKPIValuesLandOnce", testKeyedKPIValuesLandOnce},
+	{"KPISources", testKPISources},
+	{"ExportReads", testExportReads},
+	{"ImportData", testImportData},
+	{"ImportIsAllOrNothing", testImportIsAllOrNothing},
 	// Installations, conversation references, request keys.
 	{"InstallationTokensAreEncrypted", testInstallationTokensAreEncrypted},
 	{"ConversationRefs", testConversationRefs},
@@ -112,6 +120,7 @@ var tests = []test{
 	{"FiftyCheckInsOfOneKeyResultAgree", testFiftyCheckInsOfOneKeyResultAgree},
 	{"LeaseHasOneWinner", testLeaseHasOneWinner},
 	{"KPIHealthChangeHasOneWinner", testKPIHealthChangeHasOneWinner},
+	{"IdempotencyTakeOverHasOneWinner", testIdempotencyTakeOverHasOneWinner},
 }
 
 // Run runs the whole suite against b, each test in parallel with the others.

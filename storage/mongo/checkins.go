@@ -197,7 +197,16 @@ func (s *Store) ImportCheckIns(ctx context.Context, cs []domain.CheckIn) error {
 
 // WeekNotes returns the overall notes of a week, by person.
 func (s *Store) WeekNotes(ctx context.Context, workspace string, week domain.Week) ([]domain.WeekNote, error) {
-	ds, err := findAll[weekNoteDoc](ctx, s.c(colWeekNotes), and(ws(workspace), "week", string(week)), options.Find().SetSort(bson.D{{Key: "user", Value: 1}}))
+	return s.weekNotes(ctx, and(ws(workspace), "week", string(week)))
+}
+
+// AllWeekNotes returns every week note of a workspace, by week and person.
+func (s *Store) AllWeekNotes(ctx context.Context, workspace string) ([]domain.WeekNote, error) {
+	return s.weekNotes(ctx, ws(workspace))
+}
+
+func (s *Store) weekNotes(ctx context.Context, q bson.M) ([]domain.WeekNote, error) {
+	ds, err := findAll[weekNoteDoc](ctx, s.c(colWeekNotes), q, options.Find().SetSort(bson.D{{Key: "week", Value: 1}, {Key: "user", Value: 1}}))
 	if err != nil {
 		return nil, fail(ctx, "mongo.WeekNotes", err)
 	}

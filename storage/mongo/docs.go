@@ -79,6 +79,7 @@ type userDoc struct {
 	Workspace string    `bson:"workspace"`
 	User      string    `bson:"user"`
 	Name      string    `bson:"name,omitempty"`
+	Email     string    `bson:"email,omitempty"`
 	TimeZone  string    `bson:"timezone,omitempty"`
 	AwayUntil time.Time `bson:"away_until,omitempty"`
 	UpdatedAt time.Time `bson:"updated_at"`
@@ -93,7 +94,7 @@ type awayChangeDoc struct {
 }
 
 func (d userDoc) domain() domain.User {
-	return domain.User{WorkspaceID: d.Workspace, ID: d.User, Name: d.Name, TimeZone: d.TimeZone, AwayUntil: d.AwayUntil, UpdatedAt: d.UpdatedAt}
+	return domain.User{WorkspaceID: d.Workspace, ID: d.User, Name: d.Name, Email: d.Email, TimeZone: d.TimeZone, AwayUntil: d.AwayUntil, UpdatedAt: d.UpdatedAt}
 }
 
 type keyResultDoc struct {
@@ -246,14 +247,67 @@ type kpiValueDoc struct {
 	At        time.Time `bson:"at"`
 	Note      string    `bson:"note,omitempty"`
 	By        string    `bson:"by"`
+	Key       string    `bson:"key,omitempty"`
 }
 
 func (d kpiValueDoc) domain() domain.KPIValue {
-	return domain.KPIValue{WorkspaceID: d.Workspace, Slug: d.Slug, Value: d.Value, At: d.At, Note: d.Note, By: d.By}
+	return domain.KPIValue{WorkspaceID: d.Workspace, Slug: d.Slug, Value: d.Value, At: d.At, Note: d.Note, By: d.By, Key: d.Key}
 }
 
 func fromKPIValue(v domain.KPIValue) kpiValueDoc {
-	return kpiValueDoc{Workspace: v.WorkspaceID, Slug: v.Slug, Value: v.Value, At: v.At, Note: v.Note, By: v.By}
+	return kpiValueDoc{Workspace: v.WorkspaceID, Slug: v.Slug, Value: v.Value, At: v.At, Note: v.Note, By: v.By, Key: v.Key}
+}
+
+// keyedValueDoc is a value recorded with a key: its _id is the KPI and
+// the key, so the unique _id records it once. Values without a key get
+// the server's ObjectID, as they always have (kpiValueDoc does not read
+// _id, which holds either).
+type keyedValueDoc struct {
+	ID    string      `bson:"_id"`
+	Value kpiValueDoc `bson:",inline"`
+}
+
+// sourceDoc is a KPI's source with the state of its last fetch.
+type sourceDoc struct {
+	Kind  string    `bson:"kind"`
+	URL   string    `bson:"url"`
+	Path  string    `bson:"path,omitempty"`
+	Query string    `bson:"query,omitempty"`
+	SetBy string    `bson:"set_by"`
+	SetAt time.Time `bson:"set_at"`
+	State stateDoc  `bson:"state"`
+}
+
+type stateDoc struct {
+	Period       string    `bson:"period,omitempty"`
+	LastFetch    time.Time `bson:"last_fetch,omitempty"`
+	LastValue    *float64  `bson:"last_value,omitempty"`
+	LastError    string    `bson:"last_error,omitempty"`
+	FailingSince time.Time `bson:"failing_since,omitempty"`
+	Failures     int       `bson:"failures,omitempty"`
+	NextAt       time.Time `bson:"next_at,omitempty"`
+}
+
+func fromState(st domain.SourceState) stateDoc {
+	return stateDoc{Period: st.Period, LastFetch: st.LastFetch, LastValue: st.LastValue, LastError: st.LastError,
+		FailingSince: st.FailingSince, Failures: st.Failures, NextAt: st.NextAt}
+}
+
+func fromSource(src *domain.KPISource) *sourceDoc {
+	if src == nil {
+		return nil
+	}
+	return &sourceDoc{Kind: string(src.Kind), URL: src.URL, Path: src.Path, Query: src.Query, SetBy: src.SetBy, SetAt: src.SetAt, State: fromState(src.State)}
+}
+
+func (d *sourceDoc) domain() *domain.KPISource {
+	if d == nil {
+		return nil
+	}
+	st := d.State
+	return &domain.KPISource{Kind: domain.SourceKind(d.Kind), URL: d.URL, Path: d.Path, Query: d.Query, SetBy: d.SetBy, SetAt: d.SetAt,
+		State: domain.SourceState{Period: st.Period, LastFetch: st.LastFetch, LastValue: st.LastValue, LastError: st.LastError,
+			FailingSince: st.FailingSince, Failures: st.Failures, NextAt: st.NextAt}}
 }
 
 type kpiDoc struct {
@@ -275,12 +329,14 @@ type kpiDoc struct {
 	CreatedAt   time.Time    `bson:"created_at"`
 	Archived    bool         `bson:"archived,omitempty"`
 	History     []changeDoc  `bson:"history,omitempty"`
+	Source      *sourceDoc   `bson:"source,omitempty"`
 }
 
 func (d kpiDoc) domain() domain.KPI {
 	k := domain.KPI{WorkspaceID: d.Workspace, Slug: d.Slug, Name: d.Name, Unit: d.Unit, Direction: domain.Direction(d.Direction),
 		Target: d.Target, Warn: d.Warn, Alert: d.Alert, Cadence: domain.Cadence(d.Cadence), Owner: d.Owner, Team: d.Team,
-		Health: domain.Health(d.Health), HealthSince: d.HealthSince, CreatedAt: d.CreatedAt, Archived: d.Archived, History: toChanges(d.History)}
+		Health: domain.Health(d.Health), HealthSince: d.HealthSince, CreatedAt: d.CreatedAt, Archived: d.Archived, History: toChanges(d.History),
+		Source: d.Source.domain()}
 	if k.Health == "" {
 		k.Health = domain.HealthUnknown
 	}
@@ -410,4 +466,39 @@ func mapDocs[D interface{ domain() T }, T any](ds []D) []T {
 		out[i] = d.domain()
 	}
 	return out
+}
+
+type apiTokenDoc struct {
+	ID        string `bson:"_id"` // the hash of the secret
+	Workspace string `bson:"workspace"`
+	Name      string `bson:"name"`
+	// Live is workspace/name while the token is live and revoked/<hash>
+	// once revoked: its unique index allows one live token per name.
+	Live       string    `bson:"live"`
+	Hint       string    `bson:"hint"`
+	CreatedBy  string    `bson:"created_by"`
+	CreatedAt  time.Time `bson:"created_at"`
+	LastUsedAt time.Time `bson:"last_used_at,omitempty"`
+	RevokedAt  time.Time `bson:"revoked_at,omitempty"`
+}
+
+func (d apiTokenDoc) domain() domain.APIToken {
+	return domain.APIToken{ID: d.ID, WorkspaceID: d.Workspace, Name: d.Name, Hint: d.Hint, CreatedBy: d.CreatedBy,
+		CreatedAt: d.CreatedAt, LastUsedAt: d.LastUsedAt, RevokedAt: d.RevokedAt}
+}
+
+type idempotencyDoc struct {
+	ID          string    `bson:"_id"`
+	Workspace   string    `bson:"workspace"`
+	Key         string    `bson:"key"`
+	Fingerprint string    `bson:"fingerprint"`
+	Done        bool      `bson:"done"`
+	Status      int       `bson:"status,omitempty"`
+	Body        []byte    `bson:"body,omitempty"`
+	CreatedAt   time.Time `bson:"created_at"`
+}
+
+func (d idempotencyDoc) domain() domain.IdempotencyRecord {
+	return domain.IdempotencyRecord{ID: d.ID, WorkspaceID: d.Workspace, Key: d.Key, Fingerprint: d.Fingerprint, Done: d.Done,
+		Status: d.Status, Body: d.Body, CreatedAt: d.CreatedAt}
 }

@@ -2,6 +2,7 @@ package mongo
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -15,6 +16,12 @@ import (
 // CreateKPI stores a new KPI; a slug in use is a conflict.
 func (s *Store) CreateKPI(ctx context.Context, k domain.KPI) error {
 	const op = "mongo.CreateKPI"
+	err := s.atomically(ctx, func(ctx context.Context) error { return s.insertKPI(ctx, k) })
+	return fail(ctx, op+": "+k.Slug, err)
+}
+
+// insertKPI stores a new KPI with its history, source and latest value.
+func (s *Store) insertKPI(ctx context.Context, k domain.KPI) error {
 	if k.CreatedAt.IsZero() {
 		k.CreatedAt = s.now()
 	}
@@ -23,20 +30,18 @@ func (s *Store) CreateKPI(ctx context.Context, k domain.KPI) error {
 	}
 	d := kpiDoc{ID: key(k.WorkspaceID, k.Slug), Workspace: k.WorkspaceID, Slug: k.Slug, Name: k.Name, Unit: k.Unit,
 		Direction: string(k.Direction), Target: k.Target, Warn: k.Warn, Alert: k.Alert, Cadence: string(k.Cadence), Owner: k.Owner,
-		Team: k.Team, Health: string(k.Health), HealthSince: k.HealthSince, CreatedAt: k.CreatedAt, Archived: k.Archived, History: fromChanges(k.History)}
-	err := s.atomically(ctx, func(ctx context.Context) error {
-		if _, err := s.c(colKPIs).InsertOne(ctx, d); err != nil {
-			if mongo.IsDuplicateKeyError(err) {
-				return domain.Errorf(domain.ECONFLICT, "There is a KPI called %s already.", k.Slug)
-			}
-			return err
+		Team: k.Team, Health: string(k.Health), HealthSince: k.HealthSince, CreatedAt: k.CreatedAt, Archived: k.Archived,
+		History: fromChanges(k.History), Source: fromSource(k.Source)}
+	if _, err := s.c(colKPIs).InsertOne(ctx, d); err != nil {
+		if mongo.IsDuplicateKeyError(err) {
+			return domain.Errorf(domain.ECONFLICT, "There is a KPI called %s already.", k.Slug)
 		}
-		if k.Latest != nil {
-			return s.addValue(ctx, *k.Latest)
-		}
-		return nil
-	})
-	return fail(ctx, op+": "+k.Slug, err)
+		return err
+	}
+	if k.Latest != nil {
+		return s.addValue(ctx, *k.Latest)
+	}
+	return nil
 }
 
 // KPI returns the KPI with slug.
@@ -53,6 +58,17 @@ func (s *Store) KPI(ctx context.Context, workspace, slug string) (domain.KPI, er
 func (s *Store) KPIs(ctx context.Context, workspace string, slugs ...string) ([]domain.KPI, error) {
 	q := ws(workspace)
 	q["archived"] = bson.M{"$ne": true}
+	return s.kpis(ctx, q, slugs)
+}
+
+// AllKPIs returns every KPI of a workspace, archived ones included, by
+// slug, without their history.
+func (s *Store) AllKPIs(ctx context.Context, workspace string) ([]domain.KPI, error) {
+	return s.kpis(ctx, ws(workspace), nil)
+}
+
+func (s *Store) kpis(ctx context.Context, q bson.M, slugs []string) ([]domain.KPI, error) {
+	workspace, _ := q["workspace"].(string)
 	if len(slugs) > 0 {
 		q["slug"] = bson.M{"$in": slugs}
 	}
@@ -99,8 +115,26 @@ func (s *Store) EditKPI(ctx context.Context, k domain.KPI, changes []domain.Chan
 // addValue inserts a value and makes it the KPI's latest with one
 // conditional update: only if no later value is latest already, so two
 // values recorded at once leave the later one, whatever the order.
+// A value with a key has the KPI and the key as its _id: recorded once,
+// its second insert collides and changes nothing.
 func (s *Store) addValue(ctx context.Context, v domain.KPIValue) error {
-	if _, err := s.c(colKPIValues).InsertOne(ctx, fromKPIValue(v)); err != nil {
+	var doc any = fromKPIValue(v)
+	if v.Key != "" {
+		id := key(v.WorkspaceID, v.Slug, "key", v.Key)
+		// Looked for first: in a transaction the colliding insert would
+		// abort the whole transaction.
+		switch err := s.c(colKPIValues).FindOne(ctx, byID(id)).Err(); {
+		case err == nil:
+			return nil // recorded already
+		case !errors.Is(err, mongo.ErrNoDocuments):
+			return err
+		}
+		doc = keyedValueDoc{ID: id, Value: fromKPIValue(v)}
+	}
+	if _, err := s.c(colKPIValues).InsertOne(ctx, doc); err != nil {
+		if v.Key != "" && mongo.IsDuplicateKeyError(err) {
+			return nil // recorded already
+		}
 		return err
 	}
 	_, err := s.c(colKPIs).UpdateOne(ctx, bson.M{"_id": key(v.WorkspaceID, v.Slug), "$or": bson.A{
@@ -159,4 +193,29 @@ func (s *Store) SetKPIHealth(ctx context.Context, workspace, slug string, from, 
 		return false, fail(ctx, "mongo.SetKPIHealth: "+slug, err)
 	}
 	return r.ModifiedCount > 0, nil
+}
+
+// SetKPISource sets (nil: removes) where okrbot fetches a KPI's values.
+func (s *Store) SetKPISource(ctx context.Context, workspace, slug string, src *domain.KPISource) error {
+	const op = "mongo.SetKPISource"
+	update := bson.M{"$unset": bson.M{"source": ""}}
+	if src != nil {
+		update = bson.M{"$set": bson.M{"source": fromSource(src)}}
+	}
+	r, err := s.c(colKPIs).UpdateOne(ctx, byID(key(workspace, slug)), update)
+	if err != nil {
+		return fail(ctx, op+": "+slug, err)
+	}
+	if r.MatchedCount == 0 {
+		return fmt.Errorf("%s: %w", op, domain.NotFound("There is no KPI %s.", slug))
+	}
+	return nil
+}
+
+// SaveSourceState records how the last fetch went, with one update that
+// matches the source set at setAt: a source set since is left alone.
+func (s *Store) SaveSourceState(ctx context.Context, workspace, slug string, setAt time.Time, st domain.SourceState) error {
+	_, err := s.c(colKPIs).UpdateOne(ctx, bson.M{"_id": key(workspace, slug), "source.set_at": setAt.Truncate(time.Millisecond)},
+		bson.M{"$set": bson.M{"source.state": fromState(st)}})
+	return fail(ctx, "mongo.SaveSourceState: "+slug, err)
 }

@@ -57,6 +57,8 @@ const (
 	colEvents        = "events"
 	colInstallations = "installations"
 	colConversations = "conversations"
+	colAPITokens     = "api_tokens"
+	colIdempotency   = "idempotency"
 )
 
 // Options tune a Store. Zero values give the defaults.
@@ -221,6 +223,11 @@ var indexes = map[string][]index{
 		{bson.D{{Key: "state", Value: 1}, {Key: "done_at", Value: 1}}, false},
 	},
 	colEvents: {{bson.D{{Key: "at", Value: 1}}, false}},
+	colAPITokens: {
+		// One live token per name and workspace (revoked ones hold revoked/<hash>).
+		{bson.D{{Key: "workspace", Value: 1}, {Key: "live", Value: 1}}, true},
+	},
+	colIdempotency: {{bson.D{{Key: "created_at", Value: 1}}, false}},
 	colConversations: {
 		{bson.D{{Key: "workspace", Value: 1}, {Key: "conversation", Value: 1}}, true},
 		{bson.D{{Key: "workspace", Value: 1}, {Key: "user", Value: 1}, {Key: "type", Value: 1}}, false},
@@ -229,7 +236,8 @@ var indexes = map[string][]index{
 
 // collections lists every collection okrbot uses.
 var collections = []string{colWorkspaces, colTeamSettings, colUsers, colCounters, colObjectives, colCheckIns, colWeekNotes,
-	colKPIs, colKPIValues, colSubscriptions, colOutbox, colLeases, colEvents, colInstallations, colConversations, colSchedules, colPaces}
+	colKPIs, colKPIValues, colSubscriptions, colOutbox, colLeases, colEvents, colInstallations, colConversations, colSchedules, colPaces,
+	colAPITokens, colIdempotency}
 
 // ensureCollections creates the collections that do not exist yet: inside a
 // transaction MongoDB cannot create one implicitly on older servers.

@@ -96,12 +96,15 @@ func (s *Store) SaveTeamSettings(ctx context.Context, t domain.TeamSettings) err
 	return fail(ctx, "mongo.SaveTeamSettings: "+t.WorkspaceID+" "+t.Channel, err)
 }
 
-// SaveUser records a person's name and time zone as the platform reports
-// them. It leaves their away state alone.
+// SaveUser records a person's name, email and time zone as the platform
+// (or an import) reports them. It leaves their away state alone.
 func (s *Store) SaveUser(ctx context.Context, u domain.User) error {
 	set := bson.M{"updated_at": s.now()}
 	if u.Name != "" {
 		set["name"] = u.Name
+	}
+	if u.Email != "" {
+		set["email"] = u.Email
 	}
 	if u.TimeZone != "" {
 		set["timezone"] = u.TimeZone

@@ -54,11 +54,7 @@ func (s *Store) SaveCheckIns(ctx context.Context, cs, skipped []domain.CheckIn, 
 		if note.At.IsZero() {
 			note.At = s.now()
 		}
-		_, err := tx.ExecContext(ctx, `INSERT INTO week_notes (workspace, week, user, note, wins, blockers, help, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-			ON CONFLICT (workspace, week, user) DO UPDATE SET note = excluded.note, wins = excluded.wins, blockers = excluded.blockers,
-				help = excluded.help, at = excluded.at`,
-			note.WorkspaceID, string(note.Week), note.UserID, note.Note, note.Wins, note.Blockers, note.Help, ts(note.At))
-		return err
+		return saveWeekNote(ctx, tx, note)
 	})
 	if err != nil {
 		return err
@@ -177,9 +173,18 @@ func (s *Store) CheckIns(ctx context.Context, workspace string, f domain.CheckIn
 
 // WeekNotes returns the notes of a week by person.
 func (s *Store) WeekNotes(ctx context.Context, workspace string, week domain.Week) ([]domain.WeekNote, error) {
+	return s.weekNotes(ctx, `WHERE workspace = ? AND week = ? ORDER BY user`, workspace, string(week))
+}
+
+// AllWeekNotes returns every week note of a workspace, by week and person.
+func (s *Store) AllWeekNotes(ctx context.Context, workspace string) ([]domain.WeekNote, error) {
+	return s.weekNotes(ctx, `WHERE workspace = ? ORDER BY week, user`, workspace)
+}
+
+func (s *Store) weekNotes(ctx context.Context, where string, args ...any) ([]domain.WeekNote, error) {
 	var out []domain.WeekNote
 	err := s.read(ctx, "sqlite.WeekNotes", func(c *sql.Conn) error {
-		rows, err := c.QueryContext(ctx, `SELECT workspace, user, week, note, wins, blockers, help, at FROM week_notes WHERE workspace = ? AND week = ? ORDER BY user`, workspace, string(week))
+		rows, err := c.QueryContext(ctx, `SELECT workspace, user, week, note, wins, blockers, help, at FROM week_notes `+where, args...)
 		out, err = collect(rows, err, func(r *sql.Rows) (domain.WeekNote, error) {
 			var n domain.WeekNote
 			var at sql.NullInt64
@@ -190,4 +195,13 @@ func (s *Store) WeekNotes(ctx context.Context, workspace string, week domain.Wee
 		return err
 	})
 	return out, err
+}
+
+// saveWeekNote stores a person's note of a week, replacing the one there.
+func saveWeekNote(ctx context.Context, tx *sql.Tx, note domain.WeekNote) error {
+	_, err := tx.ExecContext(ctx, `INSERT INTO week_notes (workspace, week, user, note, wins, blockers, help, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (workspace, week, user) DO UPDATE SET note = excluded.note, wins = excluded.wins, blockers = excluded.blockers,
+			help = excluded.help, at = excluded.at`,
+		note.WorkspaceID, string(note.Week), note.UserID, note.Note, note.Wins, note.Blockers, note.Help, ts(note.At))
+	return err
 }

@@ -72,6 +72,20 @@ func (s *Store) exec(ctx context.Context, op, q string, args ...any) error {
 	})
 }
 
+// execCount runs one statement in a write transaction and returns how
+// many rows it changed (a clean-up's count).
+func (s *Store) execCount(ctx context.Context, op, q string, args ...any) (int64, error) {
+	var n int64
+	err := s.tx(ctx, op, func(tx *sql.Tx) error {
+		r, err := tx.ExecContext(ctx, q, args...)
+		if err == nil {
+			n, _ = r.RowsAffected()
+		}
+		return err
+	})
+	return n, err
+}
+
 const refCols = `workspace, conversation, type, user, aad_object_id, user_name, team_id, service_url, bot_id, bot_name, updated_at`
 
 // SaveConversationRef stores (or refreshes) a Teams conversation reference.
@@ -153,13 +167,5 @@ func (s *Store) Forget(ctx context.Context, key string) error {
 
 // ForgetBefore deletes the keys remembered before t.
 func (s *Store) ForgetBefore(ctx context.Context, t time.Time) (int64, error) {
-	var n int64
-	err := s.tx(ctx, "sqlite.ForgetBefore", func(tx *sql.Tx) error {
-		r, err := tx.ExecContext(ctx, `DELETE FROM events WHERE at < ?`, t.UnixNano())
-		if err == nil {
-			n, _ = r.RowsAffected()
-		}
-		return err
-	})
-	return n, err
+	return s.execCount(ctx, "sqlite.ForgetBefore", `DELETE FROM events WHERE at < ?`, t.UnixNano())
 }

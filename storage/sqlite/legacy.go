@@ -421,7 +421,7 @@ func copyKPI(ctx context.Context, tx *sql.Tx, d doc) (bool, error) {
 	if l, ok := d["latest"].(doc); ok {
 		lv, lat, lnote, lby = l.float("value"), l.time("at").UnixNano(), l.str("note"), l.str("by")
 	}
-	_, err := tx.ExecContext(ctx, `INSERT INTO kpis (`+kpiCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+	_, err := tx.ExecContext(ctx, `INSERT INTO kpis (`+kpiBaseCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		d.str("workspace"), d.str("slug"), d.str("name"), d.str("unit"), d.str("direction"), ptr("target"), ptr("warn"), ptr("alert"),
 		d.str("cadence"), d.str("owner"), d.str("team"), health, ts(d.time("health_since")), ts(d.time("created_at")), b2i(d.bool("archived")),
 		lv, lat, lnote, lby)

@@ -269,35 +269,40 @@ func (s *Store) CreateObjective(ctx context.Context, o *domain.Objective) error 
 		next.CreatedAt = s.now()
 	}
 	next.UpdatedAt, next.Version = next.CreatedAt, 1
-	err := s.tx(ctx, op, func(tx *sql.Tx) error {
-		var err error
-		if next.Ref == "" {
-			next.Ref, err = nextRef(ctx, tx, next.WorkspaceID, "O")
-		} else {
-			err = raiseRef(ctx, tx, next.WorkspaceID, "O", next.Ref)
-		}
-		if err != nil {
-			return err
-		}
-		_, err = tx.ExecContext(ctx, `INSERT INTO objectives (workspace, ref, seq, title, owner, team, cycle, commitment, parent, status,
-			grade, grade_note, created_by, created_at, updated_at, version) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			objectiveArgs(next)...)
-		if isConstraint(err) {
-			return domain.Errorf(domain.ECONFLICT, "%s exists already.", next.Ref)
-		}
-		if err != nil {
-			return err
-		}
-		if err := objectiveHistory.save(ctx, tx, next.WorkspaceID, next.Ref, nil, next.History); err != nil {
-			return err
-		}
-		return saveKeyResults(ctx, tx, &next, nil)
-	})
+	err := s.tx(ctx, op, func(tx *sql.Tx) error { return insertObjective(ctx, tx, &next) })
 	if err != nil {
 		return fmt.Errorf("%s: %w", next.Ref, err)
 	}
 	*o = next
 	return nil
+}
+
+// insertObjective stores a new objective with its key results and
+// initiatives, handing out the refs they lack and raising the counters
+// above those they have.
+func insertObjective(ctx context.Context, tx *sql.Tx, o *domain.Objective) error {
+	var err error
+	if o.Ref == "" {
+		o.Ref, err = nextRef(ctx, tx, o.WorkspaceID, "O")
+	} else {
+		err = raiseRef(ctx, tx, o.WorkspaceID, "O", o.Ref)
+	}
+	if err != nil {
+		return err
+	}
+	_, err = tx.ExecContext(ctx, `INSERT INTO objectives (workspace, ref, seq, title, owner, team, cycle, commitment, parent, status,
+		grade, grade_note, created_by, created_at, updated_at, version) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		objectiveArgs(*o)...)
+	if isConstraint(err) {
+		return domain.Errorf(domain.ECONFLICT, "%s exists already.", o.Ref)
+	}
+	if err != nil {
+		return err
+	}
+	if err := objectiveHistory.save(ctx, tx, o.WorkspaceID, o.Ref, nil, o.History); err != nil {
+		return err
+	}
+	return saveKeyResults(ctx, tx, o, nil)
 }
 
 func objectiveArgs(o domain.Objective) []any {

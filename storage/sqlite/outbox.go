@@ -248,15 +248,7 @@ const cleanupQuery = `DELETE FROM outbox WHERE state IN ('sent', 'skipped', 'dea
 
 // CleanupOutbox deletes the deliveries that finished before t.
 func (s *Store) CleanupOutbox(ctx context.Context, t time.Time) (int64, error) {
-	var n int64
-	err := s.tx(ctx, "sqlite.CleanupOutbox", func(tx *sql.Tx) error {
-		r, err := tx.ExecContext(ctx, cleanupQuery, t.UnixNano())
-		if err == nil {
-			n, _ = r.RowsAffected()
-		}
-		return err
-	})
-	return n, err
+	return s.execCount(ctx, "sqlite.CleanupOutbox", cleanupQuery, t.UnixNano())
 }
 
 // DueWorkspaces returns those of workspaces whose next moment for kind is

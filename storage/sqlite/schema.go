@@ -22,7 +22,8 @@ var migrations = []migration{
 	{1, "initial schema", execAll(schemaV1)},
 	{2, "planner statistics of a large company", execAll(plannerStats)},
 	{3, "the outbox package's entries, the next-due index, learned paces", execAll(deliveryEngine)},
-	{4, "escalation settings, team leads, away history", execAll(escalation)},
+	{4, "API tokens, idempotency keys, KPI sources, keyed KPI values, people's emails", execAll(schemaV4)},
+	{5, "escalation settings, team leads, away history", execAll(escalation)},
 }
 
 // execAll runs statements separated by ";\n".
@@ -486,6 +487,71 @@ CREATE TABLE paces (
 	blocked_until INTEGER,
 	at            INTEGER NOT NULL
 ) WITHOUT ROWID;
+ANALYZE sqlite_schema
+`
+
+// schemaV4 holds what the HTTP API, KPI sources and imports keep.
+const schemaV4 = `
+-- From an import: people are matched by email there.
+ALTER TABLE users ADD COLUMN email TEXT NOT NULL DEFAULT '';
+
+-- A value recorded with a key is recorded once per KPI and key (a retried
+-- API batch, a source's period).
+ALTER TABLE kpi_values ADD COLUMN key TEXT;
+CREATE UNIQUE INDEX kpi_values_key ON kpi_values (workspace, slug, key) WHERE key IS NOT NULL;
+
+-- Where okrbot fetches a KPI's values itself (source_kind '' : nowhere),
+-- and how the last fetch went.
+ALTER TABLE kpis ADD COLUMN source_kind TEXT NOT NULL DEFAULT '';
+ALTER TABLE kpis ADD COLUMN source_url TEXT NOT NULL DEFAULT '';
+ALTER TABLE kpis ADD COLUMN source_path TEXT NOT NULL DEFAULT '';
+ALTER TABLE kpis ADD COLUMN source_query TEXT NOT NULL DEFAULT '';
+ALTER TABLE kpis ADD COLUMN source_set_by TEXT NOT NULL DEFAULT '';
+ALTER TABLE kpis ADD COLUMN source_set_at INTEGER;
+ALTER TABLE kpis ADD COLUMN source_period TEXT NOT NULL DEFAULT '';
+ALTER TABLE kpis ADD COLUMN source_last_fetch INTEGER;
+ALTER TABLE kpis ADD COLUMN source_last_value REAL;
+ALTER TABLE kpis ADD COLUMN source_last_error TEXT NOT NULL DEFAULT '';
+ALTER TABLE kpis ADD COLUMN source_failing_since INTEGER;
+ALTER TABLE kpis ADD COLUMN source_failures INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE kpis ADD COLUMN source_next_at INTEGER;
+
+-- The HTTP API's bearer tokens: only the SHA-256 of the secret (id) is kept.
+CREATE TABLE api_tokens (
+	id           TEXT PRIMARY KEY,
+	workspace    TEXT NOT NULL,
+	name         TEXT NOT NULL,
+	hint         TEXT NOT NULL DEFAULT '',
+	created_by   TEXT NOT NULL DEFAULT '',
+	created_at   INTEGER,
+	last_used_at INTEGER,
+	revoked_at   INTEGER
+) WITHOUT ROWID;
+-- One live token per name and workspace; a workspace's tokens by name.
+CREATE UNIQUE INDEX api_tokens_live ON api_tokens (workspace, name) WHERE revoked_at IS NULL;
+CREATE INDEX api_tokens_workspace ON api_tokens (workspace, name);
+
+-- Requests of the HTTP API sent with an Idempotency-Key, with their answer.
+CREATE TABLE idempotency (
+	id          TEXT PRIMARY KEY, -- workspace/key
+	workspace   TEXT NOT NULL,
+	key         TEXT NOT NULL,
+	fingerprint TEXT NOT NULL,
+	done        INTEGER NOT NULL DEFAULT 0,
+	status      INTEGER NOT NULL DEFAULT 0,
+	body        BLOB,
+	created_at  INTEGER NOT NULL
+);
+-- The clean-up of old keys.
+CREATE INDEX idempotency_created ON idempotency (created_at);
+
+INSERT INTO sqlite_stat1 (tbl, idx, stat) VALUES
+	('kpi_values', 'kpi_values_key', '20000 400 2 1'),
+	('api_tokens', 'api_tokens', '20 1'),
+	('api_tokens', 'api_tokens_live', '20 5 1'),
+	('api_tokens', 'api_tokens_workspace', '20 5 1'),
+	('idempotency', 'sqlite_autoindex_idempotency_1', '10000 1'),
+	('idempotency', 'idempotency_created', '10000 2');
 ANALYZE sqlite_schema
 `
 

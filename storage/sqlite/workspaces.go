@@ -66,26 +66,33 @@ func (s *Store) EnsureWorkspace(ctx context.Context, w domain.Workspace) (domain
 		w.CreatedAt = s.now()
 	}
 	err = s.tx(ctx, op, func(tx *sql.Tx) error {
-		r, err := tx.ExecContext(ctx, `INSERT INTO workspaces (id, platform, external_id, name, `+settingsCols+`, created_at)
-			VALUES (?, ?, ?, ?, `+settingsMarks+`, ?) ON CONFLICT (id) DO NOTHING`,
-			append(append([]any{w.ID, string(w.Platform), w.ExternalID, w.Name}, settingsArgs(w.Settings)...), ts(w.CreatedAt))...)
-		if err != nil {
-			return err
-		}
-		if n, _ := r.RowsAffected(); n == 0 {
-			return nil // another request made it meanwhile
-		}
-		for _, a := range w.Admins {
-			if _, err := tx.ExecContext(ctx, `INSERT INTO workspace_admins (workspace, user) VALUES (?, ?) ON CONFLICT DO NOTHING`, w.ID, a); err != nil {
-				return err
-			}
-		}
-		return nil
+		_, err := insertWorkspace(ctx, tx, w) // not inserted: another request made it meanwhile
+		return err
 	})
 	if err != nil {
 		return domain.Workspace{}, fmt.Errorf("%s: %w", w.ID, err)
 	}
 	return s.Workspace(ctx, w.ID)
+}
+
+// insertWorkspace stores w with its admins unless a workspace with its id
+// exists, and reports whether it did.
+func insertWorkspace(ctx context.Context, tx *sql.Tx, w domain.Workspace) (bool, error) {
+	r, err := tx.ExecContext(ctx, `INSERT INTO workspaces (id, platform, external_id, name, `+settingsCols+`, created_at)
+		VALUES (?, ?, ?, ?, `+settingsMarks+`, ?) ON CONFLICT (id) DO NOTHING`,
+		append(append([]any{w.ID, string(w.Platform), w.ExternalID, w.Name}, settingsArgs(w.Settings)...), ts(w.CreatedAt))...)
+	if err != nil {
+		return false, err
+	}
+	if n, _ := r.RowsAffected(); n == 0 {
+		return false, nil
+	}
+	for _, a := range w.Admins {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO workspace_admins (workspace, user) VALUES (?, ?) ON CONFLICT DO NOTHING`, w.ID, a); err != nil {
+			return false, err
+		}
+	}
+	return true, nil
 }
 
 const workspaceCols = `id, platform, external_id, name, ` + settingsCols + `, created_at,
@@ -193,17 +200,11 @@ func (s *Store) SaveTeamSettings(ctx context.Context, t domain.TeamSettings) err
 	return nil
 }
 
-// SaveUser records a person's name and time zone; empty ones and the away
-// state are left as they are.
+// SaveUser records a person's name, email and time zone; empty ones and
+// the away state are left as they are.
 func (s *Store) SaveUser(ctx context.Context, u domain.User) error {
 	err := s.tx(ctx, "sqlite.SaveUser", func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `INSERT INTO users (workspace, id, name, timezone, updated_at) VALUES (?, ?, ?, ?, ?)
-			ON CONFLICT (workspace, id) DO UPDATE SET
-				name = CASE WHEN excluded.name <> '' THEN excluded.name ELSE name END,
-				timezone = CASE WHEN excluded.timezone <> '' THEN excluded.timezone ELSE timezone END,
-				updated_at = excluded.updated_at`,
-			u.WorkspaceID, u.ID, u.Name, u.TimeZone, ts(s.now()))
-		return err
+		return saveUser(ctx, tx, u, ts(s.now()))
 	})
 	if err != nil {
 		return fmt.Errorf("%s %s: %w", u.WorkspaceID, u.ID, err)
@@ -211,12 +212,23 @@ func (s *Store) SaveUser(ctx context.Context, u domain.User) error {
 	return nil
 }
 
-const userCols = `workspace, id, name, timezone, away_until, updated_at`
+func saveUser(ctx context.Context, tx *sql.Tx, u domain.User, updated any) error {
+	_, err := tx.ExecContext(ctx, `INSERT INTO users (workspace, id, name, email, timezone, updated_at) VALUES (?, ?, ?, ?, ?, ?)
+		ON CONFLICT (workspace, id) DO UPDATE SET
+			name = CASE WHEN excluded.name <> '' THEN excluded.name ELSE name END,
+			email = CASE WHEN excluded.email <> '' THEN excluded.email ELSE email END,
+			timezone = CASE WHEN excluded.timezone <> '' THEN excluded.timezone ELSE timezone END,
+			updated_at = excluded.updated_at`,
+		u.WorkspaceID, u.ID, u.Name, u.Email, u.TimeZone, updated)
+	return err
+}
+
+const userCols = `workspace, id, name, email, timezone, away_until, updated_at`
 
 func scanUser(sc interface{ Scan(...any) error }) (domain.User, error) {
 	var u domain.User
 	var away, updated sql.NullInt64
-	err := sc.Scan(&u.WorkspaceID, &u.ID, &u.Name, &u.TimeZone, &away, &updated)
+	err := sc.Scan(&u.WorkspaceID, &u.ID, &u.Name, &u.Email, &u.TimeZone, &away, &updated)
 	u.AwayUntil, u.UpdatedAt = fromTS(away), fromTS(updated)
 	return u, err
 }
