@@ -59,6 +59,7 @@ func (ss *session) settings(args string) Reply {
 		next = ss.ws.Settings
 	}
 	w := p.words
+	named := false // a lead was named
 	for i := 0; i < len(w); {
 		key := strings.ToLower(w[i].s)
 		switch key {
@@ -107,14 +108,21 @@ func (ss *session) settings(args string) Reply {
 			if team == "" {
 				return ss.fail(domain.Invalid(exLead, "A lead is a team's: set it in the team's channel."), "")
 			}
-			l, err := ss.parseLead(w[i+1:])
+			l, err := parseLead(w[i+1:])
 			if err != nil {
 				return ss.fail(err, exLead)
 			}
-			lead = l
+			lead, named = l, l != ""
 			i += 2
 		default:
 			return ss.fail(domain.Invalid(exSettings, "%q is not a setting; use checkin, reminder, digest, timezone, escalate or lead.", clip(w[i].s, 20)), "")
+		}
+	}
+	if named {
+		// Checked with the platform last, once all else is valid: it may
+		// record the person's name.
+		if err := ss.person(lead, exLead); err != nil {
+			return ss.fail(err, exLead)
 		}
 	}
 	if team == "" {

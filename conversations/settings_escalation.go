@@ -52,9 +52,9 @@ func parseEscalate(w []token, cur domain.Escalation) (domain.Escalation, int, er
 	return domain.Escalation{After: n, Set: true}, used, nil
 }
 
-// parseLead reads what follows "lead": a person, or none. A person is
-// checked with the platform.
-func (ss *session) parseLead(w []token) (string, error) {
+// parseLead reads what follows "lead": a person, or none. The caller
+// checks the person with the platform once everything else is valid.
+func parseLead(w []token) (string, error) {
 	if len(w) == 0 {
 		return "", domain.Invalid(exLead, "Name the team's lead with @, or none for the owner of the team's objective.")
 	}
@@ -66,7 +66,7 @@ func (ss *session) parseLead(w []token) (string, error) {
 	if !ok {
 		return "", domain.Invalid(exLead, "%q is not a person; use lead @name.", clip(w[0].s, 30))
 	}
-	return id, ss.person(id, exLead)
+	return id, nil
 }
 
 // escalationString says when escalations go out under s.

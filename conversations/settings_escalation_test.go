@@ -1,6 +1,7 @@
 package conversations_test
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 	"testing"
@@ -172,5 +173,34 @@ func TestEscalationMessage(t *testing.T) {
 	}
 	if len(m.Sections[0].Buttons) != 0 {
 		t.Error("a button, whose answer would replace the message")
+	}
+}
+
+// TestALeadIsCheckedWithThePlatform: a lead the platform does not know is
+// refused, and nothing is written; one it knows is stored with the name
+// the platform gives, never the one typed.
+func TestALeadIsCheckedWithThePlatform(t *testing.T) {
+	f := newFixture(t)
+	dir := &fakeDirectory{people: map[string]string{"U0ZOE": "Zoe Z."}}
+	admin := actor("boss")
+	admin.Admin, admin.Channel, admin.Directory = true, "C1", dir
+	r := f.svc.Command(ctx, admin, "okr", "settings escalate after 3 lead <@U0NOBODY|nobody>")
+	if r.Code != domain.EINVALID || !strings.Contains(conversations.PlainText(r.Message), "There is no person") {
+		t.Fatalf("an unknown lead: %s %s", r.Code, conversations.PlainText(r.Message))
+	}
+	if ts, _ := f.st.TeamSettings(ctx, "slack:T1"); len(ts) != 0 {
+		t.Fatalf("written: %+v", ts)
+	}
+	r = f.svc.Command(ctx, admin, "okr", "settings lead <@U0ZOE|boss>")
+	if text := conversations.PlainText(r.Message); r.Failed() || !strings.Contains(text, "Team lead: @Zoe Z.") {
+		t.Fatalf("%s: %s", r.Code, text)
+	}
+	// Other settings of the team keep the lead without asking again.
+	dir.fail = errors.New("platform down")
+	if r := f.svc.Command(ctx, admin, "okr", "settings escalate off"); r.Failed() {
+		t.Fatalf("%s", conversations.PlainText(r.Message))
+	}
+	if e, lead := storedEscalation(t, f, "C1"); lead != "U0ZOE" || !e.Off {
+		t.Errorf("stored %+v %q", e, lead)
 	}
 }
