@@ -58,6 +58,7 @@ func (ss *session) buildHelp() *Message {
 				line(c+" digest subscribe #leadership --company", "send the digest (or with --company, the company roll-up) to a channel every week"),
 				line(c+" digest unsubscribe #leadership", "stop sending it there"),
 				line(c+" settings checkin friday 15:00 reminder monday 10:00 digest monday 09:00 timezone Europe/Paris", "change the rhythm (admins; in a channel, for its team; off turns one off)"),
+				line(c+" settings escalate after 3 lead @ada", "after 3 missed check-ins in a row (2 unless set; escalate off stops it), DM the person's team lead: in a team's channel, lead @ada names one, else it is the owner of the team's objective"),
 				line(c+" settings api-token create nightly-etl", "a token for the HTTP API (admins; also list, revoke)"),
 				line(c+" export --cycle {cycle}", "the workspace's objectives, check-ins and KPIs as CSV files, sent to you (admins; no --cycle: everything)"),
 			}},

@@ -844,7 +844,7 @@ func (ss *session) away(args string) Reply {
 	if err := ss.store.SetAway(ss.ctx, ss.ws.ID, ss.actor.User, d); err != nil {
 		return ss.fail(err, exAway)
 	}
-	return Reply{Message: Lines("Away until "+toks[1].s, T(fmt.Sprintf("No check-in prompts or reminders until %s. Welcome back whenever: ", d.Format("Monday 2 January 2006"))).AddCode(ss.cmd("okr")+" back"))}
+	return Reply{Message: Lines("Away until "+toks[1].s, T(fmt.Sprintf("No check-in prompts or reminders until %s, and those weeks do not count as missed. Welcome back whenever: ", d.Format("Monday 2 January 2006"))).AddCode(ss.cmd("okr")+" back"))}
 }
 
 func (ss *session) back() Reply {

@@ -15,8 +15,9 @@ import (
 // TestSimulatedQuarter runs 2026-Q4 week by week on a fake clock, from the
 // set-up on 1 Oct to the review on Monday 4 Jan 2027, with people in three
 // time zones, a key result added mid-quarter, a milestone, a stay key
-// result and KPI-linked ones, and checks every Monday's digests against
-// testdata/quarter.txt (go test ./conversations -run TestSimulatedQuarter -update).
+// result and KPI-linked ones, and a week away, and checks every Monday's
+// digests against testdata/quarter.txt (go test ./conversations -run
+// TestSimulatedQuarter -update).
 func TestSimulatedQuarter(t *testing.T) {
 	c := &clock{t: time.Date(2026, 10, 1, 9, 0, 0, 0, time.UTC)}
 	st := storagetest.Open(t, c.now)
@@ -126,6 +127,11 @@ func TestSimulatedQuarter(t *testing.T) {
 		if w == 4 {
 			do("ada", "growth", `/okr initiative done I-1`)
 		}
+		// Bob is away for the fourth week: not missed in the review.
+		if w == 3 {
+			at(fri.AddDate(0, 0, -1), "bob", 17)
+			do("bob", "mobile", "/okr away until "+mon.AddDate(0, 0, 1).Format(time.DateOnly))
+		}
 		at(fri, "bob", 15)
 		if w != 3 {
 			rows := map[string][2]string{"KR-5": {fmt.Sprint(rating[w]), "8"}}
@@ -178,7 +184,8 @@ func TestSimulatedQuarter(t *testing.T) {
 			t.Errorf("the 4 Jan #growth digest lacks %q", want)
 		}
 	}
-	for _, want := range []string{"Committed objectives: 0 of 1 met", "O-2 Ship the mobile app", "(not graded: its progress)", "O-4 Make the app fast"} {
+	for _, want := range []string{"Committed objectives: 0 of 1 met", "O-2 Ship the mobile app", "(not graded: its progress)", "O-4 Make the app fast",
+		"@Bob: 12 on time · 0 late · 0 missed"} {
 		if !strings.Contains(ctext, want) {
 			t.Errorf("the 4 Jan company digest lacks %q", want)
 		}

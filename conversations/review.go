@@ -162,7 +162,7 @@ func (ss *session) review(scope DigestScope, d *digestData) (*Message, error) {
 		return nil, err
 	}
 	if len(disc) > 0 {
-		sec := Section{Heading: B("Check-in discipline"), Note: T("Per person, over the cycle's check-in weeks: on time is before the reminder, late is after it, missed is no check-in that week.")}
+		sec := Section{Heading: B("Check-in discipline"), Note: T("Per person, over the cycle's check-in weeks: on time is before the reminder, late is after it, missed is no check-in that week; weeks away are not counted.")}
 		for i, p := range disc {
 			if i == digestPeople {
 				sec.Lines = append(sec.Lines, T(fmt.Sprintf("…and %d more people", len(disc)-digestPeople)))
@@ -189,13 +189,7 @@ func (ss *session) discipline(os []domain.Objective, cycle domain.Cycle, d *dige
 	team := map[string]string{}
 	for _, o := range os {
 		for _, kr := range o.KeyResults {
-			since := kr.CreatedAt
-			if since.IsZero() {
-				since = o.CreatedAt
-			}
-			if since.Before(start) {
-				since = start
-			}
+			since := domain.OwnedSince(o, kr, start)
 			if f, ok := first[kr.Owner]; !ok || since.Before(f) {
 				first[kr.Owner] = since
 			}
@@ -211,9 +205,19 @@ func (ss *session) discipline(os []domain.Objective, cycle domain.Cycle, d *dige
 	if err != nil {
 		return nil, err
 	}
-	users, err := ss.store.Users(ss.ctx, ss.ws.ID, keys(boolSet(first))...)
+	owners := keys(boolSet(first))
+	users, err := ss.store.Users(ss.ctx, ss.ws.ID, owners...)
 	if err != nil {
 		return nil, err
+	}
+	// Weeks away are not missed (domain.CheckInStates).
+	periods, err := ss.store.AwayPeriods(ss.ctx, ss.ws.ID, owners...)
+	if err != nil {
+		return nil, err
+	}
+	away := map[string][]domain.AwayPeriod{}
+	for _, p := range periods {
+		away[p.UserID] = append(away[p.UserID], p)
 	}
 	tz := map[string]string{}
 	for _, u := range users {
@@ -231,11 +235,7 @@ func (ss *session) discipline(os []domain.Objective, cycle domain.Cycle, d *dige
 	var out []personDiscipline
 	for user, since := range first {
 		set, loc := personal(ss.ws, teams, team[user], tz[user])
-		var states []domain.CheckInState
-		for _, w := range domain.CheckInWeeks(since, end, loc, set.CheckIn) {
-			_, due, closes := domain.CheckInWindow(w, loc, set)
-			states = append(states, domain.JudgeCheckIn(answered[user][w], due, closes, ss.now))
-		}
+		_, states := domain.CheckInStates(since, end, ss.now, loc, set, answered[user], away[user])
 		out = append(out, personDiscipline{user: user, d: domain.Tally(states)})
 	}
 	sort.Slice(out, func(i, j int) bool {

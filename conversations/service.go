@@ -30,6 +30,8 @@ type WorkspaceStore interface {
 	User(ctx context.Context, workspace, id string) (domain.User, error)
 	Users(ctx context.Context, workspace string, ids ...string) ([]domain.User, error)
 	SetAway(ctx context.Context, workspace, user string, until time.Time) error
+	// AwayPeriods returns when people were away, from their away history.
+	AwayPeriods(ctx context.Context, workspace string, ids ...string) ([]domain.AwayPeriod, error)
 	Subscribe(ctx context.Context, s domain.Subscription) error
 	Unsubscribe(ctx context.Context, workspace, channel string) (bool, error)
 	Subscriptions(ctx context.Context, workspace string) ([]domain.Subscription, error)

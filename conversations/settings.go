@@ -44,12 +44,12 @@ func (ss *session) settings(args string) Reply {
 	if p.has("workspace") {
 		team = ""
 	}
-	cur, override, err := ss.effectiveSettings(team)
+	cur, override, lead, err := ss.effectiveSettings(team)
 	if err != nil {
 		return ss.fail(err, exSettings)
 	}
 	if len(p.words) == 0 {
-		return ss.showSettings(cur, team, override)
+		return ss.showSettings(cur, team, override, lead)
 	}
 	if !ss.isAdmin() {
 		return ss.fail(domain.Errorf(domain.EFORBIDDEN, "Only a workspace admin can change okrbot's settings."), "")
@@ -59,6 +59,7 @@ func (ss *session) settings(args string) Reply {
 		next = ss.ws.Settings
 	}
 	w := p.words
+	named := false // a lead was named
 	for i := 0; i < len(w); {
 		key := strings.ToLower(w[i].s)
 		switch key {
@@ -96,14 +97,38 @@ func (ss *session) settings(args string) Reply {
 			}
 			next.TimeZone = name
 			i += 2
+		case "escalate", "escalation", "escalations":
+			e, used, err := parseEscalate(w[i+1:], cur.Escalate)
+			if err != nil {
+				return ss.fail(err, exEscalate)
+			}
+			next.Escalate = e
+			i += 1 + used
+		case "lead":
+			if team == "" {
+				return ss.fail(domain.Invalid(exLead, "A lead is a team's: set it in the team's channel."), "")
+			}
+			l, err := parseLead(w[i+1:])
+			if err != nil {
+				return ss.fail(err, exLead)
+			}
+			lead, named = l, l != ""
+			i += 2
 		default:
-			return ss.fail(domain.Invalid(exSettings, "%q is not a setting; use checkin, reminder, digest or timezone.", clip(w[i].s, 20)), "")
+			return ss.fail(domain.Invalid(exSettings, "%q is not a setting; use checkin, reminder, digest, timezone, escalate or lead.", clip(w[i].s, 20)), "")
+		}
+	}
+	if named {
+		// Checked with the platform last, once all else is valid: it may
+		// record the person's name.
+		if err := ss.person(lead, exLead); err != nil {
+			return ss.fail(err, exLead)
 		}
 	}
 	if team == "" {
 		err = ss.store.SaveSettings(ss.ctx, ss.ws.ID, next)
 	} else {
-		err = ss.store.SaveTeamSettings(ss.ctx, domain.TeamSettings{WorkspaceID: ss.ws.ID, Channel: team, Settings: next})
+		err = ss.store.SaveTeamSettings(ss.ctx, domain.TeamSettings{WorkspaceID: ss.ws.ID, Channel: team, Settings: next, Lead: lead})
 	}
 	if err != nil {
 		return ss.fail(err, exSettings)
@@ -111,29 +136,30 @@ func (ss *session) settings(args string) Reply {
 	if team == "" {
 		ss.ws.Settings = next
 	}
-	cur, override, _ = ss.effectiveSettings(team)
-	r := ss.showSettings(cur, team, override)
+	cur, override, lead, _ = ss.effectiveSettings(team)
+	r := ss.showSettings(cur, team, override, lead)
 	r.Message.Summary = "Settings saved"
 	r.Message.Title = "Settings saved"
 	return r
 }
 
 // effectiveSettings returns the settings that apply to a team (the
-// workspace's when team is ""), and the team's own override.
-func (ss *session) effectiveSettings(team string) (domain.Settings, domain.Settings, error) {
+// workspace's when team is ""), the team's own override, and the lead it
+// names.
+func (ss *session) effectiveSettings(team string) (domain.Settings, domain.Settings, string, error) {
 	if team == "" {
-		return ss.ws.Settings, domain.Settings{}, nil
+		return ss.ws.Settings, domain.Settings{}, "", nil
 	}
 	ts, err := ss.store.TeamSettings(ss.ctx, ss.ws.ID)
 	if err != nil {
-		return domain.Settings{}, domain.Settings{}, err
+		return domain.Settings{}, domain.Settings{}, "", err
 	}
 	for _, t := range ts {
 		if t.Channel == team {
-			return Merge(ss.ws.Settings, t.Settings), t.Settings, nil
+			return Merge(ss.ws.Settings, t.Settings), t.Settings, t.Lead, nil
 		}
 	}
-	return ss.ws.Settings, domain.Settings{}, nil
+	return ss.ws.Settings, domain.Settings{}, "", nil
 }
 
 // Merge lays a team's override over the workspace's settings (see
@@ -147,7 +173,7 @@ func scheduleString(s domain.Schedule) string {
 	return fmt.Sprintf("%s %s", s.Weekday, hhmm(s.Minute))
 }
 
-func (ss *session) showSettings(s domain.Settings, team string, override domain.Settings) Reply {
+func (ss *session) showSettings(s domain.Settings, team string, override domain.Settings, lead string) Reply {
 	title := "Workspace settings"
 	if team != "" {
 		title = "Settings for this channel's team"
@@ -158,8 +184,9 @@ func (ss *session) showSettings(s domain.Settings, team string, override domain.
 		{"Digest", T(scheduleString(s.Digest) + " (" + s.TimeZone + ")")},
 		{"Time zone", T(s.TimeZone)},
 	}}
+	sec.Fields = append(sec.Fields, ss.escalationFields(s, team, lead)...)
 	sec.Note = T("Change with ").AddCode(ss.example(exSettings))
-	if team != "" && !override.CheckIn.Set && !override.Reminder.Set && !override.Digest.Set && override.TimeZone == "" {
+	if team != "" && !override.CheckIn.Set && !override.Reminder.Set && !override.Digest.Set && override.TimeZone == "" && !override.Escalate.Set && lead == "" {
 		sec.Note = T("This team uses the workspace's settings. ").Add("Change them for the team with ").AddCode(ss.example(exSettings))
 	}
 	return Reply{Message: &Message{Summary: title, Title: title, Sections: []Section{sec}}}

@@ -80,19 +80,68 @@ func JudgeCheckIn(answered, due, closes, now time.Time) CheckInState {
 // MissedStreak returns how many check-ins in a row a person missed at the
 // end of states (oldest first). Weeks not due (away, nothing owned) neither
 // break nor extend a streak; a pending week is skipped, since it may still
-// be answered. Escalation acts on this count.
-func MissedStreak(states []CheckInState) int {
-	n := 0
+// be answered. Escalation acts on this count (EscalationRun).
+func MissedStreak(states []CheckInState) int { return len(missedRun(states)) }
+
+// MissedRun returns the weeks of the streak MissedStreak counts, oldest
+// first: states[i] is how week weeks[i] went.
+func MissedRun(weeks []Week, states []CheckInState) []Week {
+	var out []Week
+	for _, i := range missedRun(states) {
+		out = append(out, weeks[i])
+	}
+	return out
+}
+
+// missedRun returns the indices of the missed weeks of the streak at the
+// end of states, oldest first.
+func missedRun(states []CheckInState) []int {
+	var out []int
 	for i := len(states) - 1; i >= 0; i-- {
 		switch states[i] {
 		case Missed:
-			n++
+			out = append([]int{i}, out...)
 		case NotDue, Pending:
 		default:
-			return n
+			return out
 		}
 	}
-	return n
+	return out
+}
+
+// CheckInStates judges a person's check-in weeks whose prompt falls in
+// [since, until), at now, under set in loc: answered holds each week's first
+// answer (JudgeCheckIn). A week left unanswered while the person was away
+// at any time between its prompt and the moment an answer turns late (see
+// CheckInWindow) is NotDue: okrbot did not ask, or asked someone away, so
+// the week is neither missed nor a break in a streak. An answer given
+// while away counts as any other.
+func CheckInStates(since, until, now time.Time, loc *time.Location, set Settings, answered map[Week]time.Time, away []AwayPeriod) ([]Week, []CheckInState) {
+	weeks := CheckInWeeks(since, until, loc, set.CheckIn)
+	states := make([]CheckInState, len(weeks))
+	for i, w := range weeks {
+		prompt, due, closes := CheckInWindow(w, loc, set)
+		st := JudgeCheckIn(answered[w], due, closes, now)
+		if (st == Missed || st == Pending) && AwayDuring(away, prompt, due) {
+			st = NotDue
+		}
+		states[i] = st
+	}
+	return weeks, states
+}
+
+// OwnedSince is when a key result of o began to ask its owner for
+// check-ins: when it was added (when the objective was, for key results
+// stored before that was kept), and not before floor (the cycle's start).
+func OwnedSince(o Objective, kr KeyResult, floor time.Time) time.Time {
+	since := kr.CreatedAt
+	if since.IsZero() {
+		since = o.CreatedAt
+	}
+	if since.Before(floor) {
+		return floor
+	}
+	return since
 }
 
 // Discipline tallies a person's check-ins over a cycle.

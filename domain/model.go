@@ -59,6 +59,9 @@ type Settings struct {
 	Reminder Schedule
 	Digest   Schedule
 	TimeZone string
+	// Escalate is when missed check-ins reach the person's team lead
+	// (escalation.go); its zero value is the default.
+	Escalate Escalation
 }
 
 // DefaultSettings returns the product's default rhythm in tz: check-in prompt
@@ -80,6 +83,9 @@ type TeamSettings struct {
 	WorkspaceID string
 	Channel     string
 	Settings    Settings
+	// Lead is the person the team's escalations go to; "" for the owner
+	// of the team's objective (see TeamLead).
+	Lead string
 }
 
 // User is a person in a workspace, as okrbot last saw them.

@@ -51,6 +51,9 @@ func (s Settings) Override(team Settings) Settings {
 	if team.TimeZone != "" {
 		out.TimeZone = team.TimeZone
 	}
+	if team.Escalate.Set {
+		out.Escalate = team.Escalate
+	}
 	return out
 }
 
@@ -127,6 +130,12 @@ func scheduleOf(set Settings, kind string) (Schedule, bool) {
 		return set.Reminder, true
 	case KindDigest:
 		return set.Digest, true
+	case KindEscalation:
+		// Decided when the week before closes: at the check-in moment,
+		// whether or not prompts go out.
+		s := set.CheckIn
+		s.Off = set.Escalate.Off
+		return s, true
 	}
 	return Schedule{}, false
 }
@@ -135,7 +144,8 @@ func scheduleOf(set Settings, kind string) (Schedule, bool) {
 // set in loc. A prompt opens at the week's check-in moment and closes at
 // the reminder's (a prompt days late is noise: the reminder speaks for it).
 // Reminders and digests open at their first moment after the check-in
-// moment. Every window closes when the next check-in week begins, at the
+// moment; escalations at the check-in moment itself, when the week before
+// has closed (unless escalation is off). Every window closes when the next check-in week begins, at the
 // latest: after that a delivery would speak of a week people no longer
 // answer for. ok is false when the kind is off, not scheduled, or falls in
 // no week (a digest set for the morning of the check-in day, before it).

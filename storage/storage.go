@@ -42,8 +42,10 @@ type Store interface {
 	// AddAdmin makes user an admin of the workspace (once).
 	AddAdmin(ctx context.Context, workspace, user string) error
 	SaveSettings(ctx context.Context, workspace string, s domain.Settings) error
-	// TeamSettings returns a workspace's team overrides by channel.
+	// TeamSettings returns a workspace's team overrides by channel, each
+	// with its lead.
 	TeamSettings(ctx context.Context, workspace string) ([]domain.TeamSettings, error)
+	// SaveTeamSettings stores a team's override and its lead, replacing both.
 	SaveTeamSettings(ctx context.Context, t domain.TeamSettings) error
 	// SaveUser records a person's name, email and time zone as the
 	// platform (or an import) reports them (empty ones are left as they
@@ -52,8 +54,16 @@ type Store interface {
 	User(ctx context.Context, workspace, id string) (domain.User, error)
 	// Users returns the people of a workspace by id, or those with ids.
 	Users(ctx context.Context, workspace string, ids ...string) ([]domain.User, error)
-	// SetAway pauses a person's prompts until a moment (zero: back now).
+	// SetAway pauses a person's prompts until a moment (zero: back now)
+	// and, in the same change, records it in their away history, as a
+	// domain.AwayChange made at the store's clock.
 	SetAway(ctx context.Context, workspace, user string, until time.Time) error
+	// AwayPeriods returns when the people of a workspace (or those with
+	// ids) were or will be away, from their away history
+	// (domain.AwayPeriodsOf), by person, oldest first. A person away before
+	// the history was kept has one period, from when they were last
+	// updated until their away date.
+	AwayPeriods(ctx context.Context, workspace string, ids ...string) ([]domain.AwayPeriod, error)
 	Subscribe(ctx context.Context, s domain.Subscription) error
 	// Unsubscribe reports whether there was a subscription to remove.
 	Unsubscribe(ctx context.Context, workspace, channel string) (bool, error)

@@ -24,7 +24,8 @@ at once, sends nothing twice. It reports where every delivery of the period
 stands (sent, skipped, still failing, held by another process, expired,
 refused for good) and exits non-zero while any is still failing.
 Jobs: checkin-prompts, reminders, digests, kpi-alerts, kpi-sources (fetches
-the KPIs' sources that are due, and tells the owner of one that fails).
+the KPIs' sources that are due, and tells the owner of one that fails),
+escalations (tells team leads of people who missed check-ins in a row).
 `
 
 // jobFlags are every setting but the HTTP address: a job sends, it serves nothing.

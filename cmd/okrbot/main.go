@@ -51,7 +51,8 @@ const usage = `okrbot runs OKR check-ins, digests and KPI alerts in Slack and Mi
 Usage:
   okrbot [serve] [flags]          run the service (default)
   okrbot console [flags]          type /okr and /kpi commands in a terminal
-  okrbot jobs run <job> [--at T]  run one scheduled job once (checkin-prompts, reminders, digests, kpi-alerts, kpi-sources)
+  okrbot jobs run <job> [--at T]  run one scheduled job once (checkin-prompts, reminders, digests, kpi-alerts, kpi-sources,
+                                  escalations)
   okrbot teams-package [--out F]  build the Teams app package
   okrbot export [--cycle C] [--workspace W] [--out DIR]
                                   write a workspace's data as CSV files

@@ -117,6 +117,10 @@ func (c *countingStore) Users(ctx context.Context, ws string, ids ...string) ([]
 	c.count("Users")
 	return c.st.Users(ctx, ws, ids...)
 }
+func (c *countingStore) AwayPeriods(ctx context.Context, ws string, ids ...string) ([]domain.AwayPeriod, error) {
+	c.count("AwayPeriods")
+	return c.st.AwayPeriods(ctx, ws, ids...)
+}
 func (c *countingStore) Objectives(ctx context.Context, ws string, f domain.ObjectiveFilter) ([]domain.Objective, error) {
 	c.count("Objectives")
 	return c.st.Objectives(ctx, ws, f)

@@ -3,7 +3,6 @@ package rhythm
 import (
 	"context"
 	"slices"
-	"sort"
 	"sync"
 	"time"
 
@@ -21,6 +20,11 @@ type people struct {
 	team      map[string]string             // person -> team of their first such objective
 	users     map[string]domain.User
 	checkedIn map[string]bool // person/week
+	// objectives are the current active objectives, oldest first, and
+	// leads the lead each team names: who hears of missed check-ins
+	// (escalation.go).
+	objectives []domain.Objective
+	leads      map[string]string
 }
 
 // peopleOf returns the run's snapshot of a workspace's people, reading it
@@ -69,15 +73,19 @@ func (run *Run) loadPeople(ctx context.Context, ws domain.Workspace) (*people, e
 		return nil, err
 	}
 	p := &people{ws: ws, read: run.r.opt.Now(), teams: map[string]domain.Settings{}, owned: map[string][]domain.KeyResult{},
-		team: map[string]string{}, users: map[string]domain.User{}, checkedIn: map[string]bool{}}
+		team: map[string]string{}, users: map[string]domain.User{}, checkedIn: map[string]bool{}, leads: map[string]string{}}
 	for _, t := range ts {
 		p.teams[t.Channel] = t.Settings
+		if t.Lead != "" {
+			p.leads[t.Channel] = t.Lead
+		}
 	}
 	os, err := st.Objectives(ctx, ws.ID, domain.ObjectiveFilter{Statuses: []domain.ObjectiveStatus{domain.Active}})
 	if err != nil {
 		return nil, err
 	}
-	for _, o := range current(os, ws, run.at) {
+	p.objectives = current(os, ws, run.at)
+	for _, o := range p.objectives {
 		for _, kr := range o.KeyResults {
 			if _, seen := p.team[kr.Owner]; !seen {
 				p.team[kr.Owner] = o.Team
@@ -168,12 +176,7 @@ func planPeople(ctx context.Context, run *Run, ws domain.Workspace, _ Queue) (pl
 	kind := run.kind.name
 	var out planned
 	periods := map[string]bool{}
-	owners := make([]string, 0, len(p.owned))
-	for u := range p.owned {
-		owners = append(owners, u)
-	}
-	sort.Strings(owners)
-	for _, user := range owners {
+	for _, user := range owners(p) {
 		set, loc := p.settingsOf(user)
 		week, due := domain.DueWeek(run.at, loc, set, kind)
 		if !due {

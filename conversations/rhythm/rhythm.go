@@ -29,6 +29,7 @@ const (
 	JobReminders      = "reminders"
 	JobDigests        = "digests"
 	JobKPIAlerts      = "kpi-alerts"
+	JobEscalations    = "escalations"
 )
 
 // kind is one kind of delivery: the job that plans it, how it is planned
@@ -52,6 +53,7 @@ var kinds = []kind{
 	{domain.KindDigest, JobDigests, planDigests, composeDigest},
 	{domain.KindKPIAlert, JobKPIAlerts, planAlerts, composeAlert},
 	{domain.KindSourceFailing, JobKPISources, planSources, composeSourceFailing}, // sources.go
+	{domain.KindEscalation, JobEscalations, planEscalations, composeEscalation},  // escalation.go
 }
 
 // Jobs lists the jobs in the order they run.
@@ -93,6 +95,9 @@ type Store interface {
 	Workspace(ctx context.Context, id string) (domain.Workspace, error)
 	TeamSettings(ctx context.Context, workspace string) ([]domain.TeamSettings, error)
 	Users(ctx context.Context, workspace string, ids ...string) ([]domain.User, error)
+	// AwayPeriods returns when people were away (escalations judge the
+	// weeks they were away as not due).
+	AwayPeriods(ctx context.Context, workspace string, ids ...string) ([]domain.AwayPeriod, error)
 	Objectives(ctx context.Context, workspace string, f domain.ObjectiveFilter) ([]domain.Objective, error)
 	CheckIns(ctx context.Context, workspace string, f domain.CheckInFilter) ([]domain.CheckIn, error)
 	Subscriptions(ctx context.Context, workspace string) ([]domain.Subscription, error)
@@ -147,6 +152,9 @@ type Rhythm struct {
 	store  Store
 	digest Digester
 	opt    Options
+	// noLead remembers the streaks logged as having nobody to escalate
+	// to, so that each is logged once (escalation.go).
+	noLead sync.Map
 }
 
 // New returns a Rhythm over store, composing digests with d.

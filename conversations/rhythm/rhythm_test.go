@@ -141,7 +141,7 @@ func TestChangesThatMoveTheRhythmMarkTheWorkspace(t *testing.T) {
 	for _, job := range rhythm.Jobs {
 		e.plan(job, wed, false)
 	}
-	for _, k := range []string{domain.KindCheckInPrompt, domain.KindReminder, domain.KindDigest, domain.KindKPIAlert} {
+	for _, k := range []string{domain.KindCheckInPrompt, domain.KindReminder, domain.KindDigest, domain.KindKPIAlert, domain.KindEscalation} {
 		if e.due(k, wed) {
 			t.Fatalf("%s due right after planning", k)
 		}
@@ -153,7 +153,7 @@ func TestChangesThatMoveTheRhythmMarkTheWorkspace(t *testing.T) {
 	}{
 		{"a check-in", func() { e.as("ana", "Europe/Paris", "/okr update KR-1 3 confidence 7") }, nil},
 		{"the same time zone again", func() { e.as("ana", "Europe/Paris", "/okr list") }, nil},
-		{"a new time zone", func() { e.as("ana", "America/Chicago", "/okr list") }, []string{domain.KindCheckInPrompt, domain.KindReminder}},
+		{"a new time zone", func() { e.as("ana", "America/Chicago", "/okr list") }, []string{domain.KindCheckInPrompt, domain.KindReminder, domain.KindEscalation}},
 		{"a subscription", func() {
 			e.act(conversations.Actor{Platform: domain.Slack, Workspace: "T1", User: "boss", Admin: true}, "/okr digest subscribe #okrs")
 		}, []string{domain.KindDigest}},
@@ -162,10 +162,10 @@ func TestChangesThatMoveTheRhythmMarkTheWorkspace(t *testing.T) {
 		}, []string{domain.KindKPIAlert}},
 		{"the workspace's settings", func() {
 			e.act(conversations.Actor{Platform: domain.Slack, Workspace: "T1", User: "boss", Admin: true}, "/okr settings reminder tuesday 10:00")
-		}, []string{domain.KindCheckInPrompt, domain.KindReminder, domain.KindDigest}},
+		}, []string{domain.KindCheckInPrompt, domain.KindReminder, domain.KindDigest, domain.KindEscalation}},
 	} {
 		tt.change()
-		for _, k := range []string{domain.KindCheckInPrompt, domain.KindReminder, domain.KindDigest, domain.KindKPIAlert} {
+		for _, k := range []string{domain.KindCheckInPrompt, domain.KindReminder, domain.KindDigest, domain.KindKPIAlert, domain.KindEscalation} {
 			want := false
 			for _, m := range tt.marked {
 				want = want || m == k
@@ -197,7 +197,7 @@ func TestAPlanByHandPlansEveryWorkspace(t *testing.T) {
 	if p.Due != 3 || len(p.Periods) != 1 {
 		t.Fatalf("again: %+v", p)
 	}
-	if _, err := rhythm.New(e.st, e.svc, rhythm.Options{}).Begin("escalations", fri); err == nil {
+	if _, err := rhythm.New(e.st, e.svc, rhythm.Options{}).Begin("nudges", fri); err == nil {
 		t.Error("an unknown job began")
 	}
 }

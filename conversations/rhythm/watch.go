@@ -33,8 +33,8 @@ type watched struct {
 }
 
 var (
-	allKinds    = []string{domain.KindCheckInPrompt, domain.KindReminder, domain.KindDigest}
-	personKinds = []string{domain.KindCheckInPrompt, domain.KindReminder}
+	allKinds    = []string{domain.KindCheckInPrompt, domain.KindReminder, domain.KindDigest, domain.KindEscalation}
+	personKinds = []string{domain.KindCheckInPrompt, domain.KindReminder, domain.KindEscalation}
 )
 
 func (w *watched) mark(ctx context.Context, workspace string, kinds ...string) {

@@ -40,6 +40,12 @@ func Check(t *testing.T, st storage.Store) {
 	if len(us) != 2 || us[0].Name != "Ada" || us[0].TimeZone != "Europe/London" || us[1].Name != "Bob" || !us[1].AwayUntil.Equal(time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)) || !us[0].AwayUntil.IsZero() {
 		fail("users %+v", us)
 	}
+	// Bob's absence under way is the first period of his away history, from
+	// when he was last updated: the weeks he is away are not "missed".
+	if ps, err := st.AwayPeriods(ctx, c.Workspace); err != nil || len(ps) != 1 || len(us) != 2 || ps[0].UserID != us[1].ID ||
+		!ps[0].From.Equal(us[1].UpdatedAt) || !ps[0].Until.Equal(us[1].AwayUntil) {
+		fail("away periods %+v, %v", ps, err)
+	}
 	k, err := st.KPI(ctx, c.Workspace, "web-leads")
 	if err != nil || k.Target == nil || *k.Target != 35 || *k.Warn != 25 || *k.Alert != 15 || k.Unit != "/day" || k.Team != "C0GROWTH" ||
 		k.Latest == nil || k.Latest.Value != 27 || k.Latest.Note != "day c" || !k.Latest.At.Equal(clock.AddDate(0, 0, -1)) ||

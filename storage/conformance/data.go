@@ -316,7 +316,7 @@ func importBatch(at time.Time) domain.ImportBatch {
 	return domain.ImportBatch{
 		Workspace: &domain.Workspace{ID: "slack:T9", Platform: domain.Slack, ExternalID: "T9", Name: "Imported", Settings: domain.DefaultSettings("Europe/Paris"),
 			Admins: []string{"U1"}, CreatedAt: at.AddDate(-1, 0, 0)},
-		People: []domain.User{{ID: "U1", Name: "Ada", Email: "ada@example.com", TimeZone: "Europe/Paris"}, {ID: "U2", Name: "Bob", AwayUntil: at.AddDate(0, 0, 10)}},
+		People: []domain.User{{ID: "U1", Name: "Ada", Email: "ada@example.com", TimeZone: "Europe/Paris"}, {ID: "U2", Name: "Bob", AwayUntil: at.AddDate(0, 2, 0)}},
 		KPIs: []domain.KPI{{Slug: "leads", Name: "Web leads", Unit: "/day", Direction: domain.HigherIsBetter, Target: &target, Cadence: domain.Daily,
 			Owner: "U1", Health: domain.HealthGreen, HealthSince: at.AddDate(0, -1, 0), CreatedAt: at.AddDate(0, -6, 0),
 			Source: &domain.KPISource{Kind: domain.SourceJSON, URL: "https://stats.example.com/leads.json", SetBy: "U1", SetAt: at.AddDate(0, -2, 0)}}},
@@ -353,8 +353,14 @@ func testImportData(t *testing.T, b Backend) {
 		t.Errorf("workspace %+v, %v", w, err)
 	}
 	us, _ := st.Users(ctx, "slack:T9")
-	if len(us) != 2 || us[0].Email != "ada@example.com" || us[0].TimeZone != "Europe/Paris" || !us[1].AwayUntil.Equal(at.AddDate(0, 0, 10)) {
+	if len(us) != 2 || us[0].Email != "ada@example.com" || us[0].TimeZone != "Europe/Paris" || !us[1].AwayUntil.Equal(at.AddDate(0, 2, 0)) {
 		t.Errorf("people %+v", us)
+	}
+	// Bob's absence (still ahead at the import) is in his away history, from
+	// when he was last updated.
+	if ps, err := st.AwayPeriods(ctx, "slack:T9"); err != nil || len(ps) != 1 || len(us) != 2 || ps[0].UserID != "U2" ||
+		!ps[0].From.Equal(us[1].UpdatedAt) || !ps[0].Until.Equal(us[1].AwayUntil) {
+		t.Errorf("away periods %+v, %v", ps, err)
 	}
 	k, err := st.KPI(ctx, "slack:T9", "leads")
 	if err != nil || !k.CreatedAt.Equal(at.AddDate(0, -6, 0)) || k.Health != domain.HealthGreen || k.Source == nil || k.Source.URL != "https://stats.example.com/leads.json" ||

@@ -29,6 +29,7 @@ func testWorkspacesUsersSubscriptions(t *testing.T, b Backend) {
 	}
 	set := domain.DefaultSettings("Asia/Tokyo")
 	set.Digest.Off, set.CheckIn.Weekday, set.CheckIn.Minute = true, time.Thursday, 14*60+30
+	set.Escalate = domain.Escalation{After: 3, Set: true}
 	must(t, st.SaveSettings(ctx, "slack:T1", set))
 	if got, _ := st.Workspace(ctx, "slack:T1"); got.Settings != set {
 		t.Errorf("settings %+v, want %+v", got.Settings, set)
@@ -91,11 +92,17 @@ func testTeamSettingsAndAdmins(t *testing.T, b Backend) {
 	must(t, st.SaveTeamSettings(ctx, domain.TeamSettings{WorkspaceID: "slack:T1", Channel: "C2", Settings: ts}))
 	must(t, st.SaveTeamSettings(ctx, domain.TeamSettings{WorkspaceID: "slack:T1", Channel: "C1", Settings: domain.DefaultSettings("UTC")}))
 	ts.Reminder.Off = false
-	must(t, st.SaveTeamSettings(ctx, domain.TeamSettings{WorkspaceID: "slack:T1", Channel: "C2", Settings: ts}))
+	ts.Escalate = domain.Escalation{Off: true, Set: true}
+	must(t, st.SaveTeamSettings(ctx, domain.TeamSettings{WorkspaceID: "slack:T1", Channel: "C2", Settings: ts, Lead: "U7"}))
 	got, err := st.TeamSettings(ctx, "slack:T1")
 	must(t, err)
-	if len(got) != 2 || got[0].Channel != "C1" || got[1].Settings != ts {
+	if len(got) != 2 || got[0].Channel != "C1" || got[1].Settings != ts || got[1].Lead != "U7" || got[0].Lead != "" {
 		t.Errorf("team settings %+v", got)
+	}
+	// Saving a team's override replaces its lead too.
+	must(t, st.SaveTeamSettings(ctx, domain.TeamSettings{WorkspaceID: "slack:T1", Channel: "C2", Settings: ts}))
+	if got, _ := st.TeamSettings(ctx, "slack:T1"); len(got) != 2 || got[1].Lead != "" {
+		t.Errorf("team settings after the lead was cleared %+v", got)
 	}
 	if got, _ := st.TeamSettings(ctx, "slack:T2"); len(got) != 0 {
 		t.Errorf("another workspace sees %+v", got)

@@ -72,6 +72,7 @@ var tests = []test{
 	// Workspaces, people, settings.
 	{"WorkspacesUsersSubscriptions", testWorkspacesUsersSubscriptions},
 	{"TeamSettingsAndAdmins", testTeamSettingsAndAdmins},
+	{"AwayHistory", testAwayHistory},
 	// Objectives and refs.
 	{"ObjectivesAreScopedByWorkspace", testObjectivesAreScopedByWorkspace},
 	{"CreateAssignsRefs", testCreateAssignsRefs},

@@ -23,6 +23,15 @@ type settingsDoc struct {
 	Reminder scheduleDoc `bson:"reminder"`
 	Digest   scheduleDoc `bson:"digest"`
 	TimeZone string      `bson:"timezone,omitempty"`
+	// Escalate is absent from settings stored before escalations: the
+	// default.
+	Escalate escalateDoc `bson:"escalate,omitempty"`
+}
+
+type escalateDoc struct {
+	After int  `bson:"after,omitempty"`
+	Off   bool `bson:"off,omitempty"`
+	Set   bool `bson:"set,omitempty"`
 }
 
 func toSchedule(s scheduleDoc) domain.Schedule {
@@ -34,11 +43,14 @@ func fromSchedule(s domain.Schedule) scheduleDoc {
 }
 
 func (d settingsDoc) domain() domain.Settings {
-	return domain.Settings{CheckIn: toSchedule(d.CheckIn), Reminder: toSchedule(d.Reminder), Digest: toSchedule(d.Digest), TimeZone: d.TimeZone}
+	return domain.Settings{CheckIn: toSchedule(d.CheckIn), Reminder: toSchedule(d.Reminder), Digest: toSchedule(d.Digest), TimeZone: d.TimeZone,
+		Escalate: domain.Escalation{After: d.Escalate.After, Off: d.Escalate.Off, Set: d.Escalate.Set}}
 }
 
 func fromSettings(s domain.Settings) settingsDoc {
-	return settingsDoc{CheckIn: fromSchedule(s.CheckIn), Reminder: fromSchedule(s.Reminder), Digest: fromSchedule(s.Digest), TimeZone: s.TimeZone}
+	e := s.Escalate
+	return settingsDoc{CheckIn: fromSchedule(s.CheckIn), Reminder: fromSchedule(s.Reminder), Digest: fromSchedule(s.Digest), TimeZone: s.TimeZone,
+		Escalate: escalateDoc{After: e.After, Off: e.Off, Set: e.Set}}
 }
 
 type workspaceDoc struct {
@@ -60,6 +72,7 @@ type teamSettingsDoc struct {
 	Workspace string      `bson:"workspace"`
 	Channel   string      `bson:"channel"`
 	Settings  settingsDoc `bson:"settings"`
+	Lead      string      `bson:"lead,omitempty"`
 }
 
 type userDoc struct {
@@ -70,6 +83,14 @@ type userDoc struct {
 	TimeZone  string    `bson:"timezone,omitempty"`
 	AwayUntil time.Time `bson:"away_until,omitempty"`
 	UpdatedAt time.Time `bson:"updated_at"`
+	// AwayLog is the person's away history, one entry per `/okr away` or
+	// `/okr back`, pushed by the update that sets away_until.
+	AwayLog []awayChangeDoc `bson:"away_log,omitempty"`
+}
+
+type awayChangeDoc struct {
+	At    time.Time `bson:"at"`
+	Until time.Time `bson:"until,omitempty"`
 }
 
 func (d userDoc) domain() domain.User {

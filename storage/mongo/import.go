@@ -199,11 +199,14 @@ func (s *Store) importPeople(ctx context.Context, workspace string, people []dom
 					set[k] = v
 				}
 			}
+			upd := bson.M{"$set": set, "$setOnInsert": bson.M{"workspace": workspace, "user": u.ID}}
 			if !u.AwayUntil.IsZero() {
 				set["away_until"] = u.AwayUntil
+				// An absence imported is a change of the away history (as
+				// SetAway's), from when the person was last updated.
+				upd["$push"] = bson.M{"away_log": awayChangeDoc{At: set["updated_at"].(time.Time), Until: u.AwayUntil}}
 			}
-			models = append(models, mongo.NewUpdateOneModel().SetFilter(byID(key(workspace, u.ID))).SetUpsert(true).
-				SetUpdate(bson.M{"$set": set, "$setOnInsert": bson.M{"workspace": workspace, "user": u.ID}}))
+			models = append(models, mongo.NewUpdateOneModel().SetFilter(byID(key(workspace, u.ID))).SetUpsert(true).SetUpdate(upd))
 		}
 		if len(models) == 0 {
 			continue

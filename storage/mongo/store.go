@@ -135,6 +135,9 @@ func Open(ctx context.Context, uri, database string, opt Options) (*Store, error
 	if err := s.ensureIndexes(ctx); err != nil {
 		return closeOnErr(err)
 	}
+	if err := s.upgradeAwayHistory(ctx); err != nil {
+		return closeOnErr(err)
+	}
 	return s, nil
 }
 

@@ -81,7 +81,7 @@ func (s *Store) TeamSettings(ctx context.Context, workspace string) ([]domain.Te
 	}
 	out := make([]domain.TeamSettings, len(ds))
 	for i, d := range ds {
-		out[i] = domain.TeamSettings{WorkspaceID: d.Workspace, Channel: d.Channel, Settings: d.Settings.domain()}
+		out[i] = domain.TeamSettings{WorkspaceID: d.Workspace, Channel: d.Channel, Settings: d.Settings.domain(), Lead: d.Lead}
 	}
 	return out, nil
 }
@@ -90,7 +90,7 @@ func (s *Store) TeamSettings(ctx context.Context, workspace string) ([]domain.Te
 func (s *Store) SaveTeamSettings(ctx context.Context, t domain.TeamSettings) error {
 	err := retryDup(func() error {
 		_, err := s.c(colTeamSettings).UpdateOne(ctx, and(ws(t.WorkspaceID), "channel", t.Channel),
-			bson.M{"$set": bson.M{"settings": fromSettings(t.Settings)}}, options.UpdateOne().SetUpsert(true))
+			bson.M{"$set": bson.M{"settings": fromSettings(t.Settings), "lead": t.Lead}}, options.UpdateOne().SetUpsert(true))
 		return err
 	})
 	return fail(ctx, "mongo.SaveTeamSettings: "+t.WorkspaceID+" "+t.Channel, err)
@@ -140,12 +140,16 @@ func (s *Store) Users(ctx context.Context, workspace string, ids ...string) ([]d
 	return mapDocs(ds), nil
 }
 
-// SetAway pauses a person's prompts until the given moment (zero: back now).
+// SetAway pauses a person's prompts until the given moment (zero: back
+// now) and pushes the change on their away history, in one update of their
+// document.
 func (s *Store) SetAway(ctx context.Context, workspace, user string, until time.Time) error {
+	now := s.now()
 	onInsert := bson.M{"workspace": workspace, "user": user}
-	upd := bson.M{"$set": bson.M{"away_until": until, "updated_at": s.now()}, "$setOnInsert": onInsert}
+	log := bson.M{"away_log": awayChangeDoc{At: now, Until: until}}
+	upd := bson.M{"$set": bson.M{"away_until": until, "updated_at": now}, "$setOnInsert": onInsert, "$push": log}
 	if until.IsZero() {
-		upd = bson.M{"$unset": bson.M{"away_until": ""}, "$set": bson.M{"updated_at": s.now()}, "$setOnInsert": onInsert}
+		upd = bson.M{"$unset": bson.M{"away_until": ""}, "$set": bson.M{"updated_at": now}, "$setOnInsert": onInsert, "$push": log}
 	}
 	err := retryDup(func() error {
 		_, err := s.c(colUsers).UpdateOne(ctx, byID(key(workspace, user)), upd, options.UpdateOne().SetUpsert(true))

@@ -49,6 +49,14 @@ func (s *Store) ImportData(ctx context.Context, workspace string, b domain.Impor
 				u.WorkspaceID, u.ID, u.Name, u.Email, u.TimeZone, ts(u.AwayUntil), ts(updated)); err != nil {
 				return err
 			}
+			// An absence imported is a change of the away history (as
+			// SetAway's), from when the person was last updated.
+			if !u.AwayUntil.IsZero() {
+				if _, err := tx.ExecContext(ctx, `INSERT OR REPLACE INTO away_changes (workspace, user, at, until) VALUES (?, ?, ?, ?)`,
+					u.WorkspaceID, u.ID, updated.UnixNano(), ts(u.AwayUntil)); err != nil {
+					return err
+				}
+			}
 		}
 		for _, k := range b.KPIs {
 			k.WorkspaceID = workspace

@@ -81,8 +81,11 @@ var migrationSteps = map[int]func(t *testing.T, s *Store){
 			t.Fatal(err)
 		}
 		// Keyed values are unique per KPI; values without a key are not.
-		w := domain.Workspace{ID: "w3", Platform: domain.Slack, ExternalID: "w3", Settings: domain.DefaultSettings("UTC")}
-		if _, err := s.EnsureWorkspace(ctx, w); err != nil {
+		// (The workspace as okrbot wrote it then: today's code reads columns
+		// of migration 5.)
+		if _, err := s.w.ExecContext(ctx, `INSERT INTO workspaces (id, platform, external_id, checkin_weekday, checkin_minute, checkin_off, checkin_set,
+			reminder_weekday, reminder_minute, reminder_off, reminder_set, digest_weekday, digest_minute, digest_off, digest_set, timezone)
+			VALUES ('w3', 'slack', 'w3', 5, 900, 0, 1, 1, 600, 0, 1, 1, 540, 0, 1, 'UTC')`); err != nil {
 			t.Fatal(err)
 		}
 		if err := s.CreateKPI(ctx, domain.KPI{WorkspaceID: "w3", Slug: "k", Name: "k", Direction: domain.HigherIsBetter, Cadence: domain.Daily}); err != nil {
@@ -99,8 +102,39 @@ var migrationSteps = map[int]func(t *testing.T, s *Store){
 			t.Errorf("%d values, want 3 (one keyed twice, two without a key)", n)
 		}
 		hotQueriesUseIndexes(t, s)
+		// A workspace, a team's override and a person away, as okrbot
+		// wrote them before the away history (migration 5).
+		for _, q := range []string{
+			`INSERT INTO workspaces (id, platform, external_id, checkin_weekday, checkin_minute, checkin_off, checkin_set, reminder_weekday, reminder_minute, reminder_off, reminder_set,
+				digest_weekday, digest_minute, digest_off, digest_set, timezone) VALUES ('w', 'slack', 'T1', 5, 900, 0, 1, 1, 600, 0, 1, 1, 540, 0, 1, 'UTC')`,
+			`INSERT INTO team_settings (workspace, channel, checkin_weekday, checkin_minute, checkin_off, checkin_set, reminder_weekday, reminder_minute, reminder_off, reminder_set,
+				digest_weekday, digest_minute, digest_off, digest_set, timezone) VALUES ('w', 'C1', 4, 900, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, '')`,
+			`INSERT INTO users (workspace, id, away_until, updated_at) VALUES ('w', 'away', 2000, 1000)`,
+		} {
+			if _, err := s.w.ExecContext(ctx, q); err != nil {
+				t.Fatal(err)
+			}
+		}
 	},
 	5: func(t *testing.T, s *Store) {
+		// Settings from before read as the default escalation; a team
+		// names no lead.
+		w, err := s.Workspace(ctx, "w")
+		if err != nil || w.Settings.Escalate != (domain.Escalation{}) || w.Settings.Escalate.Threshold() != domain.DefaultEscalateAfter {
+			t.Fatalf("workspace after migration 5: %+v %v", w.Settings, err)
+		}
+		ts, err := s.TeamSettings(ctx, "w")
+		if err != nil || len(ts) != 1 || ts[0].Lead != "" || ts[0].Settings.CheckIn.Weekday != time.Thursday || ts[0].Settings.Escalate.Set {
+			t.Fatalf("team settings after migration 5: %+v %v", ts, err)
+		}
+		// The person away has their absence as its first period.
+		ps, err := s.AwayPeriods(ctx, "w")
+		if err != nil || len(ps) != 1 || ps[0].UserID != "away" || ps[0].From.UnixNano() != 1000 || ps[0].Until.UnixNano() != 2000 {
+			t.Fatalf("away periods after migration 5: %+v %v", ps, err)
+		}
+		hotQueriesUseIndexes(t, s)
+	},
+	6: func(t *testing.T, s *Store) {
 		// A key result's progress line is read from the index alone.
 		plan := queryPlan(t, s, checkInPointsQuery, "w", `["KR-1"]`, 0)
 		if len(plan) == 0 || !strings.Contains(plan[0], "USING COVERING INDEX check_ins_kr") {
@@ -256,6 +290,7 @@ func hotQueriesUseIndexes(t *testing.T, s *Store) {
 		"old idempotency keys to clean up":                                 {`SELECT id FROM idempotency WHERE created_at < ?`, []any{0}},
 		"a KPI value by its key":                                           {`SELECT id FROM kpi_values WHERE workspace = ? AND slug = ? AND key = ?`, []any{"w", "leads", "k"}},
 		"unfinished deliveries (depth metric)":                             {depthQuery, nil},
+		"people's away history (streaks, review)":                          of(awayQuery("w", []string{"U1", "U2"})),
 	}
 	version, _ := s.schemaVersion(ctx)
 	for name, q := range queries {

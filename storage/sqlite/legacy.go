@@ -244,13 +244,19 @@ var legacyCollections = []struct {
 }{
 	{"workspaces", "workspaces", copyWorkspace},
 	{"team_settings", "", func(ctx context.Context, tx *sql.Tx, d doc) (bool, error) {
-		_, err := tx.ExecContext(ctx, `INSERT OR REPLACE INTO team_settings (workspace, channel, `+settingsCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		_, err := tx.ExecContext(ctx, `INSERT OR REPLACE INTO team_settings (workspace, channel, `+settingsCols+`) VALUES (?, ?, `+settingsMarks+`)`,
 			append([]any{d.str("workspace"), d.str("channel")}, settingsArgs(d.settings("settings"))...)...)
 		return true, err
 	}},
 	{"users", "people", func(ctx context.Context, tx *sql.Tx, d doc) (bool, error) {
 		_, err := tx.ExecContext(ctx, `INSERT OR REPLACE INTO users (workspace, id, name, timezone, away_until, updated_at) VALUES (?, ?, ?, ?, ?, ?)`,
 			d.str("workspace"), d.str("user"), d.str("name"), d.str("timezone"), ts(d.time("away_until")), ts(d.time("updated_at")))
+		if err == nil && !d.time("away_until").IsZero() {
+			// The earlier store kept no away history: the absence under way
+			// is its first change, from when the person was last updated.
+			_, err = tx.ExecContext(ctx, `INSERT OR REPLACE INTO away_changes (workspace, user, at, until) VALUES (?, ?, COALESCE(?, 0), ?)`,
+				d.str("workspace"), d.str("user"), ts(d.time("updated_at")), ts(d.time("away_until")))
+		}
 		return true, err
 	}},
 	{"counters", "", func(ctx context.Context, tx *sql.Tx, d doc) (bool, error) {
@@ -343,7 +349,7 @@ var legacyCollections = []struct {
 func copyWorkspace(ctx context.Context, tx *sql.Tx, d doc) (bool, error) {
 	id := d.str("_id")
 	_, err := tx.ExecContext(ctx, `INSERT OR REPLACE INTO workspaces (id, platform, external_id, name, `+settingsCols+`, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		VALUES (?, ?, ?, ?, `+settingsMarks+`, ?)`,
 		append(append([]any{id, d.str("platform"), d.str("external_id"), d.str("name")}, settingsArgs(d.settings("settings"))...), ts(d.time("created_at")))...)
 	if err != nil {
 		return false, err

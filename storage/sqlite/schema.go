@@ -23,7 +23,8 @@ var migrations = []migration{
 	{2, "planner statistics of a large company", execAll(plannerStats)},
 	{3, "the outbox package's entries, the next-due index, learned paces", execAll(deliveryEngine)},
 	{4, "API tokens, idempotency keys, KPI sources, keyed KPI values, people's emails", execAll(schemaV4)},
-	{5, "check-in values in the key result index", execAll(checkInsKRValue)},
+	{5, "escalation settings, team leads, away history", execAll(escalation)},
+	{6, "check-in values in the key result index", execAll(checkInsKRValue)},
 }
 
 // SchemaVersion is the schema version this okrbot brings a store file to.
@@ -555,6 +556,33 @@ INSERT INTO sqlite_stat1 (tbl, idx, stat) VALUES
 	('api_tokens', 'api_tokens_workspace', '20 5 1'),
 	('idempotency', 'sqlite_autoindex_idempotency_1', '10000 1'),
 	('idempotency', 'idempotency_created', '10000 2');
+ANALYZE sqlite_schema
+`
+
+// escalation keeps when missed check-ins reach a team's lead (in the
+// workspace's settings and each team's override; zero columns are the
+// default), the lead a team names, and each person's away history: one row
+// per `/okr away` or `/okr back` (until NULL), from which the periods they
+// were away are read. Someone away when the history began gets one change,
+// at the moment they were last updated.
+const escalation = `
+ALTER TABLE workspaces ADD COLUMN escalate_after INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE workspaces ADD COLUMN escalate_off INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE workspaces ADD COLUMN escalate_set INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE team_settings ADD COLUMN escalate_after INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE team_settings ADD COLUMN escalate_off INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE team_settings ADD COLUMN escalate_set INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE team_settings ADD COLUMN lead TEXT NOT NULL DEFAULT '';
+CREATE TABLE away_changes (
+	workspace TEXT NOT NULL,
+	user      TEXT NOT NULL,
+	at        INTEGER NOT NULL,
+	until     INTEGER,
+	PRIMARY KEY (workspace, user, at)
+) WITHOUT ROWID;
+INSERT INTO away_changes (workspace, user, at, until)
+	SELECT workspace, id, COALESCE(updated_at, 0), away_until FROM users WHERE away_until IS NOT NULL;
+INSERT INTO sqlite_stat1 (tbl, idx, stat) VALUES ('away_changes', 'away_changes', '10000 1000 2 1');
 ANALYZE sqlite_schema
 `
 

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/okrbot/okrbot/domain"
@@ -13,14 +14,19 @@ import (
 // settingsCols are the columns of a domain.Settings, in settingsArgs order.
 const settingsCols = `checkin_weekday, checkin_minute, checkin_off, checkin_set,
 	reminder_weekday, reminder_minute, reminder_off, reminder_set,
-	digest_weekday, digest_minute, digest_off, digest_set, timezone`
+	digest_weekday, digest_minute, digest_off, digest_set, timezone,
+	escalate_after, escalate_off, escalate_set`
+
+// settingsMarks are the placeholders of settingsCols.
+var settingsMarks = marks(strings.Count(settingsCols, ",") + 1)
 
 func settingsArgs(st domain.Settings) []any {
 	var out []any
 	for _, sc := range []domain.Schedule{st.CheckIn, st.Reminder, st.Digest} {
 		out = append(out, int(sc.Weekday), sc.Minute, b2i(sc.Off), b2i(sc.Set))
 	}
-	return append(out, st.TimeZone)
+	e := st.Escalate
+	return append(out, st.TimeZone, e.After, b2i(e.Off), b2i(e.Set))
 }
 
 func settingsDest(st *domain.Settings) []any {
@@ -28,8 +34,12 @@ func settingsDest(st *domain.Settings) []any {
 	for _, sc := range []*domain.Schedule{&st.CheckIn, &st.Reminder, &st.Digest} {
 		out = append(out, (*weekday)(&sc.Weekday), &sc.Minute, &sc.Off, &sc.Set)
 	}
-	return append(out, &st.TimeZone)
+	e := &st.Escalate
+	return append(out, &st.TimeZone, &e.After, &e.Off, &e.Set)
 }
+
+// marks returns n placeholders: "?, ?, ?".
+func marks(n int) string { return strings.TrimSuffix(strings.Repeat("?, ", n), ", ") }
 
 // weekday scans an integer column into a time.Weekday.
 type weekday time.Weekday
@@ -69,7 +79,7 @@ func (s *Store) EnsureWorkspace(ctx context.Context, w domain.Workspace) (domain
 // exists, and reports whether it did.
 func insertWorkspace(ctx context.Context, tx *sql.Tx, w domain.Workspace) (bool, error) {
 	r, err := tx.ExecContext(ctx, `INSERT INTO workspaces (id, platform, external_id, name, `+settingsCols+`, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
+		VALUES (?, ?, ?, ?, `+settingsMarks+`, ?) ON CONFLICT (id) DO NOTHING`,
 		append(append([]any{w.ID, string(w.Platform), w.ExternalID, w.Name}, settingsArgs(w.Settings)...), ts(w.CreatedAt))...)
 	if err != nil {
 		return false, err
@@ -147,7 +157,7 @@ func (s *Store) AddAdmin(ctx context.Context, workspace, user string) error {
 // SaveSettings replaces the workspace's rhythm settings.
 func (s *Store) SaveSettings(ctx context.Context, workspace string, st domain.Settings) error {
 	err := s.tx(ctx, "sqlite.SaveSettings", func(tx *sql.Tx) error {
-		r, err := tx.ExecContext(ctx, `UPDATE workspaces SET (`+settingsCols+`) = (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) WHERE id = ?`,
+		r, err := tx.ExecContext(ctx, `UPDATE workspaces SET (`+settingsCols+`) = (`+settingsMarks+`) WHERE id = ?`,
 			append(settingsArgs(st), workspace)...)
 		if err != nil {
 			return err
@@ -167,10 +177,10 @@ func (s *Store) SaveSettings(ctx context.Context, workspace string, st domain.Se
 func (s *Store) TeamSettings(ctx context.Context, workspace string) ([]domain.TeamSettings, error) {
 	var out []domain.TeamSettings
 	err := s.read(ctx, "sqlite.TeamSettings", func(c *sql.Conn) error {
-		rows, err := c.QueryContext(ctx, `SELECT workspace, channel, `+settingsCols+` FROM team_settings WHERE workspace = ? ORDER BY channel`, workspace)
+		rows, err := c.QueryContext(ctx, `SELECT workspace, channel, lead, `+settingsCols+` FROM team_settings WHERE workspace = ? ORDER BY channel`, workspace)
 		out, err = collect(rows, err, func(r *sql.Rows) (domain.TeamSettings, error) {
 			var t domain.TeamSettings
-			return t, r.Scan(append([]any{&t.WorkspaceID, &t.Channel}, settingsDest(&t.Settings)...)...)
+			return t, r.Scan(append([]any{&t.WorkspaceID, &t.Channel, &t.Lead}, settingsDest(&t.Settings)...)...)
 		})
 		return err
 	})
@@ -180,9 +190,9 @@ func (s *Store) TeamSettings(ctx context.Context, workspace string) ([]domain.Te
 // SaveTeamSettings stores a team's override.
 func (s *Store) SaveTeamSettings(ctx context.Context, t domain.TeamSettings) error {
 	err := s.tx(ctx, "sqlite.SaveTeamSettings", func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `INSERT INTO team_settings (workspace, channel, `+settingsCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-			ON CONFLICT (workspace, channel) DO UPDATE SET (`+settingsCols+`) = (`+excluded(settingsCols)+`)`,
-			append([]any{t.WorkspaceID, t.Channel}, settingsArgs(t.Settings)...)...)
+		_, err := tx.ExecContext(ctx, `INSERT INTO team_settings (workspace, channel, lead, `+settingsCols+`) VALUES (?, ?, ?, `+settingsMarks+`)
+			ON CONFLICT (workspace, channel) DO UPDATE SET (lead, `+settingsCols+`) = (excluded.lead, `+excluded(settingsCols)+`)`,
+			append([]any{t.WorkspaceID, t.Channel, t.Lead}, settingsArgs(t.Settings)...)...)
 		return err
 	})
 	if err != nil {
@@ -260,12 +270,19 @@ func (s *Store) Users(ctx context.Context, workspace string, ids ...string) ([]d
 	return out, nil
 }
 
-// SetAway pauses a person's prompts until a moment (zero: back now).
+// SetAway pauses a person's prompts until a moment (zero: back now), and
+// records the change in their away history, in one transaction.
 func (s *Store) SetAway(ctx context.Context, workspace, user string, until time.Time) error {
+	now := s.now()
 	err := s.tx(ctx, "sqlite.SetAway", func(tx *sql.Tx) error {
 		_, err := tx.ExecContext(ctx, `INSERT INTO users (workspace, id, away_until, updated_at) VALUES (?, ?, ?, ?)
 			ON CONFLICT (workspace, id) DO UPDATE SET away_until = excluded.away_until, updated_at = excluded.updated_at`,
-			workspace, user, ts(until), ts(s.now()))
+			workspace, user, ts(until), ts(now))
+		if err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, `INSERT OR REPLACE INTO away_changes (workspace, user, at, until) VALUES (?, ?, ?, ?)`,
+			workspace, user, now.UnixNano(), ts(until))
 		return err
 	})
 	if err != nil {
