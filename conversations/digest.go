@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -454,62 +455,74 @@ func (ss *session) chart(title string, pace float64, os []objState, trend *chart
 
 // trend is the burn-up of os over the cycle's check-in weeks: at the close
 // of each week, the mean objective progress and the mean pace, from the key
-// results that existed then.
+// results that existed then. Each key result's check-ins are walked once
+// for all the moments (progressesAt): a company's digest draws 40,000 key
+// results at some fifteen moments.
 func (ss *session) trend(d *digestData, os []domain.Objective, cycle domain.Cycle) *chart.Trend {
 	start, end := cycle.Bounds(ss.wsLoc)
 	if start.IsZero() || len(os) == 0 {
 		return nil
 	}
 	t := &chart.Trend{Title: "Progress over " + string(cycle) + " against the expected line", Start: start, End: end}
-	at := func(moment time.Time, actual bool) {
-		var prog, exp float64
-		n := 0
-		for _, o := range os {
-			var p, e, w float64
-			for _, kr := range o.KeyResults {
-				created := kr.CreatedAt
-				if created.IsZero() {
-					created = o.CreatedAt
-				}
-				if created.After(moment) {
-					continue
-				}
-				since := start
-				if created.After(since) {
-					since = created
-				}
-				kw := weight(kr)
-				p += kw * d.tl.progressAt(kr, moment)
-				e += kw * elapsedBetween(since, end, moment)
-				w += kw
-			}
-			if w > 0 {
-				prog += p / w
-				exp += e / w
-				n++
-			}
-		}
-		pt := chart.TrendPoint{At: moment, Actual: math.NaN()}
-		if n > 0 {
-			pt.Expected = exp / float64(n)
-			if actual {
-				pt.Actual = prog / float64(n)
-			}
-		}
-		t.Points = append(t.Points, pt)
-	}
-	at(start, true)
+	moments := []time.Time{start}
+	actual := []bool{true}
 	for _, w := range domain.CheckInWeeks(start, end, d.loc, d.set.CheckIn) {
 		_, _, closes := domain.CheckInWindow(w, d.loc, d.set)
 		if !closes.Before(ss.now) {
 			break
 		}
-		at(closes, true)
+		moments, actual = append(moments, closes), append(actual, true)
 	}
 	if ss.now.Before(end) {
-		at(ss.now, true)
+		moments, actual = append(moments, ss.now), append(actual, true)
 	}
-	at(end, !ss.now.Before(end))
+	moments, actual = append(moments, end), append(actual, !ss.now.Before(end))
+
+	m := len(moments)
+	prog, exp, n := make([]float64, m), make([]float64, m), make([]int, m)
+	p, e, w, kp := make([]float64, m), make([]float64, m), make([]float64, m), make([]float64, m)
+	for _, o := range os {
+		clear(p)
+		clear(e)
+		clear(w)
+		for _, kr := range o.KeyResults {
+			created := kr.CreatedAt
+			if created.IsZero() {
+				created = o.CreatedAt
+			}
+			since := start
+			if created.After(since) {
+				since = created
+			}
+			kw := weight(kr)
+			d.tl.progressesAt(kr, moments, kp)
+			for i, moment := range moments {
+				if created.After(moment) {
+					continue
+				}
+				p[i] += kw * kp[i]
+				e[i] += kw * elapsedBetween(since, end, moment)
+				w[i] += kw
+			}
+		}
+		for i := range moments {
+			if w[i] > 0 {
+				prog[i] += p[i] / w[i]
+				exp[i] += e[i] / w[i]
+				n[i]++
+			}
+		}
+	}
+	for i, moment := range moments {
+		pt := chart.TrendPoint{At: moment, Actual: math.NaN()}
+		if n[i] > 0 {
+			pt.Expected = exp[i] / float64(n[i])
+			if actual[i] {
+				pt.Actual = prog[i] / float64(n[i])
+			}
+		}
+		t.Points = append(t.Points, pt)
+	}
 	return t
 }
 
@@ -523,17 +536,29 @@ func elapsedBetween(from, end, now time.Time) float64 {
 // timeline answers "what was this key result's progress at t?" from its
 // check-ins and its KPI's values.
 type timeline struct {
-	byKR map[string][]domain.CheckIn // oldest first
+	byKR map[string][]mark // oldest first
 	kpi  map[string][]domain.KPIValue
 }
 
+// mark is what a check-in tells of its key result's progress: a company's
+// digest keeps half a million of them, so only what progressAt reads.
+type mark struct {
+	at    time.Time
+	value float64
+	done  bool
+}
+
 func newTimeline(cs []domain.CheckIn) *timeline {
-	tl := &timeline{byKR: map[string][]domain.CheckIn{}, kpi: map[string][]domain.KPIValue{}}
+	tl := &timeline{byKR: map[string][]mark{}, kpi: map[string][]domain.KPIValue{}}
 	for _, c := range cs {
-		tl.byKR[c.KR] = append(tl.byKR[c.KR], c)
+		tl.byKR[c.KR] = append(tl.byKR[c.KR], mark{at: c.At, value: c.Value, done: c.Done})
 	}
+	// The store returns check-ins oldest first, so each list is already in
+	// order; the sort is for a list that is not.
 	for _, l := range tl.byKR {
-		sort.SliceStable(l, func(i, j int) bool { return l[i].At.Before(l[j].At) })
+		if !slices.IsSortedFunc(l, func(a, b mark) int { return a.at.Compare(b.at) }) {
+			slices.SortStableFunc(l, func(a, b mark) int { return a.at.Compare(b.at) })
+		}
 	}
 	return tl
 }
@@ -560,23 +585,40 @@ func (tl *timeline) loadKPIs(ss *session, os []domain.Objective) error {
 
 // progressAt is kr's progress from what was recorded before t.
 func (tl *timeline) progressAt(kr domain.KeyResult, t time.Time) float64 {
+	var out [1]float64
+	tl.progressesAt(kr, []time.Time{t}, out[:])
+	return out[0]
+}
+
+// progressesAt sets out[i] to kr's progress from what was recorded before
+// moments[i], walking kr's check-ins once when the moments are in order.
+func (tl *timeline) progressesAt(kr domain.KeyResult, moments []time.Time, out []float64) {
+	marks := tl.byKR[kr.Ref]
+	var vals []domain.KPIValue
+	if kr.KPI != "" {
+		vals = tl.kpi[kr.KPI] // newest first
+	}
 	then := kr
 	then.Current, then.Measured, then.Done = kr.Start, false, false
-	for _, c := range tl.byKR[kr.Ref] {
-		if !c.At.Before(t) {
-			break
+	j := 0
+	for i, t := range moments {
+		if i > 0 && t.Before(moments[i-1]) {
+			// Out of order: start over from the first check-in.
+			then.Current, then.Measured, then.Done = kr.Start, false, false
+			j = 0
 		}
-		then.Current, then.Measured, then.Done = c.Value, true, c.Done
-	}
-	if kr.KPI != "" {
-		for _, v := range tl.kpi[kr.KPI] { // newest first
+		for ; j < len(marks) && marks[j].at.Before(t); j++ {
+			then.Current, then.Measured, then.Done = marks[j].value, true, marks[j].done
+		}
+		at := then
+		for _, v := range vals {
 			if v.At.Before(t) {
-				then.Current, then.Measured = v.Value, true
+				at.Current, at.Measured = v.Value, true
 				break
 			}
 		}
+		out[i] = at.Progress()
 	}
-	return then.Progress()
 }
 
 func riskRank(a domain.Assessment) int {
