@@ -67,14 +67,15 @@ type objState struct {
 // digestData is what the weekly digest and the review are made of, read
 // once from the store.
 type digestData struct {
-	set   domain.Settings // the team's rhythm (the workspace's for the company)
-	loc   *time.Location  // its time zone
-	title string          // "Company OKRs", "#growth OKRs"
-	os    []domain.Objective
-	cs    []domain.CheckIn
-	kpis  []domain.KPI
-	tl    *timeline
-	names map[string]string
+	set    domain.Settings // the team's rhythm (the workspace's for the company)
+	loc    *time.Location  // its time zone
+	title  string          // "Company OKRs", "#growth OKRs"
+	os     []domain.Objective
+	cs     []domain.CheckIn
+	groups krGroups // cs by key result
+	kpis   []domain.KPI
+	tl     *timeline
+	names  map[string]string
 }
 
 func (ss *session) composeDigest(scope DigestScope) (*Message, error) {
@@ -170,7 +171,8 @@ func (ss *session) digestData(scope DigestScope) (*digestData, error) {
 	if d.kpis, err = ss.store.KPIs(ss.ctx, ss.ws.ID); err != nil {
 		return nil, err
 	}
-	d.tl = newTimeline(d.cs)
+	d.groups = groupByKR(d.cs)
+	d.tl = newTimeline(d.cs, d.groups)
 	return d, nil
 }
 
@@ -185,7 +187,7 @@ func (ss *session) weekly(scope DigestScope, d *digestData) (*Message, error) {
 	if err := d.tl.loadKPIs(ss, os); err != nil {
 		return nil, err
 	}
-	hist := history(d.cs)
+	hist := history(d.cs, d.groups)
 	pace := cycle.Elapsed(ss.now, ss.wsLoc)
 
 	// Assess every key result once; roll them up into their objectives.
@@ -548,19 +550,62 @@ type mark struct {
 	done  bool
 }
 
-func newTimeline(cs []domain.CheckIn) *timeline {
-	tl := &timeline{byKR: map[string][]mark{}, kpi: map[string][]domain.KPIValue{}}
-	for _, c := range cs {
-		tl.byKR[c.KR] = append(tl.byKR[c.KR], mark{at: c.At, value: c.Value, done: c.Done})
+func newTimeline(cs []domain.CheckIn, g krGroups) *timeline {
+	tl := &timeline{byKR: make(map[string][]mark, len(g.krs)), kpi: map[string][]domain.KPIValue{}}
+	// One array for every key result's marks, in their groups.
+	all := make([]mark, len(g.order))
+	for j, i := range g.order {
+		all[j] = mark{at: cs[i].At, value: cs[i].Value, done: cs[i].Done}
 	}
-	// The store returns check-ins oldest first, so each list is already in
-	// order; the sort is for a list that is not.
-	for _, l := range tl.byKR {
+	for k, kr := range g.krs {
+		l := all[g.starts[k]:g.starts[k+1]:g.starts[k+1]]
+		// The store returns check-ins oldest first, so each list is
+		// already in order; the sort is for a list that is not.
 		if !slices.IsSortedFunc(l, func(a, b mark) int { return a.at.Compare(b.at) }) {
 			slices.SortStableFunc(l, func(a, b mark) int { return a.at.Compare(b.at) })
 		}
+		tl.byKR[kr] = l
 	}
 	return tl
+}
+
+// krGroups are the positions of check-ins grouped by key result, each
+// group in the check-ins' own order: the timeline and the progress lines
+// are made from them without a copy of half a million check-ins each.
+type krGroups struct {
+	krs    []string
+	starts []int32 // group k is order[starts[k]:starts[k+1]]
+	order  []int32
+}
+
+func groupByKR(cs []domain.CheckIn) krGroups {
+	num := map[string]int32{}
+	var g krGroups
+	var counts []int32
+	of := make([]int32, len(cs))
+	for i := range cs {
+		k, ok := num[cs[i].KR]
+		if !ok {
+			k = int32(len(g.krs))
+			num[cs[i].KR] = k
+			g.krs = append(g.krs, cs[i].KR)
+			counts = append(counts, 0)
+		}
+		of[i] = k
+		counts[k]++
+	}
+	g.starts = make([]int32, len(counts)+1)
+	for k, n := range counts {
+		g.starts[k+1] = g.starts[k] + n
+	}
+	next := counts[:0:0]
+	next = append(next, g.starts[:len(counts)]...)
+	g.order = make([]int32, len(cs))
+	for i, k := range of {
+		g.order[next[k]] = int32(i)
+		next[k]++
+	}
+	return g
 }
 
 // loadKPIs reads the values of the KPIs that os's key results follow, once each.

@@ -1,6 +1,8 @@
 package conversations
 
 import (
+	"fmt"
+	"reflect"
 	"sort"
 	"testing"
 	"time"
@@ -60,7 +62,7 @@ func TestTimelineProgressAtMoments(t *testing.T) {
 		{KR: "KR-4", Value: 12, At: day(3)},
 	}
 	kpi := []domain.KPIValue{{Value: 18, At: day(12)}, {Value: 15, At: day(6)}} // newest first
-	tl := newTimeline(cs)
+	tl := newTimeline(cs, groupByKR(cs))
 	tl.kpi["leads"] = kpi
 	for _, moments := range [][]time.Time{
 		{day(1), day(2), day(8), day(8).Add(time.Nanosecond), day(10), day(11), day(20)},
@@ -98,5 +100,39 @@ func TestTimelineProgressAtMoments(t *testing.T) {
 		if got := tl.progressAt(krs[c.kr], c.at); got != c.want {
 			t.Errorf("%s at %s: %v, want %v", krs[c.kr].Ref, c.at.Format("2 Jan"), got, c.want)
 		}
+	}
+}
+
+// The digest makes the progress lines a few thousand check-ins at a time,
+// whole key results each: they must be domain.WeeklyPoints of them all.
+func TestHistoryInChunksIsWeeklyPoints(t *testing.T) {
+	start := time.Date(2026, 10, 2, 15, 0, 0, 0, time.UTC)
+	var cs []domain.CheckIn
+	for i := range 12000 {
+		kr := fmt.Sprintf("KR-%d", i%900)
+		if i%2 == 0 {
+			kr = "KR-big" // one key result with more check-ins than a chunk holds
+		}
+		week := domain.WeekOf(start.AddDate(0, 0, 7*(i%13)), time.UTC)
+		// Several people a week, some at the same moment.
+		at := start.AddDate(0, 0, 7*(i%13)).Add(time.Duration(i%5) * time.Minute)
+		cs = append(cs, domain.CheckIn{UserID: fmt.Sprintf("U%d", i%7), KR: kr, Week: week, Value: float64(i), At: at})
+	}
+	ps := make([]domain.CheckInPoint, len(cs))
+	for i, c := range cs {
+		ps[i] = domain.CheckInPoint{User: c.UserID, KR: c.KR, Week: c.Week, Point: domain.Point{At: c.At, Value: c.Value}}
+	}
+	want := domain.WeeklyPoints(ps)
+	got := history(cs, groupByKR(cs))
+	if len(got) != len(want) || len(want) != 451 {
+		t.Fatalf("%d lines, want %d (451)", len(got), len(want))
+	}
+	for kr, w := range want {
+		if !reflect.DeepEqual(got[kr], w) {
+			t.Errorf("%s: %v, want %v", kr, got[kr], w)
+		}
+	}
+	if len(history(nil, groupByKR(nil))) != 0 {
+		t.Error("lines without check-ins")
 	}
 }

@@ -136,13 +136,33 @@ func (ss *session) newView(os []domain.Objective) *view {
 }
 
 // history turns check-ins into one point per key result and week (the last
-// value given that week), oldest first (domain.WeeklyPoints).
-func history(cs []domain.CheckIn) map[string][]domain.Point {
-	ps := make([]domain.CheckInPoint, len(cs))
-	for i, c := range cs {
-		ps[i] = domain.CheckInPoint{User: c.UserID, KR: c.KR, Week: c.Week, Point: domain.Point{At: c.At, Value: c.Value}}
+// value given that week), oldest first (domain.WeeklyPoints), a few
+// thousand check-ins at a time, whole key results each (g groups cs by key
+// result): a line depends only on its own key result's check-ins, in their
+// order, and a company's half million are never copied at once.
+func history(cs []domain.CheckIn, g krGroups) map[string][]domain.Point {
+	out := make(map[string][]domain.Point, len(g.krs))
+	buf := make([]domain.CheckInPoint, 0, min(len(cs), 4096))
+	flush := func() {
+		for kr, ps := range domain.WeeklyPoints(buf) {
+			out[kr] = ps
+		}
+		buf = buf[:0]
 	}
-	return domain.WeeklyPoints(ps)
+	for k := range g.krs {
+		group := g.order[g.starts[k]:g.starts[k+1]]
+		if len(buf) > 0 && len(buf)+len(group) > cap(buf) {
+			flush()
+		}
+		for _, i := range group {
+			c := &cs[i]
+			buf = append(buf, domain.CheckInPoint{User: c.UserID, KR: c.KR, Week: c.Week, Point: domain.Point{At: c.At, Value: c.Value}})
+		}
+	}
+	if len(buf) > 0 {
+		flush()
+	}
+	return out
 }
 
 func dedupe(s []string) []string {

@@ -275,6 +275,7 @@ func hotQueriesUseIndexes(t *testing.T, s *Store) {
 		"the check-ins since a date (digest)":                              of(checkInsQuery("w", domain.CheckInFilter{Since: time.Now()}, false)),
 		"the check-ins of most of the history (whole: a company's digest)": of(checkInsQuery("w", domain.CheckInFilter{Since: time.Now()}, true)),
 		"the first check-in (whole range: MIN reads one entry)":            {`SELECT MIN(at) FROM check_ins WHERE workspace = ?`, []any{"w"}},
+		"how many check-ins most of the history holds (sizes the read)":    {`SELECT COUNT(*) FROM check_ins WHERE workspace = ? AND at >= ?`, []any{"w", 0}},
 		"due deliveries":                                                   of(dueOf(domain.OutboxQuery{Kinds: []string{"reminder"}, Workspaces: []string{"w"}})),
 		"when the next delivery is due":                                    of(nextDueOf(domain.OutboxQuery{Kinds: []string{"reminder"}, Workspaces: []string{"w"}})),
 		"a run's report":                                                   of(deliveriesOf(domain.OutboxQuery{Kinds: []string{"reminder"}, Workspaces: []string{"w"}}, []string{"2026-W48"})),
