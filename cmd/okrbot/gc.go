@@ -38,10 +38,11 @@ func tuneGC(log *slog.Logger) {
 
 // limitMemory applies serveMemoryLimit to okrbot jobs run, unless the
 // environment sets GOMEMLIMIT: it does the scheduler's work, and a large
-// company's digest holds some 200 MB of check-ins and their timeline for a
-// moment, which Go's default collector lets grow to twice that (a peak of
-// 460 MB for a 10,000-person company's digests). The collector keeps its
-// default pace otherwise: a run is short and not latency-bound.
+// company's digest holds some 165 MB of check-ins, timeline and progress
+// lines at its height, which Go's default collector lets grow to twice that
+// (447 MB resident for a 10,000-person company's digest, 311 MB with the
+// limit; docs/benchmarks.md). The collector keeps its default pace
+// otherwise: a run is short and not latency-bound.
 func limitMemory(log *slog.Logger) {
 	if _, ok := os.LookupEnv("GOMEMLIMIT"); !ok {
 		debug.SetMemoryLimit(serveMemoryLimit)

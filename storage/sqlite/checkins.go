@@ -164,7 +164,7 @@ func checkInsQuery(workspace string, f domain.CheckInFilter, most bool) (string,
 // person, key result and week. A company's digest reads half a million,
 // in the table's order: their positions are sorted, on the times as
 // integers, and the check-ins then moved once each to their place (sorting
-// the check-ins themselves moved each of them, 200 bytes, twenty times).
+// the check-ins themselves moved each of them, 184 bytes, twenty times).
 func sortCheckIns(cs []domain.CheckIn) {
 	less := func(a, b *domain.CheckIn) int {
 		return cmp.Or(strings.Compare(a.UserID, b.UserID), strings.Compare(a.KR, b.KR), strings.Compare(string(a.Week), string(b.Week)))
@@ -234,10 +234,10 @@ func (s *Store) CheckIns(ctx context.Context, workspace string, f domain.CheckIn
 			most = first.Valid && (f.Since.UnixNano() <= first.Int64 ||
 				float64(now-f.Since.UnixNano()) >= mostOfHistory*float64(now-first.Int64))
 		}
-		// Most of the history (a company's digest: half a million rows of
-		// 200 bytes) is counted first, from the at index (a few hundredths
-		// of a second), so that the slice is allocated once: grown by
-		// appending, the last two arrays were alive together, 190 MB.
+		// Most of the history (a company's digest: half a million check-ins
+		// of 184 bytes) is counted first, from the at index, so that the
+		// slice is allocated once: grown by appending, its last two arrays
+		// were alive together, some 170 MB.
 		var size int64
 		if most {
 			if err := c.QueryRowContext(ctx, `SELECT COUNT(*) FROM check_ins WHERE workspace = ? AND at >= ?`, workspace, f.Since.UnixNano()).Scan(&size); err != nil {
