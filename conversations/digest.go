@@ -195,7 +195,7 @@ func (ss *session) weekly(scope DigestScope, d *digestData) (*Message, error) {
 		as := make([]domain.Assessment, len(o.KeyResults))
 		var wb, wsum float64
 		for j, kr := range o.KeyResults {
-			as[j] = domain.Assess(kr, domain.Pace{Cycle: o.Cycle, Location: ss.wsLoc, Now: ss.now, Created: o.CreatedAt}, hist[kr.Ref])
+			kr, as[j] = ss.judge(*o, kr, hist[kr.Ref], d.tl.kpi[kr.KPI])
 			b := d.tl.progressAt(kr, weekStart)
 			krs = append(krs, krState{o: o, kr: kr, a: as[j], before: b})
 			w := weight(kr)
@@ -540,22 +540,7 @@ func newTimeline(cs []domain.CheckIn) *timeline {
 
 // loadKPIs reads the values of the KPIs that os's key results follow, once each.
 func (tl *timeline) loadKPIs(ss *session, os []domain.Objective) error {
-	for _, o := range os {
-		for _, kr := range o.KeyResults {
-			if kr.KPI == "" {
-				continue
-			}
-			if _, ok := tl.kpi[kr.KPI]; ok {
-				continue
-			}
-			vals, err := ss.store.KPIValues(ss.ctx, ss.ws.ID, kr.KPI, 500)
-			if err != nil {
-				return err
-			}
-			tl.kpi[kr.KPI] = vals // newest first
-		}
-	}
-	return nil
+	return ss.loadKPIValues(os, tl.kpi)
 }
 
 // progressAt is kr's progress from what was recorded before t.
