@@ -100,7 +100,7 @@ type Assessment struct {
 	// LastMeasured is when its latest value was taken (its KPI's latest
 	// value, for one that follows a KPI); zero when it has none.
 	LastMeasured time.Time
-	Status        Status
+	Status       Status
 	// Label is the status in the key result's own terms: "holding" or
 	// "breached" for a stay key result, "no data yet" before any data,
 	// else Status.String().
