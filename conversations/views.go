@@ -252,6 +252,12 @@ func (v *view) objectiveAssessment(o domain.Objective) domain.ObjectiveAssessmen
 	return domain.AssessObjective(o, as)
 }
 
+// paceFrom says when a new objective's or key result's pace starts to be
+// judged: "new: pace from 9 Dec".
+func (v *view) paceFrom(t time.Time) string {
+	return "new: pace from " + t.In(v.ss.loc).Format("2 Jan")
+}
+
 func statusMark(s domain.Status) string {
 	switch s {
 	case domain.OffTrack:
@@ -273,6 +279,10 @@ func (v *view) objectiveSection(o domain.Objective, withKRs bool, withInitiative
 	prog, expected := oa.Progress, oa.Expected
 	head := Text{}.AddCode(o.Ref).Add(" ").AddB(o.Title)
 	line := Text{}.AddBar(prog, expected).Add(fmt.Sprintf(" %d%% · pace %d%%", pct(prog), pct(expected)))
+	if oa.New {
+		// A pace a few days old says nothing yet: say when it starts.
+		line = Text{}.AddBar(prog, -1).Add(fmt.Sprintf(" %d%% · %s", pct(prog), v.paceFrom(oa.PaceFrom)))
+	}
 	if o.Status == domain.Closed {
 		g := 0.0
 		if o.Grade != nil {
@@ -386,6 +396,9 @@ func (ss *session) show(args string) Reply {
 func (v *view) krSection(o domain.Objective, kr domain.KeyResult) Section {
 	kr, a := v.assess(o, kr)
 	bar := Text{}.AddBar(a.Progress, a.Expected).Add(fmt.Sprintf(" %d%% · pace %d%% · ", pct(a.Progress), pct(a.Expected)))
+	if a.FirstWeek && !kr.Binary() {
+		bar = Text{}.AddBar(a.Progress, -1).Add(fmt.Sprintf(" %d%% · %s · ", pct(a.Progress), v.paceFrom(a.PaceFrom)))
+	}
 	if kr.Binary() {
 		bar = Text{}.AddBar(a.Progress, -1).Add(fmt.Sprintf(" %d%% · ", pct(a.Progress)))
 	}

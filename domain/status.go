@@ -97,6 +97,10 @@ type Assessment struct {
 	// CheckedIn: it has data of its own: a check-in, or, when it follows a
 	// KPI, a value of that KPI.
 	CheckedIn bool
+	// FirstWeek: its span began less than the grace ago; its pace says
+	// nothing yet (0 % on the day it was added) and is not judged.
+	FirstWeek bool
+	PaceFrom  time.Time // when the first week ends
 	// LastMeasured is when its latest value was taken (its KPI's latest
 	// value, for one that follows a KPI); zero when it has none.
 	LastMeasured time.Time
@@ -166,6 +170,7 @@ func Assess(kr KeyResult, p Pace, history []Point) Assessment {
 		}
 	}
 	inGrace := p.Now.Before(since.Add(grace))
+	a.FirstWeek, a.PaceFrom = inGrace, since.Add(grace)
 	// Without data, say what is missing: a check-in, or the KPI's value.
 	noData, noDataFor := "no check-in yet", "no check-in "
 	if kr.KPI != "" {
@@ -376,15 +381,56 @@ type ObjectiveAssessment struct {
 	Progress float64 // weight-averaged progress
 	Expected float64 // weight-averaged pace of its key results
 	Status   Status  // its weakest key result's, "no data" not counted
+	// New: every key result is in its first week (FirstWeek), so its pace
+	// says nothing yet; PaceFrom is when the first of them leaves it.
+	New      bool
+	PaceFrom time.Time
+	// Measured: it has key results to average (an objective without any
+	// has nothing to roll up).
+	Measured bool
+}
+
+// RollUp is the headline of a set of objectives (a digest, its chart and
+// each point of its trend use this one function): the mean of their
+// progress and the mean of their pace, over the same objectives, so the
+// two compare. An objective in its first week (New) is left out while
+// others are judged: added today, its 0 % expected would pull the pace
+// down as if the others were ahead; it joins after its first week. When
+// every objective is new (a cycle's first days), all count. Objectives
+// without key results do not count. counted is how many did.
+func RollUp(os []ObjectiveAssessment) (progress, expected float64, counted int) {
+	judged := 0
+	for _, o := range os {
+		if o.Measured && !o.New {
+			judged++
+		}
+	}
+	for _, o := range os {
+		if !o.Measured || (judged > 0 && o.New) {
+			continue
+		}
+		progress += o.Progress
+		expected += o.Expected
+		counted++
+	}
+	if counted > 0 {
+		progress /= float64(counted)
+		expected /= float64(counted)
+	}
+	return progress, expected, counted
 }
 
 // AssessObjective rolls up the assessments of o's key results, given in the
 // order of o.KeyResults.
 func AssessObjective(o Objective, krs []Assessment) ObjectiveAssessment {
-	var out ObjectiveAssessment
+	out := ObjectiveAssessment{New: len(krs) > 0}
 	var wsum float64
 	st := make([]Status, 0, len(krs))
 	for i, a := range krs {
+		out.New = out.New && a.FirstWeek
+		if out.PaceFrom.IsZero() || a.PaceFrom.Before(out.PaceFrom) {
+			out.PaceFrom = a.PaceFrom
+		}
 		w := 1.0
 		if i < len(o.KeyResults) && o.KeyResults[i].Weight > 0 {
 			w = o.KeyResults[i].Weight
@@ -397,6 +443,7 @@ func AssessObjective(o Objective, krs []Assessment) ObjectiveAssessment {
 	if wsum > 0 {
 		out.Progress /= wsum
 		out.Expected /= wsum
+		out.Measured = true
 	}
 	out.Status = Weakest(st...)
 	return out

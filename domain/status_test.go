@@ -1,6 +1,7 @@
 package domain_test
 
 import (
+	"math"
 	"strings"
 	"testing"
 	"time"
@@ -266,5 +267,28 @@ func TestCheckInWeeksAndReview(t *testing.T) {
 	}
 	if got := domain.PreviousQuarter(jan4, time.UTC); got != "2026-Q4" {
 		t.Errorf("PreviousQuarter = %s", got)
+	}
+}
+
+func TestRollUp(t *testing.T) {
+	old := domain.ObjectiveAssessment{Progress: 0.5, Expected: 0.6, Measured: true}
+	older := domain.ObjectiveAssessment{Progress: 0.3, Expected: 0.4, Measured: true}
+	fresh := domain.ObjectiveAssessment{Progress: 0.1, New: true, Measured: true}
+	empty := domain.ObjectiveAssessment{}
+	for _, tc := range []struct {
+		name      string
+		os        []domain.ObjectiveAssessment
+		prog, exp float64
+		counted   int
+	}{
+		{"mean of progress and of pace, over the same objectives", []domain.ObjectiveAssessment{old, older}, 0.4, 0.5, 2},
+		{"an objective in its first week does not pull the pace down", []domain.ObjectiveAssessment{old, older, fresh}, 0.4, 0.5, 2},
+		{"all new: all count", []domain.ObjectiveAssessment{fresh, fresh}, 0.1, 0, 2},
+		{"no key results: nothing to roll up", []domain.ObjectiveAssessment{empty}, 0, 0, 0},
+	} {
+		p, e, n := domain.RollUp(tc.os)
+		if math.Abs(p-tc.prog) > 1e-9 || math.Abs(e-tc.exp) > 1e-9 || n != tc.counted {
+			t.Errorf("%s: got %v %v %d, want %v %v %d", tc.name, p, e, n, tc.prog, tc.exp, tc.counted)
+		}
 	}
 }
