@@ -45,6 +45,11 @@ func (ss *session) subscribe(channel, name string, company bool) Reply {
 					Add(" Then subscribe again: ").AddCode(ss.cmd("okr")+" digest subscribe"+companyFlag(company)))}
 		}
 	}
+	if name == "" {
+		// Keep the name the platform gives, so that every digest of the
+		// channel, whichever process composes it, is headed by it.
+		name = ss.channelName(channel)
+	}
 	if err := ss.store.Subscribe(ss.ctx, domain.Subscription{WorkspaceID: ss.ws.ID, Channel: channel, Name: name, Company: company, By: ss.actor.User, At: ss.now}); err != nil {
 		return ss.fail(err, exDigest)
 	}

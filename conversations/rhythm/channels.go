@@ -61,7 +61,11 @@ func planDigests(ctx context.Context, run *Run, ws domain.Workspace, _ Queue) (p
 // objectives and check-ins), however long it takes: the outbox renews the
 // delivery's lease meanwhile.
 func composeDigest(ctx context.Context, run *Run, ws domain.Workspace, e domain.OutboxEntry) (*conversations.Message, string, error) {
-	m, err := run.r.digest.Digest(ctx, ws.ID, conversations.DigestScope{Channel: e.Recipient, Company: e.Subject == "company"}, run.asOf(e))
+	scope := conversations.DigestScope{Channel: e.Recipient, Company: e.Subject == "company"}
+	if !scope.Company && run.r.opt.ChannelName != nil {
+		scope.Name = run.r.opt.ChannelName(ctx, ws, e.Recipient)
+	}
+	m, err := run.r.digest.Digest(ctx, ws.ID, scope, run.asOf(e))
 	return m, "", err
 }
 
