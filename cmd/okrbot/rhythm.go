@@ -121,6 +121,9 @@ type jobRun struct {
 // Failing counts the deliveries still failing (retried later).
 func (r jobRun) Failing() int { return r.Status.ByState[domain.OutboxFailed] }
 
+// Refused counts the deliveries the platform refused for good.
+func (r jobRun) Refused() int { return r.Status.ByState[domain.OutboxDead] }
+
 // String is the run's report, one line.
 func (r jobRun) String() string {
 	s := r.Status.ByState
@@ -206,7 +209,7 @@ func (en *engine) plan(ctx context.Context, job string, at time.Time, all bool) 
 // drain sends what is due of the run's deliveries (q), and saves what the
 // senders learned of the platforms' paces.
 func (en *engine) drain(ctx context.Context, run *rhythm.Run, q outbox.Query, maxWait time.Duration, progress func(outbox.Stats)) (outbox.Stats, error) {
-	st, err := en.ob.Drain(ctx, q, &deliverer{run: run, senders: en.senders}, maxWait, progress)
+	st, err := en.ob.Drain(ctx, q, &deliverer{run: run, senders: en.senders, queue: en.ob, log: en.log}, maxWait, progress)
 	en.flush(ctx)
 	return st, err
 }
