@@ -37,12 +37,17 @@ func planDigests(ctx context.Context, run *Run, ws domain.Workspace, _ Queue) (p
 		if !due {
 			continue
 		}
+		open, closes, _ := domain.Window(week, set, loc, domain.KindDigest)
+		if sub.At.After(open) {
+			// Subscribed after this week's digest moment: the first digest
+			// is at the next one, not last week's posted at once.
+			continue
+		}
 		periods[string(week)] = true
 		subject := "team"
 		if sub.Company {
 			subject = "company"
 		}
-		_, closes, _ := domain.Window(week, set, loc, domain.KindDigest)
 		out.entries = append(out.entries, domain.OutboxEntry{
 			ID: domain.OutboxID(ws.ID, sub.Channel, domain.KindDigest, string(week)), WorkspaceID: ws.ID, Recipient: sub.Channel,
 			Kind: domain.KindDigest, Period: string(week), Subject: subject, At: run.at,
