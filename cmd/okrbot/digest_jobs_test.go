@@ -17,7 +17,7 @@ func seedTeamDigest(t *testing.T, e *rhythmEnv) {
 	t.Helper()
 	ctx := context.Background()
 	e.slack.AddChannel(fakeslack.Channel{ID: "C0GROWTH", Team: "T0001", Name: "growth", Member: true})
-	if err := e.st.Subscribe(ctx, domain.Subscription{WorkspaceID: "slack:T0001", Channel: "C0GROWTH", By: "U0001", At: time.Now()}); err != nil {
+	if err := e.st.Subscribe(ctx, domain.Subscription{WorkspaceID: "slack:T0001", Channel: "C0GROWTH", By: "U0001", At: time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)}); err != nil {
 		t.Fatal(err)
 	}
 	obj := domain.Objective{WorkspaceID: "slack:T0001", Ref: "O-900", Title: "Grow leads", Owner: "U0001", Team: "C0GROWTH", Cycle: "2026-Q4",
