@@ -74,6 +74,13 @@ type digestData struct {
 	kpis  []domain.KPI
 	tl    *timeline
 	names map[string]string
+	// week is the check-in week reported on; slot the moment its digest
+	// speaks for (domain.DigestSlot), and cycle that moment's cycle: the
+	// header names that cycle and a week in it, and the review is due by
+	// the slot, so a digest sent late or previewed early says the same.
+	week  domain.Week
+	slot  time.Time
+	cycle domain.Cycle
 }
 
 func (ss *session) composeDigest(scope DigestScope) (*Message, error) {
@@ -133,6 +140,11 @@ func (ss *session) digestData(scope DigestScope) (*digestData, error) {
 		}
 	}
 	d.loc = loadLocation(d.set.TimeZone)
+	// The week reported on is the latest check-in week: Monday's digest
+	// speaks of last Friday's check-ins.
+	d.week = domain.CheckInWeek(ss.now, d.loc, d.set.CheckIn.Weekday)
+	d.slot = domain.DigestSlot(d.week, d.set, d.loc)
+	d.cycle = domain.CycleOf(d.slot, ss.wsLoc)
 	f := domain.ObjectiveFilter{Statuses: []domain.ObjectiveStatus{domain.Active}}
 	if !scope.Company {
 		f.Team = scope.Channel
@@ -141,7 +153,7 @@ func (ss *session) digestData(scope DigestScope) (*digestData, error) {
 	if err != nil {
 		return nil, err
 	}
-	d.os = ss.current(os)
+	d.os = ss.currentAt(os, d.slot)
 	// Check-ins since the earliest cycle start, and a quarter before it for
 	// the review of the cycle that just ended.
 	since := ss.earliestStart(d.os).AddDate(0, -4, 0)
@@ -175,11 +187,9 @@ func (ss *session) digestData(scope DigestScope) (*digestData, error) {
 
 // weekly is the digest of the current cycle's active objectives.
 func (ss *session) weekly(scope DigestScope, d *digestData) (*Message, error) {
-	cycle := domain.CycleOf(ss.now, ss.wsLoc)
-	// The week reported on is the latest check-in week: Monday's digest
-	// speaks of last Friday's check-ins.
-	week := domain.CheckInWeek(ss.now, d.loc, d.set.CheckIn.Weekday)
+	cycle, week := d.cycle, d.week
 	weekStart := week.Start(d.loc)
+	cycleWeek := fmt.Sprintf("%s · week %d", cycle, domain.CycleWeek(cycle, ss.wsLoc, d.slot))
 	os := d.os
 	if err := d.tl.loadKPIs(ss, os); err != nil {
 		return nil, err
@@ -232,7 +242,7 @@ func (ss *session) weekly(scope DigestScope, d *digestData) (*Message, error) {
 	names := ss.names(dedupe(ids))
 	d.names = names
 
-	m := &Message{Title: fmt.Sprintf("%s · %s · week %s", d.title, cycle, weekShort(week))}
+	m := &Message{Title: d.title + " · " + cycleWeek}
 	if !scope.Company {
 		m.Sections = append(m.Sections, Section{Note: Text{}.Add("Objectives of ").AddChannel(scope.Channel, scope.Name)})
 	}
@@ -343,9 +353,15 @@ func (ss *session) weekly(scope DigestScope, d *digestData) (*Message, error) {
 	}
 
 	// Check-in completion.
+	// Only check-ins of this week on the key results shown count: a
+	// check-in on the last cycle's is not one on this cycle's.
+	shown := map[string]bool{}
+	for _, k := range krs {
+		shown[k.kr.Ref] = true
+	}
 	checked := map[string]bool{}
 	for _, c := range d.cs {
-		if c.Week == week {
+		if c.Week == week && shown[c.KR] {
 			checked[c.UserID] = true
 		}
 	}
@@ -415,8 +431,8 @@ func (ss *session) weekly(scope DigestScope, d *digestData) (*Message, error) {
 		m.Sections = append(m.Sections, ks)
 	}
 
-	m.Summary = fmt.Sprintf("%s, week %s: %d objectives at %d%% (pace %d%%), %d key results at risk, %d of %d checked in",
-		strings.TrimSuffix(d.title, " OKRs"), weekShort(week), len(os), pct(total), pct(pace), len(risky), done, len(people)-len(gone))
+	m.Summary = fmt.Sprintf("%s, %s: %d objectives at %d%% (pace %d%%), %d key results at risk, %d of %d checked in",
+		strings.TrimSuffix(d.title, " OKRs"), cycleWeek, len(os), pct(total), pct(pace), len(risky), done, len(people)-len(gone))
 
 	img, err := ss.chart(m.Title, elapsed, sorted, ss.trend(d, os, cycle, total, pace))
 	if err != nil {

@@ -78,9 +78,14 @@ func (ss *session) list(args string) Reply {
 // current keeps the objectives whose cycle includes now: this quarter's,
 // and this half's or year's when a team plans by halves or years.
 func (ss *session) current(os []domain.Objective) []domain.Objective {
+	return ss.currentAt(os, ss.now)
+}
+
+// currentAt keeps the objectives whose cycle includes t.
+func (ss *session) currentAt(os []domain.Objective, t time.Time) []domain.Objective {
 	out := os[:0:0]
 	for _, o := range os {
-		if start, end := o.Cycle.Bounds(ss.wsLoc); !ss.now.Before(start) && ss.now.Before(end) {
+		if start, end := o.Cycle.Bounds(ss.wsLoc); !t.Before(start) && t.Before(end) {
 			out = append(out, o)
 		}
 	}

@@ -259,11 +259,28 @@ func TestCheckInWeeksAndReview(t *testing.T) {
 		t.Errorf("weeks %v", weeks)
 	}
 	jan4 := time.Date(2027, 1, 4, 9, 0, 0, 0, time.UTC)
-	if !domain.ReviewDue("2026-Q4", jan4, time.UTC) {
+	week := func(t time.Time) domain.Week { return domain.CheckInWeek(t, time.UTC, set.CheckIn.Weekday) }
+	if !domain.ReviewDue("2026-Q4", time.UTC, week(jan4), set, time.UTC) {
 		t.Error("no review on the first Monday after the quarter")
 	}
-	if domain.ReviewDue("2026-Q4", jan4.AddDate(0, 0, 7), time.UTC) || domain.ReviewDue("2026-Q4", time.Date(2026, 12, 28, 9, 0, 0, 0, time.UTC), time.UTC) {
+	if domain.ReviewDue("2026-Q4", time.UTC, week(jan4.AddDate(0, 0, 7)), set, time.UTC) || domain.ReviewDue("2026-Q4", time.UTC, week(time.Date(2026, 12, 28, 9, 0, 0, 0, time.UTC)), set, time.UTC) {
 		t.Error("a review outside the first week after the quarter")
+	}
+	// 2026-Q3 ended on Thursday 1 October: a digest run that day is W39's
+	// (its slot was Monday 28 September, in Q3), with no review; W40's, on
+	// Monday 5 October, has it, and is week 1 of 2026-Q4.
+	oct1, oct5 := time.Date(2026, 10, 1, 12, 0, 0, 0, time.UTC), time.Date(2026, 10, 5, 9, 0, 0, 0, time.UTC)
+	if domain.ReviewDue("2026-Q3", time.UTC, week(oct1), set, time.UTC) || !domain.ReviewDue("2026-Q3", time.UTC, week(oct5), set, time.UTC) {
+		t.Errorf("review of Q3: W39 %v, W40 %v", domain.ReviewDue("2026-Q3", time.UTC, week(oct1), set, time.UTC), domain.ReviewDue("2026-Q3", time.UTC, week(oct5), set, time.UTC))
+	}
+	if s := domain.DigestSlot(week(oct1), set, time.UTC); domain.CycleOf(s, time.UTC) != "2026-Q3" || domain.CycleWeek("2026-Q3", time.UTC, s) != 13 {
+		t.Errorf("W39's slot %v", s)
+	}
+	if s := domain.DigestSlot(week(oct5), set, time.UTC); domain.CycleOf(s, time.UTC) != "2026-Q4" || domain.CycleWeek("2026-Q4", time.UTC, s) != 1 {
+		t.Errorf("W40's slot %v", s)
+	}
+	if s := domain.DigestSlot(week(jan4), set, time.UTC); domain.CycleOf(s, time.UTC) != "2027-Q1" || domain.CycleWeek("2027-Q1", time.UTC, s) != 1 {
+		t.Errorf("W53's slot %v", s)
 	}
 	if got := domain.PreviousQuarter(jan4, time.UTC); got != "2026-Q4" {
 		t.Errorf("PreviousQuarter = %s", got)
