@@ -316,7 +316,7 @@ func (ss *session) weekly(scope DigestScope, d *digestData) (*Message, error) {
 			since = "new this week"
 		}
 		tick := os.a.Expected
-		if os.a.New {
+		if os.a.New || !os.a.Measured {
 			tick = -1 // a pace of a few days says nothing yet
 		}
 		line := Text{}.AddCode(o.Ref).Add(" "+clip(o.Title, 60)+" ").AddBar(os.a.Progress, tick).
@@ -493,7 +493,7 @@ func (ss *session) chart(title string, pace float64, os []objState, trend *chart
 	for _, o := range os {
 		c.Bars = append(c.Bars, chart.Bar{
 			Label: o.o.Ref + " " + o.o.Title, Progress: o.a.Progress, Status: o.a.Status.String(),
-			Previous: o.before, HasPrevious: true, Expected: o.a.Expected, HasExpected: !o.a.New,
+			Previous: o.before, HasPrevious: true, Expected: o.a.Expected, HasExpected: !o.a.New && o.a.Measured,
 		})
 	}
 	return ss.opt.Chart(c)

@@ -284,7 +284,9 @@ func (v *view) objectiveSection(o domain.Objective, withKRs bool, withInitiative
 	prog, expected := oa.Progress, oa.Expected
 	head := Text{}.AddCode(o.Ref).Add(" ").AddB(o.Title)
 	line := Text{}.AddBar(prog, expected).Add(fmt.Sprintf(" %d%% · pace %d%%", pct(prog), pct(expected)))
-	if oa.New {
+	if !oa.Measured {
+		line = Text{}.AddBar(prog, -1).Add(fmt.Sprintf(" %d%% · no key results yet", pct(prog)))
+	} else if oa.New {
 		// A pace a few days old says nothing yet: say when it starts.
 		line = Text{}.AddBar(prog, -1).Add(fmt.Sprintf(" %d%% · %s", pct(prog), v.paceFrom(oa.PaceFrom)))
 	}
