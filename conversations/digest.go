@@ -431,8 +431,12 @@ func (ss *session) weekly(scope DigestScope, d *digestData) (*Message, error) {
 		m.Sections = append(m.Sections, ks)
 	}
 
-	m.Summary = fmt.Sprintf("%s, %s: %d objectives at %d%% (pace %d%%), %d key results at risk, %d of %d checked in",
-		strings.TrimSuffix(d.title, " OKRs"), cycleWeek, len(os), pct(total), pct(pace), len(risky), done, len(people)-len(gone))
+	paceSaid := fmt.Sprintf("pace %d%%", pct(pace))
+	if measured > 0 && newOnes == measured {
+		paceSaid = "new: pace from " + paceFrom.In(ss.loc).Format("2 Jan")
+	}
+	m.Summary = fmt.Sprintf("%s, %s: %d objectives at %d%% (%s), %d key results at risk, %d of %d checked in",
+		strings.TrimSuffix(d.title, " OKRs"), cycleWeek, len(os), pct(total), paceSaid, len(risky), done, len(people)-len(gone))
 
 	img, err := ss.chart(m.Title, elapsed, sorted, ss.trend(d, os, cycle, total, pace))
 	if err != nil {
