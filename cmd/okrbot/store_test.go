@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"os"
@@ -17,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/okrbot/okrbot/conversations"
 	"github.com/okrbot/okrbot/domain"
 	"github.com/okrbot/okrbot/internal/fakeslack"
 	"github.com/okrbot/okrbot/internal/legacydata"
@@ -532,5 +534,31 @@ func TestFiftyConcurrentUpdatesOfOneObjectiveAllLand(t *testing.T) {
 		if len(cs) != 1 || cs[0].Value != kr.Current || cs[0].Confidence != kr.Confidence || !sent {
 			t.Errorf("%s = %v (confidence %d), check-ins %+v", kr.Ref, kr.Current, kr.Confidence, cs)
 		}
+	}
+}
+
+// TestWritesAfterTheStoreFileIsDeletedAreRefused: with okrbot.db deleted
+// under a running okrbot, a command that writes is answered with an error
+// (code unavailable) saying an operator must restore the file, never
+// "Created O-2" for an objective that is gone at the next start.
+func TestWritesAfterTheStoreFileIsDeletedAreRefused(t *testing.T) {
+	dir := t.TempDir()
+	ctx := context.Background()
+	st := openDataDir(t, dir)
+	svc := newService(st, &Config{TimeZone: "UTC"}, slog.New(slog.DiscardHandler), nil, nil)
+	a := conversations.Actor{Platform: domain.Slack, Workspace: "T0001", User: "U0ADA"}
+	if r := svc.Command(ctx, a, "okr", "create Before delete"); r.Failed() {
+		t.Fatalf("before: %s", conversations.PlainText(r.Message))
+	}
+	if err := os.Remove(filepath.Join(dir, sqlite.FileName)); err != nil {
+		t.Fatal(err)
+	}
+	r := svc.Command(ctx, a, "okr", "create After delete")
+	text := conversations.PlainText(r.Message)
+	if r.Code != domain.EUNAVAILABLE || !strings.Contains(text, "store file is gone") || strings.Contains(text, "Created") || strings.Contains(text, "Example") {
+		t.Fatalf("after the file was deleted: code %q, %s", r.Code, text)
+	}
+	if r := svc.Command(ctx, a, "kpi", `create leads "Leads"`); r.Code != domain.EUNAVAILABLE {
+		t.Errorf("/kpi create after the file was deleted: code %q, %s", r.Code, conversations.PlainText(r.Message))
 	}
 }
