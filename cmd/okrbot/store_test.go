@@ -126,7 +126,7 @@ func TestProcessesShareOneDataDirectory(t *testing.T) {
 	friday := lastFriday()
 	cycle := domain.CycleOf(friday, time.UTC)
 	out := okrbotProcess(t, dir, "/okr create Grow the European market --cycle "+string(cycle)+"\n/okr kr add O-1 Increase web leads from 22 to 35 per day\n",
-		nil, "console", "--workspace", "T0001", "--user", "U0ADA")
+		nil, "console", "--workspace", "T0001", "--create", "--user", "U0ADA")
 	if !strings.Contains(out, "Created O-1") || !strings.Contains(out, "Added KR-1") {
 		t.Fatalf("console beside two serve:\n%s", out)
 	}
@@ -265,7 +265,7 @@ func TestBackupBesideServeAndRestore(t *testing.T) {
 	dir := t.TempDir()
 	addr, cmd, _ := startProcess(t, dir)
 	ready(t, addr)
-	okrbotProcess(t, dir, "/okr create Before the backup\n", nil, "console", "--workspace", "T0001")
+	okrbotProcess(t, dir, "/okr create Before the backup\n", nil, "console", "--workspace", "T0001", "--create")
 	file := filepath.Join(t.TempDir(), "okrbot-backup.db")
 	out := okrbotProcess(t, dir, "", nil, "backup", file)
 	if !strings.Contains(out, "backed up to "+file) || !strings.Contains(out, "1 objectives") {
