@@ -6,6 +6,7 @@ import (
 	"database/sql"
 	"fmt"
 	"io"
+	"os"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -331,5 +332,35 @@ func TestConsoleReadOnlyCommandsWriteNothing(t *testing.T) {
 	}
 	if after := dumpStore(t, dir); after != before {
 		t.Errorf("read-only commands changed the store:\nbefore:\n%s\nafter:\n%s", before, after)
+	}
+}
+
+// TestConsoleTeamAndCompanyPreviewsKeepTheirCharts: a team's digest
+// preview and the company's write two chart files, each path said, so the
+// second does not overwrite the first.
+func TestConsoleTeamAndCompanyPreviewsKeepTheirCharts(t *testing.T) {
+	tmp := t.TempDir()
+	t.Setenv("TMPDIR", tmp) // where the console saves charts
+	script := "/in #C0GROWTH\n/okr create Grow the European market\n/okr kr add O-1 Increase web leads from 22 to 35 per day\n/okr digest preview\n/in -\n/okr digest preview\n"
+	out, _, err := consoleRun(t.TempDir(), script)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var paths []string
+	for _, l := range strings.Split(out, "\n") {
+		if p, ok := strings.CutPrefix(l, "Chart: "); ok {
+			paths = append(paths, p)
+		}
+	}
+	if len(paths) != 2 || paths[0] == paths[1] {
+		t.Fatalf("chart files %q, want two different ones:\n%s", paths, out)
+	}
+	for _, p := range paths {
+		if fi, err := os.Stat(p); err != nil || fi.Size() == 0 || filepath.Dir(p) != tmp {
+			t.Errorf("chart %s: %v", p, err)
+		}
+	}
+	if !strings.Contains(paths[1], "company") {
+		t.Errorf("the company's chart is %s", paths[1])
 	}
 }
