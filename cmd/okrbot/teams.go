@@ -14,6 +14,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"runtime/debug"
 	"strings"
 	"time"
 
@@ -167,6 +168,7 @@ func teamsPackage(appID, version string) ([]byte, error) {
 	}
 	var buf bytes.Buffer
 	zw := zip.NewWriter(&buf)
+	modified := packageTime()
 	for _, name := range teamsPackageFiles {
 		data := manifest
 		if name != "manifest.json" {
@@ -174,7 +176,7 @@ func teamsPackage(appID, version string) ([]byte, error) {
 				return nil, err
 			}
 		}
-		w, err := zw.CreateHeader(&zip.FileHeader{Name: name, Method: zip.Deflate})
+		w, err := zw.CreateHeader(&zip.FileHeader{Name: name, Method: zip.Deflate, Modified: modified})
 		if err != nil {
 			return nil, err
 		}
@@ -186,6 +188,27 @@ func teamsPackage(appID, version string) ([]byte, error) {
 		return nil, err
 	}
 	return buf.Bytes(), nil
+}
+
+// packageEpoch dates the package's files when the binary does not know
+// its commit's time (a build outside git).
+var packageEpoch = time.Date(2026, time.January, 1, 0, 0, 0, 0, time.UTC)
+
+// packageTime is the date of the Teams package's files: the time of the
+// commit the binary was built from, else packageEpoch. Either way the same
+// binary builds the same bytes, and unzip shows a real date rather than a
+// zip's zero time (1980-00-00).
+func packageTime() time.Time {
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		for _, s := range bi.Settings {
+			if s.Key == "vcs.time" {
+				if t, err := time.Parse(time.RFC3339, s.Value); err == nil && t.After(packageEpoch) {
+					return t.UTC()
+				}
+			}
+		}
+	}
+	return packageEpoch
 }
 
 // writeFileAtomic writes data to path through a temporary file, so that an
