@@ -306,6 +306,11 @@ func TestBackupBesideServeAndRestore(t *testing.T) {
 }
 
 func TestBackupRefusals(t *testing.T) {
+	withStore := t.TempDir()
+	openDataDir(t, withStore).Close(context.Background())
+	missing := filepath.Join(t.TempDir(), "backups")
+	notDir := filepath.Join(t.TempDir(), "a-file")
+	os.WriteFile(notDir, []byte("x"), 0o600)
 	for name, c := range map[string]struct {
 		args []string
 		env  map[string]string
@@ -315,11 +320,22 @@ func TestBackupRefusals(t *testing.T) {
 		"no file":      {[]string{"okrbot", "backup"}, map[string]string{}, "say where the copy goes", 2},
 		"no store":     {[]string{"okrbot", "backup", "x.db"}, map[string]string{"OKRBOT_DATA_DIR": t.TempDir()}, "nothing to back up", 1},
 		"with MongoDB": {[]string{"okrbot", "backup", "x.db"}, map[string]string{"MONGODB_URI": "mongodb://db.example/"}, "mongodump", 1},
+		"missing directory": {[]string{"okrbot", "backup", filepath.Join(missing, "okrbot.db")}, map[string]string{"OKRBOT_DATA_DIR": withStore},
+			"the directory " + missing + " does not exist; make it first (mkdir -p " + missing + ")", 2},
+		"a file as directory": {[]string{"okrbot", "backup", filepath.Join(notDir, "okrbot.db")}, map[string]string{"OKRBOT_DATA_DIR": withStore},
+			notDir + " is not a directory", 2},
 	} {
-		err := run(context.Background(), c.args, env(c.env), nil, io.Discard, io.Discard)
-		if err == nil || exitCode(err) != c.code || !strings.Contains(err.Error(), c.want) {
+		var out bytes.Buffer
+		err := run(context.Background(), c.args, env(c.env), nil, &out, io.Discard)
+		if err == nil || exitCode(err) != c.code || !strings.Contains(err.Error(), c.want) || strings.Contains(err.Error(), "\n") {
 			t.Errorf("%s: %v (exit %d)", name, err, exitCode(err))
 		}
+		if strings.Contains(err.Error(), "sqlite") || strings.Contains(out.String(), "backing up") {
+			t.Errorf("%s: a raw error, or a backup said to start: %v\n%s", name, err, out.String())
+		}
+	}
+	if _, err := os.Stat(missing); err == nil {
+		t.Error("the missing directory was made")
 	}
 }
 
