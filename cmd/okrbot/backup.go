@@ -28,7 +28,7 @@ func runBackup(ctx context.Context, args []string, getenv func(string) string, s
 	fs := flag.NewFlagSet("okrbot backup", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() { fmt.Fprint(stderr, backupUsage); fs.PrintDefaults() }
-	cfg := bindConfig(fs, getenv)
+	cfg := bindSettings(fs, getenv, "data-dir") // MONGODB_URI, from the environment, only to say why not
 	var file string
 	if len(args) > 0 && len(args[0]) > 0 && args[0][0] != '-' {
 		file, args = args[0], args[1:]

@@ -16,9 +16,19 @@ import (
 	"github.com/okrbot/okrbot/storage"
 )
 
+const consoleUsage = `Usage: okrbot console [--workspace T [--create]] [--user U] [flags]
+
+Reads /okr and /kpi commands from the terminal (or a pipe) and answers in
+plain text, through the same handlers and store as chat, acting as a user of
+a workspace: the only one in the store, or the one --workspace names (an
+empty store starts one called "local"). Example:
+  echo '/okr list all' | okrbot console --workspace T024BE7LD
+`
+
 func runConsole(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("okrbot console", flag.ContinueOnError)
 	fs.SetOutput(stderr)
+	fs.Usage = func() { fmt.Fprint(stderr, consoleUsage); fs.PrintDefaults() }
 	cfg := bindSettings(fs, getenv, storeFlags...)
 	platform := fs.String("platform", "slack", "slack or teams (default: the platform of the workspace acted in)")
 	workspace := fs.String("workspace", "", "Slack team id (T…), Teams tenant id, or store id (slack:T…) of the workspace to act in (default: the only one in the store; in an empty store, a new one called \"local\")")

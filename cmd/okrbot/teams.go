@@ -114,9 +114,16 @@ var teamsPackageFiles = []string{"manifest.json", "color.png", "outline.png"}
 
 // runTeamsPackage writes the Teams app package: manifests/teams with the
 // app id filled in, zipped for upload in Teams.
+const teamsPackageUsage = `Usage: okrbot teams-package [--out okrbot-teams.zip] [flags]
+
+Builds the Teams app package (manifest.json with the Azure Bot's app id, and
+the two icons) to upload in Teams: Apps → Manage your apps → Upload an app.
+`
+
 func runTeamsPackage(args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("okrbot teams-package", flag.ContinueOnError)
 	fs.SetOutput(stderr)
+	fs.Usage = func() { fmt.Fprint(stderr, teamsPackageUsage); fs.PrintDefaults() }
 	out := fs.String("out", "okrbot-teams.zip", "where to write the package (- for standard output)")
 	appID := fs.String("microsoft-app-id", getenv("MICROSOFT_APP_ID"), "the Azure Bot's app id (MICROSOFT_APP_ID)")
 	version := fs.String("app-version", "", "the app version in the manifest (default: the manifest's); raise it to update an uploaded app")
