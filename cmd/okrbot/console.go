@@ -157,7 +157,7 @@ func consoleWorkspace(ctx context.Context, st workspaceStore, cfg *Config, t con
 			w := candidates[0]
 			return consoleWorkspaceChoice{Workspace: w}, fmt.Sprintf("It is the only %sworkspace in the store.", platformWord(t)), nil
 		case len(candidates) == 0:
-			return consoleWorkspaceChoice{}, "", usageError{fmt.Errorf("the store has no %s workspace (%s); name one to start with --workspace ID --create (example: okrbot console --platform %s --workspace T024BE7LD --create)", t.Platform, has, t.Platform)}
+			return consoleWorkspaceChoice{}, "", usageError{fmt.Errorf("the store has no %s workspace (%s); name one to start with --workspace ID --create (example: okrbot console --platform %s --workspace %s --create)", t.Platform, has, t.Platform, exampleID(t.Platform))}
 		}
 		var exts []string
 		for _, w := range candidates {
@@ -191,6 +191,14 @@ func consoleWorkspace(ctx context.Context, st workspaceStore, cfg *Config, t con
 		return start(p, external, "It is new (--create).")
 	}
 	return consoleWorkspaceChoice{}, "", usageError{fmt.Errorf("no workspace %s; %s; add --create to start a new one (example: okrbot console --workspace %s --create)", domain.WorkspaceID(p, external), has, t.Name)}
+}
+
+// exampleID is a workspace id as platform p writes it, for examples.
+func exampleID(p domain.Platform) string {
+	if p == domain.Teams {
+		return "72f988bf-86f1-41af-91ab-2d7cd011db47"
+	}
+	return "T024BE7LD"
 }
 
 // platformWord is "teams " when --platform narrowed the choice, else "".
