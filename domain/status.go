@@ -133,15 +133,7 @@ func (a Assessment) AtRisk() bool { return a.Status == OffTrack || a.Status == A
 //     risk when behind 0.8 × pace (after its first week), when confidence and projection disagree
 //     or with yellow confidence, else on track.
 func Assess(kr KeyResult, p Pace, history []Point) Assessment {
-	loc := p.Location
-	if loc == nil {
-		loc = time.UTC
-	}
-	start, end := p.Cycle.Bounds(loc)
-	created := kr.CreatedAt
-	if created.IsZero() {
-		created = p.Created
-	}
+	start, end, created := p.span(kr)
 	since, expected := PaceOf(kr, p)
 	grace := p.Grace
 	if grace <= 0 {
@@ -303,20 +295,27 @@ func KPIPoints(vals []KPIValue, loc *time.Location, day time.Weekday) []Point {
 // elapsed, from since (the later of the cycle start and its creation) to
 // the cycle end. Assess uses it; so do the digest's roll-ups and trend.
 func PaceOf(kr KeyResult, p Pace) (since time.Time, expected float64) {
-	loc := p.Location
-	if loc == nil {
-		loc = time.UTC
-	}
-	start, end := p.Cycle.Bounds(loc)
-	created := kr.CreatedAt
-	if created.IsZero() {
-		created = p.Created
-	}
+	start, end, created := p.span(kr)
 	since = start
 	if created.After(since) {
 		since = created
 	}
 	return since, spanElapsed(since, end, p.Now)
+}
+
+// span returns the cycle's bounds in p's time zone and kr's creation (the
+// objective's when kr has none recorded).
+func (p Pace) span(kr KeyResult) (start, end, created time.Time) {
+	loc := p.Location
+	if loc == nil {
+		loc = time.UTC
+	}
+	start, end = p.Cycle.Bounds(loc)
+	created = kr.CreatedAt
+	if created.IsZero() {
+		created = p.Created
+	}
+	return start, end, created
 }
 
 // spanElapsed is the fraction of [from, end) passed at now, in [0, 1].
