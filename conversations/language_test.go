@@ -198,6 +198,7 @@ func TestUpdatePhrasings(t *testing.T) {
 		`/okr kr add O-1 Increase conversion from 2,5% to 4%`,            // KR-6
 		`/okr kr add O-1 Keep uptime above 99.9%`,                        // KR-7
 		`/okr kr add O-1 Increase demos from 10 per week to 25 per week`, // KR-8
+		`/okr kr add O-1 Increase web signups from 22 to 35 per day`,     // KR-9
 	)
 	admin := "carol"
 	table := []updatePhrasing{
@@ -233,6 +234,17 @@ func TestUpdatePhrasings(t *testing.T) {
 		{kr: "KR-7", args: "99.95% 9", value: 99.95, confidence: 9},
 		{kr: "KR-7", args: "99.97 c9 all green", value: 99.97, confidence: 9, note: "all green"},
 		{kr: "KR-2", args: "done 9", value: 4, done: true, confidence: 9, note: `{"$gt": ""}`},
+		// The key result's unit in another spelling, or what it counts, then the confidence.
+		{kr: "KR-9", args: "30 9", value: 30, confidence: 9},
+		{kr: "KR-9", args: "31 /day 3", value: 31, confidence: 3},
+		{kr: "KR-9", args: "27 per day 7", value: 27, confidence: 7},
+		{kr: "KR-9", args: "32 signups 2", value: 32, confidence: 2},
+		{kr: "KR-9", args: "33 signups per day 4 launch week", value: 33, confidence: 4, note: "launch week"},
+		{kr: "KR-9", args: "34 5 of 10", value: 34, confidence: 5, note: "launch week"},
+		{kr: "KR-9", args: "35/day 6 out of 10 all good", value: 35, confidence: 6, note: "all good"},
+		{kr: "KR-9", args: "36 conf 7 of 10", value: 36, confidence: 7, note: "all good"},
+		{kr: "KR-9", args: "37 signups slower than hoped", value: 37, confidence: 7, note: "signups slower than hoped"},
+		{kr: "KR-9", args: "3.5 5 of 10", value: 3.5, confidence: 5, note: "signups slower than hoped"},
 		// An admin's update is that week's check-in of the owner's, not a second one.
 		{as: admin, kr: "KR-2", args: "5 6 by carol", value: 5, confidence: 6, note: "by carol"},
 
@@ -254,6 +266,10 @@ func TestUpdatePhrasings(t *testing.T) {
 		{kr: "KR-7", args: "done 9", code: domain.EINVALID},
 		{kr: "KR-5", args: "€1.5M 7", code: domain.EINVALID},
 		{kr: "KR-5", args: "1.5M 7 8", code: domain.EINVALID},
+		{kr: "KR-9", args: "31 /week 3", code: domain.EINVALID},
+		{kr: "KR-9", args: "31 per week 3", code: domain.EINVALID},
+		{kr: "KR-9", args: "32 visitors 2", code: domain.EINVALID},
+		{kr: "KR-9", args: "32 visitors 2/10", code: domain.EINVALID},
 		// Asked: which number is meant.
 		{kr: "KR-2", args: "1.200 7", code: domain.EAMBIGUOUS},
 		{kr: "KR-2", args: "12m 7", code: domain.EAMBIGUOUS},
@@ -316,7 +332,7 @@ func TestUpdatePhrasings(t *testing.T) {
 	if saved < 30 {
 		t.Errorf("only %d update phrasings saved", saved)
 	}
-	f.assertNextRefs("O-2", "KR-9")
+	f.assertNextRefs("O-2", "KR-10")
 	t.Logf("%d update phrasings: %d saved, %d refused or asked", len(table), saved, len(table)-saved)
 }
 
