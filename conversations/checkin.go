@@ -51,6 +51,10 @@ type answer struct {
 	// nothing reads as a value of 0; a confidence given goes onto the key
 	// result.
 	skipped bool
+	// offScale: the value is far outside the key result's scale (a slip
+	// of a magnitude or a unit, more likely than a measurement); it is
+	// saved only once the person confirms it.
+	offScale bool
 }
 
 // readCheckIn validates one row. Errors are keyed by "value", "confidence"
@@ -115,6 +119,7 @@ func (ss *session) readCheckIn(in checkInInput, week domain.Week) (answer, map[s
 			break
 		}
 		c.Value, c.Done = x, false // a number says where it stands, done or not
+		c.offScale = kr.OffScale(x)
 	}
 	switch conf := strings.TrimSpace(in.confidence); {
 	case conf == "" && kr.Confidence > 0:
@@ -390,6 +395,12 @@ func (ss *session) submitCheckIn(sub Submission) submitted {
 			c, fe := ss.readCheckIn(in, week)
 			for field, e := range fe {
 				errs[field+"/"+kr.Ref] = domain.ErrorMessage(e)
+			}
+			if c.offScale && fe["value"] == nil {
+				// A form has no confirm button of its own: the command does.
+				v := domain.FormatValue(c.Value, kr.Unit)
+				errs[valueID(kr.Ref)] = fmt.Sprintf("%s is far off %s's scale (it %s): check the magnitude and the unit. If it is right, record it with %s.",
+					v, kr.Ref, scaleOf(kr), ss.example(ss.cmd("okr")+" update "+kr.Ref+" "+strings.TrimSpace(in.value)+" --yes"))
 			}
 			cs = append(cs, c)
 		}

@@ -720,3 +720,58 @@ func TestHelpListsEveryCommandWithRelativeDates(t *testing.T) {
 		}
 	}
 }
+
+// TestOffScaleValuesAreConfirmed: a value far off its key result's scale
+// (a magnitude or a unit slipped) is saved only once confirmed, by the
+// button or --yes; the check-in form refuses it on its field.
+func TestOffScaleValuesAreConfirmed(t *testing.T) {
+	f := newFixture(t)
+	f.quarter()
+	f.must("ada",
+		`/okr kr add O-1 Increase conversion from 2.5% to 4%`, // KR-4
+		`/okr kr add O-1 Grow MRR from €1.2M to €2M`,          // KR-5
+	)
+	for _, tt := range []struct{ kr, args, want string }{
+		{"KR-4", "50k 7", "50,000%"},
+		{"KR-5", "1.5 8", "€1.5"},
+		{"KR-2", "400 7", "400h"},
+	} {
+		before := f.snapshot()
+		r, text := f.run("ada", "/okr update "+tt.kr+" "+tt.args)
+		if r.Failed() || len(r.Message.Sections[0].Buttons) != 2 || !strings.Contains(text, "Record "+tt.want) || !strings.Contains(text, "far off its scale") {
+			t.Errorf("%s %s: no confirmation: %s", tt.kr, tt.args, text)
+			continue
+		}
+		if after := f.snapshot(); after != before {
+			t.Errorf("%s %s: saved before it was confirmed", tt.kr, tt.args)
+		}
+		btn := r.Message.Sections[0].Buttons[0]
+		r = f.svc.Action(ctx, actor("ada"), btn.Action, btn.Value)
+		if text := conversations.PlainText(r.Message); r.Failed() || !strings.Contains(text, "Saved for week") {
+			t.Errorf("%s %s confirmed: %s", tt.kr, tt.args, text)
+		}
+		o, _ := f.st.Objective(ctx, "slack:T1", "O-1")
+		if kr := o.KeyResult(tt.kr); domain.FormatValue(kr.Current, kr.Unit) != tt.want {
+			t.Errorf("%s after confirming: %v %s", tt.kr, kr.Current, kr.Unit)
+		}
+	}
+	// --yes confirms as the button does; a value on the scale is not asked about.
+	if text := f.must("ada", `/okr update KR-4 0.02 7 --yes`); !strings.Contains(text, "Saved for week 47: 0.02%") {
+		t.Errorf("--yes: %s", text)
+	}
+	if text := f.must("ada", `/okr update KR-4 3.1% 7`); !strings.Contains(text, "Saved for week") {
+		t.Errorf("a value on the scale was asked about: %s", text)
+	}
+	// The form refuses it on its field, with the command that records it.
+	r, _ := f.run("ada", `/okr checkin`)
+	values := map[string]string{"value/KR-4": "45", "confidence/KR-4": "7", "confidence/KR-1": "7", "value/KR-2": "", "confidence/KR-2": "7",
+		"value/KR-3": "not done", "confidence/KR-3": "7", "value/KR-5": "", "confidence/KR-5": "7"}
+	before := f.snapshot()
+	res := f.svc.Submit(ctx, actor("ada"), conversations.Submission{Form: r.Form.ID, State: r.Form.State, Values: values})
+	if msg := res.Errors["value/KR-4"]; !strings.Contains(msg, "far off KR-4's scale") || !strings.Contains(msg, "update KR-4 45 --yes") {
+		t.Errorf("form errors %+v", res.Errors)
+	}
+	if f.snapshot() != before {
+		t.Error("the refused form saved something")
+	}
+}

@@ -44,7 +44,7 @@ func (ss *session) run(cmd, args string) Reply {
 func confirmable(cmd, args string) bool {
 	verb, rest, _ := strings.Cut(strings.ToLower(strings.TrimSpace(args)), " ")
 	switch {
-	case cmd == "okr" && (verb == "grade" || verb == "delete"):
+	case cmd == "okr" && (verb == "grade" || verb == "delete" || verb == "update"):
 		return true
 	case cmd == "okr" && verb == "kr" && strings.HasPrefix(rest, "edit "):
 		return true

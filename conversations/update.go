@@ -310,6 +310,11 @@ func unitExample(unit string) string {
 // update is a quick check-in on one key result: value or done, confidence, note.
 func (ss *session) update(args string) Reply {
 	toks := tokenize(args)
+	yes := false
+	if n := len(toks); n > 0 && !toks[n-1].quoted && strings.EqualFold(toks[n-1].s, "--yes") {
+		toks, yes = toks[:n-1], true // a value far off the key result's scale, confirmed
+		args = rawText(toks)
+	}
 	if len(toks) == 0 {
 		return ss.fail(domain.Invalid(exUpdate, "Say which key result to update."), "")
 	}
@@ -346,6 +351,9 @@ func (ss *session) update(args string) Reply {
 			})
 		}
 	}
+	if c.offScale && !yes {
+		return ss.confirmOffScale(*kr, c, args)
+	}
 	if err := ss.saveCheckIns([]answer{c}, domain.WeekNote{}); err != nil {
 		return ss.fail(err, exUpdate)
 	}
@@ -363,6 +371,35 @@ func (ss *session) update(args string) Reply {
 		Sections: []Section{{Lines: []Text{line, T("Saved for week " + weekShort(c.Week) + ": " + saved)},
 			Note: T(describeKR(*now))}},
 	}}
+}
+
+// confirmOffScale asks before saving a value far off its key result's
+// scale ("50,000%" on a 2.5% → 4% key result, "€1.5" on €1.2M → €2M): a
+// slip of a magnitude or a unit is more likely than such a change, and
+// once saved it would move progress and status without anyone noticing.
+func (ss *session) confirmOffScale(kr domain.KeyResult, c answer, args string) Reply {
+	v := domain.FormatValue(c.Value, kr.Unit)
+	cmd := ss.cmd("okr") + " update " + strings.TrimSpace(args) + " --yes"
+	return Reply{Message: &Message{Summary: "Record " + v + " for " + kr.Ref + "?", Sections: []Section{{
+		Lines: []Text{Text{}.Add("Record ").AddB(v).Add(" for ").AddCode(kr.Ref).Add(fmt.Sprintf("? It %s, so %s is far off its scale: check the magnitude and the unit. Nothing is saved until you confirm.",
+			scaleOf(kr), v))},
+		Buttons: []Button{
+			{Label: "Record " + v, Action: ActionConfirm, Value: "okr update " + strings.TrimSpace(args), Style: Primary, Command: cmd},
+			{Label: "Cancel", Action: ActionCancel, Value: kr.Ref},
+		},
+	}}}}
+}
+
+// scaleOf says what a key result runs between: "runs from 2.5% to 4%",
+// "stays above 99.9%".
+func scaleOf(kr domain.KeyResult) string {
+	switch kr.Kind {
+	case domain.StayAbove:
+		return "stays above " + domain.FormatValue(kr.Target, kr.Unit)
+	case domain.StayBelow:
+		return "stays below " + domain.FormatValue(kr.Target, kr.Unit)
+	}
+	return "runs from " + domain.FormatValue(kr.Start, kr.Unit) + " to " + domain.FormatValue(kr.Target, kr.Unit)
 }
 
 // weekCheckIn returns this week's check-in of a key result, if any: the
