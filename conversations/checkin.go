@@ -55,6 +55,8 @@ type answer struct {
 	// of a magnitude or a unit, more likely than a measurement); it is
 	// saved only once the person confirms it.
 	offScale bool
+	// confGiven: the confidence was typed, not kept from the last one.
+	confGiven bool
 }
 
 // readCheckIn validates one row. Errors are keyed by "value", "confidence"
@@ -132,7 +134,7 @@ func (ss *session) readCheckIn(in checkInInput, week domain.Week) (answer, map[s
 		if err != nil {
 			errs["confidence"] = err
 		}
-		c.Confidence = n
+		c.Confidence, c.confGiven = n, true
 	}
 	c.Note = strings.TrimSpace(in.note)
 	if err := domain.ValidateText("note", c.Note, domain.MaxNoteLen, false); err != nil {
@@ -396,6 +398,10 @@ func (ss *session) submitCheckIn(sub Submission) submitted {
 			for field, e := range fe {
 				errs[field+"/"+kr.Ref] = domain.ErrorMessage(e)
 			}
+			if c.skipped && c.Note != "" && fe["note"] == nil {
+				// No value, so no check-in: the note would have nowhere to go.
+				errs[noteID(kr.Ref)] = fmt.Sprintf("%s has no value this week, so it gets no check-in and a note here would be lost: give its value, or clear this and write it under %s.", kr.Ref, weekNoteParts[0].label)
+			}
 			if c.offScale && fe["value"] == nil {
 				// A form has no confirm button of its own: the command does.
 				v := domain.FormatValue(c.Value, kr.Unit)
@@ -442,7 +448,12 @@ func (ss *session) submitCheckIn(sub Submission) submitted {
 	lines := []Text{T(fmt.Sprintf("Thanks! Checked in on %d key result%s for week %s.", n, plural(n), weekShort(week)))}
 	for _, c := range cs {
 		if c.skipped {
-			lines = append(lines, Text{}.AddCode(c.KR).Add(" skipped this week: no value yet"))
+			line := Text{}.AddCode(c.KR).Add(" skipped this week: no value, so no check-in")
+			if c.confGiven {
+				// The confidence goes onto the key result, as /okr update's does.
+				line = line.Add(fmt.Sprintf("; its confidence %d/10 is saved on the key result", c.Confidence))
+			}
+			lines = append(lines, line)
 			continue
 		}
 		v := domain.FormatNumber(c.Value)

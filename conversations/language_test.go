@@ -775,3 +775,44 @@ func TestOffScaleValuesAreConfirmed(t *testing.T) {
 		t.Error("the refused form saved something")
 	}
 }
+
+// TestSkippedRowSaysWhatItKeeps: a key result skipped in the form (no
+// value) gets no check-in; a note typed for it is refused on its field
+// rather than dropped, and a confidence typed for it is saved on the key
+// result and the answer says so (as /okr update's confidence alone does).
+func TestSkippedRowSaysWhatItKeeps(t *testing.T) {
+	f := newFixture(t)
+	f.quarter()
+	f.must("ada", `/okr kr add O-1 Keep uptime above 99.9%`, `/okr update KR-2 10 confidence 6`) // KR-4, never measured
+	r, _ := f.run("ada", `/okr checkin`)
+	values := func(skip, conf, note string) map[string]string {
+		return map[string]string{"value/KR-4": skip, "confidence/KR-4": conf, "note/KR-4": note, "value/KR-2": "", "confidence/KR-2": "7",
+			"value/KR-3": "not done", "confidence/KR-3": "8", "confidence/KR-1": "7"}
+	}
+	for _, skip := range []string{"", "skip"} {
+		before := f.snapshot()
+		res := f.svc.Submit(ctx, actor("ada"), conversations.Submission{Form: r.Form.ID, State: r.Form.State, Values: values(skip, "7", "waiting on monitoring")})
+		if msg := res.Errors["note/KR-4"]; !strings.Contains(msg, "no check-in") || !strings.Contains(msg, "Blockers") {
+			t.Errorf("skip %q with a note: errors %+v", skip, res.Errors)
+		}
+		if f.snapshot() != before {
+			t.Errorf("skip %q with a note: the refused form saved something", skip)
+		}
+	}
+	res := f.svc.Submit(ctx, actor("ada"), conversations.Submission{Form: r.Form.ID, State: r.Form.State, Values: values("skip", "7", "")})
+	text := conversations.PlainText(res.Message)
+	if res.Failed() || len(res.Errors) > 0 || !strings.Contains(text, "KR-4 skipped this week: no value, so no check-in; its confidence 7/10 is saved on the key result") {
+		t.Errorf("skip with a confidence: %+v\n%s", res.Errors, text)
+	}
+	o, _ := f.st.Objective(ctx, "slack:T1", "O-1")
+	if kr := o.KeyResult("KR-4"); kr.Measured || kr.Confidence != 7 {
+		t.Errorf("KR-4 = %+v, want unmeasured with the confidence the answer names", kr)
+	}
+	if cs, _ := f.st.CheckIns(ctx, "slack:T1", domain.CheckInFilter{KRs: []string{"KR-4"}}); len(cs) != 0 {
+		t.Errorf("a skipped key result has a check-in: %+v", cs)
+	}
+	res = f.svc.Submit(ctx, actor("ada"), conversations.Submission{Form: r.Form.ID, State: r.Form.State, Values: values("skip", "", "")})
+	if text := conversations.PlainText(res.Message); strings.Contains(text, "KR-4 skipped this week: no value, so no check-in;") {
+		t.Errorf("a kept confidence is announced as saved: %s", text)
+	}
+}
