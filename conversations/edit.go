@@ -127,8 +127,11 @@ func (ss *session) checkObjectiveEdit(o domain.Objective, e objectiveEdit) (obje
 		v := strings.TrimSpace(*e.team)
 		id := ""
 		if v != "" && !strings.EqualFold(v, "none") {
-			c, _, ok := parseChannel(v)
-			if !ok {
+			c, ok, err := ss.channel(v, exEdit+" --team #growth")
+			switch {
+			case err != nil:
+				errs["team"] = err
+			case !ok:
 				errs["team"] = domain.Invalid(exEdit+" --team #growth", "%q is not a channel; use --team #channel, or none.", clip(v, 30))
 			}
 			id = c

@@ -197,7 +197,10 @@ func (ss *session) newObjective(title string, aspirational, committed bool, cycl
 		o.Cycle = c
 	}
 	if team != "" {
-		id, _, ok := parseChannel(team)
+		id, ok, err := ss.channel(team, exCreate+" --team #growth")
+		if err != nil {
+			return o, err
+		}
 		if !ok {
 			return o, domain.Invalid(exCreate+" --team #growth", "%q is not a channel; use --team #channel.", clip(team, 30))
 		}
