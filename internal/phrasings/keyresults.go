@@ -204,14 +204,14 @@ var KeyResults = []KeyResult{
 	{Text: "Boost signups 20%", Code: domain.EAMBIGUOUS},                                                           // by or to?
 	{Text: "Ensure 95% of tickets are answered within 24h", Code: domain.EAMBIGUOUS},                               // which number is the line?
 	{Text: "Ensure at least 95% of tickets are answered within 24h", Kind: domain.StayAbove, Target: 95, Unit: "%"},
-	{Text: "Decrease customer complaints by half", Code: domain.EAMBIGUOUS},                             // half of what?
-	{Text: "Sign 3 new enterprise customers with ACV over $100k", Code: domain.EAMBIGUOUS},              // which number is the target?
-	{Text: "Achieve 99.9% uptime", Code: domain.EAMBIGUOUS},                                             // from where, or a line to hold?
-	{Text: "Process 95% of tickets within 24 hours", Code: domain.EAMBIGUOUS},                           // from where, or a line to hold?
-	{Text: "Close 5 deals worth more than $50k each", Code: domain.EAMBIGUOUS},                          // which number is the target?
-	{Text: "Get 80% of employees to complete security training", Code: domain.EAMBIGUOUS},               // from where?
-	{Text: "Increase visits by 30% to 50,000 visits", Code: domain.EAMBIGUOUS},                          // from where?
-	{Text: "Grow revenue from 1 to 2M€", Code: domain.EAMBIGUOUS},                                       // 1 € or 1M€?
+	{Text: "Decrease customer complaints by half", Code: domain.EAMBIGUOUS},                // half of what?
+	{Text: "Sign 3 new enterprise customers with ACV over $100k", Code: domain.EAMBIGUOUS}, // which number is the target?
+	{Text: "Achieve 99.9% uptime", Code: domain.EAMBIGUOUS},                                // from where, or a line to hold?
+	{Text: "Process 95% of tickets within 24 hours", Code: domain.EAMBIGUOUS},              // from where, or a line to hold?
+	{Text: "Close 5 deals worth more than $50k each", Code: domain.EAMBIGUOUS},             // which number is the target?
+	{Text: "Get 80% of employees to complete security training", Code: domain.EAMBIGUOUS},  // from where?
+	{Text: "Increase visits by 30% to 50,000 visits", Code: domain.EAMBIGUOUS},             // from where?
+	{Text: "Grow revenue from 1 to 2M€", Code: domain.EAMBIGUOUS},                          // 1 € or 1M€?
 	{Text: "Grow revenue from 1 to 2M€", Options: map[string]string{"start": "1"}, Kind: domain.Increase, Start: 1, Target: 2e6, Unit: "€", From: "option"},
 
 	// Refused with an example.
