@@ -310,6 +310,10 @@ func TestFormatValue(t *testing.T) {
 		{"35", "per day"}: "35 per day", {"12", "h"}: "12h", {"2.5", "%"}: "2.5%", {"40", "$"}: "$40",
 		{"40", "€k"}: "€40k", {"7", ""}: "7", {"1200000", "$"}: "$1,200,000", {"12500", ""}: "12,500",
 		{"-5000", "€"}: "-€5,000", {"1234.5", "h"}: "1,234.5h", {"999", ""}: "999",
+		// Currency codes apart, rates after a currency, time words agreeing with the number.
+		{"120000", "USD"}: "120,000 USD", {"400", "EUR"}: "400 EUR", {"20000", "$/month"}: "$20,000/month",
+		{"3", "week"}: "3 weeks", {"1", "weeks"}: "1 week", {"1", "day"}: "1 day", {"2.5", "hours"}: "2.5 hours",
+		{"8", "/10"}: "8/10", {"4.5", "/5"}: "4.5/5",
 	}
 	for in, want := range tests {
 		a, _ := domain.ParseAmount(in[0])

@@ -180,10 +180,11 @@ func (q quantity) value(conv convention) float64 {
 	return v
 }
 
-// unitString is the quantity's unit as it is kept: the currency, else the unit.
+// unitString is the quantity's unit as it is kept: the currency (with a
+// rate after it: "$/month"), else the unit.
 func (q quantity) unitString() string {
 	if q.currency != "" {
-		return q.currency
+		return q.currency + q.unit
 	}
 	return q.unit
 }
@@ -280,7 +281,8 @@ func scanQuantities(text string) []quantity {
 				q.setUnit(u)
 				pos += used
 			}
-		} else if q.currency == "" && !strings.Contains(q.unit, "/") && !strings.Contains(q.unit, " per ") {
+		} else if !strings.Contains(q.unit, "/") && !strings.Contains(q.unit, " per ") {
+			// A rate after a unit or a currency: "12 leads/day", "$20k/month".
 			if u, used := rateAfter(text[pos:]); u != "" {
 				q.unit += u
 				pos += used

@@ -434,10 +434,22 @@ func trailingUnit(rest string) string {
 		rest = rest[:m[0]]
 	}
 	var words []string
-	for _, w := range strings.Fields(rest) {
+	fields := strings.Fields(rest)
+	rate := 0 // words of a rate at the end ("per month"), beyond the three of a unit
+	for i, w := range fields {
 		lw := strings.ToLower(w)
+		if (lw == "per" || lw == "a" || lw == "each") && len(words) > 0 && i+1 < len(fields) {
+			if _, ok := periods[singular(strings.ToLower(strings.Trim(fields[i+1], ".,;:")))]; ok {
+				words = append(words, w, strings.Trim(fields[i+1], ".,;:"))
+				rate = 2
+				break
+			}
+		}
 		if stopWords[lw] || unitStopWord[lw] {
 			break
+		}
+		if len(words) > 0 && len(lw) > 4 && strings.HasSuffix(lw, "ing") {
+			break // "100 customers using feature X": what they do is no unit
 		}
 		if _, verb := verbs[strings.Trim(lw, ".,;:!")]; verb {
 			break // "… auf 8,5 steigern": the verb at the end
@@ -448,7 +460,10 @@ func trailingUnit(rest string) string {
 		words = append(words, w)
 	}
 	u := strings.Join(words, " ")
-	if len(words) > 3 || utf8.RuneCountInString(u) > MaxUnitLen {
+	if len(words)-rate > 3 || utf8.RuneCountInString(u) > MaxUnitLen {
+		if rate > 0 && len(words)-rate <= 3 {
+			return strings.Join(words[len(words)-rate:], " ") // the rate alone: "per month"
+		}
 		return ""
 	}
 	return u

@@ -175,6 +175,14 @@ var KeyResults = []KeyResult{
 	{Text: "Reduce bug backlog from 120 to 40 bugs", Kind: domain.Decrease, Start: 120, Target: 40, Unit: "bugs", From: "text"},
 	{Text: "Increase trial-to-paid conversion from 12% to 18%", Kind: domain.Increase, Start: 12, Target: 18, Unit: "%", From: "text"},
 	{Text: "Grow revenue from 1,5 M€ to 2 M€", Kind: domain.Increase, Start: 1.5e6, Target: 2e6, Unit: "€", From: "text"},
+	// Units as QA-1 #27 found them dropped.
+	{Text: "Cut AWS bill from $20k/month to $15k/month", Kind: domain.Decrease, Start: 20000, Target: 15000, Unit: "$/month", From: "text"},
+	{Text: "Have 100 customers using feature X", Kind: domain.Reach, Start: 0, Target: 100, Unit: "customers", From: "zero"},
+	{Text: "At least 10 customer interviews per month", Kind: domain.StayAbove, Target: 10, Unit: "per month"},
+	{Text: "Get 10 new customers per month", Kind: domain.Reach, Start: 0, Target: 10, Unit: "per month", From: "zero"},
+	{Text: "Book 20 demos per week", Kind: domain.Reach, Start: 0, Target: 20, Unit: "demos per week", From: "zero"},
+	{Text: "Reduce onboarding time from 3 weeks to 1 week", Kind: domain.Decrease, Start: 3, Target: 1, Unit: "week", From: "text"},
+	{Text: "Grow ARR from 120,000USD to 150,000USD", Kind: domain.Increase, Start: 120000, Target: 150000, Unit: "USD", From: "text"},
 	// Milestones.
 	{Text: "Hire a VP of sales for Europe", Kind: domain.Milestone},
 	{Text: "  Launch   the   mobile app  ", Kind: domain.Milestone},
