@@ -816,3 +816,78 @@ func TestSkippedRowSaysWhatItKeeps(t *testing.T) {
 		t.Errorf("a kept confidence is announced as saved: %s", text)
 	}
 }
+
+// TestKPIValuesWithTheirUnit: /kpi set takes the KPI's unit in any
+// spelling after the value, never as a note; another unit is refused.
+// /kpi edit's direction words are its own, with its own example.
+func TestKPIValuesWithTheirUnit(t *testing.T) {
+	f := newFixture(t)
+	f.quarter() // web-leads in /day
+	for _, tt := range []struct {
+		line  string
+		value float64
+		note  string
+	}{
+		{`/kpi set web-leads 27 per day`, 27, ""},
+		{`/kpi set web-leads 28 /day campaign live`, 28, "campaign live"},
+		{`/kpi set web-leads 29/day`, 29, ""},
+		{`/kpi set web-leads 30 a day good week`, 30, "good week"},
+	} {
+		f.must("ada", tt.line)
+		k, _ := f.st.KPI(ctx, "slack:T1", "web-leads")
+		if k.Latest == nil || k.Latest.Value != tt.value || k.Latest.Note != tt.note {
+			t.Errorf("%s: latest %+v, want %v with note %q", tt.line, k.Latest, tt.value, tt.note)
+		}
+	}
+	before := f.snapshot()
+	r, text := f.run("ada", `/kpi set web-leads 31 per week`)
+	if r.Code != domain.EINVALID || !strings.Contains(text, "Example:") {
+		t.Errorf("another unit: %s %s", r.Code, text)
+	}
+	if f.snapshot() != before {
+		t.Error("a refused value changed the store")
+	}
+	// Turning the direction round refuses with this edit's example, not create's.
+	r, text = f.run("ada", `/kpi edit web-leads lower`)
+	if r.Code != domain.EINVALID || strings.Contains(text, "/kpi create") || !strings.Contains(text, "Example: /kpi edit web-leads lower target 15 warn 25 alert 35") {
+		t.Errorf("edit lower: %s", text)
+	}
+	if f.snapshot() != before {
+		t.Error("a refused edit changed the store")
+	}
+	f.must("ada", `/kpi edit web-leads lower target 15 warn 25 alert 35`)
+	if k, _ := f.st.KPI(ctx, "slack:T1", "web-leads"); k.Direction != domain.LowerIsBetter {
+		t.Errorf("edit lower with thresholds: %+v", k.Direction)
+	}
+}
+
+// TestMakingAMilestoneAsksAboutItsValues: a measured key result with
+// check-ins made a milestone asks first, in those words (not as a change
+// of unit); confirmed, its check-ins stay and it reads not done.
+func TestMakingAMilestoneAsksAboutItsValues(t *testing.T) {
+	f := newFixture(t)
+	f.quarter()
+	f.must("ada", `/okr update KR-2 10 confidence 6`)
+	before := f.snapshot()
+	r, text := f.run("ada", `/okr kr edit KR-2 --milestone`)
+	if r.Failed() || len(r.Message.Sections[0].Buttons) != 2 || !strings.Contains(text, "Make it a milestone?") || strings.Contains(text, "unit") {
+		t.Fatalf("no milestone confirmation: %s", text)
+	}
+	if r.Message.Sections[0].Buttons[0].Label != "Make KR-2 a milestone" {
+		t.Errorf("button %+v", r.Message.Sections[0].Buttons[0])
+	}
+	if f.snapshot() != before {
+		t.Error("changed before it was confirmed")
+	}
+	btn := r.Message.Sections[0].Buttons[0]
+	if r := f.svc.Action(ctx, actor("ada"), btn.Action, btn.Value); r.Failed() {
+		t.Fatalf("confirm: %s", conversations.PlainText(r.Message))
+	}
+	o, _ := f.st.Objective(ctx, "slack:T1", "O-1")
+	if kr := o.KeyResult("KR-2"); kr.Kind != domain.Milestone || kr.Done {
+		t.Errorf("KR-2 = %+v", kr)
+	}
+	if cs, _ := f.st.CheckIns(ctx, "slack:T1", domain.CheckInFilter{KRs: []string{"KR-2"}}); len(cs) != 1 {
+		t.Errorf("check-ins after: %+v", cs)
+	}
+}
