@@ -448,7 +448,7 @@ type krEditResult struct {
 	// toMilestone: check-ins whose values stop counting when a measured
 	// key result becomes a milestone.
 	toMilestone int
-	notes    []string
+	notes       []string
 }
 
 // checkKREdit validates an edit of a key result and returns the key result
