@@ -367,7 +367,7 @@ func statusOf(err error) int {
 		return http.StatusForbidden
 	case domain.ECONFLICT:
 		return http.StatusConflict
-	case domain.EBUSY:
+	case domain.EBUSY, domain.EUNAVAILABLE:
 		return http.StatusServiceUnavailable
 	}
 	return http.StatusInternalServerError
