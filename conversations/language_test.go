@@ -199,6 +199,7 @@ func TestUpdatePhrasings(t *testing.T) {
 		`/okr kr add O-1 Keep uptime above 99.9%`,                        // KR-7
 		`/okr kr add O-1 Increase demos from 10 per week to 25 per week`, // KR-8
 		`/okr kr add O-1 Increase web signups from 22 to 35 per day`,     // KR-9
+		`/okr kr add O-1 Raise engagement score from 6.5/10 to 8/10`,     // KR-10
 	)
 	admin := "carol"
 	table := []updatePhrasing{
@@ -245,6 +246,9 @@ func TestUpdatePhrasings(t *testing.T) {
 		{kr: "KR-9", args: "36 conf 7 of 10", value: 36, confidence: 7, note: "all good"},
 		{kr: "KR-9", args: "37 signups slower than hoped", value: 37, confidence: 7, note: "signups slower than hoped"},
 		{kr: "KR-9", args: "3.5 5 of 10", value: 3.5, confidence: 5, note: "signups slower than hoped"},
+		{kr: "KR-10", args: "7/10 8", value: 7, confidence: 8},
+		{kr: "KR-10", args: "7.2 8/10", value: 7.2, confidence: 8},
+		{kr: "KR-10", args: "7.4/10 conf 6", value: 7.4, confidence: 6},
 		// An admin's update is that week's check-in of the owner's, not a second one.
 		{as: admin, kr: "KR-2", args: "5 6 by carol", value: 5, confidence: 6, note: "by carol"},
 
@@ -332,7 +336,7 @@ func TestUpdatePhrasings(t *testing.T) {
 	if saved < 30 {
 		t.Errorf("only %d update phrasings saved", saved)
 	}
-	f.assertNextRefs("O-2", "KR-10")
+	f.assertNextRefs("O-2", "KR-11")
 	t.Logf("%d update phrasings: %d saved, %d refused or asked", len(table), saved, len(table)-saved)
 }
 

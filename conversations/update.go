@@ -76,7 +76,8 @@ func parseUpdate(toks []token, unit, title, kr string) (updateArgs, error) {
 			i++
 			return true, nil
 		}
-		if m := confOutOfRE.FindStringSubmatch(t.s); m != nil {
+		if m := confOutOfRE.FindStringSubmatch(t.s); m != nil && !(u.value == "" && domain.SameUnit(unit, "/10")) {
+			// (on a key result scored out of 10, "7.5/10" first is its value)
 			u.confidence = m[1]
 			i++
 			return true, nil

@@ -456,7 +456,8 @@ func scoreSpans(text string) map[int][2]int {
 	}
 	out := map[int][2]int{}
 	for _, m := range ms {
-		if perScale[text[m[4]:m[5]]] >= 2 || scoreWordRE.MatchString(text[:m[2]]) {
+		if perScale[text[m[4]:m[5]]] >= 2 || scoreWordRE.MatchString(text[:m[2]]) || len(ms) == 1 && strings.TrimSpace(text[:m[2]]) == "" && strings.TrimSpace(text[m[1]:]) == "" {
+			// (a score written alone is a value: "7.5/10")
 			out[m[2]] = [2]int{m[2], m[1]}
 		}
 	}
