@@ -5,7 +5,6 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
-	"unicode"
 
 	"github.com/okrbot/okrbot/domain"
 )
@@ -302,10 +301,7 @@ func unitExample(unit string) string {
 	if unit == "" {
 		return "28 confidence 7"
 	}
-	if strings.HasPrefix(unit, "/") || len(unit) <= 1 && !unicode.IsLetter([]rune(unit)[0]) {
-		return "28" + unit + " 7"
-	}
-	return "28 " + unit + " 7"
+	return domain.FormatValue(28, unit) + " 7"
 }
 
 // update is a quick check-in on one key result: value or done, confidence, note.
