@@ -254,7 +254,7 @@ func (v *view) objectiveState(o domain.Objective) ObjectiveState {
 	oa := v.objectiveAssessment(o)
 	st := ObjectiveState{Objective: o, Progress: oa.Progress, Expected: oa.Expected, Status: oa.Status}
 	for _, kr := range o.KeyResults {
-		a := v.assess(o, kr)
+		kr, a := v.assess(o, kr)
 		st.KeyResults = append(st.KeyResults, KRState{KeyResult: kr, Progress: a.Progress, Status: a.Status, AtRisk: a.AtRisk()})
 	}
 	return st

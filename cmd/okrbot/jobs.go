@@ -118,11 +118,23 @@ func runJobs(ctx context.Context, args []string, getenv func(string) string, std
 	for _, e := range rep.Status.Failing {
 		fmt.Fprintf(stdout, "  still failing: %s after %d attempts (next try %s): %s\n", e.ID, e.Attempts, e.NextAt.Format(time.RFC3339), e.LastError)
 	}
+	for _, e := range rep.Status.Refused {
+		to := e.Recipient
+		if !e.Direct {
+			to = "channel " + to
+		}
+		fmt.Fprintf(stdout, "  refused for good: %s to %s (%s): %s\n", e.Kind, to, e.Period, e.LastError)
+	}
 	if err != nil {
 		return err
 	}
 	if n := rep.Failing(); n > 0 {
 		return fmt.Errorf("%d deliveries still failing; they stay in the outbox and are retried by the scheduler or the next run", n)
+	}
+	if n := rep.Refused(); n > 0 {
+		// Not retried: the platform said no for good (okrbot is not in the
+		// channel, the channel is gone). Whoever subscribed it is told.
+		return fmt.Errorf("%d deliveries refused for good (listed above); for a channel, invite okrbot there (/invite @okrbot) or unsubscribe it; its subscriber was told by DM", n)
 	}
 	return nil
 }

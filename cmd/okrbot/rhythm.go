@@ -46,6 +46,11 @@ type rhythmStore interface {
 	Workspaces(ctx context.Context) ([]domain.Workspace, error)
 }
 
+// channelNamer is a sender that can name a channel (the Slack sender).
+type channelNamer interface {
+	ChannelName(ctx context.Context, workspace, channel string) (string, error)
+}
+
 // engine runs the weekly rhythm's jobs: the rhythm plans and composes each
 // delivery, the outbox writes it, claims it, hands it to the deliverer
 // (which sends it with the platform's sender) and retries it by its one
@@ -79,9 +84,24 @@ func newEngine(st rhythmStore, svc *conversations.Service, senders map[domain.Pl
 			mine[p] = s
 		}
 	}
+	log := opt.Log
+	// A team's digest is headed by its channel's name, asked of the
+	// platform by the sender that posts it: serve and jobs run alike.
+	channelName := func(ctx context.Context, ws domain.Workspace, channel string) string {
+		n, ok := mine[ws.Platform].(channelNamer)
+		if !ok {
+			return ""
+		}
+		name, err := n.ChannelName(ctx, ws.ExternalID, channel)
+		if err != nil {
+			log.Warn("channel name lookup failed; the digest is headed by the subscription's", "workspace", ws.ID, "channel", channel, "err", err)
+			return ""
+		}
+		return name
+	}
 	return &engine{
 		st: st,
-		rh: rhythm.New(st, svc, rhythm.Options{Log: opt.Log, Sources: svc}),
+		rh: rhythm.New(st, svc, rhythm.Options{Log: opt.Log, Sources: svc, ChannelName: channelName}),
 		ob: outbox.New(st, outbox.Options{Lease: opt.Lease, Workers: opt.Workers, Policy: opt.Policy,
 			Observe: opt.Observe, Log: opt.Log}),
 		senders: mine, log: opt.Log,
@@ -100,6 +120,9 @@ type jobRun struct {
 
 // Failing counts the deliveries still failing (retried later).
 func (r jobRun) Failing() int { return r.Status.ByState[domain.OutboxFailed] }
+
+// Refused counts the deliveries the platform refused for good.
+func (r jobRun) Refused() int { return r.Status.ByState[domain.OutboxDead] }
 
 // String is the run's report, one line.
 func (r jobRun) String() string {
@@ -186,7 +209,7 @@ func (en *engine) plan(ctx context.Context, job string, at time.Time, all bool) 
 // drain sends what is due of the run's deliveries (q), and saves what the
 // senders learned of the platforms' paces.
 func (en *engine) drain(ctx context.Context, run *rhythm.Run, q outbox.Query, maxWait time.Duration, progress func(outbox.Stats)) (outbox.Stats, error) {
-	st, err := en.ob.Drain(ctx, q, &deliverer{run: run, senders: en.senders}, maxWait, progress)
+	st, err := en.ob.Drain(ctx, q, &deliverer{run: run, senders: en.senders, queue: en.ob, log: en.log}, maxWait, progress)
 	en.flush(ctx)
 	return st, err
 }

@@ -145,6 +145,11 @@ type Options struct {
 	// Sources fetches the KPIs' sources (the kpi-sources job, sources.go);
 	// none are fetched when nil.
 	Sources Sources
+	// ChannelName asks the platform for a channel's name ("growth"), which
+	// heads a team's digest; "" when it cannot tell, and then the name
+	// stored with the subscription is used. Every process that sends
+	// digests (serve, jobs run) is given the same, so they head them alike.
+	ChannelName func(ctx context.Context, ws domain.Workspace, channel string) string
 }
 
 // Rhythm plans and composes deliveries.
