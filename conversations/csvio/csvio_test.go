@@ -54,9 +54,9 @@ func sample() *csvio.Data {
 				}},
 		},
 		CheckIns: []domain.CheckIn{
-			{KR: "KR-1", Objective: "O-2", UserID: "U1", Week: "2026-W41", Value: 25, Confidence: 6, Note: "slow, start", At: t0, FirstAt: t0.Add(-time.Hour), By: "U2"},
-			{KR: "KR-1", Objective: "O-2", UserID: "U1", Week: "2026-W40", Value: 23, Confidence: 5, At: t0.AddDate(0, 0, -7)},
-			{KR: "KR-12", Objective: "O-10", UserID: "U2", Week: "2026-W41", Done: true, Confidence: 9, At: t0},
+			{KR: "KR-1", Objective: "O-2", UserID: "U1", Week: "2026-W40", Value: 25, Confidence: 6, Note: "slow, start", At: t0, FirstAt: t0.Add(-time.Hour), By: "U2"},
+			{KR: "KR-1", Objective: "O-2", UserID: "U1", Week: "2026-W39", Value: 23, Confidence: 5, At: t0.AddDate(0, 0, -7)},
+			{KR: "KR-12", Objective: "O-10", UserID: "U2", Week: "2026-W40", Done: true, Confidence: 9, At: t0},
 		},
 		WeekNotes: []domain.WeekNote{{UserID: "U1", Week: "2026-W41", Note: "Good week", At: t0},
 			{UserID: "U2", Week: "2026-W41", Wins: "two deals", Blockers: "legal, again", Help: "a lawyer", At: t0}},
