@@ -407,6 +407,15 @@ func TestSameCodeAsKPISet(t *testing.T) {
 	if err != nil || o.KeyResult("KR-1").Current != 12 || !o.KeyResult("KR-1").Measured {
 		t.Errorf("KR-1 did not follow: %+v %v", o.KeyResult("KR-1"), err)
 	}
+	// A value for an earlier day moves nothing: the key result reads the latest.
+	for _, body := range []map[string]any{{"value": 30, "at": "2026-11-18"}, {"value": 12}} {
+		r := e.do("POST", "/api/v1/kpis/web-leads/values", e.tokenA, body)
+		got.Moved = -1
+		json.Unmarshal(r.body, &got)
+		if r.StatusCode != 201 || got.Moved != 0 {
+			t.Errorf("%v: %d, key_results_moved %d", body, r.StatusCode, got.Moved)
+		}
+	}
 	// And /kpi show says what the API recorded.
 	out := conversationsText(e.command("TA", "UA", "/kpi show web-leads"))
 	if !contains(out, "12/day") || !contains(out, "outage") {

@@ -319,3 +319,54 @@ func TestImportRefusesWhatCannotBe(t *testing.T) {
 		t.Errorf("a second import creates %v", rep.Create)
 	}
 }
+
+// TestKPISetBackDated: a value recorded for an earlier day reports its own
+// health, and says that the newer latest value stays, with its health; a
+// back-dated value that is the latest (the first one, or newer than the
+// rest) reports the KPI's health as before. Nothing follows a value that
+// is not the latest.
+func TestKPISetBackDated(t *testing.T) {
+	tests := []struct {
+		name  string
+		setup []string
+		line  string
+		want  []string
+		not   []string
+	}{
+		{"below alert, behind a green latest", []string{`/kpi set web-leads 27`}, `/kpi set web-leads 14 on 2026-11-18`,
+			[]string{"Recorded web-leads = 14/day on 2026-11-18 · 🔴 red", "The latest value stays 27/day on 2026-11-20 · 🟢 green"}, []string{"moved with it"}},
+		{"green, behind a red latest", []string{`/kpi set web-leads 12`}, `/kpi set web-leads 30 on 2026-11-19 backfill`,
+			[]string{"= 30/day on 2026-11-19 · 🟢 green", "stays 12/day on 2026-11-20 · 🔴 red"}, nil},
+		{"yellow, between two values", []string{`/kpi set web-leads 27 on 2026-11-17`, `/kpi set web-leads 28`}, `/kpi set web-leads 20 on 2026-11-18`,
+			[]string{"20/day on 2026-11-18 · 🟡 yellow", "stays 28/day on 2026-11-20 · 🟢 green"}, nil},
+		{"the first value, back-dated, is the latest", nil, `/kpi set web-leads 14 on 2026-11-19`,
+			[]string{"Recorded web-leads = 14/day on 2026-11-19 · 🔴 red", "moved with it"}, []string{"stays"}},
+		{"newer than the latest", []string{`/kpi set web-leads 27 on 2026-11-17`}, `/kpi set web-leads 14 on 2026-11-19`,
+			[]string{"14/day on 2026-11-19 · 🔴 red (was stale)", "moved with it"}, []string{"stays"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFixture(t)
+			f.must("ada", `/kpi create web-leads "Web leads" unit /day higher target 35 warn 25 alert 15 every day`,
+				`/okr create Grow`, `/okr kr add O-1 Increase web leads from 10 to 35 per day --kpi web-leads`)
+			f.must("ada", tt.setup...)
+			o, _ := f.st.Objective(ctx, "slack:T1", "O-1")
+			was := o.KeyResult("KR-1").Current
+			text := f.must("ada", tt.line)
+			for _, w := range tt.want {
+				if !strings.Contains(text, w) {
+					t.Errorf("no %q in:\n%s", w, text)
+				}
+			}
+			for _, n := range tt.not {
+				if strings.Contains(text, n) {
+					t.Errorf("%q in:\n%s", n, text)
+				}
+			}
+			o, _ = f.st.Objective(ctx, "slack:T1", "O-1")
+			if strings.Contains(text, "stays") && o.KeyResult("KR-1").Current != was {
+				t.Errorf("KR-1 moved to a value that is not the latest: %v", o.KeyResult("KR-1").Current)
+			}
+		})
+	}
+}
