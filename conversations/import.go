@@ -3,6 +3,8 @@ package conversations
 import (
 	"context"
 	"fmt"
+	"slices"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -88,6 +90,14 @@ func (s *Service) Import(ctx context.Context, in []csvio.Input, opt ImportOption
 	}
 	p.run()
 	rep.Problems = append(rep.Problems, p.probs...)
+	// In the order of the files and their rows, as a person fixes them.
+	sort.SliceStable(rep.Problems, func(i, j int) bool {
+		a, b := rep.Problems[i], rep.Problems[j]
+		if fa, fb := fileOrder(a.File), fileOrder(b.File); fa != fb {
+			return fa < fb
+		}
+		return a.Row < b.Row
+	})
 	rep.Create, rep.Exists = p.create, p.exists
 	if opt.DryRun || len(rep.Problems) > 0 && !opt.SkipBadRows {
 		return rep, nil
@@ -100,6 +110,14 @@ func (s *Service) Import(ctx context.Context, in []csvio.Input, opt ImportOption
 	}
 	rep.Written = true
 	return rep, nil
+}
+
+// fileOrder is a file's place in csvio.Files (unknown files last).
+func fileOrder(name string) int {
+	if i := slices.Index(csvio.Files, name); i >= 0 {
+		return i
+	}
+	return len(csvio.Files)
 }
 
 // plan resolves what files hold against what the store has.

@@ -210,6 +210,21 @@ func TestImportCommand(t *testing.T) {
 		!strings.Contains(stdout.String(), "dry run: 2 rows refused; nothing was written") {
 		t.Errorf("dry run: %v\n%s", err, stdout.String())
 	}
+	// One refused row is one row; problems come in row order.
+	one := t.TempDir()
+	os.WriteFile(filepath.Join(one, "objectives.csv"), []byte("ref,title,owner,cycle,grade\nO-9,Open Spain,nobody@example.com,2026-Q4,\nO-10,Open Italy,bob,2026-Q4,1.5\n"), 0o644)
+	stdout.Reset()
+	if err := run(ctx, []string{"okrbot", "import", "--dry-run", "--workspace", "T024BE7LD", one}, getenv, nil, &stdout, io.Discard); exitCode(err) != 1 ||
+		!strings.Contains(stdout.String(), "dry run: 2 rows refused") || strings.Index(stdout.String(), "row 2") > strings.Index(stdout.String(), "row 3") ||
+		!strings.Contains(stdout.String(), "(example: 0.7)") {
+		t.Errorf("dry run: %v\n%s", err, stdout.String())
+	}
+	os.WriteFile(filepath.Join(one, "objectives.csv"), []byte("ref,title,owner,cycle\nO-9,Open Spain,nobody@example.com,2026-Q4\n"), 0o644)
+	stdout.Reset()
+	if err := run(ctx, []string{"okrbot", "import", "--dry-run", "--workspace", "T024BE7LD", one}, getenv, nil, &stdout, io.Discard); err == nil ||
+		!strings.Contains(stdout.String(), "dry run: 1 row refused") || err.Error() != "1 problem" {
+		t.Errorf("dry run: %v\n%s", err, stdout.String())
+	}
 	stdout.Reset()
 	if err := run(ctx, []string{"okrbot", "import", "--skip-bad-rows", "--workspace", "T024BE7LD", files}, getenv, nil, &stdout, io.Discard); err != nil {
 		t.Fatalf("--skip-bad-rows: %v\n%s", err, stdout.String())

@@ -325,9 +325,30 @@ func (dc *decoder) fail(col, value, example, format string, args ...any) {
 }
 
 // failErr reports a domain error (its message and example) on a column.
+// A domain error's example is written for chat (/okr grade O-3 0.7); a
+// file needs what goes in the cell, or the row.
 func (dc *decoder) failErr(col string, err error) {
 	dc.bad = true
-	dc.probs = append(dc.probs, Problem{File: dc.file, Row: dc.row, Column: col, Value: dc.vals[col], Reason: domain.ErrorMessage(err), Example: domain.ErrorExample(err)})
+	ex := domain.ErrorExample(err)
+	if e, ok := cellExamples[dc.file+"/"+col]; ok {
+		ex = e
+	} else if e, ok := cellExamples[col]; ok {
+		ex = e
+	}
+	dc.probs = append(dc.probs, Problem{File: dc.file, Row: dc.row, Column: col, Value: dc.vals[col], Reason: domain.ErrorMessage(err), Example: ex})
+}
+
+// cellExamples are what a cell (file/column, or a column of any file) or a
+// whole row (file/) holds when right.
+var cellExamples = map[string]string{
+	"grade":                 "0.7",
+	"confidence":            "7",
+	"weight":                "2",
+	"slug":                  "web-leads",
+	"source_url":            "https://stats.example.com/leads.json",
+	FileKeyResults + "/":    "kind increase, start 22, target 35 (or kind decrease, start 12, target 4)",
+	FileKPIs + "/":          "direction higher, target 35, warn 25, alert 15 (lower: target 2, warn 3, alert 5)",
+	FileKeyResults + "/kpi": "web-leads",
 }
 
 // unique reports a second row with the same natural key.
