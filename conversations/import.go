@@ -149,6 +149,8 @@ type plan struct {
 	initiatives map[string]string
 	// storeLatest is the latest value of each KPI of the store.
 	storeLatest map[string]domain.KPIValue
+	// checkTarget refuses a source the fetcher would not fetch from.
+	checkTarget func(*domain.KPISource) error
 	now         time.Time
 	loc         *time.Location
 }
@@ -161,6 +163,7 @@ func (s *Service) newPlan(ctx context.Context, target string, d *csvio.Decoded) 
 	for k, pos := range d.Refused {
 		p.refused[k] = pos
 	}
+	p.checkTarget = func(src *domain.KPISource) error { return s.checkTarget(ctx, src, "") }
 	p.batch.KeyResults = map[string][]domain.KeyResult{}
 	ws, err := s.store.Workspace(ctx, target)
 	switch {
@@ -352,6 +355,11 @@ func (p *plan) run() {
 				continue
 			}
 			p.exists[r.File]++
+			continue
+		}
+		if err := p.checkTarget(k.Source); err != nil {
+			p.refuse(r.Pos, "source_url", k.Source.URL, "https://stats.example.com/leads.json", "%s", strings.TrimSuffix(domain.ErrorMessage(err), "."))
+			p.mark(r.Pos, csvio.KPIKey(k.Slug))
 			continue
 		}
 		if k.Source != nil {

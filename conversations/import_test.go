@@ -1,6 +1,7 @@
 package conversations_test
 
 import (
+	"net/netip"
 	"reflect"
 	"strings"
 	"testing"
@@ -9,6 +10,7 @@ import (
 	"github.com/okrbot/okrbot/conversations"
 	"github.com/okrbot/okrbot/conversations/csvio"
 	"github.com/okrbot/okrbot/domain"
+	"github.com/okrbot/okrbot/sources"
 )
 
 // csvFiles turns file name -> body into import inputs, freshly readable.
@@ -368,5 +370,58 @@ func TestKPISetBackDated(t *testing.T) {
 				t.Errorf("KR-1 moved to a value that is not the latest: %v", o.KeyResult("KR-1").Current)
 			}
 		})
+	}
+}
+
+// TestKPISourceInternalTarget: a source on a loopback, private or
+// link-local address is refused when it is set (in chat or by an import),
+// with the fetcher's own rule and OKRBOT_SOURCE_ALLOW's allowance, rather
+// than failing at its first fetch.
+func TestKPISourceInternalTarget(t *testing.T) {
+	tests := []struct {
+		allow []netip.Prefix
+		line  string
+		code  string
+		ex    string
+	}{
+		{nil, "/kpi source web-leads http://127.0.0.1:9/x", domain.EINVALID, "Example: /kpi source web-leads https://"},
+		{nil, "/kpi source web-leads http://localhost:8080/leads.json json data.today", domain.EINVALID, "Example: /kpi source web-leads"},
+		{nil, "/kpi source web-leads http://169.254.169.254/latest/meta-data", domain.EINVALID, "Example: /kpi source"},
+		{nil, "/kpi source web-leads prometheus http://10.0.0.7:9090 sum(up)", domain.EINVALID, "Example: /kpi source error-rate prometheus"},
+		{nil, "/kpi source web-leads https://93.184.216.34/leads.json", "", ""},
+		{[]netip.Prefix{netip.MustParsePrefix("127.0.0.1/32")}, "/kpi source web-leads http://127.0.0.1:9/x", "", ""},
+		{[]netip.Prefix{netip.MustParsePrefix("10.0.0.0/8")}, "/kpi source web-leads prometheus http://10.0.0.7:9090 sum(up)", "", ""},
+		{[]netip.Prefix{netip.MustParsePrefix("10.0.0.0/8")}, "/kpi source web-leads http://127.0.0.1:9/x", domain.EINVALID, "OKRBOT_SOURCE_ALLOW"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.line, func(t *testing.T) {
+			f := newFixture(t)
+			f.svc = conversations.New(f.st, conversations.Options{Now: f.clock.now, Sources: sources.New(sources.Options{Allow: tt.allow})})
+			f.must("ada", `/kpi create web-leads "Web leads" unit /day higher target 35 every day`)
+			r, text := f.run("ada", tt.line)
+			if r.Code != tt.code || !strings.Contains(text, tt.ex) || tt.code != "" && strings.Count(strings.TrimSpace(text), "\n") > 0 {
+				t.Fatalf("%q: %s", r.Code, text)
+			}
+			k, _ := f.st.KPI(ctx, "slack:T1", "web-leads")
+			if (k.Source != nil) != (tt.code == "") {
+				t.Errorf("source %+v", k.Source)
+			}
+			if tt.code != "" && !strings.Contains(text, "internal (loopback, private or link-local)") {
+				t.Errorf("reason: %s", text)
+			}
+		})
+	}
+	// The same from kpis.csv.
+	f := newFixture(t)
+	f.svc = conversations.New(f.st, conversations.Options{Now: f.clock.now, Sources: sources.New(sources.Options{})})
+	f.must("ada", "/okr help")
+	files := map[string]string{
+		"kpis.csv":       "slug,name,owner,source_url\nleads,Leads,ada,http://127.0.0.1:9/x\n",
+		"kpi_values.csv": "slug,at,value\nleads,2026-11-19,3\n",
+	}
+	rep, err := f.svc.Import(ctx, csvFiles(files), conversations.ImportOptions{Workspace: "slack:T1", DryRun: true})
+	if err != nil || len(rep.Problems) != 2 || rep.Problems[0].Column != "source_url" || !strings.Contains(rep.Problems[0].Reason, "127.0.0.1 is internal") ||
+		!strings.Contains(rep.Problems[1].Reason, "depends on kpis.csv row 2") {
+		t.Errorf("%v %s", err, strings.Join(problemLines(rep), "\n"))
 	}
 }
