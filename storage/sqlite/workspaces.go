@@ -153,6 +153,24 @@ func (s *Store) AddAdmin(ctx context.Context, workspace, user string) error {
 	return nil
 }
 
+// NameWorkspace records the workspace's name.
+func (s *Store) NameWorkspace(ctx context.Context, id, name string) error {
+	err := s.tx(ctx, "sqlite.NameWorkspace", func(tx *sql.Tx) error {
+		r, err := tx.ExecContext(ctx, `UPDATE workspaces SET name = ? WHERE id = ?`, name, id)
+		if err != nil {
+			return err
+		}
+		if n, _ := r.RowsAffected(); n == 0 {
+			return domain.NotFound("This workspace is not set up yet.")
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("%s: %w", id, err)
+	}
+	return nil
+}
+
 // SaveSettings replaces the workspace's rhythm settings.
 func (s *Store) SaveSettings(ctx context.Context, workspace string, st domain.Settings) error {
 	err := s.tx(ctx, "sqlite.SaveSettings", func(tx *sql.Tx) error {
