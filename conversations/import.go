@@ -357,7 +357,7 @@ func (p *plan) run() {
 			p.exists[r.File]++
 			continue
 		}
-		if err := p.checkTarget(k.Source); err != nil {
+		if err := p.checkTarget(k.Source); err != nil { // a new KPI's source, as /kpi source checks it
 			p.refuse(r.Pos, "source_url", k.Source.URL, "https://stats.example.com/leads.json", "%s", strings.TrimSuffix(domain.ErrorMessage(err), "."))
 			p.mark(r.Pos, csvio.KPIKey(k.Slug))
 			continue

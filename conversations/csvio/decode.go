@@ -212,6 +212,7 @@ type decoder struct {
 	file     string
 	loc      *time.Location
 	now      time.Time // zero: no check of the future
+	today    string    // now's date in loc, once known
 	d        *Decoded
 	progress func(string, int, bool)
 	probs    []Problem
@@ -516,7 +517,10 @@ func (dc *decoder) time(col string, required bool) time.Time {
 	if t.IsZero() || dc.now.IsZero() || col == "away_until" {
 		return t
 	}
-	today := dc.now.In(dc.loc).Format(time.DateOnly)
+	if dc.today == "" {
+		dc.today = dc.now.In(dc.loc).Format(time.DateOnly)
+	}
+	today := dc.today
 	switch {
 	case dc.day && t.In(dc.loc).Format(time.DateOnly) > today:
 		dc.fail(col, dc.str(col), today, "%s is in the future; okrbot records what happened today or earlier", dc.str(col))
@@ -904,12 +908,12 @@ func (dc *decoder) checkIn() {
 func (dc *decoder) checkInTimes(c domain.CheckIn) {
 	from := c.Week.Start(time.UTC).Add(-14 * time.Hour)
 	to := c.Week.Start(time.UTC).AddDate(0, 0, 14).Add(14 * time.Hour)
-	ex := c.Week.Start(time.UTC).AddDate(0, 0, 4).Add(15 * time.Hour).Format(time.RFC3339) // the week's Friday afternoon
 	for _, x := range []struct {
 		col string
 		t   time.Time
 	}{{"at", c.At}, {"first_at", c.FirstAt}} {
 		if !x.t.IsZero() && (x.t.Before(from) || !x.t.Before(to)) {
+			ex := c.Week.Start(time.UTC).AddDate(0, 0, 4).Add(15 * time.Hour).Format(time.RFC3339) // the week's Friday afternoon
 			dc.fail(x.col, dc.str(x.col), ex, "%s is not in or just after %s (%s to %s); give the week the answer was for", dc.str(x.col), c.Week,
 				c.Week.Start(time.UTC).Format("2 Jan"), c.Week.Start(time.UTC).AddDate(0, 0, 6).Format("2 Jan 2006"))
 			return
