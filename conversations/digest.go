@@ -69,6 +69,7 @@ type digestData struct {
 	set   domain.Settings // the team's rhythm (the workspace's for the company)
 	loc   *time.Location  // its time zone
 	title string          // "Company OKRs", "#growth OKRs"
+	file  string          // names its chart's file: "company", "growth", a channel id
 	os    []domain.Objective
 	cs    []domain.CheckIn
 	kpis  []domain.KPI
@@ -119,7 +120,7 @@ func (ss *session) subscribedName(channel string) string {
 }
 
 func (ss *session) digestData(scope DigestScope) (*digestData, error) {
-	d := &digestData{set: ss.ws.Settings, title: "Company OKRs"}
+	d := &digestData{set: ss.ws.Settings, title: "Company OKRs", file: "company"}
 	// A team's digest counts weeks as its team does (see personal).
 	if !scope.Company {
 		teams, err := ss.teamSettings(ss.ctx, ss.ws.ID)
@@ -127,9 +128,9 @@ func (ss *session) digestData(scope DigestScope) (*digestData, error) {
 			return nil, err
 		}
 		d.set, _ = personal(ss.ws, teams, scope.Channel, "")
-		d.title = "Team OKRs"
+		d.title, d.file = "Team OKRs", fileWord(scope.Channel)
 		if scope.Name != "" {
-			d.title = "#" + scope.Name + " OKRs"
+			d.title, d.file = "#"+scope.Name+" OKRs", fileWord(scope.Name)
 		}
 	}
 	d.loc = loadLocation(d.set.TimeZone)
@@ -391,7 +392,7 @@ func (ss *session) weekly(scope DigestScope, d *digestData) (*Message, error) {
 	if err != nil {
 		ss.opt.Log.Warn("digest chart", "err", err)
 	} else if img != nil {
-		m.Image = &Image{PNG: img, Alt: "Progress of each objective against its pace, with last week's value marked, and the cycle's trend against the expected line", Title: m.Title, Name: "okr-digest-" + string(week) + ".png"}
+		m.Image = &Image{PNG: img, Alt: "Progress of each objective against its pace, with last week's value marked, and the cycle's trend against the expected line", Title: m.Title, Name: "okr-digest-" + d.file + "-" + string(week) + ".png"}
 	}
 	return m, nil
 }
@@ -684,3 +685,22 @@ func (ss *session) digest(args string) Reply {
 }
 
 func hhmm(minute int) string { return fmt.Sprintf("%02d:%02d", minute/60, minute%60) }
+
+// fileWord is s as one word of a file name: lower-case letters, digits
+// and hyphens ("team" when nothing is left). Each digest's chart file has
+// its own name, so that the team's and the company's are two files.
+func fileWord(s string) string {
+	var b strings.Builder
+	for _, r := range strings.ToLower(s) {
+		switch {
+		case r >= 'a' && r <= 'z', r >= '0' && r <= '9':
+			b.WriteRune(r)
+		case b.Len() > 0 && !strings.HasSuffix(b.String(), "-"):
+			b.WriteByte('-')
+		}
+	}
+	if w := strings.TrimSuffix(b.String(), "-"); w != "" {
+		return w
+	}
+	return "team"
+}

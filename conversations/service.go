@@ -350,6 +350,10 @@ func (s *Service) fail(ctx context.Context, a Actor, err error, example string) 
 	if code == domain.EBUSY {
 		return Reply{Code: code, Message: Lines("okrbot is busy", T("okrbot is busy right now; nothing was changed. Please try again in a moment."))}
 	}
+	if code == domain.EUNAVAILABLE {
+		// Not the person's mistake: an example of the command would mislead.
+		return Reply{Code: code, Message: Lines("okrbot cannot save right now", T(domain.ErrorMessage(err)))}
+	}
 	msg := domain.ErrorMessage(err)
 	if example == "" {
 		example = domain.ErrorExample(err)

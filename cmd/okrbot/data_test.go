@@ -177,7 +177,7 @@ func TestImportCommand(t *testing.T) {
 	dir := t.TempDir()
 	getenv := env(map[string]string{"OKRBOT_DATA_DIR": dir})
 	ctx := context.Background()
-	if err := run(ctx, []string{"okrbot", "console", "--workspace", "T024BE7LD", "--user", "ada"}, getenv,
+	if err := run(ctx, []string{"okrbot", "console", "--workspace", "T024BE7LD", "--create", "--user", "ada"}, getenv,
 		strings.NewReader("/okr create Grow the European market\n"), io.Discard, io.Discard); err != nil {
 		t.Fatal(err)
 	}
@@ -260,7 +260,7 @@ func TestTokenCommand(t *testing.T) {
 	dir := t.TempDir()
 	getenv := env(map[string]string{"OKRBOT_DATA_DIR": dir})
 	ctx := context.Background()
-	if err := run(ctx, []string{"okrbot", "console", "--workspace", "T024BE7LD", "--user", "ada"}, getenv, strings.NewReader("/okr help\n"), io.Discard, io.Discard); err != nil {
+	if err := run(ctx, []string{"okrbot", "console", "--workspace", "T024BE7LD", "--create", "--user", "ada"}, getenv, strings.NewReader("/okr help\n"), io.Discard, io.Discard); err != nil {
 		t.Fatal(err)
 	}
 	var stdout, stderr bytes.Buffer
@@ -313,7 +313,7 @@ func TestServeAPI(t *testing.T) {
 	dir := t.TempDir()
 	getenv := env(map[string]string{"OKRBOT_DATA_DIR": dir, "OKRBOT_ADDR": "127.0.0.1:0"})
 	ctx := context.Background()
-	if err := run(ctx, []string{"okrbot", "console", "--workspace", "T024BE7LD", "--user", "ada"}, getenv,
+	if err := run(ctx, []string{"okrbot", "console", "--workspace", "T024BE7LD", "--create", "--user", "ada"}, getenv,
 		strings.NewReader(`/kpi create web-leads "Web leads" unit /day higher target 35 every day`+"\n"), io.Discard, io.Discard); err != nil {
 		t.Fatal(err)
 	}

@@ -41,9 +41,16 @@ func jobFlags() []string {
 }
 
 func runJobs(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	if len(args) > 0 && isHelp(args[0]) {
+		// "okrbot jobs -h" asks what "jobs run -h" answers.
+		args = []string{"run", "-h"}
+	}
 	if len(args) == 0 || args[0] != "run" {
 		fmt.Fprint(stderr, jobsUsage)
-		return usageError{fmt.Errorf("expected: okrbot jobs run <job>")}
+		if len(args) > 0 {
+			return usageError{fmt.Errorf("unknown jobs command %q; expected: okrbot jobs run <job> (example: okrbot jobs run digests)", args[0])}
+		}
+		return usageError{fmt.Errorf("expected: okrbot jobs run <job> (example: okrbot jobs run digests)")}
 	}
 	args = args[1:]
 	job := ""
@@ -52,6 +59,7 @@ func runJobs(ctx context.Context, args []string, getenv func(string) string, std
 	}
 	fs := flag.NewFlagSet("okrbot jobs run", flag.ContinueOnError)
 	fs.SetOutput(stderr)
+	fs.Usage = func() { fmt.Fprint(stderr, jobsUsage); fs.PrintDefaults() }
 	cfg := bindSettings(fs, getenv, jobFlags()...)
 	atFlag := fs.String("at", "", "the moment to run at, RFC 3339 (default: now)")
 	lease := fs.Duration("lease", 2*time.Minute, "how long a claimed delivery stays ours without renewal before another process may take it over")
