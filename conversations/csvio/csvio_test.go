@@ -179,7 +179,7 @@ func TestRefusedRows(t *testing.T) {
 		{"key_results.csv", "ref,objective,title,kind,start,target,owner", "KR-1,O-1,Grow leads,increase,35,22,U1", "", "must be above the start"},
 		{"key_results.csv", "ref,objective,title,kind,start,target,owner", "KR-1,O-1,Grow leads,grow,22,35,U1", "kind", "not one of"},
 		{"key_results.csv", "ref,objective,title,kind,start,target,owner", "KR-1,O-1,Grow leads,increase,22,,U1", "target", "give a number"},
-		{"key_results.csv", "ref,objective,title,kind,start,target,owner,weight", "KR-1,O-1,Grow leads,increase,22,35,U1,0", "", "weight"},
+		{"key_results.csv", "ref,objective,title,kind,start,target,owner,weight", "KR-1,O-1,Grow leads,increase,22,35,U1,0", "weight", "(example: 2)"},
 		{"key_results.csv", "ref,objective,title,kind,target,owner", "KR-1,O-1,,reach,35,U1", "title", "empty"},
 		{"objectives.csv", "ref,title,owner,cycle", "O-1,Grow,U1,2026-Q5", "cycle", "not a cycle"},
 		{"objectives.csv", "ref,title,owner,cycle,grade", "O-1,Grow,U1,2026-Q4,1.5", "grade", "(example: 0.7)"},

@@ -863,8 +863,11 @@ func (dc *decoder) keyResult() {
 		dc.check("confidence", err)
 		kr.Confidence = n
 	}
+	if err := domain.ValidateWeight(kr.Weight); err != nil && dc.str("weight") != "" {
+		dc.failErr("weight", err)
+	}
 	if !dc.bad {
-		dc.check("", kr.Validate())
+		dc.check("", kr.Validate()) // the kind against start and target: the row's example
 	}
 	if dc.bad {
 		dc.refused(dc.rawRef("ref", "KR"))
