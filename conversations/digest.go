@@ -648,11 +648,18 @@ func (ss *session) digest(args string) Reply {
 	}
 	channel, name := ss.actor.Channel, ss.actor.ChannelName
 	if w := p.word(0); w != "" {
-		id, n, ok := parseChannel(w)
+		id, ok, err := ss.channel(w, exDigest)
+		if err != nil {
+			return ss.fail(err, "")
+		}
 		if !ok {
 			return ss.fail(domain.Invalid(exDigest, "%q is not a channel; use #channel.", clip(w, 30)), "")
 		}
-		channel, name = id, n
+		_, name, _ = parseChannel(w) // the name Slack's mention shows, or the one typed
+		if typed := strings.TrimPrefix(w, "#"); !strings.HasPrefix(w, "<#") && id != typed {
+			name = typed // found by that name
+		}
+		channel = id
 	}
 	switch strings.ToLower(verb) {
 	case "subscribe":

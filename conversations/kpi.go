@@ -214,8 +214,10 @@ func (ss *session) kpiSet(args string) Reply {
 	}
 	// The value, with its unit when one is written: "27", "27/day", "2,5 %", "1.2M".
 	valueTok, i := toks[1].s, 2
-	if i < len(toks) && !toks[i].quoted && domain.UnitWord(toks[i].s) {
-		valueTok, i = valueTok+" "+toks[i].s, i+1
+	// Its unit after a space, in any spelling: "27 per day", "27 /day", "2,5 %".
+	_, units := unitWordsAfter(toks[i:], k.Unit, "")
+	for _, u := range units {
+		valueTok, i = valueTok+" "+u, i+1
 	}
 	a, err := domain.ParseAmount(valueTok)
 	if err != nil {

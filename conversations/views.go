@@ -39,10 +39,12 @@ func (ss *session) list(args string) Reply {
 		// names come from the platform, through the store or the directory.
 		if id, _, ok := parseUser(p.word(0)); ok {
 			f.Person, title = id, ss.name(id)+"'s objectives"
-		} else if id, name, ok := parseChannel(p.word(0)); ok {
-			if n := ss.channelName(id); n != "" {
-				name = n
-			} else if name == "" || strings.HasPrefix(p.word(0), "<#") {
+		} else if id, ok, err := ss.channel(p.word(0), exList); ok {
+			if err != nil {
+				return ss.fail(err, "")
+			}
+			name := ss.channelName(id)
+			if name == "" {
 				name = id
 			}
 			f.Team, title = id, "#"+name+" objectives"

@@ -122,6 +122,9 @@ type Bot struct {
 	pace     *pace.Pacer
 	users    *cache[slackUser] // team/user -> users.info
 	channels *cache[string]    // team/channel -> name ("" when Slack does not say)
+	// channelIDs is each team's channels by name (lower case), from one
+	// conversations.list walk: a Tier 2 method, so walked once in a while.
+	channelIDs *cache[map[string]string]
 
 	mu         sync.Mutex
 	clients    map[string]teamClient // team id -> client (installations)
@@ -201,6 +204,7 @@ func New(cfg Config, svc Conversations, store Store) (*Bot, error) {
 	b.pace = pace.New("slack", methods(cfg.Limits), cfg.Paces, cfg.Log)
 	b.users = newCache[slackUser](cfg.UserCacheTTL, 10000, cfg.Now)
 	b.channels = newCache[string](cfg.UserCacheTTL, 10000, cfg.Now)
+	b.channelIDs = newCache[map[string]string](channelListTTL, 1000, cfg.Now)
 	if cfg.BotToken != "" {
 		b.single = b.newClient("", cfg.BotToken)
 	}
@@ -299,7 +303,7 @@ var BotScopes = []string{
 	"im:history",        // conversations.history of a DM: did an interrupted delivery arrive?
 	"channels:history",  // conversations.history of a public channel: the same for digests
 	"groups:history",    // conversations.history of a private channel: the same for digests
-	"channels:read",     // conversations.info of a public channel: its name, and whether okrbot is in it before a digest is subscribed
+	"channels:read",     // conversations.info of a public channel: its name, and whether okrbot is in it before a digest is subscribed; conversations.list finds a #name typed as text
 	"groups:read",       // conversations.info of a private channel okrbot is in: the same
 	"users:read",        // users.info: a person's name, time zone and admin flag
 	"files:write",       // files upload v2: the digest's chart
