@@ -24,7 +24,8 @@ at once, sends nothing twice. It reports where every delivery of the period
 stands (sent, skipped, still failing, held by another process, expired,
 refused for good) and exits non-zero while any is still failing.
 Jobs: checkin-prompts, reminders, digests, kpi-alerts, kpi-sources (fetches
-the KPIs' sources that are due, and tells the owner of one that fails),
+the KPIs' sources that are due, with or without a chat platform configured,
+and tells the owner of one that fails when this process can send to them),
 escalations (tells team leads of people who missed check-ins in a row).
 `
 
@@ -97,7 +98,10 @@ func runJobs(ctx context.Context, args []string, getenv func(string) string, std
 	if err != nil {
 		return err
 	}
-	if len(senders) == 0 {
+	switch {
+	case len(senders) == 0 && job == rhythm.JobKPISources:
+		fmt.Fprintln(stdout, "No chat platform is configured (SLACK_BOT_TOKEN, SLACK_CLIENT_ID or MICROSOFT_APP_ID): the sources are fetched, but the alert of one that fails cannot be sent from here.")
+	case len(senders) == 0:
 		fmt.Fprintln(stdout, "No chat platform is configured (SLACK_BOT_TOKEN, SLACK_CLIENT_ID or MICROSOFT_APP_ID): nothing can be sent.")
 	}
 	var mu sync.Mutex
