@@ -328,7 +328,9 @@ func valueKey(r *http.Request, i int) string {
 // write answers with v as JSON (an error when v is one).
 func (a *API) write(w http.ResponseWriter, r *http.Request, c conversations.Caller, status int, v any) {
 	out, status := a.encode(r, c, status, v)
-	if status == http.StatusServiceUnavailable {
+	// A busy store clears in moments; a store that cannot save (its file is
+	// gone) needs an operator, so no Retry-After promises otherwise.
+	if err, ok := v.(error); status == http.StatusServiceUnavailable && !(ok && domain.ErrorCode(err) == domain.EUNAVAILABLE) {
 		w.Header().Set("Retry-After", "5")
 	}
 	w.Header().Set("Content-Type", "application/json")
@@ -359,7 +361,7 @@ func (a *API) encode(r *http.Request, c conversations.Caller, status int, v any)
 // statusOf maps an error's code to its HTTP status.
 func statusOf(err error) int {
 	switch domain.ErrorCode(err) {
-	case domain.EINVALID:
+	case domain.EINVALID, domain.EAMBIGUOUS:
 		return http.StatusBadRequest
 	case domain.ENOTFOUND:
 		return http.StatusNotFound
@@ -367,7 +369,7 @@ func statusOf(err error) int {
 		return http.StatusForbidden
 	case domain.ECONFLICT:
 		return http.StatusConflict
-	case domain.EBUSY:
+	case domain.EBUSY, domain.EUNAVAILABLE:
 		return http.StatusServiceUnavailable
 	}
 	return http.StatusInternalServerError

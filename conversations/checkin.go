@@ -51,6 +51,12 @@ type answer struct {
 	// nothing reads as a value of 0; a confidence given goes onto the key
 	// result.
 	skipped bool
+	// offScale: the value is far outside the key result's scale (a slip
+	// of a magnitude or a unit, more likely than a measurement); it is
+	// saved only once the person confirms it.
+	offScale bool
+	// confGiven: the confidence was typed, not kept from the last one.
+	confGiven bool
 }
 
 // readCheckIn validates one row. Errors are keyed by "value", "confidence"
@@ -115,6 +121,7 @@ func (ss *session) readCheckIn(in checkInInput, week domain.Week) (answer, map[s
 			break
 		}
 		c.Value, c.Done = x, false // a number says where it stands, done or not
+		c.offScale = kr.OffScale(x)
 	}
 	switch conf := strings.TrimSpace(in.confidence); {
 	case conf == "" && kr.Confidence > 0:
@@ -127,7 +134,7 @@ func (ss *session) readCheckIn(in checkInInput, week domain.Week) (answer, map[s
 		if err != nil {
 			errs["confidence"] = err
 		}
-		c.Confidence = n
+		c.Confidence, c.confGiven = n, true
 	}
 	c.Note = strings.TrimSpace(in.note)
 	if err := domain.ValidateText("note", c.Note, domain.MaxNoteLen, false); err != nil {
@@ -391,6 +398,16 @@ func (ss *session) submitCheckIn(sub Submission) submitted {
 			for field, e := range fe {
 				errs[field+"/"+kr.Ref] = domain.ErrorMessage(e)
 			}
+			if c.skipped && c.Note != "" && fe["note"] == nil {
+				// No value, so no check-in: the note would have nowhere to go.
+				errs[noteID(kr.Ref)] = fmt.Sprintf("%s has no value this week, so it gets no check-in and a note here would be lost: give its value, or clear this and write it under %s.", kr.Ref, weekNoteParts[0].label)
+			}
+			if c.offScale && fe["value"] == nil {
+				// A form has no confirm button of its own: the command does.
+				v := domain.FormatValue(c.Value, kr.Unit)
+				errs[valueID(kr.Ref)] = fmt.Sprintf("%s is far off %s's scale (it %s): check the magnitude and the unit. If it is right, record it with %s.",
+					v, kr.Ref, scaleOf(kr), ss.example(ss.cmd("okr")+" update "+kr.Ref+" "+strings.TrimSpace(in.value)+" --yes"))
+			}
 			cs = append(cs, c)
 		}
 	}
@@ -431,7 +448,12 @@ func (ss *session) submitCheckIn(sub Submission) submitted {
 	lines := []Text{T(fmt.Sprintf("Thanks! Checked in on %d key result%s for week %s.", n, plural(n), weekShort(week)))}
 	for _, c := range cs {
 		if c.skipped {
-			lines = append(lines, Text{}.AddCode(c.KR).Add(" skipped this week: no value yet"))
+			line := Text{}.AddCode(c.KR).Add(" skipped this week: no value, so no check-in")
+			if c.confGiven {
+				// The confidence goes onto the key result, as /okr update's does.
+				line = line.Add(fmt.Sprintf("; its confidence %d/10 is saved on the key result", c.Confidence))
+			}
+			lines = append(lines, line)
 			continue
 		}
 		v := domain.FormatNumber(c.Value)

@@ -67,15 +67,25 @@ type objState struct {
 // digestData is what the weekly digest and the review are made of, read
 // once from the store.
 type digestData struct {
-	set    domain.Settings // the team's rhythm (the workspace's for the company)
-	loc    *time.Location  // its time zone
-	title  string          // "Company OKRs", "#growth OKRs"
-	os     []domain.Objective
-	cs     []domain.CheckIn
-	groups krGroups // cs by key result
-	kpis   []domain.KPI
-	tl     *timeline
+	set   domain.Settings // the team's rhythm (the workspace's for the company)
+	loc   *time.Location  // its time zone
+	title string          // "Company OKRs", "#growth OKRs"
+	file  string          // names its chart's file: "company", "growth", a channel id
+	os    []domain.Objective
+	cs    []domain.CheckIn
+	kpis  []domain.KPI
+	tl    *timeline
+	// groups are cs by key result (positions), for the timeline and the
+	// progress lines.
+	groups krGroups
 	names  map[string]string
+	// week is the check-in week reported on; slot the moment its digest
+	// speaks for (domain.DigestSlot), and cycle that moment's cycle: the
+	// header names that cycle and a week in it, and the review is due by
+	// the slot, so a digest sent late or previewed early says the same.
+	week  domain.Week
+	slot  time.Time
+	cycle domain.Cycle
 }
 
 func (ss *session) composeDigest(scope DigestScope) (*Message, error) {
@@ -121,7 +131,7 @@ func (ss *session) subscribedName(channel string) string {
 }
 
 func (ss *session) digestData(scope DigestScope) (*digestData, error) {
-	d := &digestData{set: ss.ws.Settings, title: "Company OKRs"}
+	d := &digestData{set: ss.ws.Settings, title: "Company OKRs", file: "company"}
 	// A team's digest counts weeks as its team does (see personal).
 	if !scope.Company {
 		teams, err := ss.teamSettings(ss.ctx, ss.ws.ID)
@@ -129,12 +139,17 @@ func (ss *session) digestData(scope DigestScope) (*digestData, error) {
 			return nil, err
 		}
 		d.set, _ = personal(ss.ws, teams, scope.Channel, "")
-		d.title = "Team OKRs"
+		d.title, d.file = "Team OKRs", fileWord(scope.Channel)
 		if scope.Name != "" {
-			d.title = "#" + scope.Name + " OKRs"
+			d.title, d.file = "#"+scope.Name+" OKRs", fileWord(scope.Name)
 		}
 	}
 	d.loc = loadLocation(d.set.TimeZone)
+	// The week reported on is the latest check-in week: Monday's digest
+	// speaks of last Friday's check-ins.
+	d.week = domain.CheckInWeek(ss.now, d.loc, d.set.CheckIn.Weekday)
+	d.slot = domain.DigestSlot(d.week, d.set, d.loc)
+	d.cycle = domain.CycleOf(d.slot, ss.wsLoc)
 	f := domain.ObjectiveFilter{Statuses: []domain.ObjectiveStatus{domain.Active}}
 	if !scope.Company {
 		f.Team = scope.Channel
@@ -143,7 +158,7 @@ func (ss *session) digestData(scope DigestScope) (*digestData, error) {
 	if err != nil {
 		return nil, err
 	}
-	d.os = ss.current(os)
+	d.os = ss.currentAt(os, d.slot)
 	// Check-ins since the earliest cycle start, and a quarter before it for
 	// the review of the cycle that just ended.
 	since := ss.earliestStart(d.os).AddDate(0, -4, 0)
@@ -178,17 +193,17 @@ func (ss *session) digestData(scope DigestScope) (*digestData, error) {
 
 // weekly is the digest of the current cycle's active objectives.
 func (ss *session) weekly(scope DigestScope, d *digestData) (*Message, error) {
-	cycle := domain.CycleOf(ss.now, ss.wsLoc)
-	// The week reported on is the latest check-in week: Monday's digest
-	// speaks of last Friday's check-ins.
-	week := domain.CheckInWeek(ss.now, d.loc, d.set.CheckIn.Weekday)
+	cycle, week := d.cycle, d.week
 	weekStart := week.Start(d.loc)
+	cycleWeek := fmt.Sprintf("%s · week %d", cycle, domain.CycleWeek(cycle, ss.wsLoc, d.slot))
 	os := d.os
 	if err := d.tl.loadKPIs(ss, os); err != nil {
 		return nil, err
 	}
 	hist := history(d.cs, d.groups)
-	pace := cycle.Elapsed(ss.now, ss.wsLoc)
+	// The chart's line is the fraction of the cycle elapsed; every
+	// objective has its own pace, and the headline rolls those up.
+	elapsed := cycle.Elapsed(ss.now, ss.wsLoc)
 
 	// Assess every key result once; roll them up into their objectives.
 	var krs []krState
@@ -198,7 +213,7 @@ func (ss *session) weekly(scope DigestScope, d *digestData) (*Message, error) {
 		as := make([]domain.Assessment, len(o.KeyResults))
 		var wb, wsum float64
 		for j, kr := range o.KeyResults {
-			as[j] = domain.Assess(kr, domain.Pace{Cycle: o.Cycle, Location: ss.wsLoc, Now: ss.now, Created: o.CreatedAt}, hist[kr.Ref])
+			kr, as[j] = ss.judge(*o, kr, hist[kr.Ref], d.tl.kpi[kr.KPI])
 			b := d.tl.progressAt(kr, weekStart)
 			krs = append(krs, krState{o: o, kr: kr, a: as[j], before: b})
 			w := weight(kr)
@@ -233,7 +248,7 @@ func (ss *session) weekly(scope DigestScope, d *digestData) (*Message, error) {
 	names := ss.names(dedupe(ids))
 	d.names = names
 
-	m := &Message{Title: fmt.Sprintf("%s · %s · week %s", d.title, cycle, weekShort(week))}
+	m := &Message{Title: d.title + " · " + cycleWeek}
 	if !scope.Company {
 		m.Sections = append(m.Sections, Section{Note: Text{}.Add("Objectives of ").AddChannel(scope.Channel, scope.Name)})
 	}
@@ -266,11 +281,36 @@ func (ss *session) weekly(scope DigestScope, d *digestData) (*Message, error) {
 	// Objectives, weakest first, those without data last.
 	sorted := append([]objState(nil), objs...)
 	sort.SliceStable(sorted, func(i, j int) bool { return sorted[i].a.Status.Rank() < sorted[j].a.Status.Rank() })
-	sec := Section{Heading: B(fmt.Sprintf("Objectives (%d) · pace %d%%", len(os), pct(pace)))}
-	var total float64
-	for _, o := range objs {
-		total += o.a.Progress
+	oas := make([]domain.ObjectiveAssessment, len(objs))
+	newOnes := 0
+	for i, o := range objs {
+		oas[i] = o.a
 	}
+	total, pace, counted := domain.RollUp(oas)
+	var paceFrom time.Time // when the first of them leaves its first week
+	measured := 0
+	for _, o := range objs {
+		if !o.a.Measured {
+			continue
+		}
+		measured++
+		if o.a.New {
+			newOnes++
+			if paceFrom.IsZero() || o.a.PaceFrom.Before(paceFrom) {
+				paceFrom = o.a.PaceFrom
+			}
+		}
+	}
+	head := fmt.Sprintf("Objectives (%d) · %d%% · pace %d%%", len(os), pct(total), pct(pace))
+	switch {
+	case counted == 0:
+		head = fmt.Sprintf("Objectives (%d) · no key results yet", len(os))
+	case newOnes == measured:
+		head = fmt.Sprintf("Objectives (%d) · %d%% · new: pace from %s", len(os), pct(total), paceFrom.In(ss.loc).Format("2 Jan"))
+	case newOnes > 0:
+		head += fmt.Sprintf(" (%d new this week not counted yet)", newOnes)
+	}
+	sec := Section{Heading: B(head)}
 	for i, os := range sorted {
 		if i == digestObjectives {
 			sec.Note = T(fmt.Sprintf("…and %d more objectives: ", len(sorted)-digestObjectives)).AddCode(ss.cmd("okr") + " list all")
@@ -281,7 +321,11 @@ func (ss *session) weekly(scope DigestScope, d *digestData) (*Message, error) {
 		if o.CreatedAt.After(weekStart) {
 			since = "new this week"
 		}
-		line := Text{}.AddCode(o.Ref).Add(" "+clip(o.Title, 60)+" ").AddBar(os.a.Progress, os.a.Expected).
+		tick := os.a.Expected
+		if os.a.New || !os.a.Measured {
+			tick = -1 // a pace of a few days says nothing yet
+		}
+		line := Text{}.AddCode(o.Ref).Add(" "+clip(o.Title, 60)+" ").AddBar(os.a.Progress, tick).
 			Add(fmt.Sprintf(" %d%% (%s) · %s %s · ", pct(os.a.Progress), since, statusMark(os.a.Status), os.a.Status))
 		if done, n := objectiveInitiatives(*o); n > 0 {
 			line = line.Add(countDone(done, n) + " · ")
@@ -315,9 +359,15 @@ func (ss *session) weekly(scope DigestScope, d *digestData) (*Message, error) {
 	}
 
 	// Check-in completion.
+	// Only check-ins of this week on the key results shown count: a
+	// check-in on the last cycle's is not one on this cycle's.
+	shown := map[string]bool{}
+	for _, k := range krs {
+		shown[k.kr.Ref] = true
+	}
 	checked := map[string]bool{}
 	for _, c := range d.cs {
-		if c.Week == week {
+		if c.Week == week && shown[c.KR] {
 			checked[c.UserID] = true
 		}
 	}
@@ -387,14 +437,18 @@ func (ss *session) weekly(scope DigestScope, d *digestData) (*Message, error) {
 		m.Sections = append(m.Sections, ks)
 	}
 
-	m.Summary = fmt.Sprintf("%s, week %s: %d objectives at %d%% (pace %d%%), %d key results at risk, %d of %d checked in",
-		strings.TrimSuffix(d.title, " OKRs"), weekShort(week), len(os), pct(total/float64(len(os))), pct(pace), len(risky), done, len(people)-len(gone))
+	paceSaid := fmt.Sprintf("pace %d%%", pct(pace))
+	if measured > 0 && newOnes == measured {
+		paceSaid = "new: pace from " + paceFrom.In(ss.loc).Format("2 Jan")
+	}
+	m.Summary = fmt.Sprintf("%s, %s: %d objectives at %d%% (%s), %d key results at risk, %d of %d checked in",
+		strings.TrimSuffix(d.title, " OKRs"), cycleWeek, len(os), pct(total), paceSaid, len(risky), done, len(people)-len(gone))
 
-	img, err := ss.chart(m.Title, pace, sorted, ss.trend(d, os, cycle))
+	img, err := ss.chart(m.Title, elapsed, sorted, ss.trend(d, os, cycle, total, pace))
 	if err != nil {
 		ss.opt.Log.Warn("digest chart", "err", err)
 	} else if img != nil {
-		m.Image = &Image{PNG: img, Alt: "Progress of each objective against its pace, with last week's value marked, and the cycle's trend against the expected line", Title: m.Title, Name: "okr-digest-" + string(week) + ".png"}
+		m.Image = &Image{PNG: img, Alt: "Progress of each objective against its pace, with last week's value marked, and the cycle's trend against the expected line", Title: m.Title, Name: "okr-digest-" + d.file + "-" + string(week) + ".png"}
 	}
 	return m, nil
 }
@@ -449,90 +503,88 @@ func (ss *session) chart(title string, pace float64, os []objState, trend *chart
 	for _, o := range os {
 		c.Bars = append(c.Bars, chart.Bar{
 			Label: o.o.Ref + " " + o.o.Title, Progress: o.a.Progress, Status: o.a.Status.String(),
-			Previous: o.before, HasPrevious: true, Expected: o.a.Expected, HasExpected: true,
+			Previous: o.before, HasPrevious: true, Expected: o.a.Expected, HasExpected: !o.a.New && o.a.Measured,
 		})
 	}
 	return ss.opt.Chart(c)
 }
 
 // trend is the burn-up of os over the cycle's check-in weeks: at the close
-// of each week, the mean objective progress and the mean pace, from the key
-// results that existed then. Each key result's check-ins are walked once
-// for all the moments (progressesAt): a company's digest draws 40,000 key
-// results at some fifteen moments.
-func (ss *session) trend(d *digestData, os []domain.Objective, cycle domain.Cycle) *chart.Trend {
+// of each week, the roll-up (domain.RollUp, as the digest's headline) of
+// the objectives as they stood then, from the key results that existed
+// then; its last point is the headline itself (progress and pace now).
+func (ss *session) trend(d *digestData, os []domain.Objective, cycle domain.Cycle, progressNow, paceNow float64) *chart.Trend {
 	start, end := cycle.Bounds(ss.wsLoc)
 	if start.IsZero() || len(os) == 0 {
 		return nil
 	}
 	t := &chart.Trend{Title: "Progress over " + string(cycle) + " against the expected line", Start: start, End: end}
+	// The moments drawn: the start, each check-in week's close so far, the
+	// end. Each key result's progress at all of them is read first, its
+	// check-ins walked once (progressesAt): a company's digest draws 40,000
+	// key results at some fifteen moments.
 	moments := []time.Time{start}
-	actual := []bool{true}
 	for _, w := range domain.CheckInWeeks(start, end, d.loc, d.set.CheckIn) {
 		_, _, closes := domain.CheckInWindow(w, d.loc, d.set)
 		if !closes.Before(ss.now) {
 			break
 		}
-		moments, actual = append(moments, closes), append(actual, true)
+		moments = append(moments, closes)
 	}
-	if ss.now.Before(end) {
-		moments, actual = append(moments, ss.now), append(actual, true)
-	}
-	moments, actual = append(moments, end), append(actual, !ss.now.Before(end))
-
-	m := len(moments)
-	prog, exp, n := make([]float64, m), make([]float64, m), make([]int, m)
-	p, e, w, kp := make([]float64, m), make([]float64, m), make([]float64, m), make([]float64, m)
+	moments = append(moments, end)
+	m, n := len(moments), 0
 	for _, o := range os {
-		clear(p)
-		clear(e)
-		clear(w)
+		n += len(o.KeyResults)
+	}
+	progress := make([]float64, n*m) // key result k at moment i: progress[k*m+i]
+	k := 0
+	for _, o := range os {
 		for _, kr := range o.KeyResults {
-			created := kr.CreatedAt
-			if created.IsZero() {
-				created = o.CreatedAt
-			}
-			since := start
-			if created.After(since) {
-				since = created
-			}
-			kw := weight(kr)
-			d.tl.progressesAt(kr, moments, kp)
-			for i, moment := range moments {
-				if created.After(moment) {
-					continue
-				}
-				p[i] += kw * kp[i]
-				e[i] += kw * elapsedBetween(since, end, moment)
-				w[i] += kw
-			}
-		}
-		for i := range moments {
-			if w[i] > 0 {
-				prog[i] += p[i] / w[i]
-				exp[i] += e[i] / w[i]
-				n[i]++
-			}
+			d.tl.progressesAt(kr, moments, progress[k*m:(k+1)*m])
+			k++
 		}
 	}
-	for i, moment := range moments {
+	at := func(i int, actual bool) {
+		moment := moments[i]
+		oas := make([]domain.ObjectiveAssessment, 0, len(os))
+		k := 0
+		for _, o := range os {
+			var as []domain.Assessment
+			then := o
+			then.KeyResults = nil
+			for _, kr := range o.KeyResults {
+				pr := progress[k*m+i]
+				k++
+				p := domain.Pace{Cycle: o.Cycle, Location: ss.wsLoc, Now: moment, Created: o.CreatedAt}
+				since, exp := domain.PaceOf(kr, p)
+				if since.After(moment) {
+					continue // not there yet
+				}
+				then.KeyResults = append(then.KeyResults, kr)
+				as = append(as, domain.Assessment{Progress: pr, Expected: exp, Since: since,
+					FirstWeek: moment.Before(since.Add(domain.DefaultGrace)), PaceFrom: since.Add(domain.DefaultGrace)})
+			}
+			oas = append(oas, domain.AssessObjective(then, as))
+		}
+		prog, exp, n := domain.RollUp(oas)
 		pt := chart.TrendPoint{At: moment, Actual: math.NaN()}
-		if n[i] > 0 {
-			pt.Expected = exp[i] / float64(n[i])
-			if actual[i] {
-				pt.Actual = prog[i] / float64(n[i])
+		if n > 0 {
+			pt.Expected = exp
+			if actual {
+				pt.Actual = prog
 			}
 		}
 		t.Points = append(t.Points, pt)
 	}
-	return t
-}
-
-func elapsedBetween(from, end, now time.Time) float64 {
-	if !end.After(from) {
-		return 1
+	for i := range m - 1 {
+		at(i, true)
 	}
-	return math.Max(0, math.Min(1, float64(now.Sub(from))/float64(end.Sub(from))))
+	if ss.now.Before(end) {
+		// Now is the headline, computed once.
+		t.Points = append(t.Points, chart.TrendPoint{At: ss.now, Actual: progressNow, Expected: paceNow})
+	}
+	at(m-1, !ss.now.Before(end))
+	return t
 }
 
 // timeline answers "what was this key result's progress at t?" from its
@@ -610,22 +662,7 @@ func groupByKR(cs []domain.CheckIn) krGroups {
 
 // loadKPIs reads the values of the KPIs that os's key results follow, once each.
 func (tl *timeline) loadKPIs(ss *session, os []domain.Objective) error {
-	for _, o := range os {
-		for _, kr := range o.KeyResults {
-			if kr.KPI == "" {
-				continue
-			}
-			if _, ok := tl.kpi[kr.KPI]; ok {
-				continue
-			}
-			vals, err := ss.store.KPIValues(ss.ctx, ss.ws.ID, kr.KPI, 500)
-			if err != nil {
-				return err
-			}
-			tl.kpi[kr.KPI] = vals // newest first
-		}
-	}
-	return nil
+	return ss.loadKPIValues(os, tl.kpi)
 }
 
 // progressAt is kr's progress from what was recorded before t.
@@ -734,11 +771,18 @@ func (ss *session) digest(args string) Reply {
 	}
 	channel, name := ss.actor.Channel, ss.actor.ChannelName
 	if w := p.word(0); w != "" {
-		id, n, ok := parseChannel(w)
+		id, ok, err := ss.channel(w, exDigest)
+		if err != nil {
+			return ss.fail(err, "")
+		}
 		if !ok {
 			return ss.fail(domain.Invalid(exDigest, "%q is not a channel; use #channel.", clip(w, 30)), "")
 		}
-		channel, name = id, n
+		_, name, _ = parseChannel(w) // the name Slack's mention shows, or the one typed
+		if typed := strings.TrimPrefix(w, "#"); !strings.HasPrefix(w, "<#") && id != typed {
+			name = typed // found by that name
+		}
+		channel = id
 	}
 	switch strings.ToLower(verb) {
 	case "subscribe":
@@ -771,3 +815,22 @@ func (ss *session) digest(args string) Reply {
 }
 
 func hhmm(minute int) string { return fmt.Sprintf("%02d:%02d", minute/60, minute%60) }
+
+// fileWord is s as one word of a file name: lower-case letters, digits
+// and hyphens ("team" when nothing is left). Each digest's chart file has
+// its own name, so that the team's and the company's are two files.
+func fileWord(s string) string {
+	var b strings.Builder
+	for _, r := range strings.ToLower(s) {
+		switch {
+		case r >= 'a' && r <= 'z', r >= '0' && r <= '9':
+			b.WriteRune(r)
+		case b.Len() > 0 && !strings.HasSuffix(b.String(), "-"):
+			b.WriteByte('-')
+		}
+	}
+	if w := strings.TrimSuffix(b.String(), "-"); w != "" {
+		return w
+	}
+	return "team"
+}

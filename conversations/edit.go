@@ -127,8 +127,11 @@ func (ss *session) checkObjectiveEdit(o domain.Objective, e objectiveEdit) (obje
 		v := strings.TrimSpace(*e.team)
 		id := ""
 		if v != "" && !strings.EqualFold(v, "none") {
-			c, _, ok := parseChannel(v)
-			if !ok {
+			c, ok, err := ss.channel(v, exEdit+" --team #growth")
+			switch {
+			case err != nil:
+				errs["team"] = err
+			case !ok:
 				errs["team"] = domain.Invalid(exEdit+" --team #growth", "%q is not a channel; use --team #channel, or none.", clip(v, 30))
 			}
 			id = c
@@ -398,6 +401,17 @@ func (ss *session) editKR(args string) Reply {
 			return ss.cmd("okr") + " kr edit " + krRef + " " + c.Text + withOptions(p, c.Options)
 		})
 	}
+	if res.toMilestone > 0 && !e.yes {
+		cmd := ss.cmd("okr") + " kr edit " + strings.TrimSpace(args) + " --yes"
+		return Reply{Message: &Message{Summary: "Make " + krRef + " a milestone?", Sections: []Section{{
+			Lines: []Text{Text{}.AddCode(krRef).Add(fmt.Sprintf(" has %d check-in%s with values in %s. A milestone is done or not done: it starts again at not done, and those values stay in its history without counting. Make it a milestone?",
+				res.toMilestone, plural(res.toMilestone), orNoUnit(kr.Unit)))},
+			Buttons: []Button{
+				{Label: "Make " + krRef + " a milestone", Action: ActionConfirm, Value: "okr kr edit " + strings.TrimSpace(args), Style: Danger, Command: cmd},
+				{Label: "Cancel", Action: ActionCancel, Value: krRef},
+			},
+		}}}}
+	}
 	if res.relabels > 0 && !e.yes {
 		cmd := ss.cmd("okr") + " kr edit " + strings.TrimSpace(args) + " --yes"
 		return Reply{Message: &Message{Summary: "Change the unit of " + krRef + "?", Sections: []Section{{
@@ -431,7 +445,10 @@ type krEditResult struct {
 	kr       domain.KeyResult
 	changes  []domain.Change
 	relabels int // check-ins whose unit the edit changes
-	notes    []string
+	// toMilestone: check-ins whose values stop counting when a measured
+	// key result becomes a milestone.
+	toMilestone int
+	notes       []string
 }
 
 // checkKREdit validates an edit of a key result and returns the key result
@@ -593,7 +610,15 @@ func (ss *session) checkKREdit(o domain.Objective, kr domain.KeyResult, e krEdit
 	if err := n.Validate(); err != nil {
 		return res, err
 	}
-	if !domain.SameUnit(kr.Unit, n.Unit) && kr.Kind != domain.Milestone {
+	switch {
+	case n.Kind == domain.Milestone && kr.Kind != domain.Milestone:
+		// Its values stop counting: that is no relabelling of a unit.
+		cs, err := ss.store.CheckIns(ss.ctx, ss.ws.ID, domain.CheckInFilter{KRs: []string{kr.Ref}})
+		if err != nil {
+			return res, err
+		}
+		res.toMilestone = len(cs)
+	case !domain.SameUnit(kr.Unit, n.Unit) && kr.Kind != domain.Milestone:
 		cs, err := ss.store.CheckIns(ss.ctx, ss.ws.ID, domain.CheckInFilter{KRs: []string{kr.Ref}})
 		if err != nil {
 			return res, err
@@ -754,6 +779,11 @@ func (ss *session) submitKREdit(sub Submission) submitted {
 		}
 		return submitted{Reply: Reply{Code: domain.ErrorCode(err), Errors: map[string]string{field: msg}}}
 	}
+	if res.toMilestone > 0 {
+		return submitted{Reply: Reply{Code: domain.EINVALID, Errors: map[string]string{"text": fmt.Sprintf(
+			"%s has %d check-in%s with values; as a milestone they would stop counting. To make it one, type %s kr edit %s --milestone --yes",
+			krRef, res.toMilestone, plural(res.toMilestone), ss.cmd("okr"), krRef)}}}
+	}
 	if res.relabels > 0 {
 		return submitted{Reply: Reply{Code: domain.EINVALID, Errors: map[string]string{"unit": fmt.Sprintf(
 			"%s has %d check-in%s in %s; they would read as %s. To relabel them, type %s kr edit %s --unit %q --yes",
@@ -884,12 +914,55 @@ func (ss *session) editableKPI(s, example string) (domain.KPI, error) {
 	return k, nil
 }
 
+// thresholdList says a KPI's thresholds: "target 35, warn 25, alert 15".
+func thresholdList(k domain.KPI) string {
+	var parts []string
+	for _, t := range []struct {
+		name string
+		v    *float64
+	}{{"target", k.Target}, {"warn", k.Warn}, {"alert", k.Alert}} {
+		if t.v != nil {
+			parts = append(parts, t.name+" "+domain.FormatNumber(*t.v))
+		}
+	}
+	return strings.Join(parts, ", ")
+}
+
+// thresholdExample is a /kpi edit that puts a KPI's thresholds in the
+// order its direction needs: its target and alert swapped, so that a
+// change of direction reads "lower target 15 warn 25 alert 35".
+func thresholdExample(cmd string, k domain.KPI) string {
+	dir := "higher"
+	if k.Direction == domain.LowerIsBetter {
+		dir = "lower"
+	}
+	e := cmd + " edit " + k.Slug + " " + dir
+	target, alert := k.Alert, k.Target
+	if target == nil || alert == nil {
+		target, alert = k.Target, k.Alert
+	}
+	for _, t := range []struct {
+		name string
+		v    *float64
+	}{{"target", target}, {"warn", k.Warn}, {"alert", alert}} {
+		if t.v != nil {
+			e += " " + t.name + " " + domain.FormatNumber(*t.v)
+		}
+	}
+	return e
+}
+
 // saveKPIEdit checks and stores an edited KPI. A unit change relabels the
 // values recorded so far, so it is confirmed first; it is refused while key
 // results follow the KPI in the old unit.
 func (ss *session) saveKPIEdit(k, n domain.KPI, yes bool, args string) submitted {
 	n.Name = strings.TrimSpace(n.Name)
 	if err := n.Validate(); err != nil {
+		if e, ok := err.(*domain.Error); ok && strings.Contains(e.Example, "/kpi create") {
+			// The check is create's; the example must be this edit's, with
+			// thresholds in the order the direction needs.
+			return submitted{ss.fail(domain.Invalid(thresholdExample(ss.cmd("kpi"), n), "%s; %s has %s: give them in that order with the change.", strings.TrimSuffix(e.Message, "."), n.Slug, thresholdList(n)), ""), true}
+		}
 		return submitted{ss.fail(err, exKPIEdit), true}
 	}
 	if n.Owner != k.Owner {

@@ -52,7 +52,7 @@ func (ss *session) buildHelp() *Message {
 			{Heading: B("Every week"), Lines: []Text{
 				line(c+" checkin", "this week's check-in form"),
 				line(c+" update KR-7 28 confidence 7 two deals closed", "check in on one key result: value (or done), confidence, note"),
-				line(c+" update KR-4 10 hours 8/10", "…the value in its key result's unit; a confidence is 8/10, conf 8, c8, or 1–10 right after the value"),
+				line(c+" update KR-4 10 hours 8/10", "…the value in its key result's unit; a confidence is 8/10, 8 of 10, conf 8, c8, or 1–10 right after the value; a value far off its scale asks to confirm (--yes does not ask)"),
 				line(c+" away until {date}", "pause prompts and reminders;  "+c+" back  resumes them"),
 				line(c+" digest preview", "see the weekly digest now"),
 				line(c+" digest subscribe #leadership --company", "send the digest (or with --company, the company roll-up) to a channel every week"),

@@ -198,6 +198,8 @@ func TestUpdatePhrasings(t *testing.T) {
 		`/okr kr add O-1 Increase conversion from 2,5% to 4%`,            // KR-6
 		`/okr kr add O-1 Keep uptime above 99.9%`,                        // KR-7
 		`/okr kr add O-1 Increase demos from 10 per week to 25 per week`, // KR-8
+		`/okr kr add O-1 Increase web signups from 22 to 35 per day`,     // KR-9
+		`/okr kr add O-1 Raise engagement score from 6.5/10 to 8/10`,     // KR-10
 	)
 	admin := "carol"
 	table := []updatePhrasing{
@@ -233,6 +235,20 @@ func TestUpdatePhrasings(t *testing.T) {
 		{kr: "KR-7", args: "99.95% 9", value: 99.95, confidence: 9},
 		{kr: "KR-7", args: "99.97 c9 all green", value: 99.97, confidence: 9, note: "all green"},
 		{kr: "KR-2", args: "done 9", value: 4, done: true, confidence: 9, note: `{"$gt": ""}`},
+		// The key result's unit in another spelling, or what it counts, then the confidence.
+		{kr: "KR-9", args: "30 9", value: 30, confidence: 9},
+		{kr: "KR-9", args: "31 /day 3", value: 31, confidence: 3},
+		{kr: "KR-9", args: "27 per day 7", value: 27, confidence: 7},
+		{kr: "KR-9", args: "32 signups 2", value: 32, confidence: 2},
+		{kr: "KR-9", args: "33 signups per day 4 launch week", value: 33, confidence: 4, note: "launch week"},
+		{kr: "KR-9", args: "34 5 of 10", value: 34, confidence: 5, note: "launch week"},
+		{kr: "KR-9", args: "35/day 6 out of 10 all good", value: 35, confidence: 6, note: "all good"},
+		{kr: "KR-9", args: "36 conf 7 of 10", value: 36, confidence: 7, note: "all good"},
+		{kr: "KR-9", args: "37 signups slower than hoped", value: 37, confidence: 7, note: "signups slower than hoped"},
+		{kr: "KR-9", args: "3.5 5 of 10", value: 3.5, confidence: 5, note: "signups slower than hoped"},
+		{kr: "KR-10", args: "7/10 8", value: 7, confidence: 8},
+		{kr: "KR-10", args: "7.2 8/10", value: 7.2, confidence: 8},
+		{kr: "KR-10", args: "7.4/10 conf 6", value: 7.4, confidence: 6},
 		// An admin's update is that week's check-in of the owner's, not a second one.
 		{as: admin, kr: "KR-2", args: "5 6 by carol", value: 5, confidence: 6, note: "by carol"},
 
@@ -254,6 +270,10 @@ func TestUpdatePhrasings(t *testing.T) {
 		{kr: "KR-7", args: "done 9", code: domain.EINVALID},
 		{kr: "KR-5", args: "€1.5M 7", code: domain.EINVALID},
 		{kr: "KR-5", args: "1.5M 7 8", code: domain.EINVALID},
+		{kr: "KR-9", args: "31 /week 3", code: domain.EINVALID},
+		{kr: "KR-9", args: "31 per week 3", code: domain.EINVALID},
+		{kr: "KR-9", args: "32 visitors 2", code: domain.EINVALID},
+		{kr: "KR-9", args: "32 visitors 2/10", code: domain.EINVALID},
 		// Asked: which number is meant.
 		{kr: "KR-2", args: "1.200 7", code: domain.EAMBIGUOUS},
 		{kr: "KR-2", args: "12m 7", code: domain.EAMBIGUOUS},
@@ -316,7 +336,7 @@ func TestUpdatePhrasings(t *testing.T) {
 	if saved < 30 {
 		t.Errorf("only %d update phrasings saved", saved)
 	}
-	f.assertNextRefs("O-2", "KR-9")
+	f.assertNextRefs("O-2", "KR-11")
 	t.Logf("%d update phrasings: %d saved, %d refused or asked", len(table), saved, len(table)-saved)
 }
 
@@ -702,5 +722,176 @@ func TestHelpListsEveryCommandWithRelativeDates(t *testing.T) {
 		if _, text := f.run("ada", line); !strings.Contains(text, want) {
 			t.Errorf("%s: %s", line, text)
 		}
+	}
+}
+
+// TestOffScaleValuesAreConfirmed: a value far off its key result's scale
+// (a magnitude or a unit slipped) is saved only once confirmed, by the
+// button or --yes; the check-in form refuses it on its field.
+func TestOffScaleValuesAreConfirmed(t *testing.T) {
+	f := newFixture(t)
+	f.quarter()
+	f.must("ada",
+		`/okr kr add O-1 Increase conversion from 2.5% to 4%`, // KR-4
+		`/okr kr add O-1 Grow MRR from €1.2M to €2M`,          // KR-5
+	)
+	for _, tt := range []struct{ kr, args, want string }{
+		{"KR-4", "50k 7", "50,000%"},
+		{"KR-5", "1.5 8", "€1.5"},
+		{"KR-2", "400 7", "400h"},
+	} {
+		before := f.snapshot()
+		r, text := f.run("ada", "/okr update "+tt.kr+" "+tt.args)
+		if r.Failed() || len(r.Message.Sections[0].Buttons) != 2 || !strings.Contains(text, "Record "+tt.want) || !strings.Contains(text, "far off its scale") {
+			t.Errorf("%s %s: no confirmation: %s", tt.kr, tt.args, text)
+			continue
+		}
+		if after := f.snapshot(); after != before {
+			t.Errorf("%s %s: saved before it was confirmed", tt.kr, tt.args)
+		}
+		btn := r.Message.Sections[0].Buttons[0]
+		r = f.svc.Action(ctx, actor("ada"), btn.Action, btn.Value)
+		if text := conversations.PlainText(r.Message); r.Failed() || !strings.Contains(text, "Saved for week") {
+			t.Errorf("%s %s confirmed: %s", tt.kr, tt.args, text)
+		}
+		o, _ := f.st.Objective(ctx, "slack:T1", "O-1")
+		if kr := o.KeyResult(tt.kr); domain.FormatValue(kr.Current, kr.Unit) != tt.want {
+			t.Errorf("%s after confirming: %v %s", tt.kr, kr.Current, kr.Unit)
+		}
+	}
+	// --yes confirms as the button does; a value on the scale is not asked about.
+	if text := f.must("ada", `/okr update KR-4 0.02 7 --yes`); !strings.Contains(text, "Saved for week 47: 0.02%") {
+		t.Errorf("--yes: %s", text)
+	}
+	if text := f.must("ada", `/okr update KR-4 3.1% 7`); !strings.Contains(text, "Saved for week") {
+		t.Errorf("a value on the scale was asked about: %s", text)
+	}
+	// The form refuses it on its field, with the command that records it.
+	r, _ := f.run("ada", `/okr checkin`)
+	values := map[string]string{"value/KR-4": "45", "confidence/KR-4": "7", "confidence/KR-1": "7", "value/KR-2": "", "confidence/KR-2": "7",
+		"value/KR-3": "not done", "confidence/KR-3": "7", "value/KR-5": "", "confidence/KR-5": "7"}
+	before := f.snapshot()
+	res := f.svc.Submit(ctx, actor("ada"), conversations.Submission{Form: r.Form.ID, State: r.Form.State, Values: values})
+	if msg := res.Errors["value/KR-4"]; !strings.Contains(msg, "far off KR-4's scale") || !strings.Contains(msg, "update KR-4 45 --yes") {
+		t.Errorf("form errors %+v", res.Errors)
+	}
+	if f.snapshot() != before {
+		t.Error("the refused form saved something")
+	}
+}
+
+// TestSkippedRowSaysWhatItKeeps: a key result skipped in the form (no
+// value) gets no check-in; a note typed for it is refused on its field
+// rather than dropped, and a confidence typed for it is saved on the key
+// result and the answer says so (as /okr update's confidence alone does).
+func TestSkippedRowSaysWhatItKeeps(t *testing.T) {
+	f := newFixture(t)
+	f.quarter()
+	f.must("ada", `/okr kr add O-1 Keep uptime above 99.9%`, `/okr update KR-2 10 confidence 6`) // KR-4, never measured
+	r, _ := f.run("ada", `/okr checkin`)
+	values := func(skip, conf, note string) map[string]string {
+		return map[string]string{"value/KR-4": skip, "confidence/KR-4": conf, "note/KR-4": note, "value/KR-2": "", "confidence/KR-2": "7",
+			"value/KR-3": "not done", "confidence/KR-3": "8", "confidence/KR-1": "7"}
+	}
+	for _, skip := range []string{"", "skip"} {
+		before := f.snapshot()
+		res := f.svc.Submit(ctx, actor("ada"), conversations.Submission{Form: r.Form.ID, State: r.Form.State, Values: values(skip, "7", "waiting on monitoring")})
+		if msg := res.Errors["note/KR-4"]; !strings.Contains(msg, "no check-in") || !strings.Contains(msg, "Blockers") {
+			t.Errorf("skip %q with a note: errors %+v", skip, res.Errors)
+		}
+		if f.snapshot() != before {
+			t.Errorf("skip %q with a note: the refused form saved something", skip)
+		}
+	}
+	res := f.svc.Submit(ctx, actor("ada"), conversations.Submission{Form: r.Form.ID, State: r.Form.State, Values: values("skip", "7", "")})
+	text := conversations.PlainText(res.Message)
+	if res.Failed() || len(res.Errors) > 0 || !strings.Contains(text, "KR-4 skipped this week: no value, so no check-in; its confidence 7/10 is saved on the key result") {
+		t.Errorf("skip with a confidence: %+v\n%s", res.Errors, text)
+	}
+	o, _ := f.st.Objective(ctx, "slack:T1", "O-1")
+	if kr := o.KeyResult("KR-4"); kr.Measured || kr.Confidence != 7 {
+		t.Errorf("KR-4 = %+v, want unmeasured with the confidence the answer names", kr)
+	}
+	if cs, _ := f.st.CheckIns(ctx, "slack:T1", domain.CheckInFilter{KRs: []string{"KR-4"}}); len(cs) != 0 {
+		t.Errorf("a skipped key result has a check-in: %+v", cs)
+	}
+	res = f.svc.Submit(ctx, actor("ada"), conversations.Submission{Form: r.Form.ID, State: r.Form.State, Values: values("skip", "", "")})
+	if text := conversations.PlainText(res.Message); strings.Contains(text, "KR-4 skipped this week: no value, so no check-in;") {
+		t.Errorf("a kept confidence is announced as saved: %s", text)
+	}
+}
+
+// TestKPIValuesWithTheirUnit: /kpi set takes the KPI's unit in any
+// spelling after the value, never as a note; another unit is refused.
+// /kpi edit's direction words are its own, with its own example.
+func TestKPIValuesWithTheirUnit(t *testing.T) {
+	f := newFixture(t)
+	f.quarter() // web-leads in /day
+	for _, tt := range []struct {
+		line  string
+		value float64
+		note  string
+	}{
+		{`/kpi set web-leads 27 per day`, 27, ""},
+		{`/kpi set web-leads 28 /day campaign live`, 28, "campaign live"},
+		{`/kpi set web-leads 29/day`, 29, ""},
+		{`/kpi set web-leads 30 a day good week`, 30, "good week"},
+	} {
+		f.must("ada", tt.line)
+		k, _ := f.st.KPI(ctx, "slack:T1", "web-leads")
+		if k.Latest == nil || k.Latest.Value != tt.value || k.Latest.Note != tt.note {
+			t.Errorf("%s: latest %+v, want %v with note %q", tt.line, k.Latest, tt.value, tt.note)
+		}
+	}
+	before := f.snapshot()
+	r, text := f.run("ada", `/kpi set web-leads 31 per week`)
+	if r.Code != domain.EINVALID || !strings.Contains(text, "Example:") {
+		t.Errorf("another unit: %s %s", r.Code, text)
+	}
+	if f.snapshot() != before {
+		t.Error("a refused value changed the store")
+	}
+	// Turning the direction round refuses with this edit's example, not create's.
+	r, text = f.run("ada", `/kpi edit web-leads lower`)
+	if r.Code != domain.EINVALID || strings.Contains(text, "/kpi create") || !strings.Contains(text, "Example: /kpi edit web-leads lower target 15 warn 25 alert 35") {
+		t.Errorf("edit lower: %s", text)
+	}
+	if f.snapshot() != before {
+		t.Error("a refused edit changed the store")
+	}
+	f.must("ada", `/kpi edit web-leads lower target 15 warn 25 alert 35`)
+	if k, _ := f.st.KPI(ctx, "slack:T1", "web-leads"); k.Direction != domain.LowerIsBetter {
+		t.Errorf("edit lower with thresholds: %+v", k.Direction)
+	}
+}
+
+// TestMakingAMilestoneAsksAboutItsValues: a measured key result with
+// check-ins made a milestone asks first, in those words (not as a change
+// of unit); confirmed, its check-ins stay and it reads not done.
+func TestMakingAMilestoneAsksAboutItsValues(t *testing.T) {
+	f := newFixture(t)
+	f.quarter()
+	f.must("ada", `/okr update KR-2 10 confidence 6`)
+	before := f.snapshot()
+	r, text := f.run("ada", `/okr kr edit KR-2 --milestone`)
+	if r.Failed() || len(r.Message.Sections[0].Buttons) != 2 || !strings.Contains(text, "Make it a milestone?") || strings.Contains(text, "unit") {
+		t.Fatalf("no milestone confirmation: %s", text)
+	}
+	if r.Message.Sections[0].Buttons[0].Label != "Make KR-2 a milestone" {
+		t.Errorf("button %+v", r.Message.Sections[0].Buttons[0])
+	}
+	if f.snapshot() != before {
+		t.Error("changed before it was confirmed")
+	}
+	btn := r.Message.Sections[0].Buttons[0]
+	if r := f.svc.Action(ctx, actor("ada"), btn.Action, btn.Value); r.Failed() {
+		t.Fatalf("confirm: %s", conversations.PlainText(r.Message))
+	}
+	o, _ := f.st.Objective(ctx, "slack:T1", "O-1")
+	if kr := o.KeyResult("KR-2"); kr.Kind != domain.Milestone || kr.Done {
+		t.Errorf("KR-2 = %+v", kr)
+	}
+	if cs, _ := f.st.CheckIns(ctx, "slack:T1", domain.CheckInFilter{KRs: []string{"KR-2"}}); len(cs) != 1 {
+		t.Errorf("check-ins after: %+v", cs)
 	}
 }

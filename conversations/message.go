@@ -161,7 +161,7 @@ type Image struct {
 	PNG   []byte
 	Alt   string
 	Title string
-	Name  string // file name, e.g. "okr-digest-2026-W48.png"
+	Name  string // file name, e.g. "okr-digest-company-2026-W48.png"
 }
 
 // Message is what okrbot says. Summary is a plain one-line version for

@@ -44,7 +44,7 @@ func (ss *session) run(cmd, args string) Reply {
 func confirmable(cmd, args string) bool {
 	verb, rest, _ := strings.Cut(strings.ToLower(strings.TrimSpace(args)), " ")
 	switch {
-	case cmd == "okr" && (verb == "grade" || verb == "delete"):
+	case cmd == "okr" && (verb == "grade" || verb == "delete" || verb == "update"):
 		return true
 	case cmd == "okr" && verb == "kr" && strings.HasPrefix(rest, "edit "):
 		return true
@@ -197,7 +197,10 @@ func (ss *session) newObjective(title string, aspirational, committed bool, cycl
 		o.Cycle = c
 	}
 	if team != "" {
-		id, _, ok := parseChannel(team)
+		id, ok, err := ss.channel(team, exCreate+" --team #growth")
+		if err != nil {
+			return o, err
+		}
 		if !ok {
 			return o, domain.Invalid(exCreate+" --team #growth", "%q is not a channel; use --team #channel.", clip(team, 30))
 		}

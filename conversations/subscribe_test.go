@@ -82,7 +82,7 @@ func TestWhoMayChangeWhereDigestsArePosted(t *testing.T) {
 		{ada, "digest subscribe <#C0GROWTH> --company", "Only a workspace admin can send the company roll-up"},
 		{ada, "digest subscribe <#C0SALES>", "Only a workspace admin or the owner of one of #sales's objectives"},
 		{ada, "digest subscribe <#C0LEADERS>", "Only a workspace admin can send the company roll-up in #leadership"},
-		{eve, "digest subscribe #general", "Only a workspace admin or the owner"},
+		{eve, "digest subscribe <#C0GENERAL|general>", "Only a workspace admin or the owner"},
 	}
 	for _, c := range refused {
 		before := f.snapshot()

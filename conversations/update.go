@@ -18,10 +18,14 @@ import (
 //	c7 blocked on legal       only a confidence (and a note)
 //	28 confidence 7 "3 new customers"
 //
-// A confidence is "confidence N", "conf N", "c N", "cN", "N/10" or a bare
-// 1–10 right after the value. The note is whatever follows, as typed.
-// Anything in the value or confidence places that looks like one but does
-// not read as one is refused with an example, never kept as a note.
+// A confidence is "confidence N", "conf N", "c N", "cN", "N/10", "N of 10"
+// or a bare 1–10 right after the value and its unit. The unit may be the
+// key result's in any spelling ("31 /day 3" for a key result in "per
+// day") or the words of its title that name what is counted ("32 leads 2").
+// The note is whatever follows, as typed. Anything in the value or
+// confidence places that looks like one but does not read as one (another
+// unit, a word and then a bare number) is refused with an example, never
+// kept as a note.
 
 // updateArgs is what /okr update says for one key result.
 type updateArgs struct {
@@ -48,10 +52,19 @@ func isConfidenceWord(s string) bool {
 // parseUpdate splits the words after /okr update KR-n into a value, a
 // confidence and a note; unit is the key result's unit, whose words may
 // follow the value ("30 leads per day").
-func parseUpdate(toks []token, unit string, kr string) (updateArgs, error) {
+func parseUpdate(toks []token, unit, title, kr string) (updateArgs, error) {
 	ex := func(e string) string { return "/okr update " + kr + " " + e }
 	var u updateArgs
 	i := 0
+	// skipOutOf10 reads "of 10" or "out of 10" after a confidence: "5 of 10".
+	skipOutOf10 := func() {
+		switch {
+		case i+1 < len(toks) && strings.EqualFold(toks[i].s, "of") && toks[i+1].s == "10":
+			i += 2
+		case i+2 < len(toks) && strings.EqualFold(toks[i].s, "out") && strings.EqualFold(toks[i+1].s, "of") && toks[i+2].s == "10":
+			i += 3
+		}
+	}
 	readConf := func() (bool, error) {
 		t := toks[i]
 		if t.quoted {
@@ -62,7 +75,8 @@ func parseUpdate(toks []token, unit string, kr string) (updateArgs, error) {
 			i++
 			return true, nil
 		}
-		if m := confOutOfRE.FindStringSubmatch(t.s); m != nil {
+		if m := confOutOfRE.FindStringSubmatch(t.s); m != nil && !(u.value == "" && domain.SameUnit(unit, "/10")) {
+			// (on a key result scored out of 10, "7.5/10" first is its value)
 			u.confidence = m[1]
 			i++
 			return true, nil
@@ -82,6 +96,7 @@ func parseUpdate(toks []token, unit string, kr string) (updateArgs, error) {
 				i++
 			}
 			i += 2
+			skipOutOf10()
 			return true, nil
 		}
 		return false, nil
@@ -114,7 +129,12 @@ func parseUpdate(toks []token, unit string, kr string) (updateArgs, error) {
 		i++
 		// Unit words after the value: "10 hours", "1.2 million", "30 leads
 		// per day" (the key result's own unit), "2,5 %".
-		for _, n := range unitWordsAfter(toks[i:], unit) {
+		counted, units := unitWordsAfter(toks[i:], unit, title)
+		for _, n := range counted {
+			u.valueTok += " " + n // what is counted, not a unit: kept out of the value
+			i++
+		}
+		for _, n := range units {
 			u.value += " " + n
 			u.valueTok += " " + n
 			i++
@@ -137,6 +157,7 @@ func parseUpdate(toks []token, unit string, kr string) (updateArgs, error) {
 				if u.confidence == "" && i < len(toks) && !toks[i].quoted && bareInt.MatchString(toks[i].s) {
 					u.confidence = toks[i].s
 					i++
+					skipOutOf10()
 				}
 				continue
 			}
@@ -161,6 +182,14 @@ func parseUpdate(toks []token, unit string, kr string) (updateArgs, error) {
 			return u, domain.Invalid(ex("28 confidence 7 good week"), "%q after the confidence looks like a second confidence; give one.", clip(rawText(rest), 30))
 		case numericStart.MatchString(first):
 			return u, domain.Invalid(ex(`28 confidence 7 "3 new customers"`), "%q looks like another value; put a note that starts with a number in quotes.", clip(first, 20))
+		case u.value != "" && u.value != "done" && u.value != "not done" && u.confidence == "" && looksLikeUnit(rest):
+			// "31 /week 3" on a key result in per day: a unit, but not its own.
+			return u, domain.Invalid(ex(unitExample(unit)), "%q after the value looks like a unit, but %s is measured in %s; give the value in its unit.", clip(rawText(rest[:1]), 20), kr, orNoUnit(unit))
+		case u.value != "" && u.confidence == "" && len(rest) > 1 && !rest[1].quoted && (bareInt.MatchString(rest[1].s) || confOutOfRE.MatchString(rest[1].s)):
+			// "32 visitors 2": a unit okrbot does not know and a confidence,
+			// or a note that starts with a number? Ask rather than guess.
+			return u, domain.Invalid(ex(u.valueTok+" confidence "+strings.TrimSuffix(rest[1].s, "/10")+" "+rest[0].s),
+				"Is %s after %q the confidence? Say confidence %s, or put a note that has a number in quotes.", rest[1].s, clip(rest[0].s, 20), strings.TrimSuffix(rest[1].s, "/10"))
 		}
 	}
 	u.note = rawText(rest)
@@ -169,8 +198,10 @@ func parseUpdate(toks []token, unit string, kr string) (updateArgs, error) {
 
 // unitWordsAfter returns the words after a value that are its unit: a unit
 // word ("hours", "%", "EUR"), a magnitude ("million"), a rate ("per day"),
-// or the key result's own unit as written ("leads per day").
-func unitWordsAfter(toks []token, unit string) []string {
+// the key result's own unit in any spelling ("leads per day", "/day" for
+// "per day"), and words of its title that name what is counted ("32 leads"
+// of "Increase web leads from 22 to 35 per day"), each followed by the unit.
+func unitWordsAfter(toks []token, unit, title string) (counted, units []string) {
 	var words []string
 	for _, t := range toks {
 		if t.quoted {
@@ -178,8 +209,23 @@ func unitWordsAfter(toks []token, unit string) []string {
 		}
 		words = append(words, t.s)
 	}
-	if f := strings.Fields(unit); len(f) > 0 && len(words) >= len(f) && strings.EqualFold(strings.Join(words[:len(f)], " "), unit) {
-		return words[:len(f)]
+	// What is counted, as the title names it: "leads" before "per day", a
+	// confidence or nothing. Before anything else it may be a note.
+	n := 0
+	for n < 2 && n < len(words) && titleWord(title, words[n]) {
+		n++
+	}
+	if n > 0 {
+		rest := words[n:]
+		if len(rest) == 0 || bareInt.MatchString(rest[0]) || isConfidenceWord(rest[0]) || unitPrefix(rest, unit) > 0 {
+			counted, words = words[:n], rest
+		}
+	}
+	if k := unitPrefix(words, unit); k > 0 {
+		return counted, words[:k]
+	}
+	if len(counted) > 0 {
+		return counted, nil
 	}
 	var out []string
 	for j := 0; j < len(words) && len(out) < 3; j++ {
@@ -201,12 +247,71 @@ func unitWordsAfter(toks []token, unit string) []string {
 		}
 		break
 	}
-	return out
+	return nil, out
+}
+
+// unitPrefix is how many of words (up to three) are the key result's unit
+// in some spelling: "/day" or "per day" for "per day"; 0 when none.
+func unitPrefix(words []string, unit string) int {
+	if unit == "" {
+		return 0
+	}
+	for n := min(3, len(words)); n > 0; n-- {
+		if w := strings.Join(words[:n], " "); strings.EqualFold(w, unit) || domain.SameUnit(w, unit) {
+			return n
+		}
+	}
+	return 0
+}
+
+// titleWord reports whether w is a word of a key result's title that can
+// name what it counts: a word of four letters or more, not a number and
+// not a confidence ("leads" in "Increase web leads from 22 to 35 per day").
+func titleWord(title, w string) bool {
+	if len([]rune(w)) < 4 || isConfidenceWord(w) || numericStart.MatchString(w) {
+		return false
+	}
+	for _, f := range strings.Fields(strings.ToLower(title)) {
+		if strings.Trim(f, ".,;:()\"'“”") == strings.ToLower(w) {
+			return !kindWords[f]
+		}
+	}
+	return false
+}
+
+// kindWords are words of a title that say what to do, not what is counted.
+var kindWords = map[string]bool{"from": true, "increase": true, "reduce": true, "keep": true, "above": true, "below": true, "grow": true, "reach": true}
+
+// looksLikeUnit reports whether the words after a value start with a unit:
+// a unit word, "/day", "per day", "a week".
+func looksLikeUnit(rest []token) bool {
+	w := rest[0].s
+	if domain.UnitWord(w) || strings.HasPrefix(w, "/") && len(w) > 1 {
+		return true
+	}
+	if len(rest) > 1 && (strings.EqualFold(w, "per") || strings.EqualFold(w, "a")) {
+		a, err := domain.ParseAmount("1 " + w + " " + rest[1].s)
+		return err == nil && a.Unit != ""
+	}
+	return false
+}
+
+// unitExample is an update in a key result's unit, for an example.
+func unitExample(unit string) string {
+	if unit == "" {
+		return "28 confidence 7"
+	}
+	return domain.FormatValue(28, unit) + " 7"
 }
 
 // update is a quick check-in on one key result: value or done, confidence, note.
 func (ss *session) update(args string) Reply {
 	toks := tokenize(args)
+	yes := false
+	if n := len(toks); n > 0 && !toks[n-1].quoted && strings.EqualFold(toks[n-1].s, "--yes") {
+		toks, yes = toks[:n-1], true // a value far off the key result's scale, confirmed
+		args = rawText(toks)
+	}
 	if len(toks) == 0 {
 		return ss.fail(domain.Invalid(exUpdate, "Say which key result to update."), "")
 	}
@@ -222,7 +327,7 @@ func (ss *session) update(args string) Reply {
 	if err := ss.mayCheckIn(o, *kr); err != nil {
 		return ss.fail(err, "")
 	}
-	ua, err := parseUpdate(toks[1:], kr.Unit, krRef)
+	ua, err := parseUpdate(toks[1:], kr.Unit, kr.Title, krRef)
 	if err != nil {
 		return ss.fail(err, exUpdate)
 	}
@@ -243,6 +348,9 @@ func (ss *session) update(args string) Reply {
 			})
 		}
 	}
+	if c.offScale && !yes {
+		return ss.confirmOffScale(*kr, c, args)
+	}
 	if err := ss.saveCheckIns([]answer{c}, domain.WeekNote{}); err != nil {
 		return ss.fail(err, exUpdate)
 	}
@@ -260,6 +368,35 @@ func (ss *session) update(args string) Reply {
 		Sections: []Section{{Lines: []Text{line, T("Saved for week " + weekShort(c.Week) + ": " + saved)},
 			Note: T(describeKR(*now))}},
 	}}
+}
+
+// confirmOffScale asks before saving a value far off its key result's
+// scale ("50,000%" on a 2.5% → 4% key result, "€1.5" on €1.2M → €2M): a
+// slip of a magnitude or a unit is more likely than such a change, and
+// once saved it would move progress and status without anyone noticing.
+func (ss *session) confirmOffScale(kr domain.KeyResult, c answer, args string) Reply {
+	v := domain.FormatValue(c.Value, kr.Unit)
+	cmd := ss.cmd("okr") + " update " + strings.TrimSpace(args) + " --yes"
+	return Reply{Message: &Message{Summary: "Record " + v + " for " + kr.Ref + "?", Sections: []Section{{
+		Lines: []Text{Text{}.Add("Record ").AddB(v).Add(" for ").AddCode(kr.Ref).Add(fmt.Sprintf("? It %s, so %s is far off its scale: check the magnitude and the unit. Nothing is saved until you confirm.",
+			scaleOf(kr), v))},
+		Buttons: []Button{
+			{Label: "Record " + v, Action: ActionConfirm, Value: "okr update " + strings.TrimSpace(args), Style: Primary, Command: cmd},
+			{Label: "Cancel", Action: ActionCancel, Value: kr.Ref},
+		},
+	}}}}
+}
+
+// scaleOf says what a key result runs between: "runs from 2.5% to 4%",
+// "stays above 99.9%".
+func scaleOf(kr domain.KeyResult) string {
+	switch kr.Kind {
+	case domain.StayAbove:
+		return "stays above " + domain.FormatValue(kr.Target, kr.Unit)
+	case domain.StayBelow:
+		return "stays below " + domain.FormatValue(kr.Target, kr.Unit)
+	}
+	return "runs from " + domain.FormatValue(kr.Start, kr.Unit) + " to " + domain.FormatValue(kr.Target, kr.Unit)
 }
 
 // weekCheckIn returns this week's check-in of a key result, if any: the

@@ -310,6 +310,10 @@ func TestFormatValue(t *testing.T) {
 		{"35", "per day"}: "35 per day", {"12", "h"}: "12h", {"2.5", "%"}: "2.5%", {"40", "$"}: "$40",
 		{"40", "€k"}: "€40k", {"7", ""}: "7", {"1200000", "$"}: "$1,200,000", {"12500", ""}: "12,500",
 		{"-5000", "€"}: "-€5,000", {"1234.5", "h"}: "1,234.5h", {"999", ""}: "999",
+		// Currency codes apart, rates after a currency, time words agreeing with the number.
+		{"120000", "USD"}: "120,000 USD", {"400", "EUR"}: "400 EUR", {"20000", "$/month"}: "$20,000/month",
+		{"3", "week"}: "3 weeks", {"1", "weeks"}: "1 week", {"1", "day"}: "1 day", {"2.5", "hours"}: "2.5 hours",
+		{"8", "/10"}: "8/10", {"4.5", "/5"}: "4.5/5",
 	}
 	for in, want := range tests {
 		a, _ := domain.ParseAmount(in[0])
@@ -384,6 +388,32 @@ func TestWeeklyPoints(t *testing.T) {
 			if got[kr][i].Value != v {
 				t.Errorf("%s[%d] = %v, want %v", kr, i, got[kr][i].Value, v)
 			}
+		}
+	}
+}
+
+func TestOffScale(t *testing.T) {
+	pctKR := domain.KeyResult{Kind: domain.Increase, Start: 2.5, Target: 4, Unit: "%"}
+	mrr := domain.KeyResult{Kind: domain.Increase, Start: 1.2e6, Target: 2e6, Unit: "€"}
+	hire := domain.KeyResult{Kind: domain.Reach, Start: 0, Target: 3}
+	uptime := domain.KeyResult{Kind: domain.StayAbove, Target: 99.9, Unit: "%"}
+	latency := domain.KeyResult{Kind: domain.Decrease, Start: 800, Target: 200, Unit: "ms"}
+	ebitda := domain.KeyResult{Kind: domain.Increase, Start: -5, Target: 3, Unit: "%"}
+	for _, tt := range []struct {
+		kr   domain.KeyResult
+		v    float64
+		want bool
+	}{
+		{pctKR, 3.1, false}, {pctKR, 0, false}, {pctKR, 12, false}, {pctKR, 50000, true}, {pctKR, 0.02, true}, {pctKR, -20, true},
+		{mrr, 1.5e6, false}, {mrr, 900000, false}, {mrr, 1.5, true}, {mrr, 1500, true}, {mrr, 2.5e7, true},
+		{hire, 2, false}, {hire, 5, false}, {hire, 50, true},
+		{uptime, 99.95, false}, {uptime, 97, false}, {uptime, 0.999, true}, {uptime, 99900, true},
+		{latency, 180, false}, {latency, 1000, false}, {latency, 1.2, true},
+		{ebitda, 0, false}, {ebitda, -3, false}, {ebitda, 0.01, false}, {ebitda, 300, true},
+		{domain.KeyResult{Kind: domain.Milestone}, 1e9, false},
+	} {
+		if got := tt.kr.OffScale(tt.v); got != tt.want {
+			t.Errorf("%s %v → %v: OffScale(%v) = %v, want %v", tt.kr.Kind, tt.kr.Start, tt.kr.Target, tt.v, got, tt.want)
 		}
 	}
 }

@@ -15,6 +15,10 @@ const (
 	EFORBIDDEN = "forbidden" // the actor may not do this
 	ECONFLICT  = "conflict"  // the thing exists already, or changed underneath
 	EBUSY      = "busy"      // the store is saturated for now; the same request may succeed in a moment
+	// EUNAVAILABLE: okrbot cannot keep what it is given until an operator
+	// acts (the embedded store's file was deleted under it); retrying does
+	// not help.
+	EUNAVAILABLE = "unavailable"
 	// EAMBIGUOUS: the input can be read more than one way, or lacks a
 	// part okrbot will not make up (a start); the person is asked, with
 	// Choices, and nothing is stored.

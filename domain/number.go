@@ -180,18 +180,20 @@ func (q quantity) value(conv convention) float64 {
 	return v
 }
 
-// unitString is the quantity's unit as it is kept: the currency, else the unit.
+// unitString is the quantity's unit as it is kept: the currency (with a
+// rate after it: "$/month"), else the unit.
 func (q quantity) unitString() string {
 	if q.currency != "" {
-		return q.currency
+		return q.currency + q.unit
 	}
 	return q.unit
 }
 
 var (
-	numberStart = regexp.MustCompile(`(?:^|[^\p{L}\p{N}_.,/#])((?:US|A|C|NZ|HK|S)?[$€£¥₹]\s?|(?:USD|EUR|GBP|CHF|JPY|INR|CAD|AUD|SEK|NOK|DKK|PLN)\s)?([-+−]\s?)?(\d{1,3}(?:[ \x{00A0}\x{202F}\x{2009}]\d{3})+(?:[.,]\d+)?\b|\d+(?:[.,'’]\d+)*|[.,]\d+)`)
-	attached    = regexp.MustCompile(`^[\p{L}%€$£¥₹×]+\.?`)
-	wordRE      = regexp.MustCompile(`^\s+([\p{L}%€$£¥₹×][\p{L}%]*\.?)`)
+	numberStart    = regexp.MustCompile(`(?:^|[^\p{L}\p{N}_.,/#])((?:US|A|C|NZ|HK|S)?[$€£¥₹]\s?|(?:USD|EUR|GBP|CHF|JPY|INR|CAD|AUD|SEK|NOK|DKK|PLN)\s)?([-+−]\s?)?(\d{1,3}(?:[ \x{00A0}\x{202F}\x{2009}]\d{3})+(?:[.,]\d+)?\b|\d+(?:[.,'’]\d+)*|[.,]\d+)`)
+	attached       = regexp.MustCompile(`^[\p{L}%€$£¥₹×]+\.?`)
+	spacedMagCurRE = regexp.MustCompile(`^\s([\p{L}]{1,3}\.?[€$£¥₹])`)
+	wordRE         = regexp.MustCompile(`^\s+([\p{L}%€$£¥₹×][\p{L}%]*\.?)`)
 )
 
 // scanQuantities finds the numbers in text. Numbers inside dates, times of
@@ -200,6 +202,14 @@ var (
 // or after it that is neither a unit nor a magnitude ("2FA", "4G", "1st").
 func scanQuantities(text string) []quantity {
 	masked := maskDates(text)
+	scores := scoreSpans(text)
+	if len(scores) > 0 {
+		b := []byte(masked)
+		for _, sp := range scores {
+			copy(b[sp[0]:sp[1]], text[sp[0]:sp[1]])
+		}
+		masked = string(b)
+	}
 	var out []quantity
 	for _, m := range numberStart.FindAllStringSubmatchIndex(masked, -1) {
 		numS, numE := m[6], m[7]
@@ -220,6 +230,14 @@ func scanQuantities(text string) []quantity {
 		}
 		pos := numE
 		rest := text[pos:]
+		if sp, ok := scores[numS]; ok {
+			// A score out of 10 (or 5, or 100): "from 6.5/10 to 8/10".
+			q.unit = strings.ReplaceAll(text[pos:sp[1]], " ", "")
+			q.numEnd, q.end = sp[1], sp[1]
+			q.raw = text[q.start:q.end]
+			out = append(out, q)
+			continue
+		}
 		if len(rest) > 1 && (rest[0] == '/' || rest[0] == ':') && rest[1] >= '0' && rest[1] <= '9' {
 			continue // a ratio, a score or a time: "24/7", "7/10", "3:1"
 		}
@@ -231,6 +249,16 @@ func scanQuantities(text string) []quantity {
 			q.mult, q.magAmbig = mag.mult, mag.ambiguous
 			pos += used
 			q.setUnit(unit)
+		}
+		if q.mult == 0 && q.magAmbig == "" && q.unit == "" && q.currency == "" {
+			if w := spacedMagCurRE.FindStringSubmatchIndex(text[pos:]); w != nil {
+				// "1,5 M€", "2 k€", "3 Mio€": a magnitude and a currency after a space.
+				if mag, unit, used, ok := splitAttached(text[pos+w[2] : pos+w[3]]); ok && mag.mult != 0 && isCurrencyWord(unit) && used == w[3]-w[2] {
+					q.mult = mag.mult
+					q.setUnit(unit)
+					pos += w[3]
+				}
+			}
 		}
 		if q.mult == 0 && q.magAmbig == "" && q.unit == "" && q.currency == "" {
 			if w := wordRE.FindStringSubmatchIndex(text[pos:]); w != nil {
@@ -253,7 +281,8 @@ func scanQuantities(text string) []quantity {
 				q.setUnit(u)
 				pos += used
 			}
-		} else if q.currency == "" && !strings.Contains(q.unit, "/") && !strings.Contains(q.unit, " per ") {
+		} else if !strings.Contains(q.unit, "/") && !strings.Contains(q.unit, " per ") {
+			// A rate after a unit or a currency: "12 leads/day", "$20k/month".
 			if u, used := rateAfter(text[pos:]); u != "" {
 				q.unit += u
 				pos += used
@@ -404,6 +433,35 @@ func normCurrency(c string) string {
 		return string(r)
 	}
 	return strings.ToUpper(c)
+}
+
+var (
+	scoreRE     = regexp.MustCompile(`(?:^|[\s(])(\d{1,3}(?:[.,]\d{1,2})?)\s?/\s?(10|5|100)\b`)
+	scoreWordRE = regexp.MustCompile(`(?i)(?:\bfrom|\bto|\bat|\bof|\babove|\bbelow|\bleast|\bmost|\breach|\bachieve|\bscore|\brating|\bvon|\bauf|\bde|\bà)\s*$`)
+)
+
+// scoreSpans finds scores out of 10, 5 or 100 ("6.5/10", "4/5"), which
+// would otherwise read as dates or ratios: where two are written with the
+// same scale ("from 6.5/10 to 8/10"), or one after a word that says it is
+// a level ("to 8/10", "at least 4/5"). The map is keyed by where the
+// number starts and holds the score's span.
+func scoreSpans(text string) map[int][2]int {
+	ms := scoreRE.FindAllStringSubmatchIndex(text, -1)
+	if len(ms) == 0 {
+		return nil
+	}
+	perScale := map[string]int{}
+	for _, m := range ms {
+		perScale[text[m[4]:m[5]]]++
+	}
+	out := map[int][2]int{}
+	for _, m := range ms {
+		if perScale[text[m[4]:m[5]]] >= 2 || scoreWordRE.MatchString(text[:m[2]]) || len(ms) == 1 && strings.TrimSpace(text[:m[2]]) == "" && strings.TrimSpace(text[m[1]:]) == "" {
+			// (a score written alone is a value: "7.5/10")
+			out[m[2]] = [2]int{m[2], m[1]}
+		}
+	}
+	return out
 }
 
 var (

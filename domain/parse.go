@@ -434,10 +434,22 @@ func trailingUnit(rest string) string {
 		rest = rest[:m[0]]
 	}
 	var words []string
-	for _, w := range strings.Fields(rest) {
+	fields := strings.Fields(rest)
+	rate := 0 // words of a rate at the end ("per month"), beyond the three of a unit
+	for i, w := range fields {
 		lw := strings.ToLower(w)
+		if (lw == "per" || lw == "a" || lw == "each") && len(words) > 0 && i+1 < len(fields) {
+			if _, ok := periods[singular(strings.ToLower(strings.Trim(fields[i+1], ".,;:")))]; ok {
+				words = append(words, w, strings.Trim(fields[i+1], ".,;:"))
+				rate = 2
+				break
+			}
+		}
 		if stopWords[lw] || unitStopWord[lw] {
 			break
+		}
+		if len(words) > 0 && len(lw) > 4 && strings.HasSuffix(lw, "ing") {
+			break // "100 customers using feature X": what they do is no unit
 		}
 		if _, verb := verbs[strings.Trim(lw, ".,;:!")]; verb {
 			break // "… auf 8,5 steigern": the verb at the end
@@ -448,7 +460,10 @@ func trailingUnit(rest string) string {
 		words = append(words, w)
 	}
 	u := strings.Join(words, " ")
-	if len(words) > 3 || utf8.RuneCountInString(u) > MaxUnitLen {
+	if len(words)-rate > 3 || utf8.RuneCountInString(u) > MaxUnitLen {
+		if rate > 0 && len(words)-rate <= 3 {
+			return strings.Join(words[len(words)-rate:], " ") // the rate alone: "per month"
+		}
 		return ""
 	}
 	return u
@@ -576,6 +591,7 @@ func (r *reader) readFromTo() (reading, bool) {
 	if err != nil {
 		return reading{err: err}, true
 	}
+	magOpt, magErr := r.askMagnitude(qa, qb, a, b)
 	ua, ub := qa.unitString(), qb.unitString()
 	if pairs[0].a < pairs[0].b {
 		if ua == "" {
@@ -603,7 +619,39 @@ func (r *reader) readFromTo() (reading, bool) {
 		rd.start, rd.unit = conv, ub
 	}
 	rd.kind, rd.err = r.directed(rd.start, rd.target, rd.unit)
+	if magErr != nil {
+		rd.err, rd.settledBy = magErr, magOpt // the option says the bare end is meant as written
+	}
 	return rd, true
+}
+
+// askMagnitude asks when one end of "from A to B" has a magnitude and the
+// other none, and the bare one reads better with it: "from 1 to 2M€" is
+// more likely 1M€ than 1 €.
+func (r *reader) askMagnitude(qa, qb quantity, a, b float64) (string, error) {
+	bare, other, v, w, opt := qa, qb, a, b, "start"
+	if qa.mult != 0 && qb.mult == 0 {
+		bare, other, v, w, opt = qb, qa, b, a, "target"
+	} else if !(qa.mult == 0 && qb.mult != 0) {
+		return "", nil
+	}
+	if v == 0 || w == 0 || math.Abs(w/v) < 100 {
+		return "", nil
+	}
+	with := v * other.mult
+	if r := math.Abs(w / with); r > 100 || r < 0.01 {
+		return "", nil
+	}
+	mag := r.text[other.digitEnd:other.numEnd]
+	mag = strings.TrimLeft(mag, " ")
+	if i := strings.IndexAny(mag, currencySymbols); i > 0 {
+		mag = mag[:i] // "M€": the magnitude, not the currency
+	}
+	u := other.unitString()
+	return opt, Ambiguous([]Choice{
+		{Meaning: FormatValue(with, u), Text: r.text[:bare.digitEnd] + mag + r.text[bare.digitEnd:]},
+		{Meaning: FormatValue(v, u), Text: r.text, Options: "--" + opt + " " + formatPlain(v)},
+	}, "Is %s %s or %s? One end has a magnitude and the other none.", strings.TrimSpace(bare.raw), FormatValue(with, u), FormatValue(v, u))
 }
 
 // directed settles increase or decrease from a start and a target, checked
@@ -673,7 +721,12 @@ func (r *reader) askStart(q quantity, toAt int, rd reading) error {
 		}
 	}
 	first := Choice{Meaning: "say where " + clipWords(what, 6) + " stands now", Text: r.text, Options: "--start N"}
-	if toAt > 0 {
+	if toAt > 0 && startWrittenRE.MatchString(r.lower[:toAt]) {
+		// "from 1,5 M€ to …" read no start, "by 30% to …" gives a change: a
+		// second "from N" in the text would read as nonsense; the option says it.
+		what = clipWords(strings.TrimSpace(startWrittenRE.Split(what, 2)[0]), 6)
+		first.Meaning = "say where " + what + " stands now"
+	} else if toAt > 0 {
 		first = Choice{Meaning: "say where " + clipWords(what, 6) + " stands now", Text: strings.TrimSpace(r.text[:toAt]) + " from N " + strings.TrimSpace(r.text[toAt:])}
 	}
 	choices := []Choice{first}
@@ -683,6 +736,49 @@ func (r *reader) askStart(q quantity, toAt int, rd reading) error {
 	}
 	return Ambiguous(choices, "Where does %s start? okrbot will not assume it starts at 0.", clipWords(what, 6))
 }
+
+// isPercentUnit reports whether a unit is a percentage.
+func isPercentUnit(u string) bool {
+	k, _ := unitKey(u)
+	return k == "%"
+}
+
+// askLevelStart asks where a share to reach starts ("Achieve 99.9%
+// uptime"); it may also be a line to hold ("at least 99.9%"), which is
+// offered first.
+func (r *reader) askLevelStart(rd reading) error {
+	target := FormatValue(rd.target, rd.unit)
+	var choices []Choice
+	if q, ok := r.targetQuantity(rd.target); ok {
+		text := r.replace(q.start, q.start, "at least ")
+		if r.verb == vReach || r.verb == vCount {
+			// "Achieve at least 99.9% uptime" would be a level to reach
+			// still: a line held is kept.
+			_, rest, _ := strings.Cut(text, " ")
+			text = "Keep " + rest
+		}
+		choices = append(choices, Choice{Meaning: "a line to hold: at least " + target, Text: text})
+	}
+	choices = append(choices,
+		Choice{Meaning: "a level to reach from where it stands now", Text: r.text, Options: "--start N"},
+		Choice{Meaning: "or follow its KPI, which gives the start", Text: r.text, Options: "--kpi <slug>"},
+		Choice{Meaning: "or count from zero", Text: r.text, Options: "--start 0"})
+	return Ambiguous(choices, "Where does it start on its way to %s? okrbot will not assume it starts at 0.", target)
+}
+
+// targetQuantity is the quantity of the text that reads as v.
+func (r *reader) targetQuantity(v float64) (quantity, bool) {
+	for _, i := range r.amounts() {
+		if x, err := r.amount(r.qs[i]); err == nil && x == v {
+			return r.qs[i], true
+		}
+	}
+	return quantity{}, false
+}
+
+// startWrittenRE finds a start or a change written before a target: a
+// "from", or a "by 30%".
+var startWrittenRE = regexp.MustCompile(`(?i)\s(?:from|von|de|desde|by|um)\s`)
 
 func clipWords(s string, n int) string {
 	f := strings.Fields(s)
@@ -696,6 +792,7 @@ var (
 	byRE      = regexp.MustCompile(`(?:\bby|\bum|\ben|\bup|\bdown|\bde|\bplus|\bminus)\s+(?:about\s+|around\s+|at least\s+|over\s+|another\s+|a further\s+)?$`)
 	moreRE    = regexp.MustCompile(`^\s*(?:more|higher|increase|growth|uplift|gain|improvement|up|plus|extra|additional|mehr|de plus)\b`)
 	fewerRE   = regexp.MustCompile(`^\s*(?:fewer|less|lower|reduction|decrease|drop|decline|down|cut|minus|weniger|de moins)\b`)
+	halfRE    = regexp.MustCompile(`\b(?:by|in) (?:one |a )?half\b`)
 	factorsRE = map[string]float64{"double": 2, "triple": 3, "quadruple": 4, "halve": 0.5, "halbieren": 0.5, "verdoppeln": 2, "doubler": 2}
 )
 
@@ -704,10 +801,19 @@ var (
 func (r *reader) readRelative() (reading, bool) {
 	first := strings.ToLower(strings.Trim(strings.Fields(r.text)[0], ".,;:"))
 	last := strings.ToLower(strings.Trim(strings.Fields(r.text)[len(strings.Fields(r.text))-1], ".,;:"))
-	if f, ok := factorsRE[first]; ok || factorsRE[last] != 0 {
-		if !ok {
-			f = factorsRE[last]
+	f, ok := factorsRE[first]
+	if !ok && factorsRE[last] != 0 {
+		f, ok = factorsRE[last], true
+	}
+	if m := halfRE.FindString(r.lower); m != "" && !ok {
+		// "Decrease customer complaints by half", "cut churn in half";
+		// "grow revenue by half" is half as much again.
+		f, ok = 0.5, true
+		if r.verb == vIncrease {
+			f = 1.5
 		}
+	}
+	if ok {
 		if len(r.amounts()) == 0 {
 			rd := reading{rel: &relative{amount: f, factor: true}, needsStart: true}
 			rd.dir = +1
@@ -793,6 +899,12 @@ func (r *reader) readComparator() (reading, bool) {
 		if !found || dir == 0 {
 			continue
 		}
+		if am := r.amounts(); len(am) > 1 {
+			// "Sign 3 new enterprise customers with ACV over $100k": the
+			// line may qualify what is counted rather than be the target.
+			rd := r.askWhichTarget(am)
+			return rd, true
+		}
 		v, err := r.amount(q)
 		if err != nil {
 			return reading{err: err}, true
@@ -847,19 +959,7 @@ func (r *reader) readReach() reading {
 		}, "Is %s part of a name, or a number to reach?", names[0])}
 	}
 	if len(am) > 1 {
-		var choices []Choice
-		var list []string
-		for _, i := range am {
-			q := r.qs[i]
-			v, err := r.amount(q)
-			if err != nil {
-				return reading{err: err}
-			}
-			list = append(list, strings.TrimSpace(q.raw))
-			choices = append(choices, Choice{Meaning: "the target is " + FormatValue(v, r.unitOf(q)), Text: r.text, Options: "--target " + formatPlain(v)})
-		}
-		return reading{kind: Reach, settledBy: "target", err: Ambiguous(choices,
-			"Which number is the target: %s? Or write it as from … to ….", strings.Join(list, " or "))}
+		return r.askWhichTarget(am)
 	}
 	q := r.qs[am[0]]
 	v, err := r.amount(q)
@@ -887,6 +987,23 @@ func (r *reader) readReach() reading {
 	rd := reading{kind: Reach, target: v, hasTarget: true}
 	rd.unit, rd.unitKnown = r.unitKnown(q)
 	return rd
+}
+
+// askWhichTarget asks which of several numbers is the target.
+func (r *reader) askWhichTarget(am []int) reading {
+	var choices []Choice
+	var list []string
+	for _, i := range am {
+		q := r.qs[i]
+		v, err := r.amount(q)
+		if err != nil {
+			return reading{err: err}
+		}
+		list = append(list, strings.TrimSpace(q.raw))
+		choices = append(choices, Choice{Meaning: "the target is " + FormatValue(v, r.unitOf(q)), Text: r.text, Options: "--target " + formatPlain(v)})
+	}
+	return reading{kind: Reach, settledBy: "target", err: Ambiguous(choices,
+		"Which number is the target: %s? Or write it as from … to ….", strings.Join(list, " or "))}
 }
 
 func (r *reader) anyName() bool {
@@ -1040,6 +1157,14 @@ func (r *reader) finish(rd *reading) error {
 		if rd.kind != Reach && r.verb != vCount && r.verb != vReach || rd.dir < 0 {
 			return r.askStart(quantity{}, -1, *rd)
 		}
+		if isPercentUnit(rd.unit) {
+			// A share ("Achieve 99.9% uptime", "Process 95% of tickets")
+			// stands somewhere already, and may be a line to hold: from 0%
+			// would be a guess. Things counted ("Hire 3 engineers") and
+			// levels ("Reach NPS 60") start at 0, as product.md has it, and
+			// the echo says so.
+			return r.askLevelStart(*rd)
+		}
 		rd.kind, rd.start, rd.hasStart, rd.startFrom = Reach, 0, true, "zero"
 		if rd.target <= 0 {
 			return Invalid("Reduce P1 incidents from 8 to 0", "Counting from 0, the target must be above 0; to bring something down, write Reduce … from N to %s.", FormatNumber(rd.target))
@@ -1142,9 +1267,12 @@ func (r *reader) rewriteFromTo(q quantity, start, target float64, unit string) s
 
 func (r *reader) askStartRelative(rd *reading) error {
 	var change string
-	if rd.rel.q != nil {
+	switch {
+	case rd.rel.q != nil:
 		change = strings.TrimSpace(rd.rel.q.raw)
-	} else {
+	case halfRE.MatchString(r.lower):
+		change = halfRE.FindString(r.lower)
+	default:
 		change = strings.Fields(r.text)[0]
 	}
 	choices := []Choice{

@@ -222,3 +222,33 @@ func ValidateGrade(g float64) error {
 func Succeeded(c Commitment, grade float64) bool {
 	return grade+1e-9 >= c.Expected()
 }
+
+// OffScale reports whether v is so far from a key result's scale that it is
+// more likely a slip than a measurement: more than ten times the distance
+// from its start to its target beyond either end ("50k" on a 2.5 % → 4 %
+// key result), or a hundredth of its smaller end or less while both ends
+// are on one side of zero ("1.5" on a €1.2M → €2M key result: the M was
+// left out). A key result that stays above or below a line measures its
+// scale by the line. Milestones have no scale.
+func (kr KeyResult) OffScale(v float64) bool {
+	lo, hi := math.Min(kr.Start, kr.Target), math.Max(kr.Start, kr.Target)
+	switch kr.Kind {
+	case Milestone:
+		return false
+	case StayAbove, StayBelow:
+		lo, hi = kr.Target, kr.Target
+	}
+	span := hi - lo
+	if span == 0 {
+		span = math.Abs(hi)
+	}
+	if span == 0 {
+		return false
+	}
+	if v > hi+10*span || v < lo-10*span {
+		return true
+	}
+	small := math.Min(math.Abs(lo), math.Abs(hi))
+	sameSide := lo > 0 || hi < 0
+	return sameSide && v != 0 && (v > 0) == (lo > 0) && math.Abs(v)*100 <= small
+}

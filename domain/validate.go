@@ -173,10 +173,45 @@ func FormatValue(v float64, unit string) string {
 			return "-" + unit[:size] + n[1:] + unit[size:]
 		}
 		return unit[:size] + n + unit[size:]
-	case strings.HasPrefix(unit, "/") || !strings.Contains(unit, " ") && utf8.RuneCountInString(unit) <= 3:
+	case isCurrencyCode(unit):
+		return n + " " + unit // "120,000 USD", not "120,000USD"
+	}
+	if w, ok := timeWords[strings.ToLower(unit)]; ok {
+		// "1 week", "3 weeks", whichever way the key result spelt it.
+		if v == 1 || v == -1 {
+			return n + " " + w[0]
+		}
+		return n + " " + w[1]
+	}
+	if strings.HasPrefix(unit, "/") || !strings.Contains(unit, " ") && utf8.RuneCountInString(unit) <= 3 {
 		return n + unit
 	}
 	return n + " " + unit
+}
+
+// timeWords are the English words of time units, singular and plural, so
+// that a value and its unit agree ("from 3 weeks to 1 week").
+var timeWords = map[string][2]string{}
+
+func init() {
+	for _, w := range []string{"millisecond", "second", "minute", "hour", "day", "week", "month", "quarter", "year"} {
+		timeWords[w] = [2]string{w, w + "s"}
+		timeWords[w+"s"] = [2]string{w, w + "s"}
+	}
+}
+
+// isCurrencyCode reports whether a unit is a currency's code ("USD",
+// "EUR", "CHF"), written after a number with a space.
+func isCurrencyCode(u string) bool {
+	if len(u) != 3 || strings.ToUpper(u) != u {
+		return false
+	}
+	for _, r := range u {
+		if r < 'A' || r > 'Z' {
+			return false
+		}
+	}
+	return isCurrency(u)
 }
 
 // groupThousands writes "1200000.5" as "1,200,000.5".

@@ -29,6 +29,9 @@ type Options struct {
 	Actor       conversations.Actor
 	Interactive bool   // print prompts (a terminal, not a pipe)
 	ImageDir    string // where charts are saved; the temp dir when empty
+	// Banner, when set, is said after whom the console acts as (which
+	// workspace it chose, and why), in a terminal.
+	Banner string
 }
 
 // Console reads commands and prints answers.
@@ -60,6 +63,9 @@ func (c *Console) Run(ctx context.Context) error {
 	if c.opt.Interactive {
 		fmt.Fprintln(c.out, intro)
 		fmt.Fprintf(c.out, "Acting as %s in %s.\n", c.actor.User, c.actor.WorkspaceID())
+		if c.opt.Banner != "" {
+			fmt.Fprintln(c.out, c.opt.Banner)
+		}
 	}
 	for {
 		line, ok := c.read(c.prompt())

@@ -93,6 +93,52 @@ func (d *directory) ChannelName(ctx context.Context, channel string) (string, er
 	return name, nil
 }
 
+var _ conversations.ChannelFinder = (*directory)(nil)
+
+// maxChannelPages bounds the conversations.list pages one walk reads (200
+// channels each): in a workspace with more, a name past them is answered
+// "not found" and the person asked to mention the channel.
+const maxChannelPages = 25
+
+// channelListTTL is how long a walk of conversations.list answers lookups
+// by name: a channel made since is found by its mention meanwhile.
+const channelListTTL = 5 * time.Minute
+
+// ChannelID finds a channel by its name in conversations.list (public
+// channels, and private ones okrbot is in; archived ones left out), for a
+// "#growth" typed as text rather than picked as a mention. Names are
+// compared without case. conversations.list is a Tier 2 method: one walk
+// answers every lookup in the workspace for channelListTTL.
+func (d *directory) ChannelID(ctx context.Context, name string) (string, error) {
+	name = strings.ToLower(strings.TrimPrefix(strings.TrimSpace(name), "#"))
+	if name == "" {
+		return "", nil
+	}
+	byName, ok := d.b.channelIDs.get(d.team)
+	if !ok {
+		ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		defer cancel()
+		byName = map[string]string{}
+		params := &slack.GetConversationsParameters{ExcludeArchived: true, Limit: 200, Types: []string{"public_channel", "private_channel"}}
+		for page := 0; page < maxChannelPages; page++ {
+			chs, next, err := d.c.GetConversationsContext(ctx, params)
+			if err != nil {
+				return "", err
+			}
+			for _, ch := range chs {
+				byName[strings.ToLower(ch.Name)] = ch.ID
+				d.b.channels.put(d.team+"/"+ch.ID, ch.Name)
+			}
+			if next == "" {
+				break
+			}
+			params.Cursor = next
+		}
+		d.b.channelIDs.put(d.team, byName)
+	}
+	return byName[name], nil
+}
+
 // BotInChannel asks conversations.info whether okrbot is a member. A
 // private channel okrbot is not in is "channel_not_found" to it: not a
 // member either.

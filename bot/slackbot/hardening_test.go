@@ -589,3 +589,39 @@ func TestChannelNamesFromSlack(t *testing.T) {
 		t.Errorf("conversations.info calls: %v (the command's channel_name and the cache should spare them)", asked)
 	}
 }
+
+// TestPlainChannelNamesAreLookedUp: "#growth" typed as text (Slack sends
+// it so when the command does not escape it) is found with
+// conversations.list, across pages, and stored as the channel's id; a name
+// Slack does not know is refused with an example, nothing created.
+func TestPlainChannelNamesAreLookedUp(t *testing.T) {
+	e := newEnv(t, nil)
+	for i := range 250 { // more than one page of 200
+		e.fake.AddChannel(fakeslack.Channel{ID: fmt.Sprintf("C0A%03d", i), Name: fmt.Sprintf("chan-%03d", i)})
+	}
+	e.fake.AddChannel(fakeslack.Channel{ID: "C0GROWTH", Name: "growth", Member: true})
+	e.fake.AddChannel(fakeslack.Channel{ID: "G0SECRET", Name: "secret", Private: true})
+	if _, body := e.command("U0ADA", "D0ADA", "/okr create Lead objective --team #growth"); !strings.Contains(answerText(t, body), "Created O-1") {
+		t.Fatalf("create --team #growth: %s", body)
+	}
+	o, err := e.st.Objective(context.Background(), ws, "O-1")
+	if err != nil || o.Team != "C0GROWTH" {
+		t.Fatalf("stored team %q (%v), want C0GROWTH", o.Team, err)
+	}
+	if _, body := e.command("U0ADA", "D0ADA", "/okr list #growth"); !strings.Contains(answerText(t, body), "Lead objective") {
+		t.Errorf("list #growth: %s", answerText(t, body))
+	}
+	for _, name := range []string{"#nosuch", "#secret"} {
+		_, body := e.command("U0ADA", "D0ADA", "/okr create Other objective --team "+name)
+		if text := answerText(t, body); !strings.Contains(text, "There is no channel "+name) || !strings.Contains(text, "Example:") {
+			t.Errorf("--team %s: %s", name, text)
+		}
+	}
+	if _, err := e.st.Objective(context.Background(), ws, "O-2"); domain.ErrorCode(err) != domain.ENOTFOUND {
+		t.Errorf("a refused channel created O-2: %v", err)
+	}
+	// conversations.list is Tier 2: one walk (two pages) answers every lookup.
+	if n := len(e.fake.Calls("conversations.list")); n != 2 {
+		t.Errorf("%d conversations.list calls, want 2", n)
+	}
+}

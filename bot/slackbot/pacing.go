@@ -41,6 +41,7 @@ var Tiers = map[string]pace.Method{
 	"conversations.open":           {Start: tier3, Burst: 5},
 	"conversations.history":        {Start: tier3, Burst: 5},
 	"conversations.info":           {Start: tier3, Burst: 10},
+	"conversations.list":           {Start: tier2, Burst: 3},
 	"users.info":                   {Start: tier4, Burst: 20},
 	"views.open":                   {Start: tier4, Burst: 20},
 	"views.update":                 {Start: tier4, Burst: 20},

@@ -54,6 +54,9 @@ type Store interface {
 	// make the installer its admin.
 	EnsureWorkspace(ctx context.Context, w domain.Workspace) (domain.Workspace, error)
 	AddAdmin(ctx context.Context, workspace, user string) error
+	// NameWorkspace records the team's name as Slack gives it (auth.test,
+	// OAuth): an export writes it.
+	NameWorkspace(ctx context.Context, id, name string) error
 }
 
 // Config configures the adapter. Secrets in it are never logged.
@@ -120,11 +123,15 @@ type Bot struct {
 	users    *cache[slackUser] // team/user -> users.info
 	channels *cache[string]    // team/channel -> name ("" when Slack does not say)
 	shared   sharedAnswers     // answers rendered once for many requests
+	// channelIDs is each team's channels by name (lower case), from one
+	// conversations.list walk: a Tier 2 method, so walked once in a while.
+	channelIDs *cache[map[string]string]
 
 	mu         sync.Mutex
 	clients    map[string]teamClient // team id -> client (installations)
 	single     *slack.Client         // single-workspace client
 	team       string                // single workspace's team id (auth.test)
+	teamName   string                // and its name
 	enterprise string                // single workspace's Enterprise Grid organisation (auth.test)
 	botUser    string                // single workspace's bot user id
 	dms        sync.Map              // team/user -> DM channel id
@@ -198,6 +205,7 @@ func New(cfg Config, svc Conversations, store Store) (*Bot, error) {
 	b.pace = pace.New("slack", methods(cfg.Limits), cfg.Paces, cfg.Log)
 	b.users = newCache[slackUser](cfg.UserCacheTTL, 10000, cfg.Now)
 	b.channels = newCache[string](cfg.UserCacheTTL, 10000, cfg.Now)
+	b.channelIDs = newCache[map[string]string](channelListTTL, 1000, cfg.Now)
 	if cfg.BotToken != "" {
 		b.single = b.newClient("", cfg.BotToken)
 	}
@@ -233,12 +241,26 @@ func (b *Bot) authTest(ctx context.Context) error {
 	}
 	b.mu.Lock()
 	known := b.team != ""
-	b.team, b.enterprise, b.botUser = r.TeamID, r.EnterpriseID, r.UserID
+	b.team, b.teamName, b.enterprise, b.botUser = r.TeamID, r.Team, r.EnterpriseID, r.UserID
 	b.mu.Unlock()
 	if !known {
 		b.log.Info("slack connected", "team", r.TeamID, "team_name", r.Team, "enterprise", r.EnterpriseID, "bot_user", r.UserID)
+		b.nameWorkspace(ctx, r.TeamID, r.Team)
 	}
 	return nil
+}
+
+// nameWorkspace records the team's name as Slack gives it, in a workspace
+// okrbot has met already (one it meets later is set up with it: actor). A
+// failure is logged: the name is for exports and nothing waits for it.
+func (b *Bot) nameWorkspace(ctx context.Context, team, name string) {
+	if b.store == nil || team == "" || name == "" {
+		return
+	}
+	err := b.store.NameWorkspace(ctx, domain.WorkspaceID(domain.Slack, team), name)
+	if err != nil && domain.ErrorCode(err) != domain.ENOTFOUND {
+		b.log.Warn("slack workspace name not recorded", "team", team, "err", err)
+	}
 }
 
 // Mount adds the Slack routes to mux: the three endpoints Slack calls, and
@@ -282,7 +304,7 @@ var BotScopes = []string{
 	"im:history",        // conversations.history of a DM: did an interrupted delivery arrive?
 	"channels:history",  // conversations.history of a public channel: the same for digests
 	"groups:history",    // conversations.history of a private channel: the same for digests
-	"channels:read",     // conversations.info of a public channel: its name, and whether okrbot is in it before a digest is subscribed
+	"channels:read",     // conversations.info of a public channel: its name, and whether okrbot is in it before a digest is subscribed; conversations.list finds a #name typed as text
 	"groups:read",       // conversations.info of a private channel okrbot is in: the same
 	"users:read",        // users.info: a person's name, time zone and admin flag
 	"files:write",       // files upload v2: the digest's chart
@@ -295,6 +317,11 @@ var BotEvents = []string{"app_home_opened", "app_uninstalled", "tokens_revoked"}
 // admin flag from users.info (cached). A failed lookup leaves them empty.
 func (b *Bot) actor(ctx context.Context, c *slack.Client, team, user, channel string) conversations.Actor {
 	a := conversations.Actor{Platform: domain.Slack, Workspace: team, User: user, Channel: channel}
+	b.mu.Lock()
+	if team == b.team {
+		a.WorkspaceName = b.teamName
+	}
+	b.mu.Unlock()
 	if strings.HasPrefix(channel, "D") {
 		a.Channel = "" // a direct message: no channel to announce in
 	}

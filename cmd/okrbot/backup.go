@@ -17,7 +17,7 @@ import (
 const backupUsage = `Usage: okrbot backup FILE [flags]
 
 Writes a consistent copy of the embedded store (OKRBOT_DATA_DIR/okrbot.db)
-to FILE, a new file. It is safe while okrbot serve, the console or a job run
+to FILE, a new file in an existing directory. It is safe while okrbot serve, the console or a job run
 use the store: the copy is one snapshot, and nobody waits for it.
 
 To restore: stop okrbot, replace okrbot.db in the data directory with the
@@ -28,7 +28,7 @@ func runBackup(ctx context.Context, args []string, getenv func(string) string, s
 	fs := flag.NewFlagSet("okrbot backup", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() { fmt.Fprint(stderr, backupUsage); fs.PrintDefaults() }
-	cfg := bindConfig(fs, getenv)
+	cfg := bindSettings(fs, getenv, "data-dir") // MONGODB_URI, from the environment, only to say why not
 	var file string
 	if len(args) > 0 && len(args[0]) > 0 && args[0][0] != '-' {
 		file, args = args[0], args[1:]
@@ -48,6 +48,10 @@ func runBackup(ctx context.Context, args []string, getenv func(string) string, s
 	}
 	if cfg.MongoURI != "" {
 		return errors.New("okrbot backup copies the embedded store; with MONGODB_URI set the data is in MongoDB: back it up with mongodump (or your Atlas backups)")
+	}
+	if err := sqlite.CheckBackupFile(file); err != nil {
+		// Before the store is opened: nothing is said to be backed up.
+		return usageError{err}
 	}
 	if _, err := os.Stat(filepath.Join(cfg.DataDir, sqlite.FileName)); errors.Is(err, iofs.ErrNotExist) {
 		return fmt.Errorf("there is no store in %s (%s): nothing to back up; set OKRBOT_DATA_DIR (or --data-dir) to the data directory of okrbot serve", cfg.DataDir, sqlite.FileName)

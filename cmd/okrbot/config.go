@@ -90,6 +90,10 @@ func bindConfig(fs *flag.FlagSet, getenv func(string) string) *Config {
 // conversations needs (the console): its -h lists those and no others.
 var storeFlags = []string{"mongodb-uri", "mongodb-database", "data-dir", "timezone", "admins"}
 
+// dataFlags are the settings a command that only reads and writes the
+// store's data needs (export): where the store is, and nothing else.
+var dataFlags = []string{"mongodb-uri", "mongodb-database", "data-dir"}
+
 // bindSettings is bindConfig for the settings with the given flag names
 // only (every setting when none is given); the others still take their
 // value from the environment, without a flag.

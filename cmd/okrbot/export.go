@@ -58,7 +58,7 @@ func runExport(ctx context.Context, args []string, getenv func(string) string, s
 	fs := flag.NewFlagSet("okrbot export", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() { fmt.Fprint(stderr, exportUsage); fs.PrintDefaults() }
-	cfg := bindConfig(fs, getenv)
+	cfg := bindSettings(fs, getenv, dataFlags...)
 	cycle := fs.String("cycle", "", "only this cycle's objectives, key results and check-ins, and the KPI values measured in it (2026-Q4, 2026-H1, 2026)")
 	workspace := fs.String("workspace", "", `the workspace: "slack:T024BE7LD", or the platform id "T024BE7LD" (default: the only one)`)
 	out := fs.String("out", ".", "the directory to write the files into (made if missing)")

@@ -102,8 +102,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	case "backup":
 		return runBackup(ctx, rest, getenv, stdout, stderr)
 	case "version":
-		fmt.Fprintln(stdout, "okrbot", versionString())
-		return nil
+		return runVersion(rest, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil
@@ -113,6 +112,35 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return usageError{fmt.Errorf("unknown command %q; did you mean %q?", cmd, guess)}
 	}
 	return usageError{fmt.Errorf("unknown command %q", cmd)}
+}
+
+// isHelp reports whether arg asks for help.
+func isHelp(arg string) bool {
+	switch arg {
+	case "-h", "-help", "--help", "help":
+		return true
+	}
+	return false
+}
+
+const versionUsage = `Usage: okrbot version
+
+Prints the version of this okrbot binary (set at build time, else the
+module's version, else "dev").
+`
+
+func runVersion(args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("okrbot version", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() { fmt.Fprint(stderr, versionUsage) }
+	if err := fs.Parse(args); err != nil {
+		return usageError{err}
+	}
+	if fs.NArg() > 0 {
+		return usageError{fmt.Errorf("unexpected %q; okrbot version takes nothing (example: okrbot version)", fs.Arg(0))}
+	}
+	fmt.Fprintln(stdout, "okrbot", versionString())
+	return nil
 }
 
 // didYouMean returns the one of known within two edits of word, if any.

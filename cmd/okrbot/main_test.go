@@ -12,6 +12,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"sort"
 	"strings"
 	"sync"
 	"syscall"
@@ -281,6 +282,64 @@ func TestREADMEConfigurationTable(t *testing.T) {
 		}
 		if !strings.Contains(row, "`--"+s.flag+"`") {
 			t.Errorf("README row for %s does not name the flag --%s", s.env, s.flag)
+		}
+	}
+}
+
+// TestEverySubcommandsHelp: "okrbot <command> -h" exits 0 and lists
+// exactly that command's flags (export and backup do not list serve's
+// Slack and Teams settings), under a usage line of its own; "jobs -h" is
+// "jobs run -h"; "version -h" says what version does.
+func TestEverySubcommandsHelp(t *testing.T) {
+	names := func(extra ...string) []string { return append(append([]string(nil), extra...), storeFlags...) }
+	var all []string
+	for _, s := range settings {
+		all = append(all, s.flag)
+	}
+	jobs := append(jobFlags(), "at", "lease", "max-wait", "workers")
+	for _, c := range []struct {
+		args  []string
+		usage string
+		flags []string
+	}{
+		{[]string{"serve", "-h"}, "Usage: okrbot [serve]", all},
+		{[]string{"console", "-h"}, "Usage: okrbot console", names("platform", "workspace", "create", "user", "as", "channel", "admin", "tz")},
+		{[]string{"jobs", "-h"}, "Usage: okrbot jobs run", jobs},
+		{[]string{"jobs", "--help"}, "Usage: okrbot jobs run", jobs},
+		{[]string{"jobs", "run", "-h"}, "Usage: okrbot jobs run", jobs},
+		{[]string{"teams-package", "-h"}, "Usage: okrbot teams-package", []string{"out", "microsoft-app-id", "app-version"}},
+		{[]string{"export", "-h"}, "Usage: okrbot export", []string{"cycle", "workspace", "out", "mongodb-uri", "mongodb-database", "data-dir"}},
+		{[]string{"import", "-h"}, "Usage: okrbot import", names("workspace", "dry-run", "skip-bad-rows")},
+		{[]string{"token", "-h"}, "okrbot token create", names("workspace")},
+		{[]string{"backup", "-h"}, "Usage: okrbot backup", []string{"data-dir"}},
+		{[]string{"version", "-h"}, "Usage: okrbot version", nil},
+	} {
+		var out, errOut bytes.Buffer
+		err := run(context.Background(), append([]string{"okrbot"}, c.args...), env(nil), nil, &out, &errOut)
+		if exitCode(err) != 0 {
+			t.Errorf("%v: exit %d (%v)", c.args, exitCode(err), err)
+		}
+		text := out.String() + errOut.String()
+		if !strings.Contains(text, c.usage) {
+			t.Errorf("%v has no %q:\n%s", c.args, c.usage, text)
+		}
+		var got []string
+		for _, l := range strings.Split(text, "\n") {
+			if f, ok := strings.CutPrefix(l, "  -"); ok && f != "" && f[0] != ' ' {
+				got = append(got, strings.Fields(f)[0])
+			}
+		}
+		want := append([]string(nil), c.flags...)
+		sort.Strings(got)
+		sort.Strings(want)
+		if strings.Join(got, " ") != strings.Join(want, " ") {
+			t.Errorf("%v lists flags\n  %v\nwant\n  %v", c.args, got, want)
+		}
+	}
+	for _, bad := range [][]string{{"jobs"}, {"jobs", "walk"}, {"version", "extra"}} {
+		err := run(context.Background(), append([]string{"okrbot"}, bad...), env(nil), nil, io.Discard, io.Discard)
+		if exitCode(err) != 2 || !strings.Contains(err.Error(), "example: okrbot") {
+			t.Errorf("%v: %v (exit %d)", bad, err, exitCode(err))
 		}
 	}
 }

@@ -30,9 +30,17 @@ import (
 // shutdownBudget bounds a graceful stop: SIGTERM to exit within 5 seconds.
 const shutdownBudget = 4 * time.Second
 
+const serveUsage = `Usage: okrbot [serve] [flags]
+
+Runs the service: the HTTP routes (Slack, Teams, the API, /healthz, /readyz,
+/metrics), Socket Mode when SLACK_APP_TOKEN is set, and the scheduler. Every
+flag is also an environment variable (in brackets); a flag given wins.
+`
+
 func serve(ctx context.Context, args []string, getenv func(string) string, stderr io.Writer) error {
 	fs := flag.NewFlagSet("okrbot serve", flag.ContinueOnError)
 	fs.SetOutput(stderr)
+	fs.Usage = func() { fmt.Fprint(stderr, serveUsage); fs.PrintDefaults() }
 	cfg := bindConfig(fs, getenv)
 	if err := fs.Parse(args); err != nil {
 		return usageError{err}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"os"
@@ -17,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/okrbot/okrbot/conversations"
 	"github.com/okrbot/okrbot/domain"
 	"github.com/okrbot/okrbot/internal/fakeslack"
 	"github.com/okrbot/okrbot/internal/legacydata"
@@ -124,7 +126,7 @@ func TestProcessesShareOneDataDirectory(t *testing.T) {
 	friday := lastFriday()
 	cycle := domain.CycleOf(friday, time.UTC)
 	out := okrbotProcess(t, dir, "/okr create Grow the European market --cycle "+string(cycle)+"\n/okr kr add O-1 Increase web leads from 22 to 35 per day\n",
-		nil, "console", "--workspace", "T0001", "--user", "U0ADA")
+		nil, "console", "--workspace", "T0001", "--create", "--user", "U0ADA")
 	if !strings.Contains(out, "Created O-1") || !strings.Contains(out, "Added KR-1") {
 		t.Fatalf("console beside two serve:\n%s", out)
 	}
@@ -263,7 +265,7 @@ func TestBackupBesideServeAndRestore(t *testing.T) {
 	dir := t.TempDir()
 	addr, cmd, _ := startProcess(t, dir)
 	ready(t, addr)
-	okrbotProcess(t, dir, "/okr create Before the backup\n", nil, "console", "--workspace", "T0001")
+	okrbotProcess(t, dir, "/okr create Before the backup\n", nil, "console", "--workspace", "T0001", "--create")
 	file := filepath.Join(t.TempDir(), "okrbot-backup.db")
 	out := okrbotProcess(t, dir, "", nil, "backup", file)
 	if !strings.Contains(out, "backed up to "+file) || !strings.Contains(out, "1 objectives") {
@@ -304,6 +306,11 @@ func TestBackupBesideServeAndRestore(t *testing.T) {
 }
 
 func TestBackupRefusals(t *testing.T) {
+	withStore := t.TempDir()
+	openDataDir(t, withStore).Close(context.Background())
+	missing := filepath.Join(t.TempDir(), "backups")
+	notDir := filepath.Join(t.TempDir(), "a-file")
+	os.WriteFile(notDir, []byte("x"), 0o600)
 	for name, c := range map[string]struct {
 		args []string
 		env  map[string]string
@@ -313,11 +320,22 @@ func TestBackupRefusals(t *testing.T) {
 		"no file":      {[]string{"okrbot", "backup"}, map[string]string{}, "say where the copy goes", 2},
 		"no store":     {[]string{"okrbot", "backup", "x.db"}, map[string]string{"OKRBOT_DATA_DIR": t.TempDir()}, "nothing to back up", 1},
 		"with MongoDB": {[]string{"okrbot", "backup", "x.db"}, map[string]string{"MONGODB_URI": "mongodb://db.example/"}, "mongodump", 1},
+		"missing directory": {[]string{"okrbot", "backup", filepath.Join(missing, "okrbot.db")}, map[string]string{"OKRBOT_DATA_DIR": withStore},
+			"the directory " + missing + " does not exist; make it first (mkdir -p " + missing + ")", 2},
+		"a file as directory": {[]string{"okrbot", "backup", filepath.Join(notDir, "okrbot.db")}, map[string]string{"OKRBOT_DATA_DIR": withStore},
+			notDir + " is not a directory", 2},
 	} {
-		err := run(context.Background(), c.args, env(c.env), nil, io.Discard, io.Discard)
-		if err == nil || exitCode(err) != c.code || !strings.Contains(err.Error(), c.want) {
+		var out bytes.Buffer
+		err := run(context.Background(), c.args, env(c.env), nil, &out, io.Discard)
+		if err == nil || exitCode(err) != c.code || !strings.Contains(err.Error(), c.want) || strings.Contains(err.Error(), "\n") {
 			t.Errorf("%s: %v (exit %d)", name, err, exitCode(err))
 		}
+		if strings.Contains(err.Error(), "sqlite") || strings.Contains(out.String(), "backing up") {
+			t.Errorf("%s: a raw error, or a backup said to start: %v\n%s", name, err, out.String())
+		}
+	}
+	if _, err := os.Stat(missing); err == nil {
+		t.Error("the missing directory was made")
 	}
 }
 
@@ -532,5 +550,31 @@ func TestFiftyConcurrentUpdatesOfOneObjectiveAllLand(t *testing.T) {
 		if len(cs) != 1 || cs[0].Value != kr.Current || cs[0].Confidence != kr.Confidence || !sent {
 			t.Errorf("%s = %v (confidence %d), check-ins %+v", kr.Ref, kr.Current, kr.Confidence, cs)
 		}
+	}
+}
+
+// TestWritesAfterTheStoreFileIsDeletedAreRefused: with okrbot.db deleted
+// under a running okrbot, a command that writes is answered with an error
+// (code unavailable) saying an operator must restore the file, never
+// "Created O-2" for an objective that is gone at the next start.
+func TestWritesAfterTheStoreFileIsDeletedAreRefused(t *testing.T) {
+	dir := t.TempDir()
+	ctx := context.Background()
+	st := openDataDir(t, dir)
+	svc := newService(st, &Config{TimeZone: "UTC"}, slog.New(slog.DiscardHandler), nil, nil)
+	a := conversations.Actor{Platform: domain.Slack, Workspace: "T0001", User: "U0ADA"}
+	if r := svc.Command(ctx, a, "okr", "create Before delete"); r.Failed() {
+		t.Fatalf("before: %s", conversations.PlainText(r.Message))
+	}
+	if err := os.Remove(filepath.Join(dir, sqlite.FileName)); err != nil {
+		t.Fatal(err)
+	}
+	r := svc.Command(ctx, a, "okr", "create After delete")
+	text := conversations.PlainText(r.Message)
+	if r.Code != domain.EUNAVAILABLE || !strings.Contains(text, "store file is gone") || strings.Contains(text, "Created") || strings.Contains(text, "Example") {
+		t.Fatalf("after the file was deleted: code %q, %s", r.Code, text)
+	}
+	if r := svc.Command(ctx, a, "kpi", `create leads "Leads"`); r.Code != domain.EUNAVAILABLE {
+		t.Errorf("/kpi create after the file was deleted: code %q, %s", r.Code, conversations.PlainText(r.Message))
 	}
 }

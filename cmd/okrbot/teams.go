@@ -14,6 +14,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"runtime/debug"
 	"strings"
 	"time"
 
@@ -113,9 +114,16 @@ var teamsPackageFiles = []string{"manifest.json", "color.png", "outline.png"}
 
 // runTeamsPackage writes the Teams app package: manifests/teams with the
 // app id filled in, zipped for upload in Teams.
+const teamsPackageUsage = `Usage: okrbot teams-package [--out okrbot-teams.zip] [flags]
+
+Builds the Teams app package (manifest.json with the Azure Bot's app id, and
+the two icons) to upload in Teams: Apps → Manage your apps → Upload an app.
+`
+
 func runTeamsPackage(args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("okrbot teams-package", flag.ContinueOnError)
 	fs.SetOutput(stderr)
+	fs.Usage = func() { fmt.Fprint(stderr, teamsPackageUsage); fs.PrintDefaults() }
 	out := fs.String("out", "okrbot-teams.zip", "where to write the package (- for standard output)")
 	appID := fs.String("microsoft-app-id", getenv("MICROSOFT_APP_ID"), "the Azure Bot's app id (MICROSOFT_APP_ID)")
 	version := fs.String("app-version", "", "the app version in the manifest (default: the manifest's); raise it to update an uploaded app")
@@ -167,6 +175,7 @@ func teamsPackage(appID, version string) ([]byte, error) {
 	}
 	var buf bytes.Buffer
 	zw := zip.NewWriter(&buf)
+	modified := packageTime()
 	for _, name := range teamsPackageFiles {
 		data := manifest
 		if name != "manifest.json" {
@@ -174,7 +183,7 @@ func teamsPackage(appID, version string) ([]byte, error) {
 				return nil, err
 			}
 		}
-		w, err := zw.CreateHeader(&zip.FileHeader{Name: name, Method: zip.Deflate})
+		w, err := zw.CreateHeader(&zip.FileHeader{Name: name, Method: zip.Deflate, Modified: modified})
 		if err != nil {
 			return nil, err
 		}
@@ -186,6 +195,27 @@ func teamsPackage(appID, version string) ([]byte, error) {
 		return nil, err
 	}
 	return buf.Bytes(), nil
+}
+
+// packageEpoch dates the package's files when the binary does not know
+// its commit's time (a build outside git).
+var packageEpoch = time.Date(2026, time.January, 1, 0, 0, 0, 0, time.UTC)
+
+// packageTime is the date of the Teams package's files: the time of the
+// commit the binary was built from, else packageEpoch. Either way the same
+// binary builds the same bytes, and unzip shows a real date rather than a
+// zip's zero time (1980-00-00).
+func packageTime() time.Time {
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		for _, s := range bi.Settings {
+			if s.Key == "vcs.time" {
+				if t, err := time.Parse(time.RFC3339, s.Value); err == nil && t.After(packageEpoch) {
+					return t.UTC()
+				}
+			}
+		}
+	}
+	return packageEpoch
 }
 
 // writeFileAtomic writes data to path through a temporary file, so that an

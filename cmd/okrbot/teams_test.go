@@ -80,6 +80,16 @@ func TestTeamsPackage(t *testing.T) {
 	if len(files) != 3 || files["manifest.json"] == nil || files["color.png"] == nil || files["outline.png"] == nil {
 		t.Fatalf("package holds %v; want manifest.json, color.png and outline.png at its root", keys(files))
 	}
+	// Every file carries a real date (not the zip's zero, 1980-00-00), the
+	// same on every build, so the same binary builds the same bytes.
+	for _, f := range zr.File {
+		if m := f.Modified; m.Before(packageEpoch) || m.After(time.Now().Add(24*time.Hour)) {
+			t.Errorf("%s is dated %v", f.Name, m)
+		}
+	}
+	if a, _ := teamsPackage(teamsAppID, ""); !bytes.Equal(a, mustRead(t, out)) {
+		t.Error("two builds of the package differ")
+	}
 
 	// The manifest is valid for the Teams manifest schema it names.
 	doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(files["manifest.json"]))
@@ -387,4 +397,13 @@ func TestReadyzWaitsForTeamsSigningKeys(t *testing.T) {
 	if !warned {
 		t.Errorf("no warning about the signing keys:\n%s", logs)
 	}
+}
+
+func mustRead(t *testing.T, name string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }

@@ -46,7 +46,7 @@ func newCommandMetrics(reg prometheus.Registerer) *commandMetrics {
 		}, []string{"what"}),
 		errors: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "okrbot_command_errors_total",
-			Help: "Commands, actions and submissions refused or failed, by error code (invalid, not_found, forbidden, conflict, busy, internal).",
+			Help: "Commands, actions and submissions refused or failed, by error code (invalid, not_found, forbidden, conflict, busy, unavailable, internal).",
 		}, []string{"code"}),
 	}
 	reg.MustRegister(m.commands, m.errors)

@@ -712,6 +712,8 @@ func (s *Server) handle(method, team string, v url.Values, raw map[string]json.R
 			"id": c.ID, "name": c.Name, "is_channel": !c.Private, "is_group": c.Private, "is_private": c.Private,
 			"is_member": c.Member, "context_team_id": c.Team,
 		}}
+	case "conversations.list":
+		return s.list(team, v)
 	case "chat.postMessage", "chat.postEphemeral":
 		return s.post(method, t, v, now)
 	case "conversations.open":
@@ -1019,4 +1021,36 @@ func (s *Server) Command(team, user, channel, command, text string) url.Values {
 func Interaction(payload any) url.Values {
 	b, _ := json.Marshal(payload)
 	return url.Values{"payload": {string(b)}}
+}
+
+// list answers conversations.list as Slack does: the workspace's public
+// channels and the private ones okrbot is in, by id, a page of limit
+// (default 100) at a time with a next_cursor.
+func (s *Server) list(team string, v url.Values) obj {
+	var ids []string
+	for key, c := range s.channels {
+		if strings.HasPrefix(key, team+"/") && (!c.Private || c.Member) {
+			ids = append(ids, c.ID)
+		}
+	}
+	sort.Strings(ids)
+	limit, _ := strconv.Atoi(v.Get("limit"))
+	if limit <= 0 || limit > 1000 {
+		limit = 100
+	}
+	from := 0
+	if cur := v.Get("cursor"); cur != "" {
+		from = sort.SearchStrings(ids, cur)
+	}
+	page := []obj{}
+	next := ""
+	for i := from; i < len(ids); i++ {
+		if len(page) == limit {
+			next = ids[i]
+			break
+		}
+		c := s.channels[team+"/"+ids[i]]
+		page = append(page, obj{"id": c.ID, "name": c.Name, "is_channel": !c.Private, "is_private": c.Private, "is_member": c.Member})
+	}
+	return obj{"ok": true, "channels": page, "response_metadata": obj{"next_cursor": next}}
 }

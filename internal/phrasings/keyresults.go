@@ -156,6 +156,33 @@ var KeyResults = []KeyResult{
 	{Text: "Achieve SOC 2 compliance", Options: map[string]string{"milestone": ""}, Kind: domain.Milestone},
 	{Text: "Reach NPS 60", Options: map[string]string{"start": "40"}, Kind: domain.Reach, Start: 40, Target: 60, From: "option"},
 	{Text: "Grow MRR to 50k", Options: map[string]string{"start": "30k", "unit": "$"}, Kind: domain.Increase, Start: 30000, Target: 50000, Unit: "$", From: "option"},
+	// Scores out of 10 or 5, halves, and what QA found guessed (QA-1 #10).
+	{Text: "Increase employee engagement score from 6.5/10 to 8/10", Kind: domain.Increase, Start: 6.5, Target: 8, Unit: "/10", From: "text"},
+	{Text: "Raise CSAT from 4.1/5 to 4.5/5", Kind: domain.Increase, Start: 4.1, Target: 4.5, Unit: "/5", From: "text"},
+	{Text: "Improve app store rating from 3.8/5 to 4.5/5", Kind: domain.Increase, Start: 3.8, Target: 4.5, Unit: "/5", From: "text"},
+	{Text: "Increase employee engagement score from 6.5 to 8/10", Kind: domain.Increase, Start: 6.5, Target: 8, Unit: "/10", From: "text"},
+	{Text: "Decrease customer complaints by half", Options: map[string]string{"start": "40"}, Kind: domain.Decrease, Start: 40, Target: 20, From: "option"},
+	{Text: "Cut response time in half", Options: map[string]string{"kpi": "response-time"}, Kind: domain.Decrease, Start: 720, Target: 360, Unit: "min", From: "baseline"},
+	{Text: "Reduce churn by half", Options: map[string]string{"kpi": "churn"}, Kind: domain.Decrease, Start: 3, Target: 1.5, Unit: "%", From: "baseline"},
+	{Text: "Sign 3 new enterprise customers with ACV over $100k", Options: map[string]string{"target": "3"}, Kind: domain.Reach, Start: 0, Target: 3, From: "zero"}, // the words are too long for a unit
+	{Text: "Achieve 99.9% uptime", Options: map[string]string{"start": "99.5%"}, Kind: domain.Reach, Start: 99.5, Target: 99.9, Unit: "%", From: "option"},
+	{Text: "Process at least 95% of tickets within 24 hours", Kind: domain.StayAbove, Target: 95, Unit: "%"},
+	{Text: "Keep at least 99.9% uptime", Kind: domain.StayAbove, Target: 99.9, Unit: "%"},
+	// More from OKR guides (Perdoo, Whatmatters, Atlassian, Lattice examples).
+	{Text: "Increase average deal size from $25k to $40k", Kind: domain.Increase, Start: 25000, Target: 40000, Unit: "$", From: "text"},
+	{Text: "Reduce cost per acquisition from $150 to $100", Kind: domain.Decrease, Start: 150, Target: 100, Unit: "$", From: "text"},
+	{Text: "Grow newsletter subscribers from 5,000 to 12,000", Kind: domain.Increase, Start: 5000, Target: 12000, From: "text"},
+	{Text: "Reduce bug backlog from 120 to 40 bugs", Kind: domain.Decrease, Start: 120, Target: 40, Unit: "bugs", From: "text"},
+	{Text: "Increase trial-to-paid conversion from 12% to 18%", Kind: domain.Increase, Start: 12, Target: 18, Unit: "%", From: "text"},
+	{Text: "Grow revenue from 1,5 M€ to 2 M€", Kind: domain.Increase, Start: 1.5e6, Target: 2e6, Unit: "€", From: "text"},
+	// Units as QA-1 #27 found them dropped.
+	{Text: "Cut AWS bill from $20k/month to $15k/month", Kind: domain.Decrease, Start: 20000, Target: 15000, Unit: "$/month", From: "text"},
+	{Text: "Have 100 customers using feature X", Kind: domain.Reach, Start: 0, Target: 100, Unit: "customers", From: "zero"},
+	{Text: "At least 10 customer interviews per month", Kind: domain.StayAbove, Target: 10, Unit: "per month"},
+	{Text: "Get 10 new customers per month", Kind: domain.Reach, Start: 0, Target: 10, Unit: "per month", From: "zero"},
+	{Text: "Book 20 demos per week", Kind: domain.Reach, Start: 0, Target: 20, Unit: "demos per week", From: "zero"},
+	{Text: "Reduce onboarding time from 3 weeks to 1 week", Kind: domain.Decrease, Start: 3, Target: 1, Unit: "week", From: "text"},
+	{Text: "Grow ARR from 120,000USD to 150,000USD", Kind: domain.Increase, Start: 120000, Target: 150000, Unit: "USD", From: "text"},
 	// Milestones.
 	{Text: "Hire a VP of sales for Europe", Kind: domain.Milestone},
 	{Text: "  Launch   the   mobile app  ", Kind: domain.Milestone},
@@ -185,6 +212,15 @@ var KeyResults = []KeyResult{
 	{Text: "Boost signups 20%", Code: domain.EAMBIGUOUS},                                                           // by or to?
 	{Text: "Ensure 95% of tickets are answered within 24h", Code: domain.EAMBIGUOUS},                               // which number is the line?
 	{Text: "Ensure at least 95% of tickets are answered within 24h", Kind: domain.StayAbove, Target: 95, Unit: "%"},
+	{Text: "Decrease customer complaints by half", Code: domain.EAMBIGUOUS},                // half of what?
+	{Text: "Sign 3 new enterprise customers with ACV over $100k", Code: domain.EAMBIGUOUS}, // which number is the target?
+	{Text: "Achieve 99.9% uptime", Code: domain.EAMBIGUOUS},                                // from where, or a line to hold?
+	{Text: "Process 95% of tickets within 24 hours", Code: domain.EAMBIGUOUS},              // from where, or a line to hold?
+	{Text: "Close 5 deals worth more than $50k each", Code: domain.EAMBIGUOUS},             // which number is the target?
+	{Text: "Get 80% of employees to complete security training", Code: domain.EAMBIGUOUS},  // from where?
+	{Text: "Increase visits by 30% to 50,000 visits", Code: domain.EAMBIGUOUS},             // from where?
+	{Text: "Grow revenue from 1 to 2M€", Code: domain.EAMBIGUOUS},                          // 1 € or 1M€?
+	{Text: "Grow revenue from 1 to 2M€", Options: map[string]string{"start": "1"}, Kind: domain.Increase, Start: 1, Target: 2e6, Unit: "€", From: "option"},
 
 	// Refused with an example.
 	{Text: "Increase web leads from 35 to 22 per day", Code: domain.EINVALID},

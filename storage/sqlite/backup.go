@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 )
 
 // BackupInfo describes a backup just written.
@@ -31,16 +32,22 @@ type BackupInfo struct {
 func (s *Store) Backup(ctx context.Context, file string) (BackupInfo, error) {
 	const op = "sqlite.Backup"
 	info := BackupInfo{File: file}
-	if _, err := os.Lstat(file); err == nil {
-		return info, fmt.Errorf("%s exists already; give a new file name (okrbot backup never overwrites)", file)
-	} else if !errors.Is(err, fs.ErrNotExist) {
-		return info, fmt.Errorf("%s: %w", op, err)
+	if err := CheckBackupFile(file); err != nil {
+		return info, err
 	}
 	abs, err := filepath.Abs(file)
 	if err != nil {
 		return info, fmt.Errorf("%s: %w", op, err)
 	}
 	tmp := abs + ".partial"
+	os.Remove(tmp)
+	// Can the copy be written there? Asked now, so that the answer names
+	// the directory instead of SQLite's "unable to open database file".
+	probe, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return info, fmt.Errorf("cannot write the copy in %s (%v); choose a directory okrbot may write to (example: okrbot backup ./okrbot-2026-11-20.db)", filepath.Dir(abs), errors.Unwrap(err))
+	}
+	probe.Close()
 	os.Remove(tmp)
 	// A connection of its own: a backup must not hold the writer, and a
 	// reader is query_only.
@@ -65,6 +72,30 @@ func (s *Store) Backup(ctx context.Context, file string) (BackupInfo, error) {
 		info.Bytes = fi.Size()
 	}
 	return info, nil
+}
+
+// CheckBackupFile says, in one line with an example, why a backup cannot
+// be written to file: it exists already (a backup never overwrites), or
+// the directory it names is missing or is not a directory. nil when file
+// can be tried.
+func CheckBackupFile(file string) error {
+	const example = "example: okrbot backup ./okrbot-2026-11-20.db"
+	if _, err := os.Lstat(file); err == nil {
+		return fmt.Errorf("%s exists already; give a new file name, okrbot backup never overwrites (%s)", file, example)
+	} else if !errors.Is(err, fs.ErrNotExist) && !errors.Is(err, syscall.ENOTDIR) {
+		return fmt.Errorf("cannot write the backup to %s: %v (%s)", file, errors.Unwrap(err), example)
+	}
+	dir := filepath.Dir(file)
+	fi, err := os.Stat(dir)
+	switch {
+	case errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ENOTDIR):
+		return fmt.Errorf("the directory %s does not exist; make it first (mkdir -p %s) or give a file in an existing directory (%s)", dir, dir, example)
+	case err != nil:
+		return fmt.Errorf("cannot write the backup in %s: %v (%s)", dir, errors.Unwrap(err), example)
+	case !fi.IsDir():
+		return fmt.Errorf("%s is not a directory; give a file in a directory (%s)", dir, example)
+	}
+	return nil
 }
 
 // checkCopy checks a copy's integrity and counts what it holds.

@@ -76,6 +76,57 @@ func TestPingNoticesTheFileVanishing(t *testing.T) {
 	}
 }
 
+// TestWritesAreRefusedOnceTheFileIsGone: with the store file deleted (or
+// replaced) under a running okrbot, a write fails with EUNAVAILABLE and a
+// message saying what happened, instead of being acknowledged into a file
+// nobody will read again; and it stays refused even once a file is back
+// at the path (it is not the one this process has open).
+func TestWritesAreRefusedOnceTheFileIsGone(t *testing.T) {
+	for _, how := range []string{"removed", "replaced"} {
+		t.Run(how, func(t *testing.T) {
+			dir := t.TempDir()
+			st := open(t, dir, nil)
+			objectiveIn(t, st)
+			path := filepath.Join(dir, sqlite.FileName)
+			switch how {
+			case "removed":
+				if err := os.Remove(path); err != nil {
+					t.Fatal(err)
+				}
+			case "replaced":
+				if err := os.WriteFile(path+".new", []byte("restored"), 0o600); err != nil {
+					t.Fatal(err)
+				}
+				if err := os.Rename(path+".new", path); err != nil {
+					t.Fatal(err)
+				}
+			}
+			o := domain.Objective{WorkspaceID: "slack:T1", Title: "After delete", Owner: "U1", Cycle: "2026-Q4", Commitment: domain.Committed, Status: domain.Active}
+			err := st.CreateObjective(ctx, &o)
+			if domain.ErrorCode(err) != domain.EUNAVAILABLE {
+				t.Fatalf("CreateObjective after the file was %s: code %q, err %v", how, domain.ErrorCode(err), err)
+			}
+			if msg := domain.ErrorMessage(err); !strings.Contains(msg, "store file is gone") || !strings.Contains(msg, "operator") {
+				t.Errorf("message does not say what happened and who acts: %q", msg)
+			}
+			if err := st.SaveUser(ctx, domain.User{WorkspaceID: "slack:T1", ID: "U2"}); domain.ErrorCode(err) != domain.EUNAVAILABLE {
+				t.Errorf("SaveUser after the file was %s: %v", how, err)
+			}
+			// A file put back at the path is not the one open here: still refused.
+			os.Remove(path)
+			if err := os.WriteFile(path, nil, 0o600); err != nil {
+				t.Fatal(err)
+			}
+			if err := st.SaveUser(ctx, domain.User{WorkspaceID: "slack:T1", ID: "U3"}); domain.ErrorCode(err) != domain.EUNAVAILABLE {
+				t.Errorf("SaveUser with another file at the path: %v", err)
+			}
+			if err := st.Ping(ctx); err == nil || !strings.Contains(err.Error(), "refuses every write") {
+				t.Errorf("Ping: %v", err)
+			}
+		})
+	}
+}
+
 func objectiveIn(t *testing.T, st *sqlite.Store) domain.Objective {
 	t.Helper()
 	o := domain.Objective{WorkspaceID: "slack:T1", Title: "o", Owner: "U1", Cycle: "2026-Q4", Commitment: domain.Committed, Status: domain.Active,

@@ -83,6 +83,7 @@ type Store struct {
 	busy      time.Duration
 	tokens    storage.Tokens
 	file      os.FileInfo // the file as opened, to notice it vanishing
+	gone      atomic.Bool // the file was found removed or replaced: writes are refused
 	closed    atomic.Bool
 	keys      keyBatch // Remember's group commit
 }
@@ -200,14 +201,41 @@ func (s *Store) Path() string { return s.path }
 // taking writes that vanish when it stops.
 func (s *Store) Ping(ctx context.Context) error {
 	const op = "sqlite.Ping"
-	fi, err := os.Stat(s.path)
-	if err != nil || !os.SameFile(fi, s.file) {
-		return fmt.Errorf("%s: the store file %s was removed or replaced while okrbot was running; restart okrbot (writes since then are lost when it stops)", op, s.path)
+	if err := s.checkFile(); err != nil {
+		return fmt.Errorf("%s: the store file %s was removed or replaced while okrbot was running; okrbot refuses every write from now on: restore the file from a backup (docs/operations.md) and restart okrbot", op, s.path)
 	}
 	return s.read(ctx, op, func(c *sql.Conn) error {
 		var one int
 		return c.QueryRowContext(ctx, `SELECT 1`).Scan(&one)
 	})
+}
+
+// errGone is what a person hears when a write is refused because the
+// store's file is no longer there: without the refusal the write would be
+// acknowledged, kept in a deleted file, and lost at the next stop.
+var errGone = domain.Errorf(domain.EUNAVAILABLE, "okrbot cannot save right now: its store file is gone; an operator must restore it. Nothing was changed.")
+
+// checkFile fails with errGone once the store's file was removed or
+// replaced by another file. That is for good: the open file is no longer
+// the one the next start reads, so nothing written to it may be
+// acknowledged again.
+func (s *Store) checkFile() error {
+	if s.gone.Load() {
+		return errGone
+	}
+	if s.file == nil { // during open, before the file is known
+		return nil
+	}
+	fi, err := os.Stat(s.path)
+	switch {
+	case err == nil && os.SameFile(fi, s.file):
+		return nil
+	case err == nil || errors.Is(err, os.ErrNotExist):
+		s.gone.Store(true)
+		return errGone
+	}
+	// Any other failure to look (EACCES, EIO) refuses this write only.
+	return fmt.Errorf("%w (%v)", errGone, err)
 }
 
 // Close closes the store. The last process to close the file folds the
@@ -291,7 +319,14 @@ func (s *Store) conn(ctx context.Context, pool *sql.DB) (*sql.Conn, error) {
 // tx runs f in a write transaction (BEGIN IMMEDIATE: it holds the file's
 // write lock from the start, so it never fails half-way on a lock) and
 // commits it; any error rolls everything back.
+//
+// A write is refused (EUNAVAILABLE) once the store's file is gone, checked
+// before it starts and again just before it commits, so that a write made
+// while the file was being deleted is not acknowledged either.
 func (s *Store) tx(ctx context.Context, op string, f func(tx *sql.Tx) error) error {
+	if err := s.checkFile(); err != nil {
+		return fail(op, err)
+	}
 	return s.txOn(ctx, s.w, op, f)
 }
 
@@ -307,6 +342,10 @@ func (s *Store) txOn(ctx context.Context, db *sql.DB, op string, f func(tx *sql.
 		return fail(op, err)
 	}
 	if err := f(tx); err != nil {
+		tx.Rollback()
+		return fail(op, err)
+	}
+	if err := s.checkFile(); err != nil {
 		tx.Rollback()
 		return fail(op, err)
 	}

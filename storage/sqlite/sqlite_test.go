@@ -145,6 +145,10 @@ func TestBackupAndRestore(t *testing.T) {
 	if _, err := st.Backup(ctx, file); err == nil || !strings.Contains(err.Error(), "exists already") {
 		t.Errorf("a second backup over the first: %v", err)
 	}
+	missing := filepath.Join(t.TempDir(), "nope")
+	if _, err := st.Backup(ctx, filepath.Join(missing, "backup.db")); err == nil || !strings.Contains(err.Error(), "the directory "+missing+" does not exist") || strings.Contains(err.Error(), "unable to open") {
+		t.Errorf("a backup into a missing directory: %v", err)
+	}
 	// Restore: the copy becomes okrbot.db of a data directory.
 	dir := t.TempDir()
 	b, err := os.ReadFile(file)
