@@ -159,6 +159,8 @@ type reader struct {
 	conv  convention // the convention the text's unambiguous numbers use; -1 when they disagree
 	opt   ParseOptions
 	verb  verbClass
+	// verbWord is the verb as written, lowered: "sign", "get to".
+	verbWord string
 }
 
 // reading is what the text says, with what it leaves open.
@@ -210,7 +212,7 @@ func newReader(text string, opt ParseOptions) *reader {
 	case eu > 0:
 		r.conv = convEU
 	}
-	r.verb = r.findVerb()
+	r.verb, r.verbWord = r.findVerb()
 	return r
 }
 
@@ -225,38 +227,41 @@ func lowerASCII(s string) string {
 }
 
 // findVerb classifies the key result by its first one or two words, or
-// (German puts the verb last) its last word.
-func (r *reader) findVerb() verbClass {
+// (German puts the verb last) its last word; it also returns the verb as
+// written, lowered ("" when there is none).
+func (r *reader) findVerb() (verbClass, string) {
 	words := strings.Fields(strings.ToLower(r.text))
 	if len(words) == 0 {
-		return vNone
+		return vNone, ""
 	}
 	clean := func(w string) string { return strings.Trim(w, ".,;:!()\"'“”") }
 	if len(words) > 1 {
 		if c, ok := verbs[clean(words[0])+" "+clean(words[1])]; ok {
-			return c
+			return c, clean(words[0]) + " " + clean(words[1])
 		}
 	}
 	first := clean(words[0])
 	if c, ok := verbs[first]; ok {
 		switch {
 		case first == "get" && getToRE.MatchString(r.text):
-			return vMove
+			return vMove, first
 		case first == "raise" && len(r.qs) > 0 && r.qs[0].currency != "" && !strings.Contains(r.lower, " to ") && !strings.Contains(r.lower, " by "):
-			return vCount // "Raise $5M": a round, counted from zero
+			return vCount, first // "Raise $5M": a round, counted from zero
 		}
-		return c
+		return c, first
 	}
-	if c, ok := verbs[clean(words[len(words)-1])]; ok && len(words) > 2 {
-		return c
+	if last := clean(words[len(words)-1]); len(words) > 2 {
+		if c, ok := verbs[last]; ok {
+			return c, last
+		}
 	}
 	// "We achieve 40 launches": a subject before the verb.
 	if len(words) > 2 && (first == "we" || first == "i" || first == "team" || first == "wir") {
 		if c, ok := verbs[clean(words[1])]; ok {
-			return c
+			return c, clean(words[1])
 		}
 	}
-	return vNone
+	return vNone, ""
 }
 
 // getToRE finds "get … to 60": a target to move to, not a count.
@@ -743,29 +748,6 @@ func isPercentUnit(u string) bool {
 	return k == "%"
 }
 
-// askLevelStart asks where a share to reach starts ("Achieve 99.9%
-// uptime"); it may also be a line to hold ("at least 99.9%"), which is
-// offered first.
-func (r *reader) askLevelStart(rd reading) error {
-	target := FormatValue(rd.target, rd.unit)
-	var choices []Choice
-	if q, ok := r.targetQuantity(rd.target); ok {
-		text := r.replace(q.start, q.start, "at least ")
-		if r.verb == vReach || r.verb == vCount {
-			// "Achieve at least 99.9% uptime" would be a level to reach
-			// still: a line held is kept.
-			_, rest, _ := strings.Cut(text, " ")
-			text = "Keep " + rest
-		}
-		choices = append(choices, Choice{Meaning: "a line to hold: at least " + target, Text: text})
-	}
-	choices = append(choices,
-		Choice{Meaning: "a level to reach from where it stands now", Text: r.text, Options: "--start N"},
-		Choice{Meaning: "or follow its KPI, which gives the start", Text: r.text, Options: "--kpi <slug>"},
-		Choice{Meaning: "or count from zero", Text: r.text, Options: "--start 0"})
-	return Ambiguous(choices, "Where does it start on its way to %s? okrbot will not assume it starts at 0.", target)
-}
-
 // targetQuantity is the quantity of the text that reads as v.
 func (r *reader) targetQuantity(v float64) (quantity, bool) {
 	for _, i := range r.amounts() {
@@ -955,7 +937,7 @@ func (r *reader) readReach() reading {
 		}
 		return reading{kind: Milestone, settledBy: "target", err: Ambiguous([]Choice{
 			{Meaning: "a milestone: done or not done", Text: r.text, Options: "--milestone"},
-			{Meaning: "a number to reach: " + names[0], Text: r.text, Options: "--target " + names[0]},
+			{Meaning: "a number to reach: " + names[0], Text: r.text, Options: "--target " + names[0] + r.startOption(-1, "")},
 		}, "Is %s part of a name, or a number to reach?", names[0])}
 	}
 	if len(am) > 1 {
@@ -1000,7 +982,7 @@ func (r *reader) askWhichTarget(am []int) reading {
 			return reading{err: err}
 		}
 		list = append(list, strings.TrimSpace(q.raw))
-		choices = append(choices, Choice{Meaning: "the target is " + FormatValue(v, r.unitOf(q)), Text: r.text, Options: "--target " + formatPlain(v)})
+		choices = append(choices, Choice{Meaning: "the target is " + FormatValue(v, r.unitOf(q)), Text: r.text, Options: "--target " + formatPlain(v) + r.startOption(v, r.unitOf(q))})
 	}
 	return reading{kind: Reach, settledBy: "target", err: Ambiguous(choices,
 		"Which number is the target: %s? Or write it as from … to ….", strings.Join(list, " or "))}
@@ -1157,12 +1139,11 @@ func (r *reader) finish(rd *reading) error {
 		if rd.kind != Reach && r.verb != vCount && r.verb != vReach || rd.dir < 0 {
 			return r.askStart(quantity{}, -1, *rd)
 		}
-		if isPercentUnit(rd.unit) {
-			// A share ("Achieve 99.9% uptime", "Process 95% of tickets")
-			// stands somewhere already, and may be a line to hold: from 0%
-			// would be a guess. Things counted ("Hire 3 engineers") and
-			// levels ("Reach NPS 60") start at 0, as product.md has it, and
-			// the echo says so.
+		if !r.countsFromZero(*rd) {
+			// A level ("Reach NPS 60", "Hit $100k MRR", "Achieve 99.9%
+			// uptime") or a total ("Reach 10,000 users") stands somewhere
+			// already, and may be a line to hold: from 0 would be a guess
+			// that shows 80% done at $80k when the team started at $70k.
 			return r.askLevelStart(*rd)
 		}
 		rd.kind, rd.start, rd.hasStart, rd.startFrom = Reach, 0, true, "zero"
