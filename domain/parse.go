@@ -16,7 +16,8 @@ type ParsedKR struct {
 	Start    float64
 	HasStart bool // the start is known: written, given as an option, the baseline's, or a count from zero
 	// StartFrom says where the start came from: "text", "option",
-	// "baseline" or "zero" (a count, or a level reached from nothing).
+	// "baseline" or "zero" (new things won or done in the cycle, counted
+	// from 0: "Sign 50 new customers"; a level is asked, never zero).
 	StartFrom string
 	Target    float64
 	Unit      string
@@ -63,6 +64,7 @@ const exKR = "Increase web leads from 22 to 35 per day"
 //	Achieve 99.95% uptime (from 99.7%)         increase 99.7 → 99.95 "%"
 //	Keep churn below 2%                        stay below 2 "%"
 //	Close 10+ enterprise deals                 reach 0 → 10 "enterprise deals"
+//	Reach NPS 60                               asked: from where? (a level, not a count)
 //	Reduce churn by 20%                        decrease, from the baseline to 80% of it
 //	Hire a VP of sales for Europe              milestone
 //
