@@ -1160,6 +1160,11 @@ func (r *reader) finish(rd *reading) error {
 	}
 	v := func(x float64) string { return FormatValue(x, rd.unit) }
 	switch {
+	case kind == Decrease && r.verb == vCount && rd.startFrom != "text":
+		// "Hire 5 engineers --start 8", "Add 10 leads per day --kpi
+		// web-leads": things won or done only go up; a decrease from the
+		// start given would be a misreading.
+		return Invalid("Increase MRR by $20k --kpi mrr", "%s counts up, but the target (%s) is below the start (%s): give the total it must reach, or write Increase … by %s.", upperFirst(r.verbWord), v(rd.target), v(rd.start), v(rd.target))
 	case rd.dir > 0 && kind == Decrease:
 		return Invalid(exKR, "To increase, the target (%s) must be above the start (%s).", v(rd.target), v(rd.start))
 	case rd.dir < 0 && kind == Increase:

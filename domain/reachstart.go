@@ -26,6 +26,9 @@ func (r *reader) countsFromZero(rd reading) bool {
 	if q, ok := r.targetQuantity(rd.target); ok {
 		before, phrase = r.lower[:q.start], measurePhrase(r.lower[q.end:])
 	}
+	if deltaVerbs[r.verbWord] {
+		return true // "Add $20k MRR", "Gain 500 followers": what is added, counted from 0
+	}
 	if r.namesLevel(before, phrase) {
 		return false
 	}
@@ -102,6 +105,10 @@ var (
 	// ceiling.
 	lowerBetterRE = regexp.MustCompile(`(?:^|[^\p{L}\p{N}-])(?:latency|time|duration|churn|costs?|cac|spend|burn|downtime|mttr|p\d{2})(?:$|[^\p{L}\p{N}-])`)
 )
+
+// deltaVerbs say that the number is what is added: counted from 0, even
+// of a level ("Add $20k MRR").
+var deltaVerbs = map[string]bool{"add": true, "gain": true}
 
 // weakCountVerbs count, but not clearly from zero: "Get 500 reviews on G2"
 // may be the total; "Get 10 new customers" says it.

@@ -275,6 +275,8 @@ var KeyResults = []KeyResult{
 	{Text: "200 qualifizierte Leads aus organischer Suche", Code: domain.EAMBIGUOUS},
 	{Text: "Wir erreichen 40 erfolgreiche Test Starts bis zum 10. Dezember 2020", Code: domain.EAMBIGUOUS},
 	{Text: "Complete 40 hours of training", Kind: domain.Reach, Start: 0, Target: 40, Unit: "hours", From: "zero"},
+	{Text: "Add $20k in new MRR", Kind: domain.Reach, Start: 0, Target: 20000, Unit: "$", From: "zero"},
+	{Text: "Gain 500 followers on LinkedIn", Kind: domain.Reach, Start: 0, Target: 500, Unit: "followers", From: "zero"},
 	{Text: "Launch the new plan at a price of $49", Code: domain.EAMBIGUOUS},
 	{Text: "Reach a Lighthouse performance score of 95", Code: domain.EAMBIGUOUS},
 	{Text: "Attain 5,000 daily active users", Code: domain.EAMBIGUOUS},
@@ -289,6 +291,9 @@ var KeyResults = []KeyResult{
 	{Text: "Increase NPS from 40 to 60 and CSAT from 80 to 90", Code: domain.EINVALID},
 	{Text: "NPS from 1 to 99999999999999999999", Code: domain.EINVALID},
 	{Text: "Reach 40 leads", Options: map[string]string{"kpi": "conversion", "unit": "h"}, Code: domain.EINVALID},
+	{Text: "Hire 5 engineers", Options: map[string]string{"start": "8"}, Code: domain.EINVALID},           // hiring only goes up (ask-start)
+	{Text: "Add 10 leads per day", Options: map[string]string{"kpi": "web-leads"}, Code: domain.EINVALID}, // not a decrease from 22/day to 10/day
+	{Text: "Add $20k MRR", Options: map[string]string{"start": "70k"}, Code: domain.EINVALID},             // not a decrease from $70k to $20k
 	{Text: "Keep churn below 2%", Options: map[string]string{"start": "3"}, Code: domain.EINVALID},
 	{Text: "Decrease average handle time from 6:30 to 5:00", Code: domain.EINVALID}, // minutes:seconds or hours:minutes?
 	{Text: "", Code: domain.EINVALID},
