@@ -361,7 +361,7 @@ func (a *API) encode(r *http.Request, c conversations.Caller, status int, v any)
 // statusOf maps an error's code to its HTTP status.
 func statusOf(err error) int {
 	switch domain.ErrorCode(err) {
-	case domain.EINVALID:
+	case domain.EINVALID, domain.EAMBIGUOUS:
 		return http.StatusBadRequest
 	case domain.ENOTFOUND:
 		return http.StatusNotFound

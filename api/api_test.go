@@ -294,7 +294,7 @@ func TestIdempotentBatch(t *testing.T) {
 	bad := map[string]any{"values": []map[string]any{{"value": 1}, {"value": 2, "at": "2027-01-01"}}}
 	b1 := e.do("POST", "/api/v1/kpis/web-leads/values", e.tokenA, bad, "Idempotency-Key", "k2")
 	b2 := e.do("POST", "/api/v1/kpis/web-leads/values", e.tokenA, bad, "Idempotency-Key", "k2")
-	if b1.StatusCode != 400 || !contains(string(b1.body), "Value 2") || string(b2.body) != string(b1.body) {
+	if b1.StatusCode != 400 || !contains(string(b1.body), "values[1]: 2027-01-01 is in the future") || string(b2.body) != string(b1.body) {
 		t.Errorf("refused batch: %d %s / %s", b1.StatusCode, b1.body, b2.body)
 	}
 	e.do("POST", "/api/v1/kpis/web-leads/values", e.tokenA, batch)
@@ -407,6 +407,15 @@ func TestSameCodeAsKPISet(t *testing.T) {
 	if err != nil || o.KeyResult("KR-1").Current != 12 || !o.KeyResult("KR-1").Measured {
 		t.Errorf("KR-1 did not follow: %+v %v", o.KeyResult("KR-1"), err)
 	}
+	// A value for an earlier day moves nothing: the key result reads the latest.
+	for _, body := range []map[string]any{{"value": 30, "at": "2026-11-18"}, {"value": 12}} {
+		r := e.do("POST", "/api/v1/kpis/web-leads/values", e.tokenA, body)
+		got.Moved = -1
+		json.Unmarshal(r.body, &got)
+		if r.StatusCode != 201 || got.Moved != 0 {
+			t.Errorf("%v: %d, key_results_moved %d", body, r.StatusCode, got.Moved)
+		}
+	}
 	// And /kpi show says what the API recorded.
 	out := conversationsText(e.command("TA", "UA", "/kpi show web-leads"))
 	if !contains(out, "12/day") || !contains(out, "outage") {
@@ -421,5 +430,40 @@ func TestSameCodeAsKPISet(t *testing.T) {
 	cs, _ := e.st.CheckIns(ctx, wsA, domainFilter())
 	if r.StatusCode != 200 || len(cs) != 1 || cs[0].Confidence != 8 {
 		t.Errorf("second check-in the same week: %d, %+v", r.StatusCode, cs)
+	}
+}
+
+// TestErrorMessagesSayWhere: a bad value names its field by its path in
+// the body, an item of a batch by its index; a number too large says so;
+// no number is written as -0.
+func TestErrorMessagesSayWhere(t *testing.T) {
+	e := newEnv(t, api.Options{})
+	tests := []struct {
+		name, path, body, want string
+	}{
+		{"too large", "/api/v1/kpis/web-leads/values", `{"value": 1e400}`, "value is 1e400, a number too large for okrbot"},
+		{"too large in a batch", "/api/v1/kpis/web-leads/values", `{"values": [{"value": 1}, {"value": -1e400}]}`, "values[1].value is -1e400, a number too large"},
+		{"text in a batch", "/api/v1/kpis/web-leads/values", `{"values": [{"value": 1}, {"value": 2}, {"value": "3"}]}`, "values[2].value must be a number, not string."},
+		{"unknown field in a batch", "/api/v1/kpis/web-leads/values", `{"values": [{"value": 1, "when": "now"}]}`, "Unknown field values[0].when."},
+		{"no value in a batch", "/api/v1/kpis/web-leads/values", `{"values": [{"value": 1}, {"note": "x"}]}`, "Give values[1].value, a number."},
+		{"an item not an object", "/api/v1/kpis/web-leads/values", `{"values": [{"value": 1}, 2]}`, "values[1] must be an object, not number."},
+		{"future in a batch", "/api/v1/kpis/web-leads/values", `{"values": [{"value": 1}, {"value": 2, "at": "2026-12-24"}]}`, "values[1]: 2026-12-24 is in the future"},
+		{"fractional confidence", "/api/v1/checkins", `{"key_result": "KR-2", "user": "UA", "done": true, "confidence": 7.5}`, "confidence must be a whole number, not 7.5."},
+		{"unknown field", "/api/v1/checkins", `{"key_result": "KR-2", "user": "UA", "confidense": 7}`, "Unknown field confidense."},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := e.do("POST", tt.path, e.tokenA, tt.body)
+			msg, _ := r.json(t)["error"].(map[string]any)["message"].(string)
+			if r.StatusCode != 400 || !strings.Contains(msg, tt.want) {
+				t.Errorf("got %d %q, want %q", r.StatusCode, msg, tt.want)
+			}
+		})
+	}
+	// A decrease key result at its start: (12 - 12) / (4 - 12) is -0.
+	e.must("TA", "UA", `/okr kr add O-1 Reduce response time from 12 to 4 hours`)
+	r := e.do("GET", "/api/v1/objectives?cycle=2026-Q4", e.tokenA, nil)
+	if r.StatusCode != 200 || strings.Contains(string(r.body), "-0") {
+		t.Errorf("%d %s", r.StatusCode, r.body)
 	}
 }

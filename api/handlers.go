@@ -158,9 +158,13 @@ func krOut(s conversations.KRState) KeyResult {
 	return out
 }
 
-// round keeps fractions readable: 0.4615 rather than 0.46153846153846156.
+// round keeps fractions readable: 0.4615 rather than 0.46153846153846156;
+// and never -0 (a tiny negative rounds to -0, which JSON would show).
 func round(x float64) float64 {
 	v, _ := strconv.ParseFloat(strconv.FormatFloat(x, 'f', 4, 64), 64)
+	if v == 0 {
+		return 0
+	}
 	return v
 }
 
@@ -173,7 +177,13 @@ func decode(r *http.Request, v any, example string) error {
 	if len(bytes.TrimSpace(body)) == 0 {
 		return domain.Invalid(example, "Send a JSON body.")
 	}
-	dec := json.NewDecoder(bytes.NewReader(body))
+	return decodeJSON(body, v, example, "")
+}
+
+// decodeJSON reads one JSON object into v, naming a wrong field by its
+// path (where is the path of the object itself: "values[2].").
+func decodeJSON(data []byte, v any, example, where string) error {
+	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
 		var se *json.SyntaxError
@@ -182,9 +192,17 @@ func decode(r *http.Request, v any, example string) error {
 		case errors.As(err, &se):
 			return domain.Invalid(example, "The body is not valid JSON (at byte %d).", se.Offset)
 		case errors.As(err, &te):
-			return domain.Invalid(example, "%s must be %s, not %s.", fieldName(te.Field), article(te.Type.Kind().String()), te.Value)
+			field := fieldName(where, te.Field)
+			num, isNum := strings.CutPrefix(te.Value, "number ")
+			switch kind := te.Type.Kind().String(); {
+			case isNum && (kind == "float64" || kind == "float32"):
+				return domain.Invalid(example, "%s is %s, a number too large for okrbot (at most about 1.8e308).", field, clip(num, 40))
+			case isNum && strings.HasPrefix(kind, "int"):
+				return domain.Invalid(example, "%s must be a whole number, not %s.", field, clip(num, 40))
+			}
+			return domain.Invalid(example, "%s must be %s, not %s.", field, article(te.Type.Kind().String()), te.Value)
 		case strings.HasPrefix(err.Error(), "json: unknown field "):
-			return domain.Invalid(example, "Unknown field %s.", strings.TrimPrefix(err.Error(), "json: unknown field "))
+			return domain.Invalid(example, "Unknown field %s%s.", where, strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`))
 		}
 		return domain.Invalid(example, "The body is not valid JSON.")
 	}
@@ -194,12 +212,16 @@ func decode(r *http.Request, v any, example string) error {
 	return nil
 }
 
-func fieldName(f string) string {
+// fieldName is a field's path in the body.
+func fieldName(where, f string) string {
 	f = strings.TrimPrefix(f, "valueIn.")
-	if f == "" {
+	switch {
+	case f == "" && where == "":
 		return "The body"
+	case f == "":
+		return strings.TrimSuffix(where, ".")
 	}
-	return f
+	return where + f
 }
 
 func article(kind string) string {
@@ -267,17 +289,25 @@ const exValues = `{"values": [{"value": 28, "at": "2026-11-20", "note": "campaig
 func (a *API) recordValues(r *http.Request, c conversations.Caller) (int, any) {
 	var body struct {
 		valueIn
-		Values []valueIn `json:"values"`
+		// Each item is read on its own, so that an error names its index.
+		Values []json.RawMessage `json:"values"`
 	}
 	if err := decode(r, &body, exValues); err != nil {
 		return 0, err
 	}
-	ins := body.Values
+	var ins []valueIn
 	switch {
 	case body.Values != nil && (body.Value != nil || body.At != "" || body.Note != ""):
 		return 0, domain.Invalid(exValues, "Send one value (value, at, note) or a batch (values), not both.")
 	case body.Values == nil:
 		ins = []valueIn{body.valueIn}
+	default:
+		ins = make([]valueIn, len(body.Values))
+		for i, raw := range body.Values {
+			if err := decodeJSON(raw, &ins[i], exValues, fmt.Sprintf("values[%d].", i)); err != nil {
+				return 0, err
+			}
+		}
 	}
 	vals := make([]conversations.ValueInput, len(ins))
 	for i, in := range ins {

@@ -145,12 +145,14 @@ func (s *Service) RecordKPIValues(ctx context.Context, c Caller, slug string, in
 	return Recorded{KPI: KPIState{KPI: k, Health: k.HealthOf(ss.now)}, Values: vals, Previous: before, Linked: linked}, nil
 }
 
-// valueError says which value of a batch is wrong.
+// valueError says which value of a batch is wrong, by its place in the
+// request's values array (values[0] is the first), as the API's own
+// errors name fields.
 func valueError(n, i int, err error) error {
 	if n == 1 {
 		return err
 	}
-	return &domain.Error{Code: domain.ErrorCode(err), Message: fmt.Sprintf("Value %d: %s", i+1, domain.ErrorMessage(err)), Example: domain.ErrorExample(err)}
+	return &domain.Error{Code: domain.ErrorCode(err), Message: fmt.Sprintf("values[%d]: %s", i, domain.ErrorMessage(err)), Example: domain.ErrorExample(err)}
 }
 
 // KPIStates returns every KPI of the caller's workspace, red first.
@@ -254,7 +256,7 @@ func (v *view) objectiveState(o domain.Objective) ObjectiveState {
 	oa := v.objectiveAssessment(o)
 	st := ObjectiveState{Objective: o, Progress: oa.Progress, Expected: oa.Expected, Status: oa.Status}
 	for _, kr := range o.KeyResults {
-		a := v.assess(o, kr)
+		kr, a := v.assess(o, kr)
 		st.KeyResults = append(st.KeyResults, KRState{KeyResult: kr, Progress: a.Progress, Status: a.Status, AtRisk: a.AtRisk()})
 	}
 	return st

@@ -327,8 +327,8 @@ func TestImportPlan(t *testing.T) {
 	want := []string{
 		`objectives.csv row 3, column owner: "nobody@example.com": no person with this email`,
 		`objectives.csv row 4, column ref: "O-1": okrbot has O-1 already, as "Grow the European market"`,
-		`key_results.csv row 3, column objective: "O-8": no objective O-8 in objectives.csv (or it was refused)`,
-		`checkins.csv row 3, column kr: "KR-21": no key result KR-21`,
+		`key_results.csv row 3, column objective: "O-8": depends on objectives.csv row 3, refused`,
+		`checkins.csv row 3, column kr: "KR-21": depends on key_results.csv row 3, refused`,
 		`checkins.csv row 4, column kr: "KR-99": no key result KR-99`,
 	}
 	if len(got) != len(want) {

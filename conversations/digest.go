@@ -75,6 +75,13 @@ type digestData struct {
 	kpis  []domain.KPI
 	tl    *timeline
 	names map[string]string
+	// week is the check-in week reported on; slot the moment its digest
+	// speaks for (domain.DigestSlot), and cycle that moment's cycle: the
+	// header names that cycle and a week in it, and the review is due by
+	// the slot, so a digest sent late or previewed early says the same.
+	week  domain.Week
+	slot  time.Time
+	cycle domain.Cycle
 }
 
 func (ss *session) composeDigest(scope DigestScope) (*Message, error) {
@@ -134,6 +141,11 @@ func (ss *session) digestData(scope DigestScope) (*digestData, error) {
 		}
 	}
 	d.loc = loadLocation(d.set.TimeZone)
+	// The week reported on is the latest check-in week: Monday's digest
+	// speaks of last Friday's check-ins.
+	d.week = domain.CheckInWeek(ss.now, d.loc, d.set.CheckIn.Weekday)
+	d.slot = domain.DigestSlot(d.week, d.set, d.loc)
+	d.cycle = domain.CycleOf(d.slot, ss.wsLoc)
 	f := domain.ObjectiveFilter{Statuses: []domain.ObjectiveStatus{domain.Active}}
 	if !scope.Company {
 		f.Team = scope.Channel
@@ -142,7 +154,7 @@ func (ss *session) digestData(scope DigestScope) (*digestData, error) {
 	if err != nil {
 		return nil, err
 	}
-	d.os = ss.current(os)
+	d.os = ss.currentAt(os, d.slot)
 	// Check-ins since the earliest cycle start, and a quarter before it for
 	// the review of the cycle that just ended.
 	since := ss.earliestStart(d.os).AddDate(0, -4, 0)
@@ -176,17 +188,17 @@ func (ss *session) digestData(scope DigestScope) (*digestData, error) {
 
 // weekly is the digest of the current cycle's active objectives.
 func (ss *session) weekly(scope DigestScope, d *digestData) (*Message, error) {
-	cycle := domain.CycleOf(ss.now, ss.wsLoc)
-	// The week reported on is the latest check-in week: Monday's digest
-	// speaks of last Friday's check-ins.
-	week := domain.CheckInWeek(ss.now, d.loc, d.set.CheckIn.Weekday)
+	cycle, week := d.cycle, d.week
 	weekStart := week.Start(d.loc)
+	cycleWeek := fmt.Sprintf("%s · week %d", cycle, domain.CycleWeek(cycle, ss.wsLoc, d.slot))
 	os := d.os
 	if err := d.tl.loadKPIs(ss, os); err != nil {
 		return nil, err
 	}
 	hist := history(d.cs)
-	pace := cycle.Elapsed(ss.now, ss.wsLoc)
+	// The chart's line is the fraction of the cycle elapsed; every
+	// objective has its own pace, and the headline rolls those up.
+	elapsed := cycle.Elapsed(ss.now, ss.wsLoc)
 
 	// Assess every key result once; roll them up into their objectives.
 	var krs []krState
@@ -196,7 +208,7 @@ func (ss *session) weekly(scope DigestScope, d *digestData) (*Message, error) {
 		as := make([]domain.Assessment, len(o.KeyResults))
 		var wb, wsum float64
 		for j, kr := range o.KeyResults {
-			as[j] = domain.Assess(kr, domain.Pace{Cycle: o.Cycle, Location: ss.wsLoc, Now: ss.now, Created: o.CreatedAt}, hist[kr.Ref])
+			kr, as[j] = ss.judge(*o, kr, hist[kr.Ref], d.tl.kpi[kr.KPI])
 			b := d.tl.progressAt(kr, weekStart)
 			krs = append(krs, krState{o: o, kr: kr, a: as[j], before: b})
 			w := weight(kr)
@@ -231,7 +243,7 @@ func (ss *session) weekly(scope DigestScope, d *digestData) (*Message, error) {
 	names := ss.names(dedupe(ids))
 	d.names = names
 
-	m := &Message{Title: fmt.Sprintf("%s · %s · week %s", d.title, cycle, weekShort(week))}
+	m := &Message{Title: d.title + " · " + cycleWeek}
 	if !scope.Company {
 		m.Sections = append(m.Sections, Section{Note: Text{}.Add("Objectives of ").AddChannel(scope.Channel, scope.Name)})
 	}
@@ -264,11 +276,36 @@ func (ss *session) weekly(scope DigestScope, d *digestData) (*Message, error) {
 	// Objectives, weakest first, those without data last.
 	sorted := append([]objState(nil), objs...)
 	sort.SliceStable(sorted, func(i, j int) bool { return sorted[i].a.Status.Rank() < sorted[j].a.Status.Rank() })
-	sec := Section{Heading: B(fmt.Sprintf("Objectives (%d) · pace %d%%", len(os), pct(pace)))}
-	var total float64
-	for _, o := range objs {
-		total += o.a.Progress
+	oas := make([]domain.ObjectiveAssessment, len(objs))
+	newOnes := 0
+	for i, o := range objs {
+		oas[i] = o.a
 	}
+	total, pace, counted := domain.RollUp(oas)
+	var paceFrom time.Time // when the first of them leaves its first week
+	measured := 0
+	for _, o := range objs {
+		if !o.a.Measured {
+			continue
+		}
+		measured++
+		if o.a.New {
+			newOnes++
+			if paceFrom.IsZero() || o.a.PaceFrom.Before(paceFrom) {
+				paceFrom = o.a.PaceFrom
+			}
+		}
+	}
+	head := fmt.Sprintf("Objectives (%d) · %d%% · pace %d%%", len(os), pct(total), pct(pace))
+	switch {
+	case counted == 0:
+		head = fmt.Sprintf("Objectives (%d) · no key results yet", len(os))
+	case newOnes == measured:
+		head = fmt.Sprintf("Objectives (%d) · %d%% · new: pace from %s", len(os), pct(total), paceFrom.In(ss.loc).Format("2 Jan"))
+	case newOnes > 0:
+		head += fmt.Sprintf(" (%d new this week not counted yet)", newOnes)
+	}
+	sec := Section{Heading: B(head)}
 	for i, os := range sorted {
 		if i == digestObjectives {
 			sec.Note = T(fmt.Sprintf("…and %d more objectives: ", len(sorted)-digestObjectives)).AddCode(ss.cmd("okr") + " list all")
@@ -279,7 +316,11 @@ func (ss *session) weekly(scope DigestScope, d *digestData) (*Message, error) {
 		if o.CreatedAt.After(weekStart) {
 			since = "new this week"
 		}
-		line := Text{}.AddCode(o.Ref).Add(" "+clip(o.Title, 60)+" ").AddBar(os.a.Progress, os.a.Expected).
+		tick := os.a.Expected
+		if os.a.New || !os.a.Measured {
+			tick = -1 // a pace of a few days says nothing yet
+		}
+		line := Text{}.AddCode(o.Ref).Add(" "+clip(o.Title, 60)+" ").AddBar(os.a.Progress, tick).
 			Add(fmt.Sprintf(" %d%% (%s) · %s %s · ", pct(os.a.Progress), since, statusMark(os.a.Status), os.a.Status))
 		if done, n := objectiveInitiatives(*o); n > 0 {
 			line = line.Add(countDone(done, n) + " · ")
@@ -313,9 +354,15 @@ func (ss *session) weekly(scope DigestScope, d *digestData) (*Message, error) {
 	}
 
 	// Check-in completion.
+	// Only check-ins of this week on the key results shown count: a
+	// check-in on the last cycle's is not one on this cycle's.
+	shown := map[string]bool{}
+	for _, k := range krs {
+		shown[k.kr.Ref] = true
+	}
 	checked := map[string]bool{}
 	for _, c := range d.cs {
-		if c.Week == week {
+		if c.Week == week && shown[c.KR] {
 			checked[c.UserID] = true
 		}
 	}
@@ -385,10 +432,14 @@ func (ss *session) weekly(scope DigestScope, d *digestData) (*Message, error) {
 		m.Sections = append(m.Sections, ks)
 	}
 
-	m.Summary = fmt.Sprintf("%s, week %s: %d objectives at %d%% (pace %d%%), %d key results at risk, %d of %d checked in",
-		strings.TrimSuffix(d.title, " OKRs"), weekShort(week), len(os), pct(total/float64(len(os))), pct(pace), len(risky), done, len(people)-len(gone))
+	paceSaid := fmt.Sprintf("pace %d%%", pct(pace))
+	if measured > 0 && newOnes == measured {
+		paceSaid = "new: pace from " + paceFrom.In(ss.loc).Format("2 Jan")
+	}
+	m.Summary = fmt.Sprintf("%s, %s: %d objectives at %d%% (%s), %d key results at risk, %d of %d checked in",
+		strings.TrimSuffix(d.title, " OKRs"), cycleWeek, len(os), pct(total), paceSaid, len(risky), done, len(people)-len(gone))
 
-	img, err := ss.chart(m.Title, pace, sorted, ss.trend(d, os, cycle))
+	img, err := ss.chart(m.Title, elapsed, sorted, ss.trend(d, os, cycle, total, pace))
 	if err != nil {
 		ss.opt.Log.Warn("digest chart", "err", err)
 	} else if img != nil {
@@ -447,54 +498,46 @@ func (ss *session) chart(title string, pace float64, os []objState, trend *chart
 	for _, o := range os {
 		c.Bars = append(c.Bars, chart.Bar{
 			Label: o.o.Ref + " " + o.o.Title, Progress: o.a.Progress, Status: o.a.Status.String(),
-			Previous: o.before, HasPrevious: true, Expected: o.a.Expected, HasExpected: true,
+			Previous: o.before, HasPrevious: true, Expected: o.a.Expected, HasExpected: !o.a.New && o.a.Measured,
 		})
 	}
 	return ss.opt.Chart(c)
 }
 
 // trend is the burn-up of os over the cycle's check-in weeks: at the close
-// of each week, the mean objective progress and the mean pace, from the key
-// results that existed then.
-func (ss *session) trend(d *digestData, os []domain.Objective, cycle domain.Cycle) *chart.Trend {
+// of each week, the roll-up (domain.RollUp, as the digest's headline) of
+// the objectives as they stood then, from the key results that existed
+// then; its last point is the headline itself (progress and pace now).
+func (ss *session) trend(d *digestData, os []domain.Objective, cycle domain.Cycle, progressNow, paceNow float64) *chart.Trend {
 	start, end := cycle.Bounds(ss.wsLoc)
 	if start.IsZero() || len(os) == 0 {
 		return nil
 	}
 	t := &chart.Trend{Title: "Progress over " + string(cycle) + " against the expected line", Start: start, End: end}
 	at := func(moment time.Time, actual bool) {
-		var prog, exp float64
-		n := 0
+		oas := make([]domain.ObjectiveAssessment, 0, len(os))
 		for _, o := range os {
-			var p, e, w float64
+			var as []domain.Assessment
+			then := o
+			then.KeyResults = nil
 			for _, kr := range o.KeyResults {
-				created := kr.CreatedAt
-				if created.IsZero() {
-					created = o.CreatedAt
+				p := domain.Pace{Cycle: o.Cycle, Location: ss.wsLoc, Now: moment, Created: o.CreatedAt}
+				since, exp := domain.PaceOf(kr, p)
+				if since.After(moment) {
+					continue // not there yet
 				}
-				if created.After(moment) {
-					continue
-				}
-				since := start
-				if created.After(since) {
-					since = created
-				}
-				kw := weight(kr)
-				p += kw * d.tl.progressAt(kr, moment)
-				e += kw * elapsedBetween(since, end, moment)
-				w += kw
+				then.KeyResults = append(then.KeyResults, kr)
+				as = append(as, domain.Assessment{Progress: d.tl.progressAt(kr, moment), Expected: exp, Since: since,
+					FirstWeek: moment.Before(since.Add(domain.DefaultGrace)), PaceFrom: since.Add(domain.DefaultGrace)})
 			}
-			if w > 0 {
-				prog += p / w
-				exp += e / w
-				n++
-			}
+			oas = append(oas, domain.AssessObjective(then, as))
 		}
+		prog, exp, n := domain.RollUp(oas)
 		pt := chart.TrendPoint{At: moment, Actual: math.NaN()}
 		if n > 0 {
-			pt.Expected = exp / float64(n)
+			pt.Expected = exp
 			if actual {
-				pt.Actual = prog / float64(n)
+				pt.Actual = prog
 			}
 		}
 		t.Points = append(t.Points, pt)
@@ -508,17 +551,11 @@ func (ss *session) trend(d *digestData, os []domain.Objective, cycle domain.Cycl
 		at(closes, true)
 	}
 	if ss.now.Before(end) {
-		at(ss.now, true)
+		// Now is the headline, computed once.
+		t.Points = append(t.Points, chart.TrendPoint{At: ss.now, Actual: progressNow, Expected: paceNow})
 	}
 	at(end, !ss.now.Before(end))
 	return t
-}
-
-func elapsedBetween(from, end, now time.Time) float64 {
-	if !end.After(from) {
-		return 1
-	}
-	return math.Max(0, math.Min(1, float64(now.Sub(from))/float64(end.Sub(from))))
 }
 
 // timeline answers "what was this key result's progress at t?" from its
@@ -541,22 +578,7 @@ func newTimeline(cs []domain.CheckIn) *timeline {
 
 // loadKPIs reads the values of the KPIs that os's key results follow, once each.
 func (tl *timeline) loadKPIs(ss *session, os []domain.Objective) error {
-	for _, o := range os {
-		for _, kr := range o.KeyResults {
-			if kr.KPI == "" {
-				continue
-			}
-			if _, ok := tl.kpi[kr.KPI]; ok {
-				continue
-			}
-			vals, err := ss.store.KPIValues(ss.ctx, ss.ws.ID, kr.KPI, 500)
-			if err != nil {
-				return err
-			}
-			tl.kpi[kr.KPI] = vals // newest first
-		}
-	}
-	return nil
+	return ss.loadKPIValues(os, tl.kpi)
 }
 
 // progressAt is kr's progress from what was recorded before t.

@@ -2,6 +2,7 @@ package conversations
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -256,6 +257,14 @@ func (ss *session) kpiSet(args string) Reply {
 	if !at.Equal(ss.now) {
 		line = line.Add(" on " + at.In(ss.loc).Format(time.DateOnly))
 	}
+	if k.Latest != nil && k.Latest.At.After(at) {
+		// Back-dated behind a newer value: the value's own colour, and the
+		// KPI's, which the newer value keeps.
+		own := k.Judge(v)
+		line = line.Add(" · " + healthMark(own) + " " + string(own))
+		stays := Text{}.Add("The latest value stays " + latestString(k, ss.loc) + " · " + healthMark(after) + " " + string(after) + ": it is the KPI's health, and what its key results read.")
+		return Reply{Message: Lines("Recorded "+slug, line, stays)}
+	}
 	line = line.Add(" · " + healthMark(after) + " " + string(after))
 	if before != after && before != domain.HealthUnknown {
 		line = line.Add(fmt.Sprintf(" (was %s)", before))
@@ -268,7 +277,9 @@ func (ss *session) kpiSet(args string) Reply {
 }
 
 // followKPI moves the key results linked to a KPI to its latest value, and
-// returns how many there are.
+// returns how many moved: a value recorded for an earlier day, behind the
+// latest, moves none, and an objective none of whose key results moves is
+// not written.
 func (ss *session) followKPI(k domain.KPI) (int, error) {
 	if k.Latest == nil {
 		return 0, nil
@@ -277,12 +288,21 @@ func (ss *session) followKPI(k domain.KPI) (int, error) {
 	if err != nil {
 		return 0, err
 	}
+	behind := func(kr domain.KeyResult) bool {
+		return kr.KPI == k.Slug && (!kr.Measured || kr.Current != k.Latest.Value)
+	}
 	n := 0
 	for _, o := range os {
+		if !slices.ContainsFunc(o.KeyResults, behind) {
+			continue
+		}
+		moved := 0
 		_, err := ss.store.ModifyObjective(ss.ctx, ss.ws.ID, o.Ref, func(o *domain.Objective) error {
+			moved = 0 // the store may call it again on a conflict
 			for i := range o.KeyResults {
-				if kr := &o.KeyResults[i]; kr.KPI == k.Slug {
+				if kr := &o.KeyResults[i]; behind(*kr) {
 					kr.Current, kr.Measured, kr.UpdatedAt = k.Latest.Value, true, ss.now
+					moved++
 				}
 			}
 			return nil
@@ -290,11 +310,7 @@ func (ss *session) followKPI(k domain.KPI) (int, error) {
 		if err != nil {
 			return n, err
 		}
-		for _, kr := range o.KeyResults {
-			if kr.KPI == k.Slug {
-				n++
-			}
-		}
+		n += moved
 	}
 	return n, nil
 }

@@ -28,6 +28,26 @@ type Fetcher interface {
 	Fetch(ctx context.Context, src domain.KPISource) (float64, error)
 }
 
+// TargetChecker is a Fetcher that can tell, when a source is set, that it
+// would refuse to fetch from its host (*sources.Fetcher: an internal
+// address, unless the operator allows its network).
+type TargetChecker interface {
+	Check(ctx context.Context, rawURL string) error
+}
+
+// checkTarget refuses a source whose host the fetcher would refuse, with
+// the fetcher's own words; nothing is checked without a checking fetcher.
+func (s *Service) checkTarget(ctx context.Context, src *domain.KPISource, example string) error {
+	c, ok := s.opt.Sources.(TargetChecker)
+	if !ok || src == nil {
+		return nil
+	}
+	if err := c.Check(ctx, src.URL); err != nil {
+		return domain.Invalid(example, "okrbot would not fetch this URL: %s.", strings.TrimSuffix(err.Error(), "."))
+	}
+	return nil
+}
+
 // Queue takes the alerts of failing sources (the outbox).
 type Queue interface {
 	// Enqueue writes entries whose ID is new and returns how many were.
@@ -110,6 +130,13 @@ func (ss *session) kpiSource(args string) Reply {
 	}
 	if k.Owner != ss.actor.User && !ss.isAdmin() {
 		return ss.fail(domain.Errorf(domain.EFORBIDDEN, "Only the owner of %s (%s) or a workspace admin can change where its values come from.", slug, ss.name(k.Owner)), "")
+	}
+	ex := exSourceJSON
+	if src != nil && src.Kind == domain.SourcePrometheus {
+		ex = exSourceProm
+	}
+	if err := ss.checkTarget(ss.ctx, src, ex); err != nil {
+		return ss.fail(err, "")
 	}
 	if src != nil {
 		src.SetBy, src.SetAt = ss.actor.User, ss.now

@@ -61,3 +61,61 @@ func AlertMessage(ws domain.Workspace, k domain.KPI, state domain.Health) *Messa
 		Note:  Text{}.Add("Details: ").AddCode(kc + " show " + k.Slug).Add(" · record a value: ").AddCode(kc + " set " + k.Slug + " 42"),
 	}}}
 }
+
+// refusedWhy says, for the error code a platform refused a channel post
+// with, what is wrong and how to fix it.
+var refusedWhy = map[string]string{
+	"not_in_channel":    "okrbot is not a member of the channel",
+	"channel_not_found": "okrbot cannot see the channel (it is private and okrbot is not in it, or it was deleted)",
+	"is_archived":       "the channel is archived",
+	"restricted_action": "the workspace does not let okrbot post there",
+}
+
+// RefusedCode finds the platform's error code in a refusal ("send failed:
+// chat.postMessage: not_in_channel" → "not_in_channel"); "" when none of
+// those okrbot knows is in it.
+func RefusedCode(reason string) string {
+	for code := range refusedWhy {
+		if strings.Contains(reason, code) {
+			return code
+		}
+	}
+	return ""
+}
+
+// DigestRefusedMessage is the DM to the person who subscribed a channel
+// when the platform refuses the channel's digest for good: which channel,
+// why (code is the platform's error code, "" when unknown) and the fix.
+func DigestRefusedMessage(ws domain.Workspace, channel, name, code string) *Message {
+	why := refusedWhy[code]
+	if why == "" {
+		why = "the platform refused the post"
+	}
+	if code != "" {
+		why += " (" + code + ")"
+	}
+	fix := T("Invite it: type ").AddCode("/invite @okrbot").Add(" in ").AddChannel(channel, name).Add(", and the next digest will be posted there.")
+	okr := "/okr"
+	if ws.Platform == domain.Teams {
+		fix = T("Add okrbot to that channel's team, then mention it there once (").AddCode("@okrbot okr help").Add(") so that it can post there.")
+		okr = "okr"
+	}
+	switch code {
+	case "is_archived":
+		fix = T("Unarchive the channel, or subscribe another: ").AddCode(okr + " digest subscribe #channel")
+	case "restricted_action":
+		fix = T("Ask a workspace admin to allow okrbot to post in ").AddChannel(channel, name).Add(", or subscribe another channel.")
+	}
+	title := "The weekly digest could not be posted"
+	return &Message{Summary: title + " in #" + orID(name, channel), Title: title, Sections: []Section{{
+		Lines: []Text{Text{}.Add("okrbot could not post the weekly digest you subscribed ").AddChannel(channel, name).Add(" to: " + why + "."), fix},
+		Note:  T("You are told once; to stop the digest there: ").AddCode(okr + " digest unsubscribe #" + orID(name, channel)),
+	}}}
+}
+
+func orID(name, id string) string {
+	if name != "" {
+		return name
+	}
+	return id
+}

@@ -32,13 +32,14 @@ func endedCycles(now time.Time, loc *time.Location) []domain.Cycle {
 	return []domain.Cycle{q}
 }
 
-// review returns the review of the cycle that ended in the week before
-// now, or nil when none did (or it had no objectives in scope).
+// review returns the review of the cycle whose first digest after its end
+// is this one (domain.ReviewDue, by the digest's slot), or nil when none
+// is (or it had no objectives in scope).
 func (ss *session) review(scope DigestScope, d *digestData) (*Message, error) {
 	var ended []domain.Objective
 	var cycle domain.Cycle
-	for _, c := range endedCycles(ss.now, ss.wsLoc) {
-		if !domain.ReviewDue(c, ss.now, ss.wsLoc) {
+	for _, c := range endedCycles(d.slot, ss.wsLoc) {
+		if !domain.ReviewDue(c, ss.wsLoc, d.week, d.set, d.loc) {
 			continue
 		}
 		f := domain.ObjectiveFilter{Cycle: c, Statuses: []domain.ObjectiveStatus{domain.Active, domain.Closed}}

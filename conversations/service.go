@@ -143,8 +143,12 @@ func New(store Store, opt Options) *Service {
 type Actor struct {
 	Platform  domain.Platform
 	Workspace string // Slack team id, Teams tenant id
-	User      string // platform user id
-	Channel   string // channel or conversation where it happened; "" for a DM or the console
+	// WorkspaceName is the workspace's name on the platform when the
+	// adapter knows it (Slack's team name): a new workspace is set up with
+	// it, and an export writes it.
+	WorkspaceName string
+	User          string // platform user id
+	Channel       string // channel or conversation where it happened; "" for a DM or the console
 	// ChannelName is the channel's name when the platform gives it
 	// ("growth"); digests and charts name the team by it.
 	ChannelName string
@@ -178,7 +182,7 @@ func (s *Service) begin(ctx context.Context, a Actor) (*session, error) {
 		return nil, fmt.Errorf("conversations: actor without workspace or user: %+v", a)
 	}
 	ws, err := s.store.EnsureWorkspace(ctx, domain.Workspace{
-		ID: a.WorkspaceID(), Platform: a.Platform, ExternalID: a.Workspace,
+		ID: a.WorkspaceID(), Platform: a.Platform, ExternalID: a.Workspace, Name: a.WorkspaceName,
 		Settings: domain.DefaultSettings(s.opt.TimeZone),
 	})
 	if err != nil {

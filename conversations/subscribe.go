@@ -26,9 +26,14 @@ func (ss *session) subscribe(channel, name string, company bool) Reply {
 	if err := ss.mayChangeDigest(channel, company || subscribed && existing.Company, "subscribe"); err != nil {
 		return ss.fail(err, "")
 	}
+	if name == "" {
+		// Keep the name the platform gives, so that every digest of the
+		// channel, whichever process composes it, is headed by it.
+		name = ss.channelName(channel)
+	}
 	var note Text
 	if dir := ss.actor.Directory; dir == nil {
-		note = T("okrbot could not check from here that it is a member of ").AddChannel(channel, ss.channelName(channel)).
+		note = T("okrbot could not check from here that it is a member of ").AddChannel(channel, name).
 			Add("; if it is not, invite it there or the digest cannot be posted.")
 	} else {
 		in, err := dir.BotInChannel(ss.ctx, channel)
@@ -52,8 +57,19 @@ func (ss *session) subscribe(channel, name string, company bool) Reply {
 	if company {
 		what = "the company roll-up"
 	}
-	sch := ss.ws.Settings.Digest
-	m := Lines("Subscribed", Text{}.AddChannel(channel, ss.channelName(channel)).Add(fmt.Sprintf(" will get the weekly digest of %s every %s at %s.", what, sch.Weekday, hhmm(sch.Minute))))
+	// The team's own rhythm, in its time zone: the first digest is at its
+	// next digest moment (a subscription never posts last week's at once).
+	set := ss.ws.Settings
+	if teams, err := ss.teamSettings(ss.ctx, ss.ws.ID); err == nil {
+		set, _ = personal(ss.ws, teams, channel, "")
+	}
+	sch, loc := set.Digest, loadLocation(set.TimeZone)
+	when := fmt.Sprintf(" will get the weekly digest of %s every %s at %s (%s)", what, sch.Weekday, hhmm(sch.Minute), loc)
+	if first, _ := domain.NextDue(ss.now, loc, set, domain.KindDigest); !first.IsZero() {
+		when += ", the first on " + first.In(loc).Format("Monday 2 Jan")
+	}
+	m := Lines("Subscribed", Text{}.AddChannel(channel, name).Add(when+". ").
+		Add("Preview it in the channel: ").AddCode(ss.cmd("okr")+" digest preview"))
 	if note != nil {
 		m.Sections[0].Note = note
 	}

@@ -80,9 +80,14 @@ func (ss *session) list(args string) Reply {
 // current keeps the objectives whose cycle includes now: this quarter's,
 // and this half's or year's when a team plans by halves or years.
 func (ss *session) current(os []domain.Objective) []domain.Objective {
+	return ss.currentAt(os, ss.now)
+}
+
+// currentAt keeps the objectives whose cycle includes t.
+func (ss *session) currentAt(os []domain.Objective, t time.Time) []domain.Objective {
 	out := os[:0:0]
 	for _, o := range os {
-		if start, end := o.Cycle.Bounds(ss.wsLoc); !ss.now.Before(start) && ss.now.Before(end) {
+		if start, end := o.Cycle.Bounds(ss.wsLoc); !t.Before(start) && t.Before(end) {
 			out = append(out, o)
 		}
 	}
@@ -105,8 +110,71 @@ func (ss *session) earliestStart(os []domain.Objective) time.Time {
 type view struct {
 	ss       *session
 	names    map[string]string
-	channels map[string]string         // team channel id -> name from the platform ("" unknown)
-	hist     map[string][]domain.Point // key result ref -> check-in values
+	channels map[string]string            // team channel id -> name from the platform ("" unknown)
+	hist     map[string][]domain.Point    // key result ref -> check-in values
+	kpi      map[string][]domain.KPIValue // KPI slug -> values, newest first
+}
+
+// kpiValuesRead bounds the values read per KPI a key result follows: a
+// daily KPI over a year, an hourly one over six weeks.
+const kpiValuesRead = 1000
+
+// loadKPIValues reads, once each, the values of the KPIs that os's key
+// results follow into into (slug -> values, newest first).
+func (ss *session) loadKPIValues(os []domain.Objective, into map[string][]domain.KPIValue) error {
+	for _, o := range os {
+		for _, kr := range o.KeyResults {
+			if kr.KPI == "" {
+				continue
+			}
+			if _, ok := into[kr.KPI]; ok {
+				continue
+			}
+			vals, err := ss.store.KPIValues(ss.ctx, ss.ws.ID, kr.KPI, kpiValuesRead)
+			if err != nil {
+				return err
+			}
+			into[kr.KPI] = vals
+		}
+	}
+	return nil
+}
+
+// following is kr as its status reads it. A key result that follows a KPI
+// reads its current value from the KPI's latest value (at or before now:
+// a value dated in the future is not the present), while its objective is
+// open; a closed objective keeps the value it was closed with.
+func (ss *session) following(o domain.Objective, kr domain.KeyResult, kpi []domain.KPIValue) domain.KeyResult {
+	if kr.KPI == "" || o.Status == domain.Closed {
+		return kr
+	}
+	for _, v := range kpi { // newest first
+		if !v.At.After(ss.now) {
+			kr.Current, kr.Measured = v.Value, true
+			break
+		}
+	}
+	return kr
+}
+
+// judge is the one way a key result is assessed, wherever it is shown
+// (list, show, the digest, App Home, the API): from its own check-ins, or,
+// when it follows a KPI, from the KPI's values, one per check-in week
+// (domain.KPIPoints), the same values /kpi set moves it with.
+func (ss *session) judge(o domain.Objective, kr domain.KeyResult, checkins []domain.Point, kpi []domain.KPIValue) (domain.KeyResult, domain.Assessment) {
+	kr = ss.following(o, kr, kpi)
+	hist := checkins
+	if kr.KPI != "" {
+		var upTo []domain.KPIValue
+		for _, v := range kpi {
+			if !v.At.After(ss.now) {
+				upTo = append(upTo, v)
+			}
+		}
+		hist = domain.KPIPoints(upTo, ss.wsLoc, ss.ws.Settings.CheckIn.Weekday)
+	}
+	p := domain.Pace{Cycle: o.Cycle, Location: ss.wsLoc, Now: ss.now, Created: o.CreatedAt}
+	return kr, domain.Assess(kr, p, hist)
 }
 
 func (ss *session) newView(os []domain.Objective) *view {
@@ -118,7 +186,10 @@ func (ss *session) newView(os []domain.Objective) *view {
 			krs = append(krs, kr.Ref)
 		}
 	}
-	v := &view{ss: ss, names: ss.names(dedupe(people)), channels: map[string]string{}, hist: map[string][]domain.Point{}}
+	v := &view{ss: ss, names: ss.names(dedupe(people)), channels: map[string]string{}, hist: map[string][]domain.Point{}, kpi: map[string][]domain.KPIValue{}}
+	if err := ss.loadKPIValues(os, v.kpi); err != nil {
+		ss.opt.Log.Warn("kpi values", "err", err)
+	}
 	for _, o := range os {
 		if _, ok := v.channels[o.Team]; !ok && o.Team != "" {
 			v.channels[o.Team] = ss.channelName(o.Team)
@@ -173,12 +244,9 @@ func dedupe(s []string) []string {
 	return out
 }
 
-func (v *view) pace(o domain.Objective) domain.Pace {
-	return domain.Pace{Cycle: o.Cycle, Location: v.ss.wsLoc, Now: v.ss.now, Created: o.CreatedAt}
-}
-
-func (v *view) assess(o domain.Objective, kr domain.KeyResult) domain.Assessment {
-	return domain.Assess(kr, v.pace(o), v.hist[kr.Ref])
+// assess judges kr and returns it as judged (see judge).
+func (v *view) assess(o domain.Objective, kr domain.KeyResult) (domain.KeyResult, domain.Assessment) {
+	return v.ss.judge(o, kr, v.hist[kr.Ref], v.kpi[kr.KPI])
 }
 
 // objectiveAssessment rolls up its key results: the status is the weakest
@@ -186,9 +254,15 @@ func (v *view) assess(o domain.Objective, kr domain.KeyResult) domain.Assessment
 func (v *view) objectiveAssessment(o domain.Objective) domain.ObjectiveAssessment {
 	as := make([]domain.Assessment, len(o.KeyResults))
 	for i, kr := range o.KeyResults {
-		as[i] = v.assess(o, kr)
+		_, as[i] = v.assess(o, kr)
 	}
 	return domain.AssessObjective(o, as)
+}
+
+// paceFrom says when a new objective's or key result's pace starts to be
+// judged: "new: pace from 9 Dec".
+func (v *view) paceFrom(t time.Time) string {
+	return "new: pace from " + t.In(v.ss.loc).Format("2 Jan")
 }
 
 func statusMark(s domain.Status) string {
@@ -209,9 +283,15 @@ func statusMark(s domain.Status) string {
 // App Home (withInitiatives) lists each key result's initiatives under it.
 func (v *view) objectiveSection(o domain.Objective, withKRs bool, withInitiatives ...bool) Section {
 	oa := v.objectiveAssessment(o)
-	prog, expected := o.Progress(), oa.Expected
+	prog, expected := oa.Progress, oa.Expected
 	head := Text{}.AddCode(o.Ref).Add(" ").AddB(o.Title)
 	line := Text{}.AddBar(prog, expected).Add(fmt.Sprintf(" %d%% · pace %d%%", pct(prog), pct(expected)))
+	if !oa.Measured {
+		line = Text{}.AddBar(prog, -1).Add(fmt.Sprintf(" %d%% · no key results yet", pct(prog)))
+	} else if oa.New {
+		// A pace a few days old says nothing yet: say when it starts.
+		line = Text{}.AddBar(prog, -1).Add(fmt.Sprintf(" %d%% · %s", pct(prog), v.paceFrom(oa.PaceFrom)))
+	}
 	if o.Status == domain.Closed {
 		g := 0.0
 		if o.Grade != nil {
@@ -244,7 +324,7 @@ func (v *view) objectiveSection(o domain.Objective, withKRs bool, withInitiative
 
 // krLine is one key result on one line.
 func (v *view) krLine(o domain.Objective, kr domain.KeyResult) Text {
-	a := v.assess(o, kr)
+	kr, a := v.assess(o, kr)
 	t := Text{}.Add("    ").AddCode(kr.Ref).Add(" "+clip(kr.Title, 80)+" — ").AddBar(a.Progress, -1).
 		Add(fmt.Sprintf(" %d%%", pct(a.Progress)))
 	if kr.Kind != domain.Milestone {
@@ -323,8 +403,11 @@ func (ss *session) show(args string) Reply {
 }
 
 func (v *view) krSection(o domain.Objective, kr domain.KeyResult) Section {
-	a := v.assess(o, kr)
+	kr, a := v.assess(o, kr)
 	bar := Text{}.AddBar(a.Progress, a.Expected).Add(fmt.Sprintf(" %d%% · pace %d%% · ", pct(a.Progress), pct(a.Expected)))
+	if a.FirstWeek && !kr.Binary() {
+		bar = Text{}.AddBar(a.Progress, -1).Add(fmt.Sprintf(" %d%% · %s · ", pct(a.Progress), v.paceFrom(a.PaceFrom)))
+	}
 	if kr.Binary() {
 		bar = Text{}.AddBar(a.Progress, -1).Add(fmt.Sprintf(" %d%% · ", pct(a.Progress)))
 	}
@@ -337,6 +420,9 @@ func (v *view) krSection(o domain.Objective, kr domain.KeyResult) Section {
 	var facts []string
 	if kr.Confidence > 0 {
 		facts = append(facts, fmt.Sprintf("confidence %d/10 (%s)", kr.Confidence, a.Confidence))
+	}
+	if kr.KPI != "" && !a.LastMeasured.IsZero() {
+		facts = append(facts, "last measured "+a.LastMeasured.In(v.ss.loc).Format("2 Jan")+" (KPI "+kr.KPI+")")
 	}
 	if a.HasProjection {
 		facts = append(facts, fmt.Sprintf("projected %d%% at cycle end", pct(a.Projected)))

@@ -179,15 +179,41 @@ func CheckInWeeks(from, until time.Time, loc *time.Location, checkin Schedule) [
 	return out
 }
 
-// ReviewWindow is how long after a cycle ends its review is shown: the
-// first digest of the next cycle (digests are weekly) reviews it.
-const ReviewWindow = 7 * 24 * time.Hour
+// DigestSlot is the moment the digest of a check-in week goes out under set
+// in loc: the opening of its window (Monday 09:00 after Friday's
+// check-ins, by default), or, with digests off (a preview), the week's
+// check-in moment. A digest speaks for its slot, however late it is sent
+// or however early it is previewed: its cycle is the cycle of the slot.
+func DigestSlot(week Week, set Settings, loc *time.Location) time.Time {
+	if open, _, ok := Window(week, set, loc, KindDigest); ok {
+		return open
+	}
+	return CheckInMoment(week, set, loc)
+}
 
-// ReviewDue reports whether a digest at now is the first after cycle c
-// ended, so that it opens with c's review.
-func ReviewDue(c Cycle, now time.Time, loc *time.Location) bool {
-	_, end := c.Bounds(loc)
-	return !end.IsZero() && !now.Before(end) && now.Before(end.Add(ReviewWindow))
+// ReviewDue reports whether the digest of week (under set in loc) is the
+// first after cycle c ended (its bounds in cycleLoc), so that it opens with
+// c's review: its slot is at or after c's end and the slot of the week
+// before is not. Exactly one week's digest reviews each cycle, whenever it
+// is sent or previewed.
+func ReviewDue(c Cycle, cycleLoc *time.Location, week Week, set Settings, loc *time.Location) bool {
+	_, end := c.Bounds(cycleLoc)
+	if end.IsZero() {
+		return false
+	}
+	slot := DigestSlot(week, set, loc)
+	prev := DigestSlot(week.Previous(), set, loc)
+	return !slot.IsZero() && !slot.Before(end) && (prev.IsZero() || prev.Before(end))
+}
+
+// CycleWeek numbers a digest's week within its cycle: 1 for the first
+// digest slot of the cycle (within its first 7 days), 2 the next, …
+func CycleWeek(c Cycle, cycleLoc *time.Location, slot time.Time) int {
+	start, _ := c.Bounds(cycleLoc)
+	if start.IsZero() || slot.Before(start) {
+		return 1
+	}
+	return int(slot.Sub(start).Hours()/(24*7)) + 1
 }
 
 // PreviousQuarter returns the quarter before the one containing t, in loc.

@@ -94,8 +94,17 @@ type Assessment struct {
 	HasProjection bool
 	Mismatch      bool
 	Confidence    Band
-	CheckedIn     bool // it has at least one check-in of its own
-	Status        Status
+	// CheckedIn: it has data of its own: a check-in, or, when it follows a
+	// KPI, a value of that KPI.
+	CheckedIn bool
+	// FirstWeek: its span began less than the grace ago; its pace says
+	// nothing yet (0 % on the day it was added) and is not judged.
+	FirstWeek bool
+	PaceFrom  time.Time // when the first week ends
+	// LastMeasured is when its latest value was taken (its KPI's latest
+	// value, for one that follows a KPI); zero when it has none.
+	LastMeasured time.Time
+	Status       Status
 	// Label is the status in the key result's own terms: "holding" or
 	// "breached" for a stay key result, "no data yet" before any data,
 	// else Status.String().
@@ -124,19 +133,8 @@ func (a Assessment) AtRisk() bool { return a.Status == OffTrack || a.Status == A
 //     risk when behind 0.8 × pace (after its first week), when confidence and projection disagree
 //     or with yellow confidence, else on track.
 func Assess(kr KeyResult, p Pace, history []Point) Assessment {
-	loc := p.Location
-	if loc == nil {
-		loc = time.UTC
-	}
-	start, end := p.Cycle.Bounds(loc)
-	created := kr.CreatedAt
-	if created.IsZero() {
-		created = p.Created
-	}
-	since := start
-	if created.After(since) {
-		since = created
-	}
+	start, end, created := p.span(kr)
+	since, expected := PaceOf(kr, p)
 	grace := p.Grace
 	if grace <= 0 {
 		grace = DefaultGrace
@@ -152,11 +150,24 @@ func Assess(kr KeyResult, p Pace, history []Point) Assessment {
 	a := Assessment{
 		Progress:   kr.Progress(),
 		Since:      since,
-		Expected:   spanElapsed(since, end, p.Now),
+		Expected:   expected,
 		Confidence: ConfidenceBand(kr.Confidence),
-		CheckedIn:  len(pts) > 0 || kr.Confidence > 0,
+		// A key result that follows a KPI has data as soon as its KPI has a
+		// value: that value is its current one (see KPIPoints).
+		CheckedIn: len(pts) > 0 || kr.Confidence > 0 || (kr.KPI != "" && kr.Measured),
+	}
+	for _, pt := range history {
+		if pt.At.After(a.LastMeasured) {
+			a.LastMeasured = pt.At
+		}
 	}
 	inGrace := p.Now.Before(since.Add(grace))
+	a.FirstWeek, a.PaceFrom = inGrace, since.Add(grace)
+	// Without data, say what is missing: a check-in, or the KPI's value.
+	noData, noDataFor := "no check-in yet", "no check-in "
+	if kr.KPI != "" {
+		noData, noDataFor = "no value of KPI "+kr.KPI+" yet", "no value of KPI "+kr.KPI+" "
+	}
 	ended := !end.IsZero() && !p.Now.Before(end)
 	conf := fmt.Sprintf("confidence %d/10", kr.Confidence)
 	v := func(x float64) string { return FormatValue(x, kr.Unit) }
@@ -170,9 +181,9 @@ func Assess(kr KeyResult, p Pace, history []Point) Assessment {
 		case ended:
 			set(OffTrack, "not done when the cycle ended")
 		case !a.CheckedIn && inGrace:
-			set(StatusNone, "no check-in yet")
+			set(StatusNone, noData)
 		case !a.CheckedIn:
-			set(AtRisk, "no check-in "+waited(p.Now, since, start))
+			set(AtRisk, noDataFor+waited(p.Now, since, start))
 		case a.Confidence == BandRed:
 			set(OffTrack, "not done yet; "+conf)
 		case a.Confidence == BandYellow:
@@ -189,8 +200,12 @@ func Assess(kr KeyResult, p Pace, history []Point) Assessment {
 			}
 		}
 		switch {
+		case !kr.Measured && inGrace && kr.KPI != "":
+			set(StatusNone, noData)
 		case !kr.Measured && inGrace:
 			set(StatusNone, "not measured yet")
+		case !kr.Measured && kr.KPI != "":
+			set(AtRisk, noDataFor+waited(p.Now, since, start))
 		case !kr.Measured:
 			set(AtRisk, "not measured "+waited(p.Now, since, start))
 		case !holds(kr.Kind, kr.Target, kr.Current):
@@ -217,15 +232,21 @@ func Assess(kr KeyResult, p Pace, history []Point) Assessment {
 		a.Behind = a.CheckedIn && !inGrace && Behind(a.Progress, a.Expected, p.BehindFactor)
 		way := fmt.Sprintf("at %s, %d%% of the way from %s to %s; %d%% expected by now",
 			v(kr.Current), percent(a.Progress), v(kr.Start), v(kr.Target), percent(a.Expected))
+		if inGrace {
+			// A pace a few days old says nothing yet (0 % on the day it
+			// was added): the first week is not judged against it.
+			way = fmt.Sprintf("at %s, %d%% of the way from %s to %s; its first week, not judged against pace yet",
+				v(kr.Current), percent(a.Progress), v(kr.Start), v(kr.Target))
+		}
 		switch {
 		case a.Progress >= 1:
 			set(Achieved, fmt.Sprintf("%s reached the target of %s", v(kr.Current), v(kr.Target)))
 		case ended:
 			set(OffTrack, fmt.Sprintf("the cycle ended at %s, %d%% of the way to %s", v(kr.Current), percent(a.Progress), v(kr.Target)))
 		case !a.CheckedIn && inGrace:
-			set(StatusNone, "no check-in yet")
+			set(StatusNone, noData)
 		case !a.CheckedIn:
-			set(AtRisk, "no check-in "+waited(p.Now, since, start))
+			set(AtRisk, noDataFor+waited(p.Now, since, start))
 		case a.Confidence == BandRed:
 			set(OffTrack, conf+"; "+way)
 		case a.Mismatch:
@@ -245,6 +266,56 @@ func Assess(kr KeyResult, p Pace, history []Point) Assessment {
 		}
 	}
 	return a
+}
+
+// KPIPoints is the history of a key result that follows a KPI, from the
+// KPI's values (in any order): one point per check-in week (weeks starting
+// on day in loc), its latest value, oldest first. A KPI measured daily
+// thus counts weeks held, and projects, as weekly check-ins do.
+func KPIPoints(vals []KPIValue, loc *time.Location, day time.Weekday) []Point {
+	if loc == nil {
+		loc = time.UTC
+	}
+	last := map[Week]KPIValue{}
+	for _, v := range vals {
+		w := CheckInWeek(v.At, loc, day)
+		if prev, ok := last[w]; !ok || v.At.After(prev.At) {
+			last[w] = v
+		}
+	}
+	out := make([]Point, 0, len(last))
+	for _, v := range last {
+		out = append(out, Point{At: v.At, Value: v.Value})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].At.Before(out[j].At) })
+	return out
+}
+
+// PaceOf is a key result's pace at p.Now: the fraction of its own span
+// elapsed, from since (the later of the cycle start and its creation) to
+// the cycle end. Assess uses it; so do the digest's roll-ups and trend.
+func PaceOf(kr KeyResult, p Pace) (since time.Time, expected float64) {
+	start, end, created := p.span(kr)
+	since = start
+	if created.After(since) {
+		since = created
+	}
+	return since, spanElapsed(since, end, p.Now)
+}
+
+// span returns the cycle's bounds in p's time zone and kr's creation (the
+// objective's when kr has none recorded).
+func (p Pace) span(kr KeyResult) (start, end, created time.Time) {
+	loc := p.Location
+	if loc == nil {
+		loc = time.UTC
+	}
+	start, end = p.Cycle.Bounds(loc)
+	created = kr.CreatedAt
+	if created.IsZero() {
+		created = p.Created
+	}
+	return start, end, created
 }
 
 // spanElapsed is the fraction of [from, end) passed at now, in [0, 1].
@@ -309,15 +380,56 @@ type ObjectiveAssessment struct {
 	Progress float64 // weight-averaged progress
 	Expected float64 // weight-averaged pace of its key results
 	Status   Status  // its weakest key result's, "no data" not counted
+	// New: every key result is in its first week (FirstWeek), so its pace
+	// says nothing yet; PaceFrom is when the first of them leaves it.
+	New      bool
+	PaceFrom time.Time
+	// Measured: it has key results to average (an objective without any
+	// has nothing to roll up).
+	Measured bool
+}
+
+// RollUp is the headline of a set of objectives (a digest, its chart and
+// each point of its trend use this one function): the mean of their
+// progress and the mean of their pace, over the same objectives, so the
+// two compare. An objective in its first week (New) is left out while
+// others are judged: added today, its 0 % expected would pull the pace
+// down as if the others were ahead; it joins after its first week. When
+// every objective is new (a cycle's first days), all count. Objectives
+// without key results do not count. counted is how many did.
+func RollUp(os []ObjectiveAssessment) (progress, expected float64, counted int) {
+	judged := 0
+	for _, o := range os {
+		if o.Measured && !o.New {
+			judged++
+		}
+	}
+	for _, o := range os {
+		if !o.Measured || (judged > 0 && o.New) {
+			continue
+		}
+		progress += o.Progress
+		expected += o.Expected
+		counted++
+	}
+	if counted > 0 {
+		progress /= float64(counted)
+		expected /= float64(counted)
+	}
+	return progress, expected, counted
 }
 
 // AssessObjective rolls up the assessments of o's key results, given in the
 // order of o.KeyResults.
 func AssessObjective(o Objective, krs []Assessment) ObjectiveAssessment {
-	var out ObjectiveAssessment
+	out := ObjectiveAssessment{New: len(krs) > 0}
 	var wsum float64
 	st := make([]Status, 0, len(krs))
 	for i, a := range krs {
+		out.New = out.New && a.FirstWeek
+		if out.PaceFrom.IsZero() || a.PaceFrom.Before(out.PaceFrom) {
+			out.PaceFrom = a.PaceFrom
+		}
 		w := 1.0
 		if i < len(o.KeyResults) && o.KeyResults[i].Weight > 0 {
 			w = o.KeyResults[i].Weight
@@ -330,6 +442,7 @@ func AssessObjective(o Objective, krs []Assessment) ObjectiveAssessment {
 	if wsum > 0 {
 		out.Progress /= wsum
 		out.Expected /= wsum
+		out.Measured = true
 	}
 	out.Status = Weakest(st...)
 	return out

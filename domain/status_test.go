@@ -1,6 +1,7 @@
 package domain_test
 
 import (
+	"math"
 	"strings"
 	"testing"
 	"time"
@@ -67,6 +68,15 @@ func TestStatusRules(t *testing.T) {
 			kr:  with(leads, func(k *domain.KeyResult) { k.CreatedAt, k.Current, k.Measured, k.Confidence = day(61), 22, true, 8 }),
 			now: day(61).Add(time.Hour), hist: []domain.Point{{At: day(10), Value: 30}, {At: day(61).Add(time.Minute), Value: 22}},
 			status: domain.OnTrack, noWhy: "projected"},
+		{name: "follows a KPI: measured by it, no check-in needed",
+			kr:  with(leads, func(k *domain.KeyResult) { k.KPI, k.Current, k.Measured = "web-leads", 28, true }),
+			now: mid, hist: weekly(23, 24, 25, 27, 28), status: domain.OnTrack, why: "at 28/day, 46% of the way", noWhy: "check-in"},
+		{name: "follows a KPI: judged on its value in its first week, not against pace",
+			kr:  with(leads, func(k *domain.KeyResult) { k.KPI, k.Current, k.Measured = "web-leads", 23, true }),
+			now: day(3), hist: weekly(23), status: domain.OnTrack, why: "not judged against pace yet", noWhy: "expected by now"},
+		{name: "follows a KPI without a value: says so, then at risk",
+			kr: with(leads, func(k *domain.KeyResult) { k.KPI = "web-leads" }), now: day(9), status: domain.AtRisk,
+			why: "no value of KPI web-leads in the 9 days since the cycle began", atRisk: true},
 		{name: "milestone not done, confident: on track, never behind pace",
 			kr: with(hire, func(k *domain.KeyResult) { k.Confidence = 8 }), now: day(80), hist: weekly(0, 0, 0),
 			status: domain.OnTrack, label: "on track", why: "not done yet; confidence 8/10", noWhy: "pace"},
@@ -96,9 +106,9 @@ func TestStatusRules(t *testing.T) {
 		{name: "stay measured by its KPI before any check-in: judged on the number",
 			kr: with(churn, func(k *domain.KeyResult) { k.Current, k.Measured, k.KPI = 2.4, true, "churn" }), now: day(2),
 			status: domain.OffTrack, label: "breached", why: "2.4% is above the 2% limit", atRisk: true},
-		{name: "KPI-linked increase before its first check-in: no data yet",
+		{name: "KPI-linked increase measured by its KPI, before any check-in: judged on the value, not 'no data'",
 			kr: with(leads, func(k *domain.KeyResult) { k.Current, k.Measured, k.KPI = 22, true, "web-leads" }), now: day(3),
-			status: domain.StatusNone},
+			status: domain.OnTrack, why: "at 22/day, 0% of the way", noWhy: "expected by now"},
 		{name: "number after the cycle ended short of its target",
 			kr: with(leads, func(k *domain.KeyResult) { k.Current, k.Measured, k.Confidence = 30, true, 8 }), now: q4End.Add(time.Hour),
 			hist: weekly(25, 30), status: domain.OffTrack, why: "the cycle ended at 30/day, 62% of the way to 35/day", atRisk: true},
@@ -249,13 +259,53 @@ func TestCheckInWeeksAndReview(t *testing.T) {
 		t.Errorf("weeks %v", weeks)
 	}
 	jan4 := time.Date(2027, 1, 4, 9, 0, 0, 0, time.UTC)
-	if !domain.ReviewDue("2026-Q4", jan4, time.UTC) {
+	week := func(t time.Time) domain.Week { return domain.CheckInWeek(t, time.UTC, set.CheckIn.Weekday) }
+	if !domain.ReviewDue("2026-Q4", time.UTC, week(jan4), set, time.UTC) {
 		t.Error("no review on the first Monday after the quarter")
 	}
-	if domain.ReviewDue("2026-Q4", jan4.AddDate(0, 0, 7), time.UTC) || domain.ReviewDue("2026-Q4", time.Date(2026, 12, 28, 9, 0, 0, 0, time.UTC), time.UTC) {
+	if domain.ReviewDue("2026-Q4", time.UTC, week(jan4.AddDate(0, 0, 7)), set, time.UTC) || domain.ReviewDue("2026-Q4", time.UTC, week(time.Date(2026, 12, 28, 9, 0, 0, 0, time.UTC)), set, time.UTC) {
 		t.Error("a review outside the first week after the quarter")
+	}
+	// 2026-Q3 ended on Thursday 1 October: a digest run that day is W39's
+	// (its slot was Monday 28 September, in Q3), with no review; W40's, on
+	// Monday 5 October, has it, and is week 1 of 2026-Q4.
+	oct1, oct5 := time.Date(2026, 10, 1, 12, 0, 0, 0, time.UTC), time.Date(2026, 10, 5, 9, 0, 0, 0, time.UTC)
+	if domain.ReviewDue("2026-Q3", time.UTC, week(oct1), set, time.UTC) || !domain.ReviewDue("2026-Q3", time.UTC, week(oct5), set, time.UTC) {
+		t.Errorf("review of Q3: W39 %v, W40 %v", domain.ReviewDue("2026-Q3", time.UTC, week(oct1), set, time.UTC), domain.ReviewDue("2026-Q3", time.UTC, week(oct5), set, time.UTC))
+	}
+	if s := domain.DigestSlot(week(oct1), set, time.UTC); domain.CycleOf(s, time.UTC) != "2026-Q3" || domain.CycleWeek("2026-Q3", time.UTC, s) != 13 {
+		t.Errorf("W39's slot %v", s)
+	}
+	if s := domain.DigestSlot(week(oct5), set, time.UTC); domain.CycleOf(s, time.UTC) != "2026-Q4" || domain.CycleWeek("2026-Q4", time.UTC, s) != 1 {
+		t.Errorf("W40's slot %v", s)
+	}
+	if s := domain.DigestSlot(week(jan4), set, time.UTC); domain.CycleOf(s, time.UTC) != "2027-Q1" || domain.CycleWeek("2027-Q1", time.UTC, s) != 1 {
+		t.Errorf("W53's slot %v", s)
 	}
 	if got := domain.PreviousQuarter(jan4, time.UTC); got != "2026-Q4" {
 		t.Errorf("PreviousQuarter = %s", got)
+	}
+}
+
+func TestRollUp(t *testing.T) {
+	old := domain.ObjectiveAssessment{Progress: 0.5, Expected: 0.6, Measured: true}
+	older := domain.ObjectiveAssessment{Progress: 0.3, Expected: 0.4, Measured: true}
+	fresh := domain.ObjectiveAssessment{Progress: 0.1, New: true, Measured: true}
+	empty := domain.ObjectiveAssessment{}
+	for _, tc := range []struct {
+		name      string
+		os        []domain.ObjectiveAssessment
+		prog, exp float64
+		counted   int
+	}{
+		{"mean of progress and of pace, over the same objectives", []domain.ObjectiveAssessment{old, older}, 0.4, 0.5, 2},
+		{"an objective in its first week does not pull the pace down", []domain.ObjectiveAssessment{old, older, fresh}, 0.4, 0.5, 2},
+		{"all new: all count", []domain.ObjectiveAssessment{fresh, fresh}, 0.1, 0, 2},
+		{"no key results: nothing to roll up", []domain.ObjectiveAssessment{empty}, 0, 0, 0},
+	} {
+		p, e, n := domain.RollUp(tc.os)
+		if math.Abs(p-tc.prog) > 1e-9 || math.Abs(e-tc.exp) > 1e-9 || n != tc.counted {
+			t.Errorf("%s: got %v %v %d, want %v %v %d", tc.name, p, e, n, tc.prog, tc.exp, tc.counted)
+		}
 	}
 }

@@ -230,6 +230,9 @@ type Status struct {
 	Held int
 	// Failing lists a few of the entries still failing, with their errors.
 	Failing []domain.OutboxEntry
+	// Refused lists a few of the entries refused for good, with the
+	// platform's reason.
+	Refused []domain.OutboxEntry
 }
 
 // Status reports the entries of q whose period is one of periods, and every
@@ -248,6 +251,8 @@ func (o *Outbox) Status(ctx context.Context, q Query, periods []string) (Status,
 			st.Held++
 		case e.State == domain.OutboxFailed && len(st.Failing) < 5:
 			st.Failing = append(st.Failing, e)
+		case e.State == domain.OutboxDead && len(st.Refused) < 5:
+			st.Refused = append(st.Refused, e)
 		}
 	}
 	return st, nil

@@ -196,6 +196,52 @@ func (f *Fetcher) control(network, address string, _ syscall.RawConn) error {
 	return nil
 }
 
+// lookupTimeout bounds the name lookup of Check: a person waits for it.
+const lookupTimeout = 2 * time.Second
+
+// Check refuses a source URL whose host the fetcher would refuse to
+// connect to, when the source is set rather than at its first fetch: an
+// internal address written as one (127.0.0.1, [::1], 10.0.0.5), a name
+// that is local by definition (localhost, *.localhost), or a name that
+// resolves now only to internal addresses. It is the same rule as the
+// fetch's (OKRBOT_SOURCE_ALLOW included), which still checks every
+// connection: a name may resolve elsewhere later. A name that does not
+// resolve now is not refused here; its fetch reports it.
+func (f *Fetcher) Check(ctx context.Context, rawURL string) error {
+	u, err := url.Parse(rawURL)
+	if err != nil || u.Hostname() == "" {
+		return &Error{Msg: "not a URL with a host"}
+	}
+	host := strings.TrimSuffix(strings.ToLower(u.Hostname()), ".")
+	refuse := func(what string) error {
+		return &Error{Msg: fmt.Sprintf("%s is internal (loopback, private or link-local); okrbot fetches only public addresses unless its operator allows that network with OKRBOT_SOURCE_ALLOW", what)}
+	}
+	if a, err := netip.ParseAddr(host); err == nil {
+		if !f.allowed(a) {
+			return refuse("the address " + a.Unmap().String())
+		}
+		return nil
+	}
+	if host == "localhost" || strings.HasSuffix(host, ".localhost") {
+		if !f.allowed(netip.MustParseAddr("127.0.0.1")) {
+			return refuse(host)
+		}
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(ctx, lookupTimeout)
+	defer cancel()
+	addrs, err := net.DefaultResolver.LookupNetIP(ctx, "ip", host)
+	if err != nil || len(addrs) == 0 {
+		return nil
+	}
+	for _, a := range addrs {
+		if f.allowed(a) {
+			return nil
+		}
+	}
+	return refuse(fmt.Sprintf("%s resolves to %s, which", host, addrs[0].Unmap()))
+}
+
 // Fetch fetches a source and returns its value.
 func (f *Fetcher) Fetch(ctx context.Context, src domain.KPISource) (float64, error) {
 	if err := src.Validate(); err != nil {

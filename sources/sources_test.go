@@ -266,3 +266,45 @@ func TestParseAllow(t *testing.T) {
 		t.Fatalf("err = %v", err)
 	}
 }
+
+// TestCheck: a source's host is judged when the source is set, by the
+// fetcher's own rule: internal addresses and local names are refused
+// unless their network is allowed; public ones, and names that do not
+// resolve now, pass (the fetch checks every connection anyway).
+func TestCheck(t *testing.T) {
+	open := sources.New(sources.Options{})
+	allow := sources.New(sources.Options{Allow: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8"), netip.MustParsePrefix("10.0.0.0/8")}})
+	tests := []struct {
+		url          string
+		open, allows bool // accepted by a fetcher with no allowance, and with 127/8 and 10/8
+	}{
+		{"http://127.0.0.1:9/x", false, true},
+		{"http://127.0.0.1/", false, true},
+		{"https://[::1]:8443/metrics", false, false},
+		{"http://[::ffff:127.0.0.1]/x", false, true},
+		{"http://10.1.2.3/x", false, true},
+		{"http://192.168.1.20/x", false, false},
+		{"http://169.254.169.254/latest/meta-data", false, false},
+		{"http://0.0.0.0/x", false, false},
+		{"http://localhost:9090", false, true},
+		{"http://LOCALHOST./x", false, true},
+		{"http://grafana.localhost/x", false, true},
+		{"https://93.184.216.34/x", true, true},
+		{"https://[2606:4700::1111]/x", true, true},
+		{"https://stats.invalid/x", true, true}, // does not resolve: the fetch says so
+	}
+	for _, tt := range tests {
+		for _, c := range []struct {
+			f    *sources.Fetcher
+			want bool
+		}{{open, tt.open}, {allow, tt.allows}} {
+			err := c.f.Check(ctx, tt.url)
+			if (err == nil) != c.want {
+				t.Errorf("%s: %v, want accepted %v", tt.url, err, c.want)
+			}
+			if err != nil && !strings.Contains(err.Error(), "OKRBOT_SOURCE_ALLOW") {
+				t.Errorf("%s: %v", tt.url, err)
+			}
+		}
+	}
+}

@@ -36,6 +36,9 @@ type Store interface {
 	// EnsureWorkspace stores w unless a workspace with its id exists, and
 	// returns the stored one either way.
 	EnsureWorkspace(ctx context.Context, w domain.Workspace) (domain.Workspace, error)
+	// NameWorkspace records the workspace's name as its platform calls it
+	// (Slack's team name), which an export writes.
+	NameWorkspace(ctx context.Context, id, name string) error
 	Workspace(ctx context.Context, id string) (domain.Workspace, error)
 	// Workspaces returns every workspace by id, for the scheduled jobs.
 	Workspaces(ctx context.Context) ([]domain.Workspace, error)

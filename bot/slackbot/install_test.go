@@ -12,6 +12,7 @@ import (
 	"github.com/okrbot/okrbot/bot/slackbot"
 	"github.com/okrbot/okrbot/domain"
 	"github.com/okrbot/okrbot/internal/fakeslack"
+	"github.com/okrbot/okrbot/storage/storagetest"
 )
 
 var noRedirect = &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
@@ -146,5 +147,41 @@ func TestEvents(t *testing.T) {
 	}
 	if n := len(e.fake.Calls("views.publish")); n != 1 || v.Updates != 0 {
 		t.Errorf("an event delivered three times published the home %d times", n)
+	}
+}
+
+// TestWorkspaceNamedFromSlack: in single-workspace mode the team's name
+// comes from auth.test and is stored with the workspace (what an export
+// writes) when the first request sets it up, and also for a workspace
+// okrbot had met before without a name, or by an older name.
+func TestWorkspaceNamedFromSlack(t *testing.T) {
+	ctx := context.Background()
+	for _, before := range []string{"", "-", "Acme (old name)"} {
+		st := storagetest.Open(t, nil)
+		fake := fakeslack.New(t, fakeslack.Options{})
+		want := fake.Team(team).Name
+		if want == "" {
+			t.Fatal("the fake team has no name")
+		}
+		if before != "-" {
+			if _, err := st.EnsureWorkspace(ctx, domain.Workspace{ID: "slack:" + team, Platform: domain.Slack, ExternalID: team, Name: before,
+				Settings: domain.DefaultSettings("Europe/Paris")}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		e := newEnvOn(t, fake, st, nil)
+		if before == "-" { // set up by the first request
+			if _, err := st.Workspace(ctx, "slack:"+team); domain.ErrorCode(err) != domain.ENOTFOUND {
+				t.Fatalf("set up before any request: %v", err)
+			}
+			e.command("U0ADA", "C0GROWTH", "/okr help")
+		}
+		ws, err := st.Workspace(ctx, "slack:"+team)
+		if err != nil || ws.Name != want {
+			t.Errorf("before %q: %+v %v", before, ws, err)
+		}
+		if before != "-" && ws.Settings.TimeZone != "Europe/Paris" {
+			t.Errorf("settings changed: %+v", ws.Settings)
+		}
 	}
 }

@@ -170,14 +170,21 @@ func (b *Bot) serveOAuthCallback(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	b.forgetClient(resp.Team.ID)
-	if _, err := b.store.EnsureWorkspace(ctx, domain.Workspace{
+	if got, err := b.store.EnsureWorkspace(ctx, domain.Workspace{
 		ID: ws, Platform: domain.Slack, ExternalID: resp.Team.ID, Name: resp.Team.Name,
 		Settings: domain.DefaultSettings(b.cfg.TimeZone), CreatedAt: b.now(),
 	}); err != nil {
 		b.log.Error("slack workspace not set up", "team", resp.Team.ID, "err", err)
-	} else if resp.AuthedUser.ID != "" {
-		if err := b.store.AddAdmin(ctx, ws, resp.AuthedUser.ID); err != nil {
-			b.log.Error("slack installer not made admin", "team", resp.Team.ID, "err", err)
+	} else {
+		if got.Name != resp.Team.Name && resp.Team.Name != "" { // installed again after a rename, or first met before the install
+			if err := b.store.NameWorkspace(ctx, ws, resp.Team.Name); err != nil {
+				b.log.Warn("slack workspace name not recorded", "team", resp.Team.ID, "err", err)
+			}
+		}
+		if resp.AuthedUser.ID != "" {
+			if err := b.store.AddAdmin(ctx, ws, resp.AuthedUser.ID); err != nil {
+				b.log.Error("slack installer not made admin", "team", resp.Team.ID, "err", err)
+			}
 		}
 	}
 	b.log.Info("okrbot installed in a slack workspace", "team", resp.Team.ID, "team_name", resp.Team.Name, "installed_by", resp.AuthedUser.ID)

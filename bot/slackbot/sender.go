@@ -215,3 +215,14 @@ func clientError(err error) error {
 // Flush saves the paces learned for each workspace and method, so that the
 // next process starts from them.
 func (s *Sender) Flush(ctx context.Context) { s.b.pace.Flush(ctx) }
+
+// ChannelName returns a channel's name in the workspace team, as Slack
+// gives it (conversations.info, cached): background jobs name a team's
+// digest by it, as a command typed in the channel does.
+func (s *Sender) ChannelName(ctx context.Context, team, channel string) (string, error) {
+	d, err := s.b.Directory(ctx, team)
+	if err != nil {
+		return "", err
+	}
+	return d.ChannelName(ctx, channel)
+}

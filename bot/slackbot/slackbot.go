@@ -54,6 +54,9 @@ type Store interface {
 	// make the installer its admin.
 	EnsureWorkspace(ctx context.Context, w domain.Workspace) (domain.Workspace, error)
 	AddAdmin(ctx context.Context, workspace, user string) error
+	// NameWorkspace records the team's name as Slack gives it (auth.test,
+	// OAuth): an export writes it.
+	NameWorkspace(ctx context.Context, id, name string) error
 }
 
 // Config configures the adapter. Secrets in it are never logged.
@@ -127,6 +130,7 @@ type Bot struct {
 	clients    map[string]teamClient // team id -> client (installations)
 	single     *slack.Client         // single-workspace client
 	team       string                // single workspace's team id (auth.test)
+	teamName   string                // and its name
 	enterprise string                // single workspace's Enterprise Grid organisation (auth.test)
 	botUser    string                // single workspace's bot user id
 	dms        sync.Map              // team/user -> DM channel id
@@ -236,12 +240,26 @@ func (b *Bot) authTest(ctx context.Context) error {
 	}
 	b.mu.Lock()
 	known := b.team != ""
-	b.team, b.enterprise, b.botUser = r.TeamID, r.EnterpriseID, r.UserID
+	b.team, b.teamName, b.enterprise, b.botUser = r.TeamID, r.Team, r.EnterpriseID, r.UserID
 	b.mu.Unlock()
 	if !known {
 		b.log.Info("slack connected", "team", r.TeamID, "team_name", r.Team, "enterprise", r.EnterpriseID, "bot_user", r.UserID)
+		b.nameWorkspace(ctx, r.TeamID, r.Team)
 	}
 	return nil
+}
+
+// nameWorkspace records the team's name as Slack gives it, in a workspace
+// okrbot has met already (one it meets later is set up with it: actor). A
+// failure is logged: the name is for exports and nothing waits for it.
+func (b *Bot) nameWorkspace(ctx context.Context, team, name string) {
+	if b.store == nil || team == "" || name == "" {
+		return
+	}
+	err := b.store.NameWorkspace(ctx, domain.WorkspaceID(domain.Slack, team), name)
+	if err != nil && domain.ErrorCode(err) != domain.ENOTFOUND {
+		b.log.Warn("slack workspace name not recorded", "team", team, "err", err)
+	}
 }
 
 // Mount adds the Slack routes to mux: the three endpoints Slack calls, and
@@ -298,6 +316,11 @@ var BotEvents = []string{"app_home_opened", "app_uninstalled", "tokens_revoked"}
 // admin flag from users.info (cached). A failed lookup leaves them empty.
 func (b *Bot) actor(ctx context.Context, c *slack.Client, team, user, channel string) conversations.Actor {
 	a := conversations.Actor{Platform: domain.Slack, Workspace: team, User: user, Channel: channel}
+	b.mu.Lock()
+	if team == b.team {
+		a.WorkspaceName = b.teamName
+	}
+	b.mu.Unlock()
 	if strings.HasPrefix(channel, "D") {
 		a.Channel = "" // a direct message: no channel to announce in
 	}

@@ -10,7 +10,6 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
-	"sort"
 	"strings"
 	"sync"
 	"text/tabwriter"
@@ -218,7 +217,7 @@ func runImport(ctx context.Context, args []string, getenv func(string) string, s
 		mu.Lock()
 		defer mu.Unlock()
 		if done {
-			fmt.Fprintf(stderr, "read %s: %d rows\n", file, rows)
+			fmt.Fprintf(stderr, "read %s: %s\n", file, plural(rows, "row", "rows"))
 		} else {
 			fmt.Fprintf(stderr, "reading %s: %d rows…\n", file, rows)
 		}
@@ -233,9 +232,9 @@ func runImport(ctx context.Context, args []string, getenv func(string) string, s
 	case rep.Written && len(rep.Problems) > 0:
 		return nil // --skip-bad-rows: the rest is in, as asked
 	case len(rep.Problems) > 0 && !*dryRun:
-		return fmt.Errorf("nothing was written: %d problems; fix them, or run again with --skip-bad-rows to write the rest", len(rep.Problems))
+		return fmt.Errorf("nothing was written: %s; fix them, or run again with --skip-bad-rows to write the rest", plural(len(rep.Problems), "problem", "problems"))
 	case len(rep.Problems) > 0:
-		return fmt.Errorf("%d problems", len(rep.Problems))
+		return errors.New(plural(len(rep.Problems), "problem", "problems"))
 	}
 	return nil
 }
@@ -290,8 +289,7 @@ func printImport(w io.Writer, rep conversations.ImportReport, dryRun bool, took 
 		}
 	}
 	tw.Flush()
-	probs := append([]csvio.Problem(nil), rep.Problems...)
-	sort.SliceStable(probs, func(i, j int) bool { return fileIndex(probs[i].File) < fileIndex(probs[j].File) })
+	probs := rep.Problems // in file and row order
 	for i, p := range probs {
 		if i == maxShown {
 			fmt.Fprintf(w, "… and %d more problems\n", len(probs)-maxShown)
@@ -305,15 +303,14 @@ func printImport(w io.Writer, rep conversations.ImportReport, dryRun bool, took 
 	case dryRun && len(probs) == 0:
 		fmt.Fprintf(w, "dry run: every row can be imported into %s; nothing was written\n", rep.Workspace)
 	case dryRun:
-		fmt.Fprintf(w, "dry run: %d rows refused; nothing was written\n", rep.Refused())
+		fmt.Fprintf(w, "dry run: %s refused; nothing was written\n", plural(rep.Refused(), "row", "rows"))
 	}
 }
 
-func fileIndex(name string) int {
-	for i, f := range csvio.Files {
-		if f == name {
-			return i
-		}
+// plural writes a count with its noun: "1 row", "3 rows".
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
 	}
-	return len(csvio.Files)
+	return fmt.Sprintf("%d %s", n, many)
 }

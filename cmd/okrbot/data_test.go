@@ -31,7 +31,8 @@ func seeded(t *testing.T, size seed.Size) string {
 	t.Helper()
 	dir := t.TempDir()
 	ctx := context.Background()
-	at := time.Date(2026, 12, 18, 15, 0, 0, 0, time.UTC) // a Friday of 2026-Q4
+	// A Friday of 2025-Q4: in the past, as every date an import accepts.
+	at := time.Date(2025, 12, 19, 15, 0, 0, 0, time.UTC)
 	st, err := sqlite.Open(ctx, dir, sqlite.Options{Now: func() time.Time { return at }})
 	if err != nil {
 		t.Fatal(err)
@@ -207,6 +208,21 @@ func TestImportCommand(t *testing.T) {
 	stdout.Reset()
 	if err := run(ctx, []string{"okrbot", "import", "--dry-run", "--workspace", "slack:T024BE7LD", files}, getenv, nil, &stdout, io.Discard); exitCode(err) != 1 ||
 		!strings.Contains(stdout.String(), "dry run: 2 rows refused; nothing was written") {
+		t.Errorf("dry run: %v\n%s", err, stdout.String())
+	}
+	// One refused row is one row; problems come in row order.
+	one := t.TempDir()
+	os.WriteFile(filepath.Join(one, "objectives.csv"), []byte("ref,title,owner,cycle,grade\nO-9,Open Spain,nobody@example.com,2026-Q4,\nO-10,Open Italy,bob,2026-Q4,1.5\n"), 0o644)
+	stdout.Reset()
+	if err := run(ctx, []string{"okrbot", "import", "--dry-run", "--workspace", "T024BE7LD", one}, getenv, nil, &stdout, io.Discard); exitCode(err) != 1 ||
+		!strings.Contains(stdout.String(), "dry run: 2 rows refused") || strings.Index(stdout.String(), "row 2") > strings.Index(stdout.String(), "row 3") ||
+		!strings.Contains(stdout.String(), "(example: 0.7)") {
+		t.Errorf("dry run: %v\n%s", err, stdout.String())
+	}
+	os.WriteFile(filepath.Join(one, "objectives.csv"), []byte("ref,title,owner,cycle\nO-9,Open Spain,nobody@example.com,2026-Q4\n"), 0o644)
+	stdout.Reset()
+	if err := run(ctx, []string{"okrbot", "import", "--dry-run", "--workspace", "T024BE7LD", one}, getenv, nil, &stdout, io.Discard); err == nil ||
+		!strings.Contains(stdout.String(), "dry run: 1 row refused") || err.Error() != "1 problem" {
 		t.Errorf("dry run: %v\n%s", err, stdout.String())
 	}
 	stdout.Reset()
@@ -415,4 +431,99 @@ func TestKPISourcesJob(t *testing.T) {
 	if n := hits.Load(); n < 6 || n > 12 {
 		t.Errorf("%d fetches in six failing hours (5, 10, 20, 40 minutes, then hourly)", n)
 	}
+}
+
+// TestKPISourcesWithoutPlatform: with no chat platform configured the
+// kpi-sources job still fetches (serve's scheduler and okrbot jobs run
+// plan the same way); the alert of a failing source cannot be sent from
+// such a process, and says so; it waits in the outbox, and a process with
+// a sender sends it, once.
+func TestKPISourcesWithoutPlatform(t *testing.T) {
+	var failing atomic.Bool
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if failing.Load() {
+			http.Error(w, "no", http.StatusBadGateway)
+			return
+		}
+		fmt.Fprint(w, `{"value": 41}`)
+	}))
+	defer srv.Close()
+
+	t.Run("engine", func(t *testing.T) {
+		f := newFixture(t)
+		fetcher := sources.New(sources.Options{Allow: []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32")}})
+		f.svc = conversations.New(rhythm.Watch(f.st, f.st, nil), conversations.Options{Now: f.clock.now, Sources: fetcher})
+		ada := testActor("ada")
+		f.must(ada, `/kpi create signups "Signups" higher target 50 every day`, "/kpi source signups "+srv.URL+" json value")
+		none := newEngine(f.st, f.svc, map[domain.Platform]conversations.Sender{domain.Slack: nil, domain.Teams: nil}, engineOptions{})
+		// As the scheduler's tick plans it (the next-due index), and by hand.
+		for i, all := range []bool{false, true} {
+			at := friday.Add(time.Duration(i) * 24 * time.Hour)
+			f.clock.set(at)
+			rep, err := none.run(bg, rhythm.JobKPISources, at, runOptions{All: all, MaxWait: time.Second})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if rep.Plan.Fetched != 1 || !strings.Contains(rep.String(), "1 KPI sources fetched, 0 of them failing") {
+				t.Fatalf("all=%v: %s", all, rep)
+			}
+		}
+		failing.Store(true)
+		at := friday.Add(48 * time.Hour)
+		f.clock.set(at)
+		rep, err := none.run(bg, rhythm.JobKPISources, at, runOptions{All: true, MaxWait: time.Second})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rep.Plan.FetchFailed != 1 || rep.Undeliverable != 1 || !strings.Contains(rep.String(), "1 alerts wait in the outbox, undeliverable here") {
+			t.Fatalf("%s", rep)
+		}
+		s := newFakeSender()
+		if _, err := f.engine(s, engineOptions{}).run(bg, rhythm.JobKPISources, at.Add(time.Minute), runOptions{All: true, MaxWait: 5 * time.Second}); err != nil {
+			t.Fatal(err)
+		}
+		if sent := s.to("ada", domain.KindSourceFailing); len(sent) != 1 {
+			t.Errorf("%d alerts sent by the process with a sender", len(sent))
+		}
+	})
+
+	t.Run("okrbot jobs run", func(t *testing.T) {
+		failing.Store(false)
+		dir := t.TempDir()
+		ctx := context.Background()
+		st, err := sqlite.Open(ctx, dir, sqlite.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ws, err := st.EnsureWorkspace(ctx, domain.Workspace{ID: "slack:T1", Platform: domain.Slack, ExternalID: "T1", Settings: domain.DefaultSettings("UTC")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := st.CreateKPI(ctx, domain.KPI{WorkspaceID: ws.ID, Slug: "signups", Name: "Signups", Direction: domain.HigherIsBetter, Cadence: domain.Daily, Owner: "U1", CreatedAt: time.Now()}); err != nil {
+			t.Fatal(err)
+		}
+		src := &domain.KPISource{Kind: domain.SourceJSON, URL: srv.URL, Path: "value", SetBy: "U1", SetAt: time.Now()}
+		if err := st.SetKPISource(ctx, ws.ID, "signups", src); err != nil {
+			t.Fatal(err)
+		}
+		st.Close(ctx)
+		var out, errs bytes.Buffer
+		e := env(map[string]string{"OKRBOT_DATA_DIR": dir, "OKRBOT_SOURCE_ALLOW": "127.0.0.1/32"})
+		if err := run(ctx, []string{"okrbot", "jobs", "run", "kpi-sources"}, e, nil, &out, &errs); err != nil {
+			t.Fatalf("%v\n%s\n%s", err, out.String(), errs.String())
+		}
+		for _, want := range []string{"the sources are fetched, but the alert of one that fails cannot be sent from here", "1 KPI sources fetched, 0 of them failing"} {
+			if !strings.Contains(out.String(), want) {
+				t.Errorf("no %q in:\n%s", want, out.String())
+			}
+		}
+		st, err = sqlite.Open(ctx, dir, sqlite.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer st.Close(ctx)
+		if k, _ := st.KPI(ctx, ws.ID, "signups"); k.Latest == nil || k.Latest.Value != 41 {
+			t.Errorf("not fetched: %+v", k.Latest)
+		}
+	})
 }

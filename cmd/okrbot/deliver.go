@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"log/slog"
 
 	"github.com/okrbot/okrbot/conversations"
 	"github.com/okrbot/okrbot/conversations/rhythm"
@@ -18,12 +19,32 @@ import (
 type deliverer struct {
 	run     *rhythm.Run
 	senders map[domain.Platform]conversations.Sender
+	// queue takes the notice of a digest refused for good (to whoever
+	// subscribed the channel); none is written when nil.
+	queue rhythm.Queue
+	log   *slog.Logger
 }
 
 var _ outbox.Handler = (*deliverer)(nil)
 
-// Deliver implements outbox.Handler.
+// Deliver implements outbox.Handler. A channel's digest refused for good
+// (okrbot is not in the channel, …) also tells the person who subscribed
+// it, once per subscription (rhythm.DigestRefused).
 func (d *deliverer) Deliver(ctx context.Context, e domain.OutboxEntry) outbox.Result {
+	r := d.deliver(ctx, e)
+	if r.State == domain.OutboxDead && d.queue != nil {
+		notice, ok, err := d.run.DigestRefused(ctx, e, r.Reason)
+		if err == nil && ok {
+			_, err = d.queue.Enqueue(ctx, []domain.OutboxEntry{notice})
+		}
+		if err != nil && d.log != nil {
+			d.log.Warn("the subscriber of a refused digest could not be told", "outbox_id", e.ID, "err", err)
+		}
+	}
+	return r
+}
+
+func (d *deliverer) deliver(ctx context.Context, e domain.OutboxEntry) outbox.Result {
 	ws, err := d.run.Workspace(ctx, e.WorkspaceID)
 	if err != nil {
 		if domain.ErrorCode(err) == domain.ENOTFOUND {

@@ -419,7 +419,7 @@ func TestDigestsGoToSubscribedChannelsOnce(t *testing.T) {
 	if len(got) != 1 || !strings.HasSuffix(got[0], "/2026-W47") {
 		t.Fatalf("digests: %v", got)
 	}
-	if text := conversations.PlainText(s.message(got[0])); !strings.Contains(text, "Company OKRs") || !strings.Contains(text, "week 47") {
+	if text := conversations.PlainText(s.message(got[0])); !strings.Contains(text, "Company OKRs · 2026-Q4 · week 8") {
 		t.Errorf("digest:\n%s", text)
 	}
 }
@@ -444,7 +444,8 @@ func TestADigestSpeaksOfTheRunsMoment(t *testing.T) {
 	if len(got) != 1 || !strings.HasSuffix(got[0], "/2027-W08") {
 		t.Fatalf("digests %v", got)
 	}
-	if title := s.message(got[0]).Title; !strings.Contains(title, "2027-Q1") || !strings.Contains(title, "week 8") {
+	// Week 9 of 2027-Q1: its ninth digest slot (ISO week 8).
+	if title := s.message(got[0]).Title; !strings.Contains(title, "2027-Q1 · week 9") {
 		t.Errorf("a digest planned for %s is titled %q", at, title)
 	}
 }

@@ -24,7 +24,8 @@ at once, sends nothing twice. It reports where every delivery of the period
 stands (sent, skipped, still failing, held by another process, expired,
 refused for good) and exits non-zero while any is still failing.
 Jobs: checkin-prompts, reminders, digests, kpi-alerts, kpi-sources (fetches
-the KPIs' sources that are due, and tells the owner of one that fails),
+the KPIs' sources that are due, with or without a chat platform configured,
+and tells the owner of one that fails when this process can send to them),
 escalations (tells team leads of people who missed check-ins in a row).
 `
 
@@ -97,7 +98,10 @@ func runJobs(ctx context.Context, args []string, getenv func(string) string, std
 	if err != nil {
 		return err
 	}
-	if len(senders) == 0 {
+	switch {
+	case len(senders) == 0 && job == rhythm.JobKPISources:
+		fmt.Fprintln(stdout, "No chat platform is configured (SLACK_BOT_TOKEN, SLACK_CLIENT_ID or MICROSOFT_APP_ID): the sources are fetched, but the alert of one that fails cannot be sent from here.")
+	case len(senders) == 0:
 		fmt.Fprintln(stdout, "No chat platform is configured (SLACK_BOT_TOKEN, SLACK_CLIENT_ID or MICROSOFT_APP_ID): nothing can be sent.")
 	}
 	var mu sync.Mutex
@@ -118,11 +122,23 @@ func runJobs(ctx context.Context, args []string, getenv func(string) string, std
 	for _, e := range rep.Status.Failing {
 		fmt.Fprintf(stdout, "  still failing: %s after %d attempts (next try %s): %s\n", e.ID, e.Attempts, e.NextAt.Format(time.RFC3339), e.LastError)
 	}
+	for _, e := range rep.Status.Refused {
+		to := e.Recipient
+		if !e.Direct {
+			to = "channel " + to
+		}
+		fmt.Fprintf(stdout, "  refused for good: %s to %s (%s): %s\n", e.Kind, to, e.Period, e.LastError)
+	}
 	if err != nil {
 		return err
 	}
 	if n := rep.Failing(); n > 0 {
 		return fmt.Errorf("%d deliveries still failing; they stay in the outbox and are retried by the scheduler or the next run", n)
+	}
+	if n := rep.Refused(); n > 0 {
+		// Not retried: the platform said no for good (okrbot is not in the
+		// channel, the channel is gone). Whoever subscribed it is told.
+		return fmt.Errorf("%d deliveries refused for good (listed above); for a channel, invite okrbot there (/invite @okrbot) or unsubscribe it; its subscriber was told by DM", n)
 	}
 	return nil
 }

@@ -303,13 +303,13 @@ func TestJobsRunReportsDeliveriesStillFailing(t *testing.T) {
 }
 
 // --at drives every date of what is composed: the digest of a run at
-// Monday 1 March 2027 speaks of 2027-Q1 and week 8, whatever the clock says
+// Monday 1 March 2027 speaks of 2027-Q1 and its week 9, whatever the clock says
 // (issue 14, item 9).
 func TestJobsRunAtDrivesTheDigestsDates(t *testing.T) {
 	t.Parallel()
 	e := newRhythmEnv(t, 3, fakeslack.Options{})
 	ctx := context.Background()
-	if err := e.st.Subscribe(ctx, domain.Subscription{WorkspaceID: "slack:T0001", Channel: "C0OKRS", Company: true, By: "U0000", At: time.Now()}); err != nil {
+	if err := e.st.Subscribe(ctx, domain.Subscription{WorkspaceID: "slack:T0001", Channel: "C0OKRS", Company: true, By: "U0000", At: time.Date(2027, 2, 1, 0, 0, 0, 0, time.UTC)}); err != nil {
 		t.Fatal(err)
 	}
 	obj := domain.Objective{WorkspaceID: "slack:T0001", Ref: "O-900", Title: "Win 2027", Owner: "U0000", Cycle: "2027-Q1",
@@ -323,7 +323,7 @@ func TestJobsRunAtDrivesTheDigestsDates(t *testing.T) {
 	if len(ms) == 0 {
 		t.Fatalf("no digest posted:\n%s", out)
 	}
-	if !strings.Contains(ms[0].Text, "week 8") || !strings.Contains(string(ms[0].Blocks), "2027-Q1") {
+	if !strings.Contains(ms[0].Text, "2027-Q1 · week 9") || !strings.Contains(string(ms[0].Blocks), "2027-Q1") {
 		t.Errorf("the digest of a run --at 2027-03-01 says:\n%s\n%s", ms[0].Text, ms[0].Blocks)
 	}
 	if id := fmt.Sprint(ms[0].Metadata.EventPayload["outbox_id"]); !strings.HasSuffix(id, "/digest/2027-W08") {

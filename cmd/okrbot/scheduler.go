@@ -171,7 +171,7 @@ func (sc *scheduler) tick(ctx context.Context, job string) {
 // due costs two small store calls.
 func (sc *scheduler) run(ctx context.Context, job string) (jobRun, error) {
 	run, q, rep, err := sc.en.plan(ctx, job, sc.clock.Now(), false)
-	if err != nil || run == nil {
+	if err != nil || run == nil || !canDrain(q) {
 		return rep, err
 	}
 	// The outbox keeps the real time (leases, retries), whatever the

@@ -54,9 +54,9 @@ func sample() *csvio.Data {
 				}},
 		},
 		CheckIns: []domain.CheckIn{
-			{KR: "KR-1", Objective: "O-2", UserID: "U1", Week: "2026-W41", Value: 25, Confidence: 6, Note: "slow, start", At: t0, FirstAt: t0.Add(-time.Hour), By: "U2"},
-			{KR: "KR-1", Objective: "O-2", UserID: "U1", Week: "2026-W40", Value: 23, Confidence: 5, At: t0.AddDate(0, 0, -7)},
-			{KR: "KR-12", Objective: "O-10", UserID: "U2", Week: "2026-W41", Done: true, Confidence: 9, At: t0},
+			{KR: "KR-1", Objective: "O-2", UserID: "U1", Week: "2026-W40", Value: 25, Confidence: 6, Note: "slow, start", At: t0, FirstAt: t0.Add(-time.Hour), By: "U2"},
+			{KR: "KR-1", Objective: "O-2", UserID: "U1", Week: "2026-W39", Value: 23, Confidence: 5, At: t0.AddDate(0, 0, -7)},
+			{KR: "KR-12", Objective: "O-10", UserID: "U2", Week: "2026-W40", Done: true, Confidence: 9, At: t0},
 		},
 		WeekNotes: []domain.WeekNote{{UserID: "U1", Week: "2026-W41", Note: "Good week", At: t0},
 			{UserID: "U2", Week: "2026-W41", Wins: "two deals", Blockers: "legal, again", Help: "a lawyer", At: t0}},
@@ -179,13 +179,15 @@ func TestRefusedRows(t *testing.T) {
 		{"key_results.csv", "ref,objective,title,kind,start,target,owner", "KR-1,O-1,Grow leads,increase,35,22,U1", "", "must be above the start"},
 		{"key_results.csv", "ref,objective,title,kind,start,target,owner", "KR-1,O-1,Grow leads,grow,22,35,U1", "kind", "not one of"},
 		{"key_results.csv", "ref,objective,title,kind,start,target,owner", "KR-1,O-1,Grow leads,increase,22,,U1", "target", "give a number"},
-		{"key_results.csv", "ref,objective,title,kind,start,target,owner,weight", "KR-1,O-1,Grow leads,increase,22,35,U1,0", "", "weight"},
+		{"key_results.csv", "ref,objective,title,kind,start,target,owner,weight", "KR-1,O-1,Grow leads,increase,22,35,U1,0", "weight", "(example: 2)"},
 		{"key_results.csv", "ref,objective,title,kind,target,owner", "KR-1,O-1,,reach,35,U1", "title", "empty"},
 		{"objectives.csv", "ref,title,owner,cycle", "O-1,Grow,U1,2026-Q5", "cycle", "not a cycle"},
-		{"objectives.csv", "ref,title,owner,cycle,grade", "O-1,Grow,U1,2026-Q4,1.5", "grade", ""},
+		{"objectives.csv", "ref,title,owner,cycle,grade", "O-1,Grow,U1,2026-Q4,1.5", "grade", "(example: 0.7)"},
 		{"objectives.csv", "ref,title,owner,cycle,parent", "O-1,Grow,U1,2026-Q4,O-1", "parent", "its own parent"},
 		{"objectives.csv", "ref,title,owner,cycle,status", "O-1,Grow,U1,2026-Q4,done", "status", "draft, active or closed"},
 		{"kpis.csv", "slug,name,owner,direction,target,warn,alert", "leads,Leads,U1,higher,35,25,30", "", "alert ≤ warn ≤ target"},
+		{"kpis.csv", "slug,name,owner,direction,target,warn,alert", "leads,Leads,U1,higher,35,25,30", "", "(example: direction higher, target 35, warn 25, alert 15"},
+		{"checkins.csv", "kr,user,week,value,confidence", "KR-1,U1,2026-W41,25,11", "confidence", "(example: 7)"},
 		{"kpis.csv", "slug,name,owner", "Web Leads,Leads,U1", "slug", "not a KPI slug"},
 		{"kpis.csv", "slug,name,owner,source_url", "leads,Leads,U1,ftp://x.example.com/a", "source_url", "Only http and https"},
 		{"kpi_values.csv", "slug,at,value", "leads,yesterday,3", "at", "not a date and time"},
@@ -223,6 +225,9 @@ func TestRefusedRows(t *testing.T) {
 			}
 			if p.Column != "" && p.Example == "" {
 				t.Errorf("no example: %s", p)
+			}
+			if strings.HasPrefix(p.Example, "/") || strings.HasPrefix(p.Example, "--") {
+				t.Errorf("a chat command as the example of a cell: %s", p)
 			}
 			if good != "" && d.Rows[tt.file] != 2 {
 				t.Errorf("rows %v", d.Rows)

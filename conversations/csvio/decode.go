@@ -80,6 +80,9 @@ type (
 	KPIValueRow struct {
 		Pos
 		domain.KPIValue
+		// Day is set when at was a date without a time (stored at the
+		// middle of that day, as /kpi set on a past day).
+		Day bool
 	}
 	// ObjectiveRow is a row of objectives.csv (without key results).
 	ObjectiveRow struct {
@@ -91,6 +94,9 @@ type (
 		Pos
 		Objective string
 		domain.KeyResult
+		// Given says which of the columns that check-ins also move were
+		// filled in (an empty one takes the latest check-in's).
+		Given Given
 	}
 	// InitiativeRow is a row of initiatives.csv.
 	InitiativeRow struct {
@@ -110,6 +116,11 @@ type (
 	}
 )
 
+// Given says which columns of a key_results.csv row were filled in.
+type Given struct {
+	Current, Measured, Done, Confidence bool
+}
+
 // Decoded is everything the files held that could be read.
 type Decoded struct {
 	Workspace   *WorkspaceRow
@@ -123,7 +134,21 @@ type Decoded struct {
 	WeekNotes   []WeekNoteRow
 	// Rows counts the data rows of each file that was given.
 	Rows map[string]int
+	// Refused holds, for every row refused whose key could be read, where
+	// it was: others that refer to it are refused with it. Keys are the
+	// refs ("O-1", "KR-3", "I-4"), KPIKey, UserKey and EmailKey.
+	Refused map[string]Pos
 }
+
+// KPIKey, UserKey and EmailKey are the keys of Decoded.Refused for a KPI, a
+// person by platform id and a person by email address.
+func KPIKey(slug string) string    { return "kpi:" + slug }
+func UserKey(id string) string     { return "user:" + id }
+func EmailKey(email string) string { return "email:" + strings.ToLower(email) }
+
+// FutureSkew is how far past now a time may be and still count as now:
+// clocks differ a little. The same allowance as the HTTP API's.
+const FutureSkew = 5 * time.Minute
 
 // Input is one file to read.
 type Input struct {
@@ -138,6 +163,10 @@ type DecodeOptions struct {
 	Location *time.Location
 	// Progress, when set, hears every 5,000 rows of a file and its end.
 	Progress func(file string, rows int, done bool)
+	// Now, when set, refuses times in the future (beyond FutureSkew, or a
+	// date after today), as chat and the HTTP API do: a value dated 2030
+	// would stay a KPI's latest until then. away_until is the exception.
+	Now time.Time
 }
 
 // ErrUnknownFile is returned for a file that is not one of Files.
@@ -147,7 +176,7 @@ var ErrUnknownFile = errors.New("csvio: unknown file")
 // reported; rows that can are returned, each with where it came from. A
 // file missing from in is not an error: an import may bring only some.
 func Decode(in []Input, opt DecodeOptions) (*Decoded, []Problem) {
-	d := &Decoded{Rows: map[string]int{}}
+	d := &Decoded{Rows: map[string]int{}, Refused: map[string]Pos{}}
 	var probs []Problem
 	byName := map[string]io.Reader{}
 	for _, f := range in {
@@ -167,7 +196,7 @@ func Decode(in []Input, opt DecodeOptions) (*Decoded, []Problem) {
 		if loc == nil {
 			loc = time.UTC
 		}
-		dec := &decoder{file: name, loc: loc, d: d, progress: opt.Progress}
+		dec := &decoder{file: name, loc: loc, now: opt.Now, d: d, progress: opt.Progress}
 		probs = append(probs, dec.run(r)...)
 		if name == FileWorkspace && d.Workspace != nil && opt.Location == nil && d.Workspace.Settings.TimeZone != "" {
 			if l, err := time.LoadLocation(d.Workspace.Settings.TimeZone); err == nil {
@@ -182,6 +211,8 @@ func Decode(in []Input, opt DecodeOptions) (*Decoded, []Problem) {
 type decoder struct {
 	file     string
 	loc      *time.Location
+	now      time.Time // zero: no check of the future
+	today    string    // now's date in loc, once known
 	d        *Decoded
 	progress func(string, int, bool)
 	probs    []Problem
@@ -189,6 +220,7 @@ type decoder struct {
 	row  int
 	vals map[string]string
 	bad  bool
+	day  bool           // the last time read was a date only
 	keys map[string]int // natural key -> first row, to find duplicates
 }
 
@@ -294,9 +326,30 @@ func (dc *decoder) fail(col, value, example, format string, args ...any) {
 }
 
 // failErr reports a domain error (its message and example) on a column.
+// A domain error's example is written for chat (/okr grade O-3 0.7); a
+// file needs what goes in the cell, or the row.
 func (dc *decoder) failErr(col string, err error) {
 	dc.bad = true
-	dc.probs = append(dc.probs, Problem{File: dc.file, Row: dc.row, Column: col, Value: dc.vals[col], Reason: domain.ErrorMessage(err), Example: domain.ErrorExample(err)})
+	ex := domain.ErrorExample(err)
+	if e, ok := cellExamples[dc.file+"/"+col]; ok {
+		ex = e
+	} else if e, ok := cellExamples[col]; ok {
+		ex = e
+	}
+	dc.probs = append(dc.probs, Problem{File: dc.file, Row: dc.row, Column: col, Value: dc.vals[col], Reason: domain.ErrorMessage(err), Example: ex})
+}
+
+// cellExamples are what a cell (file/column, or a column of any file) or a
+// whole row (file/) holds when right.
+var cellExamples = map[string]string{
+	"grade":                 "0.7",
+	"confidence":            "7",
+	"weight":                "2",
+	"slug":                  "web-leads",
+	"source_url":            "https://stats.example.com/leads.json",
+	FileKeyResults + "/":    "kind increase, start 22, target 35 (or kind decrease, start 12, target 4)",
+	FileKPIs + "/":          "direction higher, target 35, warn 25, alert 15 (lower: target 2, warn 3, alert 5)",
+	FileKeyResults + "/kpi": "web-leads",
 }
 
 // unique reports a second row with the same natural key.
@@ -310,6 +363,34 @@ func (dc *decoder) unique(key, what string) bool {
 }
 
 func (dc *decoder) pos() Pos { return Pos{File: dc.file, Row: dc.row} }
+
+// refused records the keys of a refused row that others may refer to
+// (those that could be read), so that they are refused with it.
+func (dc *decoder) refused(keys ...string) {
+	for _, k := range keys {
+		if k != "" && !strings.HasSuffix(k, ":") {
+			if _, ok := dc.d.Refused[k]; !ok {
+				dc.d.Refused[k] = dc.pos()
+			}
+		}
+	}
+}
+
+// rawRef reads a ref column as well as it can, for refused: "" when it is
+// not a ref of kind.
+func (dc *decoder) rawRef(col, kind string) string {
+	s := strings.ToUpper(dc.str(col))
+	if kind == "I" {
+		if initiativeRE.MatchString(s) {
+			return s
+		}
+		return ""
+	}
+	if k, r, ok := domain.RefKind(s); ok && k == kind {
+		return r
+	}
+	return ""
+}
 
 func (dc *decoder) decodeRow() {
 	switch dc.file {
@@ -432,6 +513,26 @@ func (dc *decoder) boolean(col string, def bool) bool {
 // time reads RFC 3339 ("2026-11-20T15:00:00Z"), or a date or a date and
 // time without a zone, read in the workspace's time zone.
 func (dc *decoder) time(col string, required bool) time.Time {
+	t := dc.anyTime(col, required)
+	if t.IsZero() || dc.now.IsZero() || col == "away_until" {
+		return t
+	}
+	if dc.today == "" {
+		dc.today = dc.now.In(dc.loc).Format(time.DateOnly)
+	}
+	today := dc.today
+	switch {
+	case dc.day && t.In(dc.loc).Format(time.DateOnly) > today:
+		dc.fail(col, dc.str(col), today, "%s is in the future; okrbot records what happened today or earlier", dc.str(col))
+	case !dc.day && t.After(dc.now.Add(FutureSkew)):
+		dc.fail(col, dc.str(col), dc.now.UTC().Truncate(time.Second).Format(time.RFC3339), "%s is in the future; okrbot records what happened now or earlier", dc.str(col))
+	}
+	return t
+}
+
+// anyTime is time without the check of the future.
+func (dc *decoder) anyTime(col string, required bool) time.Time {
+	dc.day = false
 	s := dc.str(col)
 	if s == "" {
 		if required {
@@ -448,6 +549,7 @@ func (dc *decoder) time(col string, required bool) time.Time {
 		}
 	}
 	if t, err := time.ParseInLocation(time.DateOnly, s, dc.loc); err == nil {
+		dc.day = true
 		return t.Add(12 * time.Hour).UTC() // a day counts from its middle, as /kpi set on a past day
 	}
 	dc.fail(col, s, "2026-11-20T15:00:00Z", "not a date and time; use RFC 3339 or YYYY-MM-DD")
@@ -468,6 +570,14 @@ func (dc *decoder) week(col string) domain.Week {
 	if n < 1 || n > 53 || y < 2000 || y > 2200 || domain.WeekOf(domain.Week(s).Start(time.UTC), time.UTC) != domain.Week(s) {
 		dc.fail(col, s, "2026-W47", "no such week")
 		return ""
+	}
+	if !dc.now.IsZero() {
+		// The week it is now where the day is furthest ahead (UTC+14): a
+		// person's own week may start before the workspace's.
+		if this := domain.WeekOf(dc.now.Add(14*time.Hour), time.UTC); domain.Week(s) > this {
+			dc.fail(col, s, string(this), "%s is in the future; the current week is %s", s, this)
+			return ""
+		}
 	}
 	return domain.Week(s)
 }
@@ -601,7 +711,15 @@ func (dc *decoder) person() {
 			dc.fail("timezone", u.TimeZone, "Europe/Paris", "not an IANA time zone name")
 		}
 	}
-	if dc.bad || !dc.unique("user/"+u.ID, "the person "+u.ID) || (u.Email != "" && !dc.unique("email/"+u.Email, "the email "+u.Email)) {
+	if dc.bad {
+		dc.refused(UserKey(dc.str("user")), EmailKey(dc.str("email")))
+		return
+	}
+	if !dc.unique("user/"+u.ID, "the person "+u.ID) {
+		return
+	}
+	if u.Email != "" && !dc.unique("email/"+u.Email, "the email "+u.Email) {
+		dc.refused(UserKey(u.ID)) // another person than the first row's
 		return
 	}
 	dc.d.People = append(dc.d.People, PersonRow{Pos: dc.pos(), User: u})
@@ -648,14 +766,20 @@ func (dc *decoder) kpi() {
 	if !dc.bad {
 		dc.check("", k.Validate())
 	}
-	if dc.bad || !dc.unique(k.Slug, "the KPI "+k.Slug) {
+	if dc.bad {
+		dc.refused(KPIKey(strings.ToLower(dc.str("slug"))))
+		return
+	}
+	if !dc.unique(k.Slug, "the KPI "+k.Slug) {
 		return
 	}
 	dc.d.KPIs = append(dc.d.KPIs, KPIRow{Pos: dc.pos(), KPI: k})
 }
 
 func (dc *decoder) kpiValue() {
-	v := domain.KPIValue{Slug: dc.slug("slug", true), At: dc.time("at", true), Note: dc.text("note", domain.MaxNoteLen, false), By: dc.str("by")}
+	v := domain.KPIValue{Slug: dc.slug("slug", true), At: dc.time("at", true)}
+	day := dc.day
+	v.Note, v.By = dc.text("note", domain.MaxNoteLen, false), dc.str("by")
 	v.Value, _ = dc.number("value", true, 0)
 	if v.By != "" && !idRE.MatchString(v.By) {
 		dc.fail("by", v.By, "U024BE7LH", "not a platform user id")
@@ -663,7 +787,7 @@ func (dc *decoder) kpiValue() {
 	if dc.bad || !dc.unique(v.Slug+"/"+v.At.Format(time.RFC3339Nano)+"/"+num(v.Value), "the same value of "+v.Slug+" at the same time") {
 		return
 	}
-	dc.d.KPIValues = append(dc.d.KPIValues, KPIValueRow{Pos: dc.pos(), KPIValue: v})
+	dc.d.KPIValues = append(dc.d.KPIValues, KPIValueRow{Pos: dc.pos(), KPIValue: v, Day: day})
 }
 
 func (dc *decoder) objective() {
@@ -697,7 +821,11 @@ func (dc *decoder) objective() {
 	if o.CreatedBy == "" {
 		o.CreatedBy = o.Owner
 	}
-	if dc.bad || !dc.unique(o.Ref, "the objective "+o.Ref) {
+	if dc.bad {
+		dc.refused(dc.rawRef("ref", "O"))
+		return
+	}
+	if !dc.unique(o.Ref, "the objective "+o.Ref) {
 		return
 	}
 	dc.d.Objectives = append(dc.d.Objectives, ObjectiveRow{Pos: dc.pos(), Objective: o})
@@ -729,18 +857,26 @@ func (dc *decoder) keyResult() {
 	kr.Measured = dc.boolean("measured", hasCurrent)
 	kr.Done = dc.boolean("done", false)
 	kr.Weight, _ = dc.number("weight", false, 1)
+	given := Given{Current: hasCurrent, Measured: dc.str("measured") != "", Done: dc.str("done") != "", Confidence: dc.str("confidence") != ""}
 	if s := dc.str("confidence"); s != "" {
 		n, err := domain.ParseConfidence(s)
 		dc.check("confidence", err)
 		kr.Confidence = n
 	}
-	if !dc.bad {
-		dc.check("", kr.Validate())
+	if err := domain.ValidateWeight(kr.Weight); err != nil && dc.str("weight") != "" {
+		dc.failErr("weight", err)
 	}
-	if dc.bad || !dc.unique(kr.Ref, "the key result "+kr.Ref) {
+	if !dc.bad {
+		dc.check("", kr.Validate()) // the kind against start and target: the row's example
+	}
+	if dc.bad {
+		dc.refused(dc.rawRef("ref", "KR"))
 		return
 	}
-	dc.d.KeyResults = append(dc.d.KeyResults, KeyResultRow{Pos: dc.pos(), Objective: obj, KeyResult: kr})
+	if !dc.unique(kr.Ref, "the key result "+kr.Ref) {
+		return
+	}
+	dc.d.KeyResults = append(dc.d.KeyResults, KeyResultRow{Pos: dc.pos(), Objective: obj, KeyResult: kr, Given: given})
 }
 
 func (dc *decoder) checkIn() {
@@ -759,10 +895,33 @@ func (dc *decoder) checkIn() {
 	n, err := domain.ParseConfidence(dc.str("confidence"))
 	dc.check("confidence", err)
 	c.Confidence = n
+	if !dc.bad && c.Week != "" {
+		dc.checkInTimes(c)
+	}
 	if dc.bad || !dc.unique(c.UserID+"/"+c.KR+"/"+string(c.Week), "the check-in of "+c.UserID+" on "+c.KR+" for "+string(c.Week)) {
 		return
 	}
 	dc.d.CheckIns = append(dc.d.CheckIns, CheckInRow{Pos: dc.pos(), CheckIn: c})
+}
+
+// checkInTimes checks that a check-in's times fall in its week: from the
+// week's Monday to the Monday two weeks on (an answer to Friday's prompt
+// given the next Monday still counts for the week before), with a day's
+// allowance for time zones.
+func (dc *decoder) checkInTimes(c domain.CheckIn) {
+	from := c.Week.Start(time.UTC).Add(-14 * time.Hour)
+	to := c.Week.Start(time.UTC).AddDate(0, 0, 14).Add(14 * time.Hour)
+	for _, x := range []struct {
+		col string
+		t   time.Time
+	}{{"at", c.At}, {"first_at", c.FirstAt}} {
+		if !x.t.IsZero() && (x.t.Before(from) || !x.t.Before(to)) {
+			ex := c.Week.Start(time.UTC).AddDate(0, 0, 4).Add(15 * time.Hour).Format(time.RFC3339) // the week's Friday afternoon
+			dc.fail(x.col, dc.str(x.col), ex, "%s is not in or just after %s (%s to %s); give the week the answer was for", dc.str(x.col), c.Week,
+				c.Week.Start(time.UTC).Format("2 Jan"), c.Week.Start(time.UTC).AddDate(0, 0, 6).Format("2 Jan 2006"))
+			return
+		}
+	}
 }
 
 func (dc *decoder) initiative() {
@@ -775,7 +934,11 @@ func (dc *decoder) initiative() {
 		DoneAt:    dc.time("done_at", false),
 	}
 	kr := dc.ref("kr", "KR", true)
-	if dc.bad || !dc.unique(in.Ref, "the initiative "+in.Ref) {
+	if dc.bad {
+		dc.refused(dc.rawRef("ref", "I"))
+		return
+	}
+	if !dc.unique(in.Ref, "the initiative "+in.Ref) {
 		return
 	}
 	dc.d.Initiatives = append(dc.d.Initiatives, InitiativeRow{Pos: dc.pos(), KR: kr, Initiative: in})

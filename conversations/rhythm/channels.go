@@ -37,12 +37,17 @@ func planDigests(ctx context.Context, run *Run, ws domain.Workspace, _ Queue) (p
 		if !due {
 			continue
 		}
+		open, closes, _ := domain.Window(week, set, loc, domain.KindDigest)
+		if sub.At.After(open) {
+			// Subscribed after this week's digest moment: the first digest
+			// is at the next one, not last week's posted at once.
+			continue
+		}
 		periods[string(week)] = true
 		subject := "team"
 		if sub.Company {
 			subject = "company"
 		}
-		_, closes, _ := domain.Window(week, set, loc, domain.KindDigest)
 		out.entries = append(out.entries, domain.OutboxEntry{
 			ID: domain.OutboxID(ws.ID, sub.Channel, domain.KindDigest, string(week)), WorkspaceID: ws.ID, Recipient: sub.Channel,
 			Kind: domain.KindDigest, Period: string(week), Subject: subject, At: run.at,
@@ -61,7 +66,14 @@ func planDigests(ctx context.Context, run *Run, ws domain.Workspace, _ Queue) (p
 // objectives and check-ins), however long it takes: the outbox renews the
 // delivery's lease meanwhile.
 func composeDigest(ctx context.Context, run *Run, ws domain.Workspace, e domain.OutboxEntry) (*conversations.Message, string, error) {
-	m, err := run.r.digest.Digest(ctx, ws.ID, conversations.DigestScope{Channel: e.Recipient, Company: e.Subject == "company"}, run.asOf(e))
+	if channel, code, ok := refusedNotice(e); ok {
+		return composeRefused(ctx, run, ws, channel, code)
+	}
+	scope := conversations.DigestScope{Channel: e.Recipient, Company: e.Subject == "company"}
+	if !scope.Company && run.r.opt.ChannelName != nil {
+		scope.Name = run.r.opt.ChannelName(ctx, ws, e.Recipient)
+	}
+	m, err := run.r.digest.Digest(ctx, ws.ID, scope, run.asOf(e))
 	return m, "", err
 }
 
@@ -142,4 +154,67 @@ func composeAlert(ctx context.Context, run *Run, ws domain.Workspace, e domain.O
 		return nil, "", fmt.Errorf("rhythm: a KPI alert with period %q", e.Period)
 	}
 	return conversations.AlertMessage(ws, k, domain.Health(parts[1])), "", nil
+}
+
+// A digest the platform refuses for good (okrbot is not in the channel, the
+// channel is gone) is not silently dropped: the person who subscribed the
+// channel is told, once per subscription, with the fix. The notice is a
+// direct delivery of the digest kind, so the run that met the refusal
+// sends it; its key names the channel and the subscription's moment, so a
+// refusal every week tells them once, and subscribing again re-arms it.
+
+const refusedPrefix = "refused:"
+
+// DigestRefused returns the notice of a refused digest delivery e (reason
+// is the platform's refusal), or false when there is none to send: the
+// entry is not a channel's digest, or the channel is no longer subscribed.
+func (run *Run) DigestRefused(ctx context.Context, e domain.OutboxEntry, reason string) (domain.OutboxEntry, bool, error) {
+	if e.Kind != domain.KindDigest || e.Direct {
+		return domain.OutboxEntry{}, false, nil
+	}
+	subs, err := run.r.store.Subscriptions(ctx, e.WorkspaceID)
+	if err != nil {
+		return domain.OutboxEntry{}, false, err
+	}
+	for _, sub := range subs {
+		if sub.Channel != e.Recipient || sub.By == "" {
+			continue
+		}
+		period := fmt.Sprintf("%s%s:%d", refusedPrefix, sub.Channel, sub.At.Unix())
+		return domain.OutboxEntry{
+			ID: domain.OutboxID(e.WorkspaceID, sub.By, domain.KindDigest, period), WorkspaceID: e.WorkspaceID, Recipient: sub.By, Direct: true,
+			Kind: domain.KindDigest, Period: period, Subject: refusedPrefix + sub.Channel + ":" + conversations.RefusedCode(reason), At: run.at,
+			ExpiresAt: run.r.opt.Now().Add(7 * 24 * time.Hour),
+		}, true, nil
+	}
+	return domain.OutboxEntry{}, false, nil
+}
+
+// refusedNotice reads a notice's channel and refusal code from its subject.
+func refusedNotice(e domain.OutboxEntry) (channel, code string, ok bool) {
+	rest, ok := strings.CutPrefix(e.Subject, refusedPrefix)
+	if !ok || !e.Direct {
+		return "", "", false
+	}
+	channel, code, _ = strings.Cut(rest, ":")
+	return channel, code, true
+}
+
+func composeRefused(ctx context.Context, run *Run, ws domain.Workspace, channel, code string) (*conversations.Message, string, error) {
+	subs, err := run.r.store.Subscriptions(ctx, ws.ID)
+	if err != nil {
+		return nil, "", err
+	}
+	for _, sub := range subs {
+		if sub.Channel == channel {
+			name := sub.Name
+			if run.r.opt.ChannelName != nil {
+				if n := run.r.opt.ChannelName(ctx, ws, channel); n != "" {
+					name = n
+				}
+			}
+			return conversations.DigestRefusedMessage(ws, channel, name, code), "", nil
+		}
+	}
+	return nil, "the channel was unsubscribed meanwhile", nil
 }

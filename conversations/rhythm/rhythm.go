@@ -87,6 +87,8 @@ type planned struct {
 	// before they move the state they alert on), enqueued how many were new.
 	written  bool
 	enqueued int
+	// fetched and failed count the KPI sources fetched (kpi-sources).
+	fetched, failed int
 }
 
 // Store is what the rhythm reads to plan and compose, and the next-due
@@ -145,6 +147,11 @@ type Options struct {
 	// Sources fetches the KPIs' sources (the kpi-sources job, sources.go);
 	// none are fetched when nil.
 	Sources Sources
+	// ChannelName asks the platform for a channel's name ("growth"), which
+	// heads a team's digest; "" when it cannot tell, and then the name
+	// stored with the subscription is used. Every process that sends
+	// digests (serve, jobs run) is given the same, so they head them alike.
+	ChannelName func(ctx context.Context, ws domain.Workspace, channel string) string
 }
 
 // Rhythm plans and composes deliveries.
@@ -219,6 +226,10 @@ type Plan struct {
 	Skipped int
 	// Periods are the periods the due deliveries are for (weeks, or KPI changes).
 	Periods []string
+	// Fetched and FetchFailed count the KPI sources fetched, and those of
+	// them that failed (the kpi-sources job; its deliveries are the alerts
+	// of sources that start failing).
+	Fetched, FetchFailed int
 }
 
 // Plan writes to q the deliveries of the run's kind due at its moment in
@@ -266,6 +277,8 @@ func (run *Run) Plan(ctx context.Context, q Queue, workspaces []domain.Workspace
 		p.Planned += n
 		p.Due += len(pl.entries)
 		p.Skipped += pl.skipped
+		p.Fetched += pl.fetched
+		p.FetchFailed += pl.failed
 		for _, per := range pl.periods {
 			periods[per] = true
 		}

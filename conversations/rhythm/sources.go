@@ -27,7 +27,7 @@ func planSources(ctx context.Context, run *Run, ws domain.Workspace, q Queue) (p
 		return planned{}, nil
 	}
 	rep, err := src.FetchSources(ctx, ws, expiring{q, run}, run.at)
-	out := planned{written: true, enqueued: rep.Alerted, entries: rep.Alerts, next: rep.Next}
+	out := planned{written: true, enqueued: rep.Alerted, entries: rep.Alerts, next: rep.Next, fetched: rep.Fetched, failed: rep.Failed}
 	for _, e := range rep.Alerts {
 		out.periods = append(out.periods, e.Period)
 	}

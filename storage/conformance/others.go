@@ -21,6 +21,11 @@ func testWorkspacesUsersSubscriptions(t *testing.T, b Backend) {
 	if got, _ = st.EnsureWorkspace(ctx, w); got.Settings.TimeZone != "Europe/Paris" {
 		t.Errorf("EnsureWorkspace overwrote settings: %+v", got.Settings)
 	}
+	must(t, st.NameWorkspace(ctx, "slack:T1", "Acme Europe")) // renamed in Slack
+	if got, _ := st.Workspace(ctx, "slack:T1"); got.Name != "Acme Europe" || got.Settings.TimeZone != "Europe/Paris" {
+		t.Errorf("NameWorkspace: %+v", got)
+	}
+	mustCode(t, "naming a missing workspace", st.NameWorkspace(ctx, "slack:T9", "Nope"), domain.ENOTFOUND)
 	_, err = st.Workspace(ctx, "slack:T9")
 	mustCode(t, "a missing workspace", err, domain.ENOTFOUND)
 	st.EnsureWorkspace(ctx, domain.Workspace{ID: "teams:X", Platform: domain.Teams, ExternalID: "X", Settings: domain.DefaultSettings("UTC")})

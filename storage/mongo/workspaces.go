@@ -61,6 +61,18 @@ func (s *Store) AddAdmin(ctx context.Context, workspace, user string) error {
 	return fail(ctx, "mongo.AddAdmin: "+workspace, err)
 }
 
+// NameWorkspace records the workspace's name.
+func (s *Store) NameWorkspace(ctx context.Context, id, name string) error {
+	r, err := s.c(colWorkspaces).UpdateOne(ctx, byID(id), bson.M{"$set": bson.M{"name": name}})
+	if err != nil {
+		return fail(ctx, "mongo.NameWorkspace: "+id, err)
+	}
+	if r.MatchedCount == 0 {
+		return fmt.Errorf("mongo.NameWorkspace: %s: %w", id, domain.NotFound("This workspace is not set up yet."))
+	}
+	return nil
+}
+
 // SaveSettings replaces the workspace's rhythm settings.
 func (s *Store) SaveSettings(ctx context.Context, workspace string, st domain.Settings) error {
 	r, err := s.c(colWorkspaces).UpdateOne(ctx, byID(workspace), bson.M{"$set": bson.M{"settings": fromSettings(st)}})

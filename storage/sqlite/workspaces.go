@@ -153,11 +153,22 @@ func (s *Store) AddAdmin(ctx context.Context, workspace, user string) error {
 	return nil
 }
 
+// NameWorkspace records the workspace's name.
+func (s *Store) NameWorkspace(ctx context.Context, id, name string) error {
+	return s.updateWorkspace(ctx, "sqlite.NameWorkspace", id, `UPDATE workspaces SET name = ? WHERE id = ?`, name, id)
+}
+
 // SaveSettings replaces the workspace's rhythm settings.
 func (s *Store) SaveSettings(ctx context.Context, workspace string, st domain.Settings) error {
-	err := s.tx(ctx, "sqlite.SaveSettings", func(tx *sql.Tx) error {
-		r, err := tx.ExecContext(ctx, `UPDATE workspaces SET (`+settingsCols+`) = (`+settingsMarks+`) WHERE id = ?`,
-			append(settingsArgs(st), workspace)...)
+	return s.updateWorkspace(ctx, "sqlite.SaveSettings", workspace, `UPDATE workspaces SET (`+settingsCols+`) = (`+settingsMarks+`) WHERE id = ?`,
+		append(settingsArgs(st), workspace)...)
+}
+
+// updateWorkspace runs an update of one workspace's row: ENOTFOUND when
+// there is no such workspace.
+func (s *Store) updateWorkspace(ctx context.Context, op, workspace, query string, args ...any) error {
+	err := s.tx(ctx, op, func(tx *sql.Tx) error {
+		r, err := tx.ExecContext(ctx, query, args...)
 		if err != nil {
 			return err
 		}
