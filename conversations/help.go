@@ -36,7 +36,7 @@ func (ss *session) buildHelp() *Message {
 				line(c+" create Win the enterprise segment --parent O-1 --team #sales", "…aligned to a parent objective or key result, for a team's channel"),
 				line(c+" kr add O-3 Increase web leads from 22 to 35 per day", "add a key result as you would say it; okrbot answers with what it understood"),
 				line(c+" kr add O-3 Keep churn below 2% --kpi churn --owner @ada --weight 2", "…following a KPI, owned by someone else, counting double"),
-				line(c+" kr add O-3 Reach NPS 60 --start 40", "--start, --target, --unit and --milestone settle what the text leaves open"),
+				line(c+" kr add O-3 Reach NPS 60 --start 40", "a level to reach needs its start (--start, or the KPI of --kpi); only new things won or done, like Hire 5 engineers, start at 0. --target, --unit and --milestone settle what else the text leaves open"),
 				line(c+" list [mine | @user | #channel | all] [--cycle {cycle}]", "list objectives"),
 				line(c+" show O-3", "an objective or key result in detail, with its history of changes"),
 				line(c+" edit O-3 Grow the Nordic market --owner @ada --team #nordics --cycle {cycle}", "change an objective (also --committed, --aspirational, --parent O-1 or none; nothing after the ref opens a form)"),

@@ -29,6 +29,10 @@ func (f *fixture) withPhrasingKPIs() {
 		if b.Direction == domain.LowerIsBetter {
 			dir = "lower"
 		}
+		if b.Unmeasured {
+			f.must("ada", fmt.Sprintf(`/kpi create %s "%s" %s`, slug, slug, dir)) // no value yet
+			continue
+		}
 		f.must("ada", fmt.Sprintf(`/kpi create %s "%s" unit %s %s`, slug, slug, b.Unit, dir),
 			fmt.Sprintf(`/kpi set %s %s`, slug, strings.TrimRight(strings.TrimRight(fmt.Sprintf("%f", b.Value), "0"), ".")))
 	}

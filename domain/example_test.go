@@ -14,7 +14,7 @@ func ExampleParseKeyResult() {
 		"NPS from 40 to 60",
 		"Grow MRR from $1.2M to $2M",
 		"Increase conversion from 2,5% to 4%",
-		"Reach NPS 60",
+		"Sign 50 new customers",
 		"Keep churn below 2%",
 		"Hire a VP of sales for Europe",
 	} {
@@ -28,17 +28,21 @@ func ExampleParseKeyResult() {
 	fmt.Printf("%-10s %v → %v %q\n", p.Kind, p.Start, p.Target, p.Unit)
 	_, err := domain.ParseKeyResult("Keep uptime at 99.9%", domain.ParseOptions{})
 	fmt.Println(domain.ErrorCode(err), domain.ErrorMessage(err))
+	// A level to reach with no start is asked too: 0 would be a guess.
+	_, err = domain.ParseKeyResult("Reach NPS 60", domain.ParseOptions{})
+	fmt.Println(domain.ErrorCode(err), domain.ErrorMessage(err))
 	// Output:
 	// increase   22 → 35 "per day"
 	// decrease   12 → 4 "h"
 	// increase   40 → 60 ""
 	// increase   1.2e+06 → 2e+06 "$"
 	// increase   2.5 → 4 "%"
-	// reach      0 → 60 ""
+	// reach      0 → 50 "new customers"
 	// stay-below 0 → 2 "%"
 	// milestone  0 → 0 ""
 	// decrease   3 → 2.4 "%"
 	// ambiguous Must it stay at least 99.9% or at most 99.9%? Say above or below.
+	// ambiguous Where does it start on its way to 60? Only new things won or done in the cycle start at 0 (Sign 50 new customers).
 }
 
 func ExampleKeyResult_Progress() {

@@ -16,7 +16,8 @@ type ParsedKR struct {
 	Start    float64
 	HasStart bool // the start is known: written, given as an option, the baseline's, or a count from zero
 	// StartFrom says where the start came from: "text", "option",
-	// "baseline" or "zero" (a count, or a level reached from nothing).
+	// "baseline" or "zero" (new things won or done in the cycle, counted
+	// from 0: "Sign 50 new customers"; a level is asked, never zero).
 	StartFrom string
 	Target    float64
 	Unit      string
@@ -63,6 +64,7 @@ const exKR = "Increase web leads from 22 to 35 per day"
 //	Achieve 99.95% uptime (from 99.7%)         increase 99.7 → 99.95 "%"
 //	Keep churn below 2%                        stay below 2 "%"
 //	Close 10+ enterprise deals                 reach 0 → 10 "enterprise deals"
+//	Reach NPS 60                               asked: from where? (a level, not a count)
 //	Reduce churn by 20%                        decrease, from the baseline to 80% of it
 //	Hire a VP of sales for Europe              milestone
 //
@@ -159,6 +161,8 @@ type reader struct {
 	conv  convention // the convention the text's unambiguous numbers use; -1 when they disagree
 	opt   ParseOptions
 	verb  verbClass
+	// verbWord is the verb as written, lowered: "sign", "get to".
+	verbWord string
 }
 
 // reading is what the text says, with what it leaves open.
@@ -210,7 +214,7 @@ func newReader(text string, opt ParseOptions) *reader {
 	case eu > 0:
 		r.conv = convEU
 	}
-	r.verb = r.findVerb()
+	r.verb, r.verbWord = r.findVerb()
 	return r
 }
 
@@ -225,38 +229,41 @@ func lowerASCII(s string) string {
 }
 
 // findVerb classifies the key result by its first one or two words, or
-// (German puts the verb last) its last word.
-func (r *reader) findVerb() verbClass {
+// (German puts the verb last) its last word; it also returns the verb as
+// written, lowered ("" when there is none).
+func (r *reader) findVerb() (verbClass, string) {
 	words := strings.Fields(strings.ToLower(r.text))
 	if len(words) == 0 {
-		return vNone
+		return vNone, ""
 	}
 	clean := func(w string) string { return strings.Trim(w, ".,;:!()\"'“”") }
 	if len(words) > 1 {
 		if c, ok := verbs[clean(words[0])+" "+clean(words[1])]; ok {
-			return c
+			return c, clean(words[0]) + " " + clean(words[1])
 		}
 	}
 	first := clean(words[0])
 	if c, ok := verbs[first]; ok {
 		switch {
 		case first == "get" && getToRE.MatchString(r.text):
-			return vMove
+			return vMove, first
 		case first == "raise" && len(r.qs) > 0 && r.qs[0].currency != "" && !strings.Contains(r.lower, " to ") && !strings.Contains(r.lower, " by "):
-			return vCount // "Raise $5M": a round, counted from zero
+			return vCount, first // "Raise $5M": a round, counted from zero
 		}
-		return c
+		return c, first
 	}
-	if c, ok := verbs[clean(words[len(words)-1])]; ok && len(words) > 2 {
-		return c
+	if last := clean(words[len(words)-1]); len(words) > 2 {
+		if c, ok := verbs[last]; ok {
+			return c, last
+		}
 	}
 	// "We achieve 40 launches": a subject before the verb.
 	if len(words) > 2 && (first == "we" || first == "i" || first == "team" || first == "wir") {
 		if c, ok := verbs[clean(words[1])]; ok {
-			return c
+			return c, clean(words[1])
 		}
 	}
-	return vNone
+	return vNone, ""
 }
 
 // getToRE finds "get … to 60": a target to move to, not a count.
@@ -743,29 +750,6 @@ func isPercentUnit(u string) bool {
 	return k == "%"
 }
 
-// askLevelStart asks where a share to reach starts ("Achieve 99.9%
-// uptime"); it may also be a line to hold ("at least 99.9%"), which is
-// offered first.
-func (r *reader) askLevelStart(rd reading) error {
-	target := FormatValue(rd.target, rd.unit)
-	var choices []Choice
-	if q, ok := r.targetQuantity(rd.target); ok {
-		text := r.replace(q.start, q.start, "at least ")
-		if r.verb == vReach || r.verb == vCount {
-			// "Achieve at least 99.9% uptime" would be a level to reach
-			// still: a line held is kept.
-			_, rest, _ := strings.Cut(text, " ")
-			text = "Keep " + rest
-		}
-		choices = append(choices, Choice{Meaning: "a line to hold: at least " + target, Text: text})
-	}
-	choices = append(choices,
-		Choice{Meaning: "a level to reach from where it stands now", Text: r.text, Options: "--start N"},
-		Choice{Meaning: "or follow its KPI, which gives the start", Text: r.text, Options: "--kpi <slug>"},
-		Choice{Meaning: "or count from zero", Text: r.text, Options: "--start 0"})
-	return Ambiguous(choices, "Where does it start on its way to %s? okrbot will not assume it starts at 0.", target)
-}
-
 // targetQuantity is the quantity of the text that reads as v.
 func (r *reader) targetQuantity(v float64) (quantity, bool) {
 	for _, i := range r.amounts() {
@@ -955,7 +939,7 @@ func (r *reader) readReach() reading {
 		}
 		return reading{kind: Milestone, settledBy: "target", err: Ambiguous([]Choice{
 			{Meaning: "a milestone: done or not done", Text: r.text, Options: "--milestone"},
-			{Meaning: "a number to reach: " + names[0], Text: r.text, Options: "--target " + names[0]},
+			{Meaning: "a number to reach: " + names[0], Text: r.text, Options: "--target " + names[0] + r.startOption(-1, "")},
 		}, "Is %s part of a name, or a number to reach?", names[0])}
 	}
 	if len(am) > 1 {
@@ -1000,7 +984,7 @@ func (r *reader) askWhichTarget(am []int) reading {
 			return reading{err: err}
 		}
 		list = append(list, strings.TrimSpace(q.raw))
-		choices = append(choices, Choice{Meaning: "the target is " + FormatValue(v, r.unitOf(q)), Text: r.text, Options: "--target " + formatPlain(v)})
+		choices = append(choices, Choice{Meaning: "the target is " + FormatValue(v, r.unitOf(q)), Text: r.text, Options: "--target " + formatPlain(v) + r.startOption(v, r.unitOf(q))})
 	}
 	return reading{kind: Reach, settledBy: "target", err: Ambiguous(choices,
 		"Which number is the target: %s? Or write it as from … to ….", strings.Join(list, " or "))}
@@ -1157,12 +1141,11 @@ func (r *reader) finish(rd *reading) error {
 		if rd.kind != Reach && r.verb != vCount && r.verb != vReach || rd.dir < 0 {
 			return r.askStart(quantity{}, -1, *rd)
 		}
-		if isPercentUnit(rd.unit) {
-			// A share ("Achieve 99.9% uptime", "Process 95% of tickets")
-			// stands somewhere already, and may be a line to hold: from 0%
-			// would be a guess. Things counted ("Hire 3 engineers") and
-			// levels ("Reach NPS 60") start at 0, as product.md has it, and
-			// the echo says so.
+		if !r.countsFromZero(*rd) {
+			// A level ("Reach NPS 60", "Hit $100k MRR", "Achieve 99.9%
+			// uptime") or a total ("Reach 10,000 users") stands somewhere
+			// already, and may be a line to hold: from 0 would be a guess
+			// that shows 80% done at $80k when the team started at $70k.
 			return r.askLevelStart(*rd)
 		}
 		rd.kind, rd.start, rd.hasStart, rd.startFrom = Reach, 0, true, "zero"
@@ -1177,6 +1160,11 @@ func (r *reader) finish(rd *reading) error {
 	}
 	v := func(x float64) string { return FormatValue(x, rd.unit) }
 	switch {
+	case kind == Decrease && r.verb == vCount && rd.startFrom != "text":
+		// "Hire 5 engineers --start 8", "Add 10 leads per day --kpi
+		// web-leads": things won or done only go up; a decrease from the
+		// start given would be a misreading.
+		return Invalid("Increase MRR by $20k --kpi mrr", "%s counts up, but the target (%s) is below the start (%s): give the total it must reach, or write Increase … by %s.", upperFirst(r.verbWord), v(rd.target), v(rd.start), v(rd.target))
 	case rd.dir > 0 && kind == Decrease:
 		return Invalid(exKR, "To increase, the target (%s) must be above the start (%s).", v(rd.target), v(rd.start))
 	case rd.dir < 0 && kind == Increase:

@@ -166,7 +166,7 @@ func TestButtonsAndCreateForm(t *testing.T) {
 		}
 		return false
 	})
-	sub := viewSubmission(t, form, "U0ADA", map[string]string{"title": "Delight customers", "krs": "Reach NPS 60\nHire a VP of sales for Europe"})
+	sub := viewSubmission(t, form, "U0ADA", map[string]string{"title": "Delight customers", "krs": "Reach NPS 60 --start 40\nHire a VP of sales for Europe"})
 	if code, body := e.post(slackbot.PathInteractions, sub); code != 200 || !strings.Contains(body, "clear") {
 		t.Fatalf("create submission = %d %s", code, body)
 	}

@@ -847,7 +847,13 @@ func (dc *decoder) keyResult() {
 		dc.fail("kind", "", "increase", "give the kind: increase, decrease, reach, stay-above, stay-below or milestone")
 	}
 	milestone := kr.Kind == domain.Milestone
+	// A key result that moves from a start needs it written: an empty start
+	// read as 0 would show a team that began at 70 as 70 % of the way to 100.
+	moves := kr.Kind == domain.Increase || kr.Kind == domain.Decrease || kr.Kind == domain.Reach
 	kr.Start, _ = dc.number("start", false, 0)
+	if moves && dc.str("start") == "" {
+		dc.fail("start", "", "22", "give the value it starts from (0 only if it really starts at zero)")
+	}
 	kr.Target, _ = dc.number("target", !milestone && kr.Kind != "", 0)
 	if milestone && dc.str("target") == "" {
 		kr.Target = 1

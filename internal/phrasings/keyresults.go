@@ -30,6 +30,7 @@ var KPIs = map[string]domain.Baseline{
 	"mrr":           {Value: 30000, Unit: "$", Direction: domain.HigherIsBetter, Name: "KPI mrr", Follows: true},
 	"response-time": {Value: 720, Unit: "min", Direction: domain.LowerIsBetter, Name: "KPI response-time", Follows: true},
 	"uptime":        {Value: 99.95, Unit: "%", Direction: domain.HigherIsBetter, Name: "KPI uptime", Follows: true},
+	"unmeasured":    {Unit: "", Direction: domain.HigherIsBetter, Name: "KPI unmeasured", Follows: true, Unmeasured: true},
 }
 
 // ParseOptions returns the options of p as the parser takes them.
@@ -131,11 +132,11 @@ var KeyResults = []KeyResult{
 	{Text: "Ship 3 features in 2 weeks", Kind: domain.Reach, Start: 0, Target: 3, Unit: "features", From: "zero"},
 	{Text: "Publish 12 blog posts in Q3 2026", Kind: domain.Reach, Start: 0, Target: 12, Unit: "blog posts", From: "zero"},
 	{Text: "Raise $5M seed round", Kind: domain.Reach, Start: 0, Target: 5e6, Unit: "$", From: "zero"},
-	{Text: "Reach NPS 60", Kind: domain.Reach, Start: 0, Target: 60, From: "zero"},
-	{Text: "Hit $100k MRR by 2026-12-31", Kind: domain.Reach, Start: 0, Target: 100000, Unit: "$", From: "zero"},
+	{Text: "Reach NPS 60", Options: map[string]string{"start": "0"}, Kind: domain.Reach, Start: 0, Target: 60, From: "option"},
+	{Text: "Hit $100k MRR by 2026-12-31", Options: map[string]string{"start": "$70k"}, Kind: domain.Reach, Start: 70000, Target: 100000, Unit: "$", From: "option"},
 	{Text: "Reach 40 leads", Options: map[string]string{"kpi": "web-leads"}, Kind: domain.Reach, Start: 22, Target: 40, Unit: "/day", From: "baseline"},
-	{Text: "200 qualifizierte Leads aus organischer Suche", Kind: domain.Reach, Start: 0, Target: 200, Unit: "qualifizierte Leads", From: "zero"},
-	{Text: "Wir erreichen 40 erfolgreiche Test Starts bis zum 10. Dezember 2020", Kind: domain.Reach, Start: 0, Target: 40, From: "zero"}, // the words are too long for a unit
+	{Text: "200 qualifizierte Leads aus organischer Suche", Options: map[string]string{"start": "0"}, Kind: domain.Reach, Start: 0, Target: 200, Unit: "qualifizierte Leads", From: "option"},
+	{Text: "Wir erreichen 40 erfolgreiche Test Starts bis zum 10. Dezember 2020", Options: map[string]string{"start": "0"}, Kind: domain.Reach, Start: 0, Target: 40, From: "option"}, // the words are too long for a unit
 	// Relative targets: the start comes from the linked KPI, or is asked.
 	{Text: "Reduce churn by 20%", Options: map[string]string{"kpi": "churn"}, Kind: domain.Decrease, Start: 3, Target: 2.4, Unit: "%", From: "baseline"},
 	{Text: "Increase web leads by 10 per day", Options: map[string]string{"kpi": "web-leads"}, Kind: domain.Increase, Start: 22, Target: 32, Unit: "per day", From: "baseline"},
@@ -152,7 +153,7 @@ var KeyResults = []KeyResult{
 	{Text: "Increase test coverage to 80%", Options: map[string]string{"start": "62%"}, Kind: domain.Increase, Start: 62, Target: 80, Unit: "%", From: "option"},
 	{Text: "Reduce response time to 4h", Options: map[string]string{"kpi": "response-time"}, Kind: domain.Decrease, Start: 720, Target: 240, Unit: "min", From: "baseline"},
 	// Options settle what the text leaves open.
-	{Text: "Reach 1,000 paying customers in 3 markets", Options: map[string]string{"target": "1000"}, Kind: domain.Reach, Start: 0, Target: 1000, Unit: "paying customers", From: "zero"},
+	{Text: "Reach 1,000 paying customers in 3 markets", Options: map[string]string{"target": "1000", "start": "640"}, Kind: domain.Reach, Start: 640, Target: 1000, Unit: "paying customers", From: "option"},
 	{Text: "Achieve SOC 2 compliance", Options: map[string]string{"milestone": ""}, Kind: domain.Milestone},
 	{Text: "Reach NPS 60", Options: map[string]string{"start": "40"}, Kind: domain.Reach, Start: 40, Target: 60, From: "option"},
 	{Text: "Grow MRR to 50k", Options: map[string]string{"start": "30k", "unit": "$"}, Kind: domain.Increase, Start: 30000, Target: 50000, Unit: "$", From: "option"},
@@ -177,12 +178,38 @@ var KeyResults = []KeyResult{
 	{Text: "Grow revenue from 1,5 M€ to 2 M€", Kind: domain.Increase, Start: 1.5e6, Target: 2e6, Unit: "€", From: "text"},
 	// Units as QA-1 #27 found them dropped.
 	{Text: "Cut AWS bill from $20k/month to $15k/month", Kind: domain.Decrease, Start: 20000, Target: 15000, Unit: "$/month", From: "text"},
-	{Text: "Have 100 customers using feature X", Kind: domain.Reach, Start: 0, Target: 100, Unit: "customers", From: "zero"},
+	{Text: "Have 100 customers using feature X", Options: map[string]string{"start": "0"}, Kind: domain.Reach, Start: 0, Target: 100, Unit: "customers", From: "option"},
 	{Text: "At least 10 customer interviews per month", Kind: domain.StayAbove, Target: 10, Unit: "per month"},
 	{Text: "Get 10 new customers per month", Kind: domain.Reach, Start: 0, Target: 10, Unit: "per month", From: "zero"},
 	{Text: "Book 20 demos per week", Kind: domain.Reach, Start: 0, Target: 20, Unit: "demos per week", From: "zero"},
 	{Text: "Reduce onboarding time from 3 weeks to 1 week", Kind: domain.Decrease, Start: 3, Target: 1, Unit: "week", From: "text"},
 	{Text: "Grow ARR from 120,000USD to 150,000USD", Kind: domain.Increase, Start: 120000, Target: 150000, Unit: "USD", From: "text"},
+	// A reach with no start (ask-start): counted from 0 only when what it
+	// counts are new things won or done in the cycle (a verb of doing or
+	// winning, or "new"); a level (NPS, MRR, a score, a rating, a time), a
+	// total (Reach 10,000 users) or a weak verb (get) is asked. From
+	// Perdoo's, Whatmatters', Atlassian's, Lattice's, Gtmhub's and
+	// Betterworks' example lists.
+	{Text: "Sign 50 new customers", Kind: domain.Reach, Start: 0, Target: 50, Unit: "new customers", From: "zero"},
+	{Text: "Hire 5 engineers", Kind: domain.Reach, Start: 0, Target: 5, Unit: "engineers", From: "zero"},
+	{Text: "Onboard 20 new clients", Kind: domain.Reach, Start: 0, Target: 20, Unit: "new clients", From: "zero"},
+	{Text: "Acquire 1,000 new users", Kind: domain.Reach, Start: 0, Target: 1000, Unit: "new users", From: "zero"},
+	{Text: "Launch 4 new campaigns", Kind: domain.Reach, Start: 0, Target: 4, Unit: "new campaigns", From: "zero"},
+	{Text: "Close 15 new deals in EMEA", Kind: domain.Reach, Start: 0, Target: 15, Unit: "new deals", From: "zero"},
+	{Text: "Win 10 new logos", Kind: domain.Reach, Start: 0, Target: 10, Unit: "new logos", From: "zero"},
+	{Text: "Publish 8 case studies", Kind: domain.Reach, Start: 0, Target: 8, Unit: "case studies", From: "zero"},
+	{Text: "Run 12 customer interviews", Kind: domain.Reach, Start: 0, Target: 12, Unit: "customer interviews", From: "zero"},
+	{Text: "Reach 500 new subscribers", Kind: domain.Reach, Start: 0, Target: 500, Unit: "new subscribers", From: "zero"},
+	{Text: "Generate 200 new qualified leads", Kind: domain.Reach, Start: 0, Target: 200, Unit: "new qualified leads", From: "zero"},
+	{Text: "Close $500k in new business", Kind: domain.Reach, Start: 0, Target: 500000, Unit: "$", From: "zero"},
+	{Text: "Book $2M in new ARR", Kind: domain.Reach, Start: 0, Target: 2e6, Unit: "$", From: "zero"},
+	{Text: "Hire 5 full-time engineers", Kind: domain.Reach, Start: 0, Target: 5, Unit: "full-time engineers", From: "zero"},
+	{Text: "Resolve 300 support tickets", Kind: domain.Reach, Start: 0, Target: 300, Unit: "support tickets", From: "zero"},
+	{Text: "5 neue Entwickler einstellen", Kind: domain.Reach, Start: 0, Target: 5, Unit: "neue Entwickler", From: "zero"},
+	{Text: "Hit $100k MRR", Options: map[string]string{"kpi": "mrr"}, Kind: domain.Reach, Start: 30000, Target: 100000, Unit: "$", From: "baseline"},
+	{Text: "Achieve a CSAT of 4.5", Options: map[string]string{"start": "4.1"}, Kind: domain.Reach, Start: 4.1, Target: 4.5, From: "option"},
+	{Text: "Reach 10,000 active users", Options: map[string]string{"start": "0"}, Kind: domain.Reach, Start: 0, Target: 10000, Unit: "active users", From: "option"},
+
 	// Milestones.
 	{Text: "Hire a VP of sales for Europe", Kind: domain.Milestone},
 	{Text: "  Launch   the   mobile app  ", Kind: domain.Milestone},
@@ -222,6 +249,40 @@ var KeyResults = []KeyResult{
 	{Text: "Grow revenue from 1 to 2M€", Code: domain.EAMBIGUOUS},                          // 1 € or 1M€?
 	{Text: "Grow revenue from 1 to 2M€", Options: map[string]string{"start": "1"}, Kind: domain.Increase, Start: 1, Target: 2e6, Unit: "€", From: "option"},
 
+	// A level or a total to reach with no start: from where, or a line to
+	// hold (ask-start).
+	{Text: "Reach NPS 60", Code: domain.EAMBIGUOUS},
+	{Text: "Hit $100k MRR by 2026-12-31", Code: domain.EAMBIGUOUS},
+	{Text: "Get ARR to $2M", Code: domain.EAMBIGUOUS},
+	{Text: "Achieve a CSAT of 4.5", Code: domain.EAMBIGUOUS},
+	{Text: "Reach 40% activation", Code: domain.EAMBIGUOUS},
+	{Text: "Reach $1M ARR", Code: domain.EAMBIGUOUS},
+	{Text: "Reach an eNPS of 40", Code: domain.EAMBIGUOUS},
+	{Text: "Achieve an average deal size of $40k", Code: domain.EAMBIGUOUS},
+	{Text: "Hit a 4.8 app store rating", Code: domain.EAMBIGUOUS},
+	{Text: "Achieve a customer satisfaction score of 90", Code: domain.EAMBIGUOUS},
+	{Text: "Reach 10,000 monthly active users", Code: domain.EAMBIGUOUS},
+	{Text: "Reach 1,000 paying customers", Code: domain.EAMBIGUOUS},
+	{Text: "Hit 1 million downloads", Code: domain.EAMBIGUOUS},
+	{Text: "Get 500 reviews on G2", Code: domain.EAMBIGUOUS},
+	{Text: "Generate $1M in revenue", Code: domain.EAMBIGUOUS},
+	{Text: "Earn 4.5 stars on the App Store", Code: domain.EAMBIGUOUS},
+	{Text: "Achieve $50 average order value", Code: domain.EAMBIGUOUS},
+	{Text: "Hit 200 ms p95 latency", Code: domain.EAMBIGUOUS},
+	{Text: "Reach MRR of $50k", Code: domain.EAMBIGUOUS},
+	{Text: "Reach 25,000 newsletter subscribers", Code: domain.EAMBIGUOUS},
+	{Text: "Have 100 customers using feature X", Code: domain.EAMBIGUOUS},
+	{Text: "200 qualifizierte Leads aus organischer Suche", Code: domain.EAMBIGUOUS},
+	{Text: "Wir erreichen 40 erfolgreiche Test Starts bis zum 10. Dezember 2020", Code: domain.EAMBIGUOUS},
+	{Text: "Complete 40 hours of training", Kind: domain.Reach, Start: 0, Target: 40, Unit: "hours", From: "zero"},
+	{Text: "Add $20k in new MRR", Kind: domain.Reach, Start: 0, Target: 20000, Unit: "$", From: "zero"},
+	{Text: "Gain 500 followers on LinkedIn", Kind: domain.Reach, Start: 0, Target: 500, Unit: "followers", From: "zero"},
+	{Text: "Launch the new plan at a price of $49", Code: domain.EAMBIGUOUS},
+	{Text: "Reach a Lighthouse performance score of 95", Code: domain.EAMBIGUOUS},
+	{Text: "Attain 5,000 daily active users", Code: domain.EAMBIGUOUS},
+	{Text: "Hit 4.5/5 customer satisfaction", Code: domain.EAMBIGUOUS},
+	{Text: "Reach NPS 60", Options: map[string]string{"kpi": "unmeasured"}, Code: domain.EAMBIGUOUS}, // the KPI has no value yet
+
 	// Refused with an example.
 	{Text: "Increase web leads from 35 to 22 per day", Code: domain.EINVALID},
 	{Text: "Reduce response time from 4h to 12h", Code: domain.EINVALID},
@@ -230,6 +291,9 @@ var KeyResults = []KeyResult{
 	{Text: "Increase NPS from 40 to 60 and CSAT from 80 to 90", Code: domain.EINVALID},
 	{Text: "NPS from 1 to 99999999999999999999", Code: domain.EINVALID},
 	{Text: "Reach 40 leads", Options: map[string]string{"kpi": "conversion", "unit": "h"}, Code: domain.EINVALID},
+	{Text: "Hire 5 engineers", Options: map[string]string{"start": "8"}, Code: domain.EINVALID},           // hiring only goes up (ask-start)
+	{Text: "Add 10 leads per day", Options: map[string]string{"kpi": "web-leads"}, Code: domain.EINVALID}, // not a decrease from 22/day to 10/day
+	{Text: "Add $20k MRR", Options: map[string]string{"start": "70k"}, Code: domain.EINVALID},             // not a decrease from $70k to $20k
 	{Text: "Keep churn below 2%", Options: map[string]string{"start": "3"}, Code: domain.EINVALID},
 	{Text: "Decrease average handle time from 6:30 to 5:00", Code: domain.EINVALID}, // minutes:seconds or hours:minutes?
 	{Text: "", Code: domain.EINVALID},
