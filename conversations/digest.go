@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -74,7 +75,10 @@ type digestData struct {
 	cs    []domain.CheckIn
 	kpis  []domain.KPI
 	tl    *timeline
-	names map[string]string
+	// groups are cs by key result (positions), for the timeline and the
+	// progress lines.
+	groups krGroups
+	names  map[string]string
 	// week is the check-in week reported on; slot the moment its digest
 	// speaks for (domain.DigestSlot), and cycle that moment's cycle: the
 	// header names that cycle and a week in it, and the review is due by
@@ -182,7 +186,8 @@ func (ss *session) digestData(scope DigestScope) (*digestData, error) {
 	if d.kpis, err = ss.store.KPIs(ss.ctx, ss.ws.ID); err != nil {
 		return nil, err
 	}
-	d.tl = newTimeline(d.cs)
+	d.groups = groupByKR(d.cs)
+	d.tl = newTimeline(d.cs, d.groups)
 	return d, nil
 }
 
@@ -195,7 +200,7 @@ func (ss *session) weekly(scope DigestScope, d *digestData) (*Message, error) {
 	if err := d.tl.loadKPIs(ss, os); err != nil {
 		return nil, err
 	}
-	hist := history(d.cs)
+	hist := history(d.cs, d.groups)
 	// The chart's line is the fraction of the cycle elapsed; every
 	// objective has its own pace, and the headline rolls those up.
 	elapsed := cycle.Elapsed(ss.now, ss.wsLoc)
@@ -514,20 +519,49 @@ func (ss *session) trend(d *digestData, os []domain.Objective, cycle domain.Cycl
 		return nil
 	}
 	t := &chart.Trend{Title: "Progress over " + string(cycle) + " against the expected line", Start: start, End: end}
-	at := func(moment time.Time, actual bool) {
+	// The moments drawn: the start, each check-in week's close so far, the
+	// end. Each key result's progress at all of them is read first, its
+	// check-ins walked once (progressesAt): a company's digest draws 40,000
+	// key results at some fifteen moments.
+	moments := []time.Time{start}
+	for _, w := range domain.CheckInWeeks(start, end, d.loc, d.set.CheckIn) {
+		_, _, closes := domain.CheckInWindow(w, d.loc, d.set)
+		if !closes.Before(ss.now) {
+			break
+		}
+		moments = append(moments, closes)
+	}
+	moments = append(moments, end)
+	m, n := len(moments), 0
+	for _, o := range os {
+		n += len(o.KeyResults)
+	}
+	progress := make([]float64, n*m) // key result k at moment i: progress[k*m+i]
+	k := 0
+	for _, o := range os {
+		for _, kr := range o.KeyResults {
+			d.tl.progressesAt(kr, moments, progress[k*m:(k+1)*m])
+			k++
+		}
+	}
+	at := func(i int, actual bool) {
+		moment := moments[i]
 		oas := make([]domain.ObjectiveAssessment, 0, len(os))
+		k := 0
 		for _, o := range os {
 			var as []domain.Assessment
 			then := o
 			then.KeyResults = nil
 			for _, kr := range o.KeyResults {
+				pr := progress[k*m+i]
+				k++
 				p := domain.Pace{Cycle: o.Cycle, Location: ss.wsLoc, Now: moment, Created: o.CreatedAt}
 				since, exp := domain.PaceOf(kr, p)
 				if since.After(moment) {
 					continue // not there yet
 				}
 				then.KeyResults = append(then.KeyResults, kr)
-				as = append(as, domain.Assessment{Progress: d.tl.progressAt(kr, moment), Expected: exp, Since: since,
+				as = append(as, domain.Assessment{Progress: pr, Expected: exp, Since: since,
 					FirstWeek: moment.Before(since.Add(domain.DefaultGrace)), PaceFrom: since.Add(domain.DefaultGrace)})
 			}
 			oas = append(oas, domain.AssessObjective(then, as))
@@ -542,38 +576,88 @@ func (ss *session) trend(d *digestData, os []domain.Objective, cycle domain.Cycl
 		}
 		t.Points = append(t.Points, pt)
 	}
-	at(start, true)
-	for _, w := range domain.CheckInWeeks(start, end, d.loc, d.set.CheckIn) {
-		_, _, closes := domain.CheckInWindow(w, d.loc, d.set)
-		if !closes.Before(ss.now) {
-			break
-		}
-		at(closes, true)
+	for i := range m - 1 {
+		at(i, true)
 	}
 	if ss.now.Before(end) {
 		// Now is the headline, computed once.
 		t.Points = append(t.Points, chart.TrendPoint{At: ss.now, Actual: progressNow, Expected: paceNow})
 	}
-	at(end, !ss.now.Before(end))
+	at(m-1, !ss.now.Before(end))
 	return t
 }
 
 // timeline answers "what was this key result's progress at t?" from its
 // check-ins and its KPI's values.
 type timeline struct {
-	byKR map[string][]domain.CheckIn // oldest first
+	byKR map[string][]mark // oldest first
 	kpi  map[string][]domain.KPIValue
 }
 
-func newTimeline(cs []domain.CheckIn) *timeline {
-	tl := &timeline{byKR: map[string][]domain.CheckIn{}, kpi: map[string][]domain.KPIValue{}}
-	for _, c := range cs {
-		tl.byKR[c.KR] = append(tl.byKR[c.KR], c)
+// mark is what a check-in tells of its key result's progress: a company's
+// digest keeps half a million of them, so only what progressAt reads.
+type mark struct {
+	at    time.Time
+	value float64
+	done  bool
+}
+
+func newTimeline(cs []domain.CheckIn, g krGroups) *timeline {
+	tl := &timeline{byKR: make(map[string][]mark, len(g.krs)), kpi: map[string][]domain.KPIValue{}}
+	// One array for every key result's marks, in their groups.
+	all := make([]mark, len(g.order))
+	for j, i := range g.order {
+		all[j] = mark{at: cs[i].At, value: cs[i].Value, done: cs[i].Done}
 	}
-	for _, l := range tl.byKR {
-		sort.SliceStable(l, func(i, j int) bool { return l[i].At.Before(l[j].At) })
+	for k, kr := range g.krs {
+		l := all[g.starts[k]:g.starts[k+1]:g.starts[k+1]]
+		// The store returns check-ins oldest first, so each list is
+		// already in order; the sort is for a list that is not.
+		if !slices.IsSortedFunc(l, func(a, b mark) int { return a.at.Compare(b.at) }) {
+			slices.SortStableFunc(l, func(a, b mark) int { return a.at.Compare(b.at) })
+		}
+		tl.byKR[kr] = l
 	}
 	return tl
+}
+
+// krGroups are the positions of check-ins grouped by key result, each
+// group in the check-ins' own order: the timeline and the progress lines
+// are made from them without a copy of half a million check-ins each.
+type krGroups struct {
+	krs    []string
+	starts []int32 // group k is order[starts[k]:starts[k+1]]
+	order  []int32
+}
+
+func groupByKR(cs []domain.CheckIn) krGroups {
+	num := map[string]int32{}
+	var g krGroups
+	var counts []int32
+	of := make([]int32, len(cs))
+	for i := range cs {
+		k, ok := num[cs[i].KR]
+		if !ok {
+			k = int32(len(g.krs))
+			num[cs[i].KR] = k
+			g.krs = append(g.krs, cs[i].KR)
+			counts = append(counts, 0)
+		}
+		of[i] = k
+		counts[k]++
+	}
+	g.starts = make([]int32, len(counts)+1)
+	for k, n := range counts {
+		g.starts[k+1] = g.starts[k] + n
+	}
+	next := counts[:0:0]
+	next = append(next, g.starts[:len(counts)]...)
+	g.order = make([]int32, len(cs))
+	for i, k := range of {
+		g.order[next[k]] = int32(i)
+		next[k]++
+	}
+	return g
 }
 
 // loadKPIs reads the values of the KPIs that os's key results follow, once each.
@@ -583,23 +667,40 @@ func (tl *timeline) loadKPIs(ss *session, os []domain.Objective) error {
 
 // progressAt is kr's progress from what was recorded before t.
 func (tl *timeline) progressAt(kr domain.KeyResult, t time.Time) float64 {
+	var out [1]float64
+	tl.progressesAt(kr, []time.Time{t}, out[:])
+	return out[0]
+}
+
+// progressesAt sets out[i] to kr's progress from what was recorded before
+// moments[i], walking kr's check-ins once when the moments are in order.
+func (tl *timeline) progressesAt(kr domain.KeyResult, moments []time.Time, out []float64) {
+	marks := tl.byKR[kr.Ref]
+	var vals []domain.KPIValue
+	if kr.KPI != "" {
+		vals = tl.kpi[kr.KPI] // newest first
+	}
 	then := kr
 	then.Current, then.Measured, then.Done = kr.Start, false, false
-	for _, c := range tl.byKR[kr.Ref] {
-		if !c.At.Before(t) {
-			break
+	j := 0
+	for i, t := range moments {
+		if i > 0 && t.Before(moments[i-1]) {
+			// Out of order: start over from the first check-in.
+			then.Current, then.Measured, then.Done = kr.Start, false, false
+			j = 0
 		}
-		then.Current, then.Measured, then.Done = c.Value, true, c.Done
-	}
-	if kr.KPI != "" {
-		for _, v := range tl.kpi[kr.KPI] { // newest first
+		for ; j < len(marks) && marks[j].at.Before(t); j++ {
+			then.Current, then.Measured, then.Done = marks[j].value, true, marks[j].done
+		}
+		at := then
+		for _, v := range vals {
 			if v.At.Before(t) {
-				then.Current, then.Measured = v.Value, true
+				at.Current, at.Measured = v.Value, true
 				break
 			}
 		}
+		out[i] = at.Progress()
 	}
-	return then.Progress()
 }
 
 func riskRank(a domain.Assessment) int {

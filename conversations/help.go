@@ -1,8 +1,29 @@
 package conversations
 
 // help lists every command and option of the grammar, each with an
-// example; dates in examples are relative to today (session.example).
+// example; dates in examples are relative to today (session.example). The
+// same message answers everyone on a platform with the same dates, so it
+// is built once for them and shared.
 func (ss *session) help() Reply {
+	key := string(ss.actor.Platform) + " " + ss.example("{cycle} {date} {yesterday}")
+	if m, ok := ss.helps.Load(key); ok {
+		return Reply{Message: m.(*Message), Shared: true}
+	}
+	m := ss.buildHelp()
+	if ss.helpCount.Add(1) > maxHelps {
+		// Yesterday's and other time zones' keys: start again.
+		ss.helps.Clear()
+		ss.helpCount.Store(1)
+	}
+	ss.helps.Store(key, m)
+	return Reply{Message: m, Shared: true}
+}
+
+// maxHelps bounds the help messages kept: a few platforms times the dates
+// of the time zones in use.
+const maxHelps = 32
+
+func (ss *session) buildHelp() *Message {
 	c := ss.cmd("okr")
 	k := ss.cmd("kpi")
 	line := func(example, what string) Text { return Text{}.AddCode(ss.example(example)).Add("  " + what) }
@@ -52,5 +73,5 @@ func (ss *session) help() Reply {
 			}},
 		},
 	}
-	return Reply{Message: m}
+	return m
 }

@@ -273,6 +273,10 @@ type Reply struct {
 	// refuses or fails, and "" when it succeeded. Programs (tests, metrics)
 	// act on it, never on the wording.
 	Code string
+	// Shared says Message is one answer given to many requests (/okr help
+	// on a given day): it must not be changed, and an adapter may keep what
+	// it renders from it for the next request that gets it.
+	Shared bool
 	// File, when set, is sent to the person who asked, privately (Slack:
 	// into their direct messages with okrbot; Teams: offered in their
 	// personal chat, to accept or decline). Message says what it is.

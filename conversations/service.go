@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/okrbot/okrbot/conversations/chart"
@@ -55,6 +56,9 @@ type ObjectiveStore interface {
 	// ObjectiveOfInitiative returns the objective holding the initiative ref ("I-4").
 	ObjectiveOfInitiative(ctx context.Context, workspace, ref string) (domain.Objective, error)
 	CheckIns(ctx context.Context, workspace string, f domain.CheckInFilter) ([]domain.CheckIn, error)
+	// CheckInPoints returns the progress lines of key results since a
+	// moment: domain.WeeklyPoints of their check-ins since then.
+	CheckInPoints(ctx context.Context, workspace string, krs []string, since time.Time) (map[string][]domain.Point, error)
 }
 
 // KPIStore keeps KPIs and their values.
@@ -121,6 +125,9 @@ type Service struct {
 	store Store
 	opt   Options
 	seen  sync.Map // workspace id/user id -> name|tz last saved, to skip redundant writes
+	// helps keeps /okr help's messages by platform and dates (help.go).
+	helps     sync.Map
+	helpCount atomic.Int64
 	// touched holds when each API token's last use was written (api_tokens.go).
 	touched sync.Map
 }
@@ -175,6 +182,8 @@ type session struct {
 	wsLoc *time.Location
 	// myWeek caches week().
 	myWeek domain.Week
+	// fill is what example fills in for each placeholder.
+	fill [][2]string
 }
 
 func (s *Service) begin(ctx context.Context, a Actor) (*session, error) {
@@ -298,12 +307,23 @@ func (ss *session) example(e string) string {
 	if e == "" {
 		return e
 	}
-	today := ss.now.In(ss.loc)
-	e = strings.NewReplacer(
-		"{cycle}", string(domain.CycleOf(ss.now, ss.wsLoc)),
-		"{date}", today.AddDate(0, 0, 14).Format(time.DateOnly),
-		"{yesterday}", today.AddDate(0, 0, -1).Format(time.DateOnly),
-	).Replace(e)
+	if strings.Contains(e, "{") {
+		if ss.fill == nil {
+			// Worked out once per session: /okr help fills in twenty
+			// examples. (A strings.Replacer was most of help's memory.)
+			today := ss.now.In(ss.loc)
+			ss.fill = [][2]string{
+				{"{cycle}", string(domain.CycleOf(ss.now, ss.wsLoc))},
+				{"{date}", today.AddDate(0, 0, 14).Format(time.DateOnly)},
+				{"{yesterday}", today.AddDate(0, 0, -1).Format(time.DateOnly)},
+			}
+		}
+		for _, f := range ss.fill {
+			if strings.Contains(e, f[0]) {
+				e = strings.ReplaceAll(e, f[0], f[1])
+			}
+		}
+	}
 	if ss.actor.Platform == domain.Teams && (strings.HasPrefix(e, "/okr") || strings.HasPrefix(e, "/kpi")) {
 		return e[1:]
 	}

@@ -2,7 +2,6 @@ package conversations
 
 import (
 	"fmt"
-	"sort"
 	"strings"
 	"time"
 
@@ -200,34 +199,41 @@ func (ss *session) newView(os []domain.Objective) *view {
 		if s, _ := os[0].Cycle.Bounds(ss.wsLoc); s.Before(start) {
 			start = s
 		}
-		cs, err := ss.store.CheckIns(ss.ctx, ss.ws.ID, domain.CheckInFilter{KRs: krs, Since: start.AddDate(0, -1, 0)})
-		if err == nil {
-			v.hist = history(cs)
+		// Only the points of each key result's line: a fraction of the
+		// cost of reading its check-ins whole.
+		if hist, err := ss.store.CheckInPoints(ss.ctx, ss.ws.ID, krs, start.AddDate(0, -1, 0)); err == nil {
+			v.hist = hist
 		}
 	}
 	return v
 }
 
 // history turns check-ins into one point per key result and week (the last
-// value given that week), oldest first.
-func history(cs []domain.CheckIn) map[string][]domain.Point {
-	type kw struct {
-		kr   string
-		week domain.Week
+// value given that week), oldest first (domain.WeeklyPoints), a few
+// thousand check-ins at a time, whole key results each (g groups cs by key
+// result): a line depends only on its own key result's check-ins, in their
+// order, and a company's half million are never copied at once.
+func history(cs []domain.CheckIn, g krGroups) map[string][]domain.Point {
+	out := make(map[string][]domain.Point, len(g.krs))
+	buf := make([]domain.CheckInPoint, 0, min(len(cs), 4096))
+	flush := func() {
+		for kr, ps := range domain.WeeklyPoints(buf) {
+			out[kr] = ps
+		}
+		buf = buf[:0]
 	}
-	last := map[kw]domain.CheckIn{}
-	for _, c := range cs {
-		k := kw{c.KR, c.Week}
-		if prev, ok := last[k]; !ok || c.At.After(prev.At) {
-			last[k] = c
+	for k := range g.krs {
+		group := g.order[g.starts[k]:g.starts[k+1]]
+		if len(buf) > 0 && len(buf)+len(group) > cap(buf) {
+			flush()
+		}
+		for _, i := range group {
+			c := &cs[i]
+			buf = append(buf, domain.CheckInPoint{User: c.UserID, KR: c.KR, Week: c.Week, Point: domain.Point{At: c.At, Value: c.Value}})
 		}
 	}
-	out := map[string][]domain.Point{}
-	for k, c := range last {
-		out[k.kr] = append(out[k.kr], domain.Point{At: c.At, Value: c.Value})
-	}
-	for _, pts := range out {
-		sort.Slice(pts, func(i, j int) bool { return pts[i].At.Before(pts[j].At) })
+	if len(buf) > 0 {
+		flush()
 	}
 	return out
 }
@@ -325,7 +331,7 @@ func (v *view) objectiveSection(o domain.Objective, withKRs bool, withInitiative
 // krLine is one key result on one line.
 func (v *view) krLine(o domain.Objective, kr domain.KeyResult) Text {
 	kr, a := v.assess(o, kr)
-	t := Text{}.Add("    ").AddCode(kr.Ref).Add(" "+clip(kr.Title, 80)+" — ").AddBar(a.Progress, -1).
+	t := make(Text, 0, 16).Add("    ").AddCode(kr.Ref).Add(" "+clip(kr.Title, 80)+" — ").AddBar(a.Progress, -1).
 		Add(fmt.Sprintf(" %d%%", pct(a.Progress)))
 	if kr.Kind != domain.Milestone {
 		t = t.Add(" · " + currentOrNone(kr))

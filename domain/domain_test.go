@@ -364,6 +364,34 @@ func TestCheckInWeek(t *testing.T) {
 	}
 }
 
+func TestWeeklyPoints(t *testing.T) {
+	day := time.Date(2026, 11, 6, 15, 0, 0, 0, time.UTC)
+	p := func(user, kr string, week domain.Week, d time.Duration, v float64) domain.CheckInPoint {
+		return domain.CheckInPoint{User: user, KR: kr, Week: week, Point: domain.Point{At: day.Add(d), Value: v}}
+	}
+	got := domain.WeeklyPoints([]domain.CheckInPoint{
+		p("U1", "KR-1", "2026-W46", 7*24*time.Hour, 3),
+		p("U1", "KR-1", "2026-W45", 0, 1),
+		p("U2", "KR-1", "2026-W45", time.Hour, 2), // later that week: the week's value
+		p("U9", "KR-2", "2026-W45", 0, 8),         // a tie: the first person by id
+		p("U3", "KR-2", "2026-W45", 0, 9),
+	})
+	want := map[string][]float64{"KR-1": {2, 3}, "KR-2": {9}}
+	if len(got) != len(want) {
+		t.Fatalf("got %v", got)
+	}
+	for kr, vs := range want {
+		if len(got[kr]) != len(vs) {
+			t.Fatalf("%s: got %v, want %v", kr, got[kr], vs)
+		}
+		for i, v := range vs {
+			if got[kr][i].Value != v {
+				t.Errorf("%s[%d] = %v, want %v", kr, i, got[kr][i].Value, v)
+			}
+		}
+	}
+}
+
 func TestOffScale(t *testing.T) {
 	pctKR := domain.KeyResult{Kind: domain.Increase, Start: 2.5, Target: 4, Unit: "%"}
 	mrr := domain.KeyResult{Kind: domain.Increase, Start: 1.2e6, Target: 2e6, Unit: "€"}

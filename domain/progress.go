@@ -2,6 +2,7 @@ package domain
 
 import (
 	"math"
+	"slices"
 	"time"
 )
 
@@ -104,6 +105,65 @@ func Behind(progress, expected, factor float64) bool {
 type Point struct {
 	At    time.Time
 	Value float64
+}
+
+// CheckInPoint is what a key result's progress line needs of a check-in:
+// whose, which week, when and what value.
+type CheckInPoint struct {
+	User, KR string
+	Week     Week
+	Point
+}
+
+// WeeklyPoints turns check-ins into each key result's progress line: the
+// value of its latest check-in of each week (several people may answer for
+// one key result; at the same moment, the first person by id), oldest
+// first. Assess and the digest draw and project through these points.
+func WeeklyPoints(ps []CheckInPoint) map[string][]Point {
+	// A company's digest reads half a million check-ins: one pass, one map
+	// lookup each (by key result), and a short walk of that key result's
+	// weeks, the latest first (check-ins come oldest first).
+	type weekPoint struct {
+		week Week
+		i    int // in ps
+	}
+	at := map[string]int{} // key result -> its weeks in lines
+	var krs []string
+	var lines [][]weekPoint
+	n := 0
+	for i, p := range ps {
+		g, ok := at[p.KR]
+		if !ok {
+			g = len(lines)
+			at[p.KR] = g
+			krs = append(krs, p.KR)
+			lines = append(lines, make([]weekPoint, 0, 16))
+		}
+		l := lines[g]
+		j := len(l) - 1
+		for j >= 0 && l[j].week != p.Week {
+			j--
+		}
+		switch {
+		case j < 0:
+			lines[g] = append(l, weekPoint{p.Week, i})
+			n++
+		case p.At.After(ps[l[j].i].At) || p.At.Equal(ps[l[j].i].At) && p.User < ps[l[j].i].User:
+			l[j].i = i
+		}
+	}
+	all := make([]Point, 0, n) // one array for every line
+	out := make(map[string][]Point, len(lines))
+	for g, l := range lines {
+		from := len(all)
+		for _, w := range l {
+			all = append(all, ps[w.i].Point)
+		}
+		pts := all[from:len(all):len(all)]
+		slices.SortFunc(pts, func(a, b Point) int { return a.At.Compare(b.At) })
+		out[krs[g]] = pts
+	}
+	return out
 }
 
 // Project fits a least-squares line through points and returns its value at

@@ -126,6 +126,12 @@ type Store interface {
 	ImportCheckIns(ctx context.Context, cs []domain.CheckIn) error
 	// CheckIns returns the check-ins matching f, oldest first.
 	CheckIns(ctx context.Context, workspace string, f domain.CheckInFilter) ([]domain.CheckIn, error)
+	// CheckInPoints returns, for each of the key results krs that has
+	// check-ins at or after since, its progress line: domain.WeeklyPoints of
+	// those check-ins. It is what views of objectives draw and project, and
+	// costs a fraction of reading the check-ins whole (an index holds all
+	// it reads).
+	CheckInPoints(ctx context.Context, workspace string, krs []string, since time.Time) (map[string][]domain.Point, error)
 	// WeekNotes returns the week notes of a week by person.
 	WeekNotes(ctx context.Context, workspace string, week domain.Week) ([]domain.WeekNote, error)
 	// AllWeekNotes returns every week note of a workspace, by week and

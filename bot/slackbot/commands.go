@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"path"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/slack-go/slack"
@@ -70,12 +71,12 @@ func (b *Bot) serveCommand(w http.ResponseWriter, r *http.Request, _ []byte) {
 }
 
 // notInstalledAnswer is the answer to a command from a workspace okrbot has
-// no installation in.
-func notInstalledAnswer() []byte {
+// no installation in. It is encoded once: every command names it, in case.
+var notInstalledAnswer = sync.OnceValue(func() []byte {
 	body, _ := json.Marshal(messageAnswer(conversations.Lines("Not installed",
 		conversations.T("okrbot is not installed in this workspace. Ask a workspace admin to install it.")), false))
 	return body
-}
+})
 
 // command runs a slash command and returns what to answer at once (nil for
 // an empty acknowledgement). It is the path HTTP and Socket Mode share; the
@@ -177,6 +178,9 @@ func (b *Bot) deliver(ctx context.Context, c *slack.Client, req request, a conve
 			b.log.Warn("slack views.update failed", "team", req.team, "err", safeErr(err))
 			b.respond(ctx, c, req, messageAnswer(rep.Message, false), inline)
 		}
+	case rep.Message != nil && rep.Shared && rep.File == nil:
+		ans, body := b.shared.answer(rep.Message, rep.Public)
+		b.respondEncoded(ctx, c, req, ans, body, inline)
 	case rep.Message != nil:
 		m := rep.Message
 		if rep.File != nil {
@@ -275,6 +279,15 @@ func (b *Bot) respond(ctx context.Context, c *slack.Client, req request, ans ans
 	body, err := json.Marshal(ans)
 	if err != nil {
 		b.log.Error("slack answer does not encode", "err", err)
+		return
+	}
+	b.respondEncoded(ctx, c, req, ans, body, inline)
+}
+
+// respondEncoded is respond with the answer already encoded.
+func (b *Bot) respondEncoded(ctx context.Context, c *slack.Client, req request, ans answer, body []byte, inline func([]byte) bool) {
+	if body == nil {
+		b.log.Error("slack answer does not encode")
 		return
 	}
 	if inline != nil && inline(body) {
@@ -399,6 +412,50 @@ func (b *Bot) postResponseURL(ctx context.Context, raw string, body []byte) erro
 	}
 	b.metrics.call("response_url", "ok")
 	return nil
+}
+
+// sharedAnswers keeps the rendered answers to the messages the
+// conversations give many requests (Reply.Shared: /okr help), so that each
+// is rendered and encoded once rather than for every request. The cache
+// holds the messages themselves, so a pointer is never reused while kept.
+type sharedAnswers struct {
+	mu sync.Mutex
+	m  map[sharedKey]sharedAnswer
+}
+
+type sharedKey struct {
+	m      *conversations.Message
+	public bool
+}
+
+type sharedAnswer struct {
+	ans  answer
+	body []byte
+}
+
+// maxSharedAnswers bounds the cache (help: a few dates and time zones).
+const maxSharedAnswers = 16
+
+func (sa *sharedAnswers) answer(m *conversations.Message, public bool) (answer, []byte) {
+	k := sharedKey{m, public}
+	sa.mu.Lock()
+	e, ok := sa.m[k]
+	sa.mu.Unlock()
+	if ok {
+		return e.ans, e.body
+	}
+	ans := messageAnswer(m, public)
+	body, err := json.Marshal(ans)
+	if err != nil {
+		return ans, nil
+	}
+	sa.mu.Lock()
+	if sa.m == nil || len(sa.m) >= maxSharedAnswers {
+		sa.m = map[sharedKey]sharedAnswer{}
+	}
+	sa.m[k] = sharedAnswer{ans, body}
+	sa.mu.Unlock()
+	return ans, body
 }
 
 // sendFile uploads a reply's file into the person's direct messages with

@@ -62,9 +62,10 @@ func plain(s string, n int) *slack.TextBlockObject {
 // escapeMrkdwn escapes the three characters Slack's mrkdwn treats as control
 // characters, so that "<!channel>" or "<@U123>" typed by a person is shown
 // as typed and never becomes a mention or a link.
-func escapeMrkdwn(s string) string {
-	return strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;").Replace(s)
-}
+func escapeMrkdwn(s string) string { return mrkdwnEscaper.Replace(s) }
+
+// mrkdwnEscaper is built once: building a Replacer costs more than using it.
+var mrkdwnEscaper = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;")
 
 // fallbackText is a message's notification text. Slack shows it in
 // notifications and on clients without Block Kit; it is sent with mrkdwn

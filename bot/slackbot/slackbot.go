@@ -122,6 +122,7 @@ type Bot struct {
 	pace     *pace.Pacer
 	users    *cache[slackUser] // team/user -> users.info
 	channels *cache[string]    // team/channel -> name ("" when Slack does not say)
+	shared   sharedAnswers     // answers rendered once for many requests
 	// channelIDs is each team's channels by name (lower case), from one
 	// conversations.list walk: a Tier 2 method, so walked once in a while.
 	channelIDs *cache[map[string]string]

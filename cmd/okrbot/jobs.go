@@ -88,6 +88,7 @@ func runJobs(ctx context.Context, args []string, getenv func(string) string, std
 	}
 
 	log := slog.New(levelFilter{newLogger(stderr).Handler(), slog.LevelWarn})
+	limitMemory(log)
 	st, closeStore, err := openStore(ctx, cfg, log)
 	if err != nil {
 		return err

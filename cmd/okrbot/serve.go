@@ -50,6 +50,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 	}
 	log := newLogger(stderr)
 	log.Info("starting okrbot", "version", versionString())
+	tuneGC(log)
 
 	st, closeStore, err := openStore(ctx, cfg, log)
 	if err != nil {

@@ -31,7 +31,8 @@ type Size struct {
 	KPIs            int // 10, with a value a day over the weeks
 }
 
-func (s Size) withDefaults() Size {
+// WithDefaults is s with its zero fields set to the defaults.
+func (s Size) WithDefaults() Size {
 	if s.People == 0 {
 		s.People = 1000
 	}
@@ -85,7 +86,7 @@ var zones = []string{"Europe/Paris", "America/New_York", "Asia/Tokyo", "UTC", "A
 // size.Weeks weeks before, this week's check-in prompts pending, the earlier
 // weeks' sent. progress, when not nil, hears what is being written.
 func Write(ctx context.Context, st Store, workspace string, size Size, at time.Time, progress func(string)) (Company, error) {
-	size = size.withDefaults()
+	size = size.WithDefaults()
 	if progress == nil {
 		progress = func(string) {}
 	}

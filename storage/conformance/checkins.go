@@ -195,3 +195,79 @@ func testCheckInFilters(t *testing.T, b Backend) {
 		}
 	}
 }
+
+// testCheckInPoints: a key result's progress line is the value of its
+// latest check-in of each week (the first person by id on a tie), oldest
+// first, from the moment asked for, in the workspace asked for: what
+// domain.WeeklyPoints makes of the same check-ins read whole.
+func testCheckInPoints(t *testing.T, b Backend) {
+	st := b.Open(t, nil)
+	mk := func(workspace string) domain.Objective {
+		o := domain.Objective{WorkspaceID: workspace, Title: "o", Owner: "U1", Cycle: "2026-Q4", Commitment: domain.Committed, Status: domain.Active,
+			KeyResults: []domain.KeyResult{
+				{Title: "a", Kind: domain.Increase, Target: 10, Weight: 1, Owner: "U1"},
+				{Title: "b", Kind: domain.Increase, Target: 10, Weight: 1, Owner: "U2"},
+				{Title: "c", Kind: domain.Increase, Target: 10, Weight: 1, Owner: "U1"},
+			}}
+		must(t, st.CreateObjective(ctx, &o))
+		return o
+	}
+	o, elsewhere := mk("slack:T1"), mk("slack:T2")       // the same refs in two workspaces
+	day := time.Date(2026, 11, 6, 15, 0, 0, 0, time.UTC) // a Friday of 2026-W45
+	at := func(week int, d time.Duration) time.Time { return day.AddDate(0, 0, 7*week).Add(d) }
+	ci := func(o domain.Objective, kr int, user string, week int, d time.Duration, v float64) domain.CheckIn {
+		c := checkIn(o, kr, user, domain.Week([]string{"2026-W44", "2026-W45", "2026-W46", "2026-W47"}[week+1]), v, 5)
+		c.At = at(week, d)
+		return c
+	}
+	must(t, st.ImportCheckIns(ctx, []domain.CheckIn{
+		ci(o, 0, "U1", -1, 0, 1),          // before the moment asked for
+		ci(o, 0, "U1", 0, 0, 2),           // W45
+		ci(o, 0, "U1", 1, 0, 3),           // W46, then someone else later that week
+		ci(o, 0, "U3", 1, time.Hour, 4),   // … whose value is the week's
+		ci(o, 0, "U1", 2, 0, 5),           // W47
+		ci(o, 1, "U9", 0, time.Minute, 6), // the same moment: the first by id
+		ci(o, 1, "U2", 0, time.Minute, 7),
+		ci(elsewhere, 0, "U1", 0, 0, 99), // another workspace
+	}))
+	since := at(0, 0)
+	got, err := st.CheckInPoints(ctx, "slack:T1", []string{o.KeyResults[0].Ref, o.KeyResults[1].Ref, o.KeyResults[2].Ref, "KR-404"}, since)
+	must(t, err)
+	want := map[string][]domain.Point{
+		o.KeyResults[0].Ref: {{At: at(0, 0), Value: 2}, {At: at(1, time.Hour), Value: 4}, {At: at(2, 0), Value: 5}},
+		o.KeyResults[1].Ref: {{At: at(0, time.Minute), Value: 7}},
+	}
+	same := func(got, want map[string][]domain.Point) bool {
+		if len(got) != len(want) {
+			return false
+		}
+		for kr, w := range want {
+			g := got[kr]
+			if len(g) != len(w) {
+				return false
+			}
+			for i := range w {
+				if !g[i].At.Equal(w[i].At) || g[i].Value != w[i].Value {
+					return false
+				}
+			}
+		}
+		return true
+	}
+	if !same(got, want) {
+		t.Errorf("progress lines:\n got %v\nwant %v", got, want)
+	}
+	// The same as the check-ins read whole.
+	cs, err := st.CheckIns(ctx, "slack:T1", domain.CheckInFilter{KRs: []string{o.KeyResults[0].Ref, o.KeyResults[1].Ref}, Since: since})
+	must(t, err)
+	ps := make([]domain.CheckInPoint, len(cs))
+	for i, c := range cs {
+		ps[i] = domain.CheckInPoint{User: c.UserID, KR: c.KR, Week: c.Week, Point: domain.Point{At: c.At, Value: c.Value}}
+	}
+	if whole := domain.WeeklyPoints(ps); !same(got, whole) {
+		t.Errorf("progress lines %v, but of the check-ins read whole %v", got, whole)
+	}
+	if got, err := st.CheckInPoints(ctx, "slack:T1", nil, since); err != nil || len(got) != 0 {
+		t.Errorf("no key results: %v %v", got, err)
+	}
+}

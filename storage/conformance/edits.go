@@ -1,6 +1,7 @@
 package conformance
 
 import (
+	"context"
 	"fmt"
 	"testing"
 	"time"
@@ -126,11 +127,13 @@ func testSkippedAnswersMoveOnlyConfidence(t *testing.T, b Backend) {
 // data, never query syntax, so the conversations need not refuse such words.
 func testTextIsData(t *testing.T, b Backend) {
 	st := b.Open(t, nil)
-	texts := []string{`$where is the money`, `{"$gt": ""}`, `$set everything`, `a.b.c`, `$ne`, `Win “enterprise” deals`, `'; DROP TABLE objectives; --`}
+	texts := []string{`$where is the money`, `{"$gt": ""}`, `$set everything`, `a.b.c`, `$ne`, `Win “enterprise” deals`, `'; DROP TABLE objectives; --`,
+		"a \"quoted\" \\ back\nslash\t🚀 \u2028"}
 	for i, text := range texts {
 		o := objective(t, st, "w1", "ada")
 		_, err := st.ModifyObjective(ctx, "w1", o.Ref, func(x *domain.Objective) error {
 			x.Title, x.KeyResults[0].Title = text, text
+			x.KeyResults[0].Initiatives = []domain.Initiative{{Title: text, CreatedBy: text}}
 			x.History = []domain.Change{{Ref: x.Ref, Field: "title", From: text, To: text}}
 			return nil
 		})
@@ -140,6 +143,11 @@ func testTextIsData(t *testing.T, b Backend) {
 		got, err := st.Objective(ctx, "w1", o.Ref)
 		if err != nil || got.Title != text || got.KeyResults[0].Title != text || len(got.History) != 1 || got.History[0].From != text {
 			t.Errorf("%q came back as %+v, %v", text, got, err)
+		}
+		for _, o := range append([]domain.Objective{got}, mustObjectives(t, st, "w1", o.Ref)...) {
+			if ins := o.KeyResults[0].Initiatives; len(ins) != 1 || ins[0].Title != text || ins[0].CreatedBy != text {
+				t.Errorf("initiative %q came back as %+v", text, ins)
+			}
 		}
 		c := domain.CheckIn{WorkspaceID: "w1", UserID: "ada", KR: o.KeyResults[0].Ref, Objective: o.Ref, Week: "2026-W47",
 			Value: float64(i), Confidence: 7, Note: text, By: "carol"}
@@ -164,4 +172,14 @@ func testTextIsData(t *testing.T, b Backend) {
 	mustCode(t, "an operator-shaped ref", err, domain.ENOTFOUND)
 	_, err = st.KPI(ctx, "w1", `$ne`)
 	mustCode(t, "an operator-shaped slug", err, domain.ENOTFOUND)
+}
+
+// mustObjectives lists the objectives with refs.
+func mustObjectives(t *testing.T, st interface {
+	Objectives(ctx context.Context, workspace string, f domain.ObjectiveFilter) ([]domain.Objective, error)
+}, workspace string, refs ...string) []domain.Objective {
+	t.Helper()
+	os, err := st.Objectives(ctx, workspace, domain.ObjectiveFilter{Refs: refs})
+	must(t, err)
+	return os
 }

@@ -92,6 +92,7 @@ var tests = []test{
 	{"SkippedAnswersMoveOnlyConfidence", testSkippedAnswersMoveOnlyConfidence},
 	{"ImportCheckIns", testImportCheckIns},
 	{"CheckInFilters", testCheckInFilters},
+	{"CheckInPoints", testCheckInPoints},
 	// KPIs.
 	{"KPIValuesAndLatest", testKPIValuesAndLatest},
 	{"EditKPIKeepsValuesAndHistory", testEditKPIKeepsValuesAndHistory},

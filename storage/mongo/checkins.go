@@ -276,3 +276,24 @@ func (s *Store) CheckIns(ctx context.Context, workspace string, f domain.CheckIn
 	})
 	return out, nil
 }
+
+// CheckInPoints returns the progress lines of key results since a moment,
+// reading only the fields a line needs.
+func (s *Store) CheckInPoints(ctx context.Context, workspace string, krs []string, since time.Time) (map[string][]domain.Point, error) {
+	const op = "mongo.CheckInPoints"
+	if len(krs) == 0 {
+		return map[string][]domain.Point{}, nil
+	}
+	q := and(ws(workspace), "kr", bson.M{"$in": krs})
+	q["at"] = bson.M{"$gte": since}
+	ds, err := findAll[checkInDoc](ctx, s.c(colCheckIns), q,
+		options.Find().SetProjection(bson.M{"_id": 0, "user": 1, "kr": 1, "week": 1, "value": 1, "at": 1}))
+	if err != nil {
+		return nil, fail(ctx, op+": "+workspace, err)
+	}
+	ps := make([]domain.CheckInPoint, len(ds))
+	for i, d := range ds {
+		ps[i] = domain.CheckInPoint{User: d.User, KR: d.KR, Week: domain.Week(d.Week), Point: domain.Point{At: d.At, Value: d.Value}}
+	}
+	return domain.WeeklyPoints(ps), nil
+}

@@ -18,6 +18,9 @@ import (
 //	okrbot.store                  the marker: a store lives here
 //	okrbot.db.lock                serialises okrbot processes starting
 //	                              (the kernel releases it with its process)
+//	okrbot.requests.db (-wal, -shm)  the keys of requests handled in the last
+//	                              days, so that a replay has no effect
+//	                              (requests.go); not data: no backup needs it
 const (
 	markerName = "okrbot.store"
 	lockName   = FileName + ".lock"

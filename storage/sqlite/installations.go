@@ -75,8 +75,14 @@ func (s *Store) exec(ctx context.Context, op, q string, args ...any) error {
 // execCount runs one statement in a write transaction and returns how
 // many rows it changed (a clean-up's count).
 func (s *Store) execCount(ctx context.Context, op, q string, args ...any) (int64, error) {
+	return s.execCountOn(ctx, s.w, op, q, args...)
+}
+
+// execCountOn is execCount on the writer db of a file (the store's, or the
+// request keys' of requests.go).
+func (s *Store) execCountOn(ctx context.Context, db *sql.DB, op, q string, args ...any) (int64, error) {
 	var n int64
-	err := s.tx(ctx, op, func(tx *sql.Tx) error {
+	err := s.txOn(ctx, db, op, func(tx *sql.Tx) error {
 		r, err := tx.ExecContext(ctx, q, args...)
 		if err == nil {
 			n, _ = r.RowsAffected()
@@ -147,25 +153,18 @@ func (s *Store) ConversationRefs(ctx context.Context, workspace string) ([]domai
 }
 
 // Remember records a request key and reports whether it is new.
+// Keys live in a file of their own, and keys arriving together are written
+// in one transaction (requests.go).
 func (s *Store) Remember(ctx context.Context, key string) (bool, error) {
-	var fresh bool
-	err := s.tx(ctx, "sqlite.Remember", func(tx *sql.Tx) error {
-		r, err := tx.ExecContext(ctx, `INSERT INTO events (key, at) VALUES (?, ?) ON CONFLICT (key) DO NOTHING`, key, s.now().UnixNano())
-		if err == nil {
-			n, _ := r.RowsAffected()
-			fresh = n > 0
-		}
-		return err
-	})
-	return fresh, err
+	return s.remember(ctx, key)
 }
 
 // Forget removes a key, so that a request whose handling failed can be retried.
 func (s *Store) Forget(ctx context.Context, key string) error {
-	return s.exec(ctx, "sqlite.Forget", `DELETE FROM events WHERE key = ?`, key)
+	return s.forget(ctx, key)
 }
 
 // ForgetBefore deletes the keys remembered before t.
 func (s *Store) ForgetBefore(ctx context.Context, t time.Time) (int64, error) {
-	return s.execCount(ctx, "sqlite.ForgetBefore", `DELETE FROM events WHERE at < ?`, t.UnixNano())
+	return s.forgetBefore(ctx, t.UnixNano())
 }

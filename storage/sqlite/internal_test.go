@@ -134,6 +134,46 @@ var migrationSteps = map[int]func(t *testing.T, s *Store){
 		}
 		hotQueriesUseIndexes(t, s)
 	},
+	6: func(t *testing.T, s *Store) {
+		// A key result's progress line is read from the index alone.
+		plan := queryPlan(t, s, checkInPointsQuery, "w", `["KR-1"]`, 0)
+		if len(plan) == 0 || !strings.Contains(plan[0], "USING COVERING INDEX check_ins_kr") {
+			t.Errorf("progress lines: %s", strings.Join(plan, "; "))
+		}
+		var stat string
+		s.w.QueryRowContext(ctx, `SELECT stat FROM sqlite_stat1 WHERE idx = 'check_ins_kr'`).Scan(&stat)
+		if stat != "200000 200000 13 1 1" {
+			t.Errorf("check_ins_kr statistics %q", stat)
+		}
+		hotQueriesUseIndexes(t, s)
+	},
+}
+
+// queryPlan is SQLite's plan of q, one line per step.
+func queryPlan(t *testing.T, s *Store, q string, args ...any) []string {
+	t.Helper()
+	plan, err := explain(s, q, args...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return plan
+}
+
+// explain returns SQLite's plan of q.
+func explain(s *Store, q string, args ...any) ([]string, error) {
+	rows, err := s.r.QueryContext(ctx, "EXPLAIN QUERY PLAN "+q, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var plan []string
+	for rows.Next() {
+		var id, parent, unused int
+		var detail string
+		rows.Scan(&id, &parent, &unused, &detail)
+		plan = append(plan, detail)
+	}
+	return plan, rows.Err()
 }
 
 func TestMigrations(t *testing.T) {
@@ -221,52 +261,47 @@ func hotQueriesUseIndexes(t *testing.T, s *Store) {
 	}
 	of := func(sql string, args []any) q { return q{sql, args} }
 	queries := map[string]q{
-		"a person's objectives (list mine)":       of(objectivesQuery("w", domain.ObjectiveFilter{Person: "U1", Cycle: "2026-Q4"})),
-		"a person's key results (check-in form)":  of(objectivesQuery("w", domain.ObjectiveFilter{KROwner: "U1", Statuses: []domain.ObjectiveStatus{domain.Active}})),
-		"a team's objectives":                     of(objectivesQuery("w", domain.ObjectiveFilter{Team: "C1", Cycle: "2026-Q4"})),
-		"a cycle's objectives (company digest)":   of(objectivesQuery("w", domain.ObjectiveFilter{Cycle: "2026-Q4"})),
-		"objectives following a KPI":              of(objectivesQuery("w", domain.ObjectiveFilter{KPI: "leads"})),
-		"one objective":                           of(objectivesQuery("w", domain.ObjectiveFilter{Refs: []string{"O-1"}})),
-		"a key result's recent check-ins":         of(checkInsQuery("w", domain.CheckInFilter{KRs: []string{"KR-1"}, Since: time.Now()})),
-		"a week's check-ins of a team":            of(checkInsQuery("w", domain.CheckInFilter{Team: "C1", Weeks: week})),
-		"a person's check-ins of a week":          of(checkInsQuery("w", domain.CheckInFilter{User: "U1", Weeks: week, KRs: []string{"KR-1"}})),
-		"a week's check-ins":                      of(checkInsQuery("w", domain.CheckInFilter{Weeks: week})),
-		"the check-ins since a date (digest)":     of(checkInsQuery("w", domain.CheckInFilter{Since: time.Now()})),
-		"due deliveries":                          of(dueOf(domain.OutboxQuery{Kinds: []string{"reminder"}, Workspaces: []string{"w"}})),
-		"when the next delivery is due":           of(nextDueOf(domain.OutboxQuery{Kinds: []string{"reminder"}, Workspaces: []string{"w"}})),
-		"a run's report":                          of(deliveriesOf(domain.OutboxQuery{Kinds: []string{"reminder"}, Workspaces: []string{"w"}}, []string{"2026-W48"})),
-		"workspaces due (the idle tick)":          {dueWorkspacesQuery, []any{`["w","v"]`, "reminder", time.Now().UnixNano()}},
-		"a KPI's latest values":                   {`SELECT value FROM kpi_values WHERE workspace = ? AND slug = ? ORDER BY at DESC, id DESC LIMIT ?`, []any{"w", "leads", 20}},
-		"a key result by ref":                     {`SELECT objective, ` + krCols + ` FROM key_results WHERE workspace = ? AND ref = ?`, []any{"w", "KR-1"}},
-		"the bot's chat with a person":            {`SELECT ` + refCols + ` FROM conversation_refs WHERE workspace = ? AND user = ? AND type = 'personal' ORDER BY updated_at DESC LIMIT 1`, []any{"w", "u"}},
-		"finished deliveries to clean up":         {strings.Replace(cleanupQuery, "DELETE", "SELECT id", 1), []any{0}},
-		"old request keys to clean up":            {`SELECT key FROM events WHERE at < ?`, []any{0}},
-		"an API token by its hash":                {`SELECT ` + tokenCols + ` FROM api_tokens WHERE id = ?`, []any{"h"}},
-		"a workspace's API tokens (whole: a few)": {`SELECT ` + tokenCols + ` FROM api_tokens WHERE workspace = ? ORDER BY revoked_at IS NOT NULL, name, created_at`, []any{"w"}},
-		"a live API token by name":                {`SELECT id FROM api_tokens WHERE workspace = ? AND name = ? AND revoked_at IS NULL`, []any{"w", "etl"}},
-		"an idempotency key":                      {`SELECT ` + idemCols + ` FROM idempotency WHERE id = ?`, []any{"w/k"}},
-		"old idempotency keys to clean up":        {`SELECT id FROM idempotency WHERE created_at < ?`, []any{0}},
-		"a KPI value by its key":                  {`SELECT id FROM kpi_values WHERE workspace = ? AND slug = ? AND key = ?`, []any{"w", "leads", "k"}},
-		"unfinished deliveries (depth metric)":    {depthQuery, nil},
-		"people's away history (streaks, review)": of(awayQuery("w", []string{"U1", "U2"})),
+		"a person's objectives (list mine)":                                of(objectivesQuery("w", domain.ObjectiveFilter{Person: "U1", Cycle: "2026-Q4"})),
+		"a person's key results (check-in form)":                           of(objectivesQuery("w", domain.ObjectiveFilter{KROwner: "U1", Statuses: []domain.ObjectiveStatus{domain.Active}})),
+		"a team's objectives":                                              of(objectivesQuery("w", domain.ObjectiveFilter{Team: "C1", Cycle: "2026-Q4"})),
+		"a cycle's objectives (company digest)":                            of(objectivesQuery("w", domain.ObjectiveFilter{Cycle: "2026-Q4"})),
+		"objectives following a KPI":                                       of(objectivesQuery("w", domain.ObjectiveFilter{KPI: "leads"})),
+		"one objective":                                                    of(objectivesQuery("w", domain.ObjectiveFilter{Refs: []string{"O-1"}})),
+		"a key result's recent check-ins":                                  of(checkInsQuery("w", domain.CheckInFilter{KRs: []string{"KR-1"}, Since: time.Now()}, false)),
+		"key results' progress lines (list)":                               {checkInPointsQuery, []any{"w", `["KR-1","KR-2"]`, 0}},
+		"a week's check-ins of a team":                                     of(checkInsQuery("w", domain.CheckInFilter{Team: "C1", Weeks: week}, false)),
+		"a person's check-ins of a week":                                   of(checkInsQuery("w", domain.CheckInFilter{User: "U1", Weeks: week, KRs: []string{"KR-1"}}, false)),
+		"a week's check-ins":                                               of(checkInsQuery("w", domain.CheckInFilter{Weeks: week}, false)),
+		"the check-ins since a date (digest)":                              of(checkInsQuery("w", domain.CheckInFilter{Since: time.Now()}, false)),
+		"the check-ins of most of the history (whole: a company's digest)": of(checkInsQuery("w", domain.CheckInFilter{Since: time.Now()}, true)),
+		"the first check-in (whole range: MIN reads one entry)":            {`SELECT MIN(at) FROM check_ins WHERE workspace = ?`, []any{"w"}},
+		"how many check-ins most of the history holds (sizes the read)":    {`SELECT COUNT(*) FROM check_ins WHERE workspace = ? AND at >= ?`, []any{"w", 0}},
+		"due deliveries":                                                   of(dueOf(domain.OutboxQuery{Kinds: []string{"reminder"}, Workspaces: []string{"w"}})),
+		"when the next delivery is due":                                    of(nextDueOf(domain.OutboxQuery{Kinds: []string{"reminder"}, Workspaces: []string{"w"}})),
+		"a run's report":                                                   of(deliveriesOf(domain.OutboxQuery{Kinds: []string{"reminder"}, Workspaces: []string{"w"}}, []string{"2026-W48"})),
+		"workspaces due (the idle tick)":                                   {dueWorkspacesQuery, []any{`["w","v"]`, "reminder", time.Now().UnixNano()}},
+		"a KPI's latest values":                                            {`SELECT value FROM kpi_values WHERE workspace = ? AND slug = ? ORDER BY at DESC, id DESC LIMIT ?`, []any{"w", "leads", 20}},
+		"a key result by ref":                                              {`SELECT objective, ` + krCols + ` FROM key_results WHERE workspace = ? AND ref = ?`, []any{"w", "KR-1"}},
+		"the bot's chat with a person":                                     {`SELECT ` + refCols + ` FROM conversation_refs WHERE workspace = ? AND user = ? AND type = 'personal' ORDER BY updated_at DESC LIMIT 1`, []any{"w", "u"}},
+		"finished deliveries to clean up":                                  {strings.Replace(cleanupQuery, "DELETE", "SELECT id", 1), []any{0}},
+		"an API token by its hash":                                         {`SELECT ` + tokenCols + ` FROM api_tokens WHERE id = ?`, []any{"h"}},
+		"a workspace's API tokens (whole: a few)":                          {`SELECT ` + tokenCols + ` FROM api_tokens WHERE workspace = ? ORDER BY revoked_at IS NOT NULL, name, created_at`, []any{"w"}},
+		"a live API token by name":                                         {`SELECT id FROM api_tokens WHERE workspace = ? AND name = ? AND revoked_at IS NULL`, []any{"w", "etl"}},
+		"an idempotency key":                                               {`SELECT ` + idemCols + ` FROM idempotency WHERE id = ?`, []any{"w/k"}},
+		"old idempotency keys to clean up":                                 {`SELECT id FROM idempotency WHERE created_at < ?`, []any{0}},
+		"a KPI value by its key":                                           {`SELECT id FROM kpi_values WHERE workspace = ? AND slug = ? AND key = ?`, []any{"w", "leads", "k"}},
+		"unfinished deliveries (depth metric)":                             {depthQuery, nil},
+		"people's away history (streaks, review)":                          of(awayQuery("w", []string{"U1", "U2"})),
 	}
 	version, _ := s.schemaVersion(ctx)
 	for name, q := range queries {
-		rows, err := s.r.QueryContext(ctx, "EXPLAIN QUERY PLAN "+q.sql, q.args...)
+		plan, err := explain(s, q.sql, q.args...)
 		if err != nil && version < len(migrations) && strings.Contains(err.Error(), "no such") {
 			continue // a query of a later migration's tables, checked after it
 		}
 		if err != nil {
 			t.Fatalf("%s: %v", name, err)
 		}
-		var plan []string
-		for rows.Next() {
-			var id, parent, unused int
-			var detail string
-			rows.Scan(&id, &parent, &unused, &detail)
-			plan = append(plan, detail)
-		}
-		rows.Close()
 		for _, line := range plan {
 			scan := strings.HasPrefix(line, "SCAN ") && !strings.Contains(line, "json_each")
 			// A search on the workspace alone walks all of its history.

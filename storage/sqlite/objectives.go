@@ -3,10 +3,12 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/okrbot/okrbot/domain"
 	"github.com/okrbot/okrbot/storage"
@@ -22,7 +24,7 @@ const krCols = `ref, title, kind, start, target, current, measured, done, unit, 
 // filter is an index lookup (TestHotQueriesUseIndexes holds it to that).
 func objectivesQuery(workspace string, f domain.ObjectiveFilter) (string, []any) {
 	var b strings.Builder
-	b.WriteString(`SELECT ` + objectiveCols + `, k.` + strings.ReplaceAll(krCols, ", ", ", k.") + `
+	b.WriteString(`SELECT ` + objectiveCols + `, k.` + strings.ReplaceAll(krCols, ", ", ", k.") + `, ` + initiativesCol + `
 		FROM objectives o LEFT JOIN key_results k ON k.workspace = o.workspace AND k.objective = o.ref
 		WHERE o.workspace = ?`)
 	args := []any{workspace}
@@ -62,6 +64,46 @@ func objectivesQuery(workspace string, f domain.ObjectiveFilter) (string, []any)
 	return b.String(), args
 }
 
+// initiativesCol is a key result's initiatives, in order, as a JSON array
+// of objects (initiativeJSON): read in the same statement as their
+// objectives, so that a list is one query, and one statement is a
+// consistent read without a transaction.
+const initiativesCol = `(SELECT json_group_array(json_object('ref', i.ref, 'title', i.title, 'done', i.done,
+		'by', i.created_by, 'at', i.created_at, 'done_at', i.done_at) ORDER BY i.position)
+	FROM initiatives i WHERE i.workspace = k.workspace AND i.kr = k.ref)`
+
+// initiativeJSON is an initiative as initiativesCol writes it.
+type initiativeJSON struct {
+	Ref    string `json:"ref"`
+	Title  string `json:"title"`
+	Done   int    `json:"done"`
+	By     string `json:"by"`
+	At     *int64 `json:"at"`
+	DoneAt *int64 `json:"done_at"`
+}
+
+// decodeInitiatives reads initiativesCol.
+func decodeInitiatives(s string) ([]domain.Initiative, error) {
+	if s == "" || s == "[]" {
+		return nil, nil
+	}
+	var ins []initiativeJSON
+	if err := json.Unmarshal([]byte(s), &ins); err != nil {
+		return nil, fmt.Errorf("initiatives: %w", err)
+	}
+	at := func(p *int64) time.Time {
+		if p == nil {
+			return time.Time{}
+		}
+		return time.Unix(0, *p).UTC()
+	}
+	out := make([]domain.Initiative, len(ins))
+	for i, in := range ins {
+		out[i] = domain.Initiative{Ref: in.Ref, Title: in.Title, Done: in.Done != 0, CreatedBy: in.By, CreatedAt: at(in.At), DoneAt: at(in.DoneAt)}
+	}
+	return out, nil
+}
+
 // scanObjectives reads the rows of objectivesQuery, one objective with its
 // key results from consecutive rows.
 func scanObjectives(rows *sql.Rows, err error) ([]domain.Objective, error) {
@@ -79,11 +121,12 @@ func scanObjectives(rows *sql.Rows, err error) ([]domain.Objective, error) {
 			start, target, current, weight     sql.NullFloat64
 			measured, done                     sql.NullBool
 			confidence, updated, created       sql.NullInt64
+			initiatives                        sql.NullString
 		}
 		err := rows.Scan(&o.WorkspaceID, &o.Ref, &o.Title, &o.Owner, &o.Team, &o.Cycle, &o.Commitment, &o.Parent, &o.Status,
 			&grade, &o.GradeNote, &o.CreatedBy, &created, &updated, &o.Version,
 			&kr.ref, &kr.title, &kr.kind, &kr.start, &kr.target, &kr.current, &kr.measured, &kr.done, &kr.unit, &kr.weight,
-			&kr.owner, &kr.kpi, &kr.confidence, &kr.updated, &kr.created)
+			&kr.owner, &kr.kpi, &kr.confidence, &kr.updated, &kr.created, &kr.initiatives)
 		if err != nil {
 			return nil, err
 		}
@@ -96,13 +139,17 @@ func scanObjectives(rows *sql.Rows, err error) ([]domain.Objective, error) {
 			out = append(out, o)
 		}
 		if kr.ref.Valid {
+			ins, err := decodeInitiatives(kr.initiatives.String)
+			if err != nil {
+				return nil, err
+			}
 			last := &out[len(out)-1]
 			last.KeyResults = append(last.KeyResults, domain.KeyResult{
 				Ref: kr.ref.String, Title: kr.title.String, Kind: domain.Kind(kr.kind.String),
 				Start: kr.start.Float64, Target: kr.target.Float64, Current: kr.current.Float64,
 				Measured: kr.measured.Bool, Done: kr.done.Bool, Unit: kr.unit.String, Weight: kr.weight.Float64,
 				Owner: kr.owner.String, KPI: kr.kpi.String, Confidence: int(kr.confidence.Int64), UpdatedAt: fromTS(kr.updated),
-				CreatedAt: fromTS(kr.created),
+				CreatedAt: fromTS(kr.created), Initiatives: ins,
 			})
 		}
 	}
@@ -110,46 +157,11 @@ func scanObjectives(rows *sql.Rows, err error) ([]domain.Objective, error) {
 }
 
 // queryObjectives reads the objectives matching f with their key results
-// and the key results' initiatives. q is a transaction (a read snapshot or
-// the writer's), so both queries see the same state.
+// and the key results' initiatives, in one statement.
 func queryObjectives(ctx context.Context, q querier, workspace string, f domain.ObjectiveFilter) ([]domain.Objective, error) {
 	query, args := objectivesQuery(workspace, f)
 	rows, err := q.QueryContext(ctx, query, args...)
-	os, err := scanObjectives(rows, err)
-	if err != nil {
-		return nil, err
-	}
-	at := map[string]*domain.KeyResult{}
-	var krs []string
-	for i := range os {
-		for j := range os[i].KeyResults {
-			kr := &os[i].KeyResults[j]
-			at[kr.Ref] = kr
-			krs = append(krs, kr.Ref)
-		}
-	}
-	if len(krs) == 0 {
-		return os, nil
-	}
-	rows, err = q.QueryContext(ctx, `SELECT kr, ref, title, done, created_by, created_at, done_at FROM initiatives
-		WHERE workspace = ? AND kr IN (SELECT value FROM json_each(?)) ORDER BY kr, position`, workspace, list(krs))
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var kr string
-		var in domain.Initiative
-		var created, done sql.NullInt64
-		if err := rows.Scan(&kr, &in.Ref, &in.Title, &in.Done, &in.CreatedBy, &created, &done); err != nil {
-			return nil, err
-		}
-		in.CreatedAt, in.DoneAt = fromTS(created), fromTS(done)
-		if k := at[kr]; k != nil {
-			k.Initiatives = append(k.Initiatives, in)
-		}
-	}
-	return os, rows.Err()
+	return scanObjectives(rows, err)
 }
 
 func objectiveIn(ctx context.Context, q querier, workspace, ref string) (domain.Objective, error) {
@@ -227,11 +239,13 @@ func objectiveOfKR(ctx context.Context, q querier, workspace, krRef string) (str
 }
 
 // Objectives returns the objectives matching f, oldest first, without
-// their history (which only a single objective's read carries).
+// their history (which only a single objective's read carries). It is one
+// statement, so it needs no transaction to read one state of the file.
 func (s *Store) Objectives(ctx context.Context, workspace string, f domain.ObjectiveFilter) ([]domain.Objective, error) {
+	ctx = lookup(ctx)
 	var out []domain.Objective
-	err := s.snapshot(ctx, "sqlite.Objectives", func(tx *sql.Tx) (err error) {
-		out, err = queryObjectives(ctx, tx, workspace, f)
+	err := s.read(ctx, "sqlite.Objectives", func(c *sql.Conn) (err error) {
+		out, err = queryObjectives(ctx, c, workspace, f)
 		return err
 	})
 	if err != nil {

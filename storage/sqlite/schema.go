@@ -24,7 +24,11 @@ var migrations = []migration{
 	{3, "the outbox package's entries, the next-due index, learned paces", execAll(deliveryEngine)},
 	{4, "API tokens, idempotency keys, KPI sources, keyed KPI values, people's emails", execAll(schemaV4)},
 	{5, "escalation settings, team leads, away history", execAll(escalation)},
+	{6, "check-in values in the key result index", execAll(checkInsKRValue)},
 }
+
+// SchemaVersion is the schema version this okrbot brings a store file to.
+func SchemaVersion() int { return migrations[len(migrations)-1].version }
 
 // execAll runs statements separated by ";\n".
 func execAll(script string) func(ctx context.Context, tx *sql.Tx) error {
@@ -579,5 +583,18 @@ CREATE TABLE away_changes (
 INSERT INTO away_changes (workspace, user, at, until)
 	SELECT workspace, id, COALESCE(updated_at, 0), away_until FROM users WHERE away_until IS NOT NULL;
 INSERT INTO sqlite_stat1 (tbl, idx, stat) VALUES ('away_changes', 'away_changes', '10000 1000 2 1');
+ANALYZE sqlite_schema
+`
+
+// checkInsKRValue widens check_ins_kr to hold each check-in's value: a key
+// result's progress line (CheckInPoints: person, week, value, time) is then
+// read from the index alone, without a lookup of each check-in's row (half
+// the cost of "/okr list", which draws one for every key result it shows).
+// The planner statistics gain the column.
+const checkInsKRValue = `
+DROP INDEX check_ins_kr;
+CREATE INDEX check_ins_kr ON check_ins (workspace, kr, at, value);
+DELETE FROM sqlite_stat1 WHERE tbl = 'check_ins' AND idx = 'check_ins_kr';
+INSERT INTO sqlite_stat1 (tbl, idx, stat) VALUES ('check_ins', 'check_ins_kr', '200000 200000 13 1 1');
 ANALYZE sqlite_schema
 `

@@ -78,12 +78,14 @@ type Store struct {
 	dir, path string
 	w         *sql.DB // one connection: writes queue here
 	r         *sql.DB // readers
+	k         *sql.DB // the request keys' file (requests.go)
 	now       func() time.Time
 	busy      time.Duration
 	tokens    storage.Tokens
 	file      os.FileInfo // the file as opened, to notice it vanishing
 	gone      atomic.Bool // the file was found removed or replaced: writes are refused
 	closed    atomic.Bool
+	keys      keyBatch // Remember's group commit
 }
 
 var _ storage.Store = (*Store)(nil)
@@ -120,6 +122,10 @@ func Open(ctx context.Context, dir string, opt Options) (*Store, error) {
 		return nil, fmt.Errorf("%s: %w", op, err)
 	}
 	s.dir = abs
+	if err := s.adoptKeys(ctx); err != nil {
+		s.Close(ctx)
+		return nil, fmt.Errorf("%s: %w", op, err)
+	}
 	if err := s.checkLegacyAfterOpen(ctx); err != nil {
 		s.Close(ctx)
 		return nil, err
@@ -146,10 +152,7 @@ func open(ctx context.Context, path string, opt Options, ms []migration) (*Store
 	}
 	wp.Add("_pragma", "journal_mode(WAL)")
 	wp.Set("_txlock", "immediate")
-	w, err := sql.Open("sqlite", path+"?"+wp.Encode())
-	if err != nil {
-		return nil, err
-	}
+	w := sql.OpenDB(newConnector(path + "?" + wp.Encode()))
 	w.SetMaxOpenConns(1)
 	w.SetMaxIdleConns(1)
 	w.SetConnMaxIdleTime(0)
@@ -166,15 +169,17 @@ func open(ctx context.Context, path string, opt Options, ms []migration) (*Store
 		rp[k] = append([]string(nil), v...)
 	}
 	rp.Add("_pragma", "query_only(1)")
-	r, err := sql.Open("sqlite", path+"?"+rp.Encode())
-	if err != nil {
-		w.Close()
-		return nil, err
-	}
+	r := sql.OpenDB(newConnector(path + "?" + rp.Encode()))
 	r.SetMaxOpenConns(opt.Readers)
 	r.SetMaxIdleConns(opt.Readers)
 	r.SetConnMaxIdleTime(time.Minute)
 	s.r = r
+	k, err := openRequests(ctx, path, params)
+	if err != nil {
+		s.Close(ctx)
+		return nil, err
+	}
+	s.k = k
 	if err := s.migrate(ctx, ms); err != nil {
 		s.Close(ctx)
 		return nil, err
@@ -242,6 +247,9 @@ func (s *Store) Close(ctx context.Context) error {
 	var errs []error
 	if s.r != nil {
 		errs = append(errs, s.r.Close())
+	}
+	if s.k != nil {
+		errs = append(errs, s.k.Close())
 	}
 	errs = append(errs, s.w.Close())
 	return errors.Join(errs...)
@@ -319,7 +327,12 @@ func (s *Store) tx(ctx context.Context, op string, f func(tx *sql.Tx) error) err
 	if err := s.checkFile(); err != nil {
 		return fail(op, err)
 	}
-	c, err := s.conn(ctx, s.w)
+	return s.txOn(ctx, s.w, op, f)
+}
+
+// txOn is tx on the writer db of a file.
+func (s *Store) txOn(ctx context.Context, db *sql.DB, op string, f func(tx *sql.Tx) error) error {
+	c, err := s.conn(ctx, db)
 	if err != nil {
 		return fail(op, err)
 	}
@@ -338,6 +351,13 @@ func (s *Store) tx(ctx context.Context, op string, f func(tx *sql.Tx) error) err
 	}
 	return fail(op, tx.Commit())
 }
+
+// lookup is the context of a short read, an index lookup of microseconds:
+// without cancellation, because for a cancellable context database/sql and
+// the driver each start a goroutine to watch it, for every statement (a
+// tenth of the lookup). It still waits for a connection at most the busy
+// timeout.
+func lookup(ctx context.Context) context.Context { return context.WithoutCancel(ctx) }
 
 // read runs f on a reader connection.
 func (s *Store) read(ctx context.Context, op string, f func(c *sql.Conn) error) error {

@@ -115,6 +115,7 @@ func scanWorkspace(sc interface{ Scan(...any) error }) (domain.Workspace, error)
 
 // Workspace returns the workspace with id.
 func (s *Store) Workspace(ctx context.Context, id string) (domain.Workspace, error) {
+	ctx = lookup(ctx)
 	const op = "sqlite.Workspace"
 	var w domain.Workspace
 	err := s.read(ctx, op, func(c *sql.Conn) (err error) {
@@ -246,6 +247,7 @@ func scanUser(sc interface{ Scan(...any) error }) (domain.User, error) {
 
 // User returns a person of the workspace.
 func (s *Store) User(ctx context.Context, workspace, id string) (domain.User, error) {
+	ctx = lookup(ctx)
 	var u domain.User
 	err := s.read(ctx, "sqlite.User", func(c *sql.Conn) (err error) {
 		u, err = scanUser(c.QueryRowContext(ctx, `SELECT `+userCols+` FROM users WHERE workspace = ? AND id = ?`, workspace, id))
@@ -262,6 +264,7 @@ func (s *Store) User(ctx context.Context, workspace, id string) (domain.User, er
 
 // Users returns the people of a workspace, or those with ids, by id.
 func (s *Store) Users(ctx context.Context, workspace string, ids ...string) ([]domain.User, error) {
+	ctx = lookup(ctx)
 	var out []domain.User
 	err := s.read(ctx, "sqlite.Users", func(c *sql.Conn) error {
 		q, args := `SELECT `+userCols+` FROM users WHERE workspace = ?`, []any{workspace}
@@ -336,6 +339,7 @@ func (s *Store) Unsubscribe(ctx context.Context, workspace, channel string) (boo
 
 // Subscriptions returns the channels of a workspace that get the digest.
 func (s *Store) Subscriptions(ctx context.Context, workspace string) ([]domain.Subscription, error) {
+	ctx = lookup(ctx)
 	var out []domain.Subscription
 	err := s.read(ctx, "sqlite.Subscriptions", func(c *sql.Conn) error {
 		rows, err := c.QueryContext(ctx, `SELECT workspace, channel, name, company, by, at FROM subscriptions WHERE workspace = ? ORDER BY channel`, workspace)
