@@ -26,7 +26,7 @@ func TestGarbageCollectorDefaults(t *testing.T) {
 		{"serve", nil, tuneGC, serveGCPercent, serveMemoryLimit},
 		{"serve, GOGC set", map[string]string{"GOGC": "100"}, tuneGC, 100, serveMemoryLimit},
 		{"serve, GOMEMLIMIT set", map[string]string{"GOMEMLIMIT": "1GiB"}, tuneGC, serveGCPercent, math.MaxInt64},
-		{"jobs run", nil, limitMemory, 100, serveMemoryLimit},
+		{"jobs run", nil, limitMemory, 100, jobsMemoryLimit},
 		{"jobs run, GOMEMLIMIT set", map[string]string{"GOMEMLIMIT": "1GiB"}, limitMemory, 100, math.MaxInt64},
 	} {
 		t.Run(c.name, func(t *testing.T) {
