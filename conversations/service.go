@@ -184,6 +184,16 @@ type session struct {
 	myWeek domain.Week
 	// fill is what example fills in for each placeholder.
 	fill [][2]string
+	// kpiPoints caches judge's weekly points of a KPI's values, by the
+	// slice read (its first element and length): every key result that
+	// follows that KPI in one answer is judged on the same points.
+	kpiPoints map[kpiRead][]domain.Point
+}
+
+// kpiRead names one read of a KPI's values.
+type kpiRead struct {
+	first *domain.KPIValue
+	n     int
 }
 
 func (s *Service) begin(ctx context.Context, a Actor) (*session, error) {

@@ -164,13 +164,7 @@ func (ss *session) judge(o domain.Objective, kr domain.KeyResult, checkins []dom
 	kr = ss.following(o, kr, kpi)
 	hist := checkins
 	if kr.KPI != "" {
-		var upTo []domain.KPIValue
-		for _, v := range kpi {
-			if !v.At.After(ss.now) {
-				upTo = append(upTo, v)
-			}
-		}
-		hist = domain.KPIPoints(upTo, ss.wsLoc, ss.ws.Settings.CheckIn.Weekday)
+		hist = ss.kpiHistory(kpi)
 	}
 	p := domain.Pace{Cycle: o.Cycle, Location: ss.wsLoc, Now: ss.now, Created: o.CreatedAt}
 	return kr, domain.Assess(kr, p, hist)
@@ -490,4 +484,30 @@ func userIDs(cs []domain.CheckIn) []string {
 		out[i] = c.UserID
 	}
 	return out
+}
+
+// kpiHistory is a KPI's values up to now as weekly points, computed once
+// per read of them in a session.
+func (ss *session) kpiHistory(kpi []domain.KPIValue) []domain.Point {
+	var key kpiRead
+	if len(kpi) > 0 {
+		key = kpiRead{&kpi[0], len(kpi)}
+		if h, ok := ss.kpiPoints[key]; ok {
+			return h
+		}
+	}
+	var upTo []domain.KPIValue
+	for _, v := range kpi {
+		if !v.At.After(ss.now) {
+			upTo = append(upTo, v)
+		}
+	}
+	h := domain.KPIPoints(upTo, ss.wsLoc, ss.ws.Settings.CheckIn.Weekday)
+	if len(kpi) > 0 {
+		if ss.kpiPoints == nil {
+			ss.kpiPoints = map[kpiRead][]domain.Point{}
+		}
+		ss.kpiPoints[key] = h
+	}
+	return h
 }

@@ -277,6 +277,9 @@ func (s *Store) AddKPIValue(ctx context.Context, v domain.KPIValue) (domain.KPI,
 
 // KPIValues returns a KPI's measurements, newest first, at most limit.
 func (s *Store) KPIValues(ctx context.Context, workspace, slug string, limit int) ([]domain.KPIValue, error) {
+	if limit <= 1000 {
+		ctx = lookup(ctx) // a list's or a show's read of a KPI it follows: an index range
+	}
 	var out []domain.KPIValue
 	err := s.read(ctx, "sqlite.KPIValues", func(c *sql.Conn) error {
 		rows, err := c.QueryContext(ctx, `SELECT workspace, slug, value, at, note, by, key FROM kpi_values
