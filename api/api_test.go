@@ -272,7 +272,7 @@ func TestIdempotentBatch(t *testing.T) {
 	if first.StatusCode != 201 {
 		t.Fatalf("%d %s", first.StatusCode, first.body)
 	}
-	e.clock.add(time.Minute)
+	e.clock.Add(time.Minute)
 	again := e.do("POST", "/api/v1/kpis/web-leads/values", e.tokenA, batch, "Idempotency-Key", "batch-2026-11-20")
 	if again.StatusCode != 201 || string(again.body) != string(first.body) || again.Header.Get("Idempotent-Replayed") != "true" {
 		t.Errorf("retry: %d %q %s", again.StatusCode, again.Header.Get("Idempotent-Replayed"), again.body)
@@ -306,13 +306,13 @@ func TestIdempotentBatch(t *testing.T) {
 		t.Errorf("blank key: %d %s", r.StatusCode, r.body)
 	}
 	// A key still being worked on (its request began and has not ended) is a conflict.
-	e.st.BeginIdempotent(ctx, domainRecord(wsA, "busy", e.clock.now()), e.clock.now().Add(-time.Hour))
+	e.st.BeginIdempotent(ctx, domainRecord(wsA, "busy", e.clock.Now()), e.clock.Now().Add(-time.Hour))
 	r := e.do("POST", "/api/v1/kpis/web-leads/values", e.tokenA, batch, "Idempotency-Key", "busy")
 	if r.StatusCode != 409 || r.code(t) != "in_progress" || r.Header.Get("Retry-After") == "" {
 		t.Errorf("in progress: %d %s", r.StatusCode, r.body)
 	}
 	// One that began long ago belongs to a request that died: it is taken over.
-	e.clock.add(3 * time.Minute)
+	e.clock.Add(3 * time.Minute)
 	if r := e.do("POST", "/api/v1/kpis/web-leads/values", e.tokenA, batch, "Idempotency-Key", "busy"); r.StatusCode != 201 {
 		t.Errorf("taken over: %d %s", r.StatusCode, r.body)
 	}
@@ -329,13 +329,13 @@ func TestBatchRetriedAfterACrashLandsOnce(t *testing.T) {
 	}
 	// The first run's answer is lost: what remains is its record, begun
 	// and never finished, as a process killed after the writes leaves it.
-	if _, err := e.st.CleanupIdempotent(ctx, e.clock.now().Add(time.Hour)); err != nil {
+	if _, err := e.st.CleanupIdempotent(ctx, e.clock.Now().Add(time.Hour)); err != nil {
 		t.Fatal(err)
 	}
-	if _, fresh, err := e.st.BeginIdempotent(ctx, domainRecord(wsA, "etl-run-1", e.clock.now()), e.clock.now().Add(-time.Hour)); err != nil || !fresh {
+	if _, fresh, err := e.st.BeginIdempotent(ctx, domainRecord(wsA, "etl-run-1", e.clock.Now()), e.clock.Now().Add(-time.Hour)); err != nil || !fresh {
 		t.Fatal(fresh, err)
 	}
-	e.clock.add(3 * time.Minute) // stale: its process is gone
+	e.clock.Add(3 * time.Minute) // stale: its process is gone
 	r := e.do("POST", "/api/v1/kpis/web-leads/values", e.tokenA, batch, "Idempotency-Key", "etl-run-1")
 	if r.StatusCode != 201 || r.Header.Get("Idempotent-Replayed") != "" {
 		t.Fatalf("the retry was not run: %d %s", r.StatusCode, r.body)
@@ -344,7 +344,7 @@ func TestBatchRetriedAfterACrashLandsOnce(t *testing.T) {
 		t.Errorf("%d values after a batch of 3 ran twice, want 3", n)
 	}
 	// Once its record is cleaned up, the key with another body is another batch.
-	e.st.CleanupIdempotent(ctx, e.clock.now().Add(time.Hour))
+	e.st.CleanupIdempotent(ctx, e.clock.Now().Add(time.Hour))
 	other := map[string]any{"values": []map[string]any{{"value": 30}, {"value": 31, "at": "2026-11-17"}}}
 	if r := e.do("POST", "/api/v1/kpis/web-leads/values", e.tokenA, other, "Idempotency-Key", "etl-run-1"); r.StatusCode != 201 {
 		t.Fatalf("%d %s", r.StatusCode, r.body)
@@ -372,7 +372,7 @@ func TestRateLimit(t *testing.T) {
 	if r := e.do("GET", "/api/v1/kpis", e.tokenB, nil); r.StatusCode != 200 {
 		t.Errorf("B limited by A's requests: %d", r.StatusCode)
 	}
-	e.clock.add(time.Second)
+	e.clock.Add(time.Second)
 	if r := e.do("GET", "/api/v1/kpis", e.tokenA, nil); r.StatusCode != 200 {
 		t.Errorf("after Retry-After: %d", r.StatusCode)
 	}

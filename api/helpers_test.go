@@ -15,6 +15,7 @@ import (
 	"github.com/okrbot/okrbot/api"
 	"github.com/okrbot/okrbot/conversations"
 	"github.com/okrbot/okrbot/domain"
+	"github.com/okrbot/okrbot/internal/testclock"
 	"github.com/okrbot/okrbot/storage"
 	"github.com/okrbot/okrbot/storage/storagetest"
 )
@@ -24,23 +25,6 @@ var ctx = context.Background()
 // friday is the tests' now: Friday 20 November 2026, 15:00 UTC, in 2026-Q4.
 var friday = time.Date(2026, 11, 20, 15, 0, 0, 0, time.UTC)
 
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) add(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
-
 // env is okrbot's API over the real conversations and store, with two
 // workspaces, A and B, each with a KPI and an objective.
 type env struct {
@@ -48,7 +32,7 @@ type env struct {
 	st      storage.Store
 	svc     *conversations.Service
 	srv     *httptest.Server
-	clock   *clock
+	clock   *testclock.Clock
 	tokenA  string
 	tokenB  string
 	changed []string // KPIChanged calls: workspace/slug
@@ -62,15 +46,15 @@ const (
 
 func newEnv(t *testing.T, opt api.Options) *env {
 	t.Helper()
-	c := &clock{t: friday}
-	st := storagetest.Open(t, c.now)
+	c := testclock.New(friday)
+	st := storagetest.Open(t, c.Now)
 	e := &env{t: t, st: st, clock: c}
-	e.svc = conversations.New(st, conversations.Options{Now: c.now, KPIChanged: func(_ context.Context, ws, slug string) {
+	e.svc = conversations.New(st, conversations.Options{Now: c.Now, KPIChanged: func(_ context.Context, ws, slug string) {
 		e.mu.Lock()
 		e.changed = append(e.changed, ws+"/"+slug)
 		e.mu.Unlock()
 	}})
-	opt.Now = c.now
+	opt.Now = c.Now
 	e.srv = httptest.NewServer(api.New(e.svc, st, opt))
 	t.Cleanup(e.srv.Close)
 	for _, w := range []struct{ team, user string }{{"TA", "UA"}, {"TB", "UB"}} {

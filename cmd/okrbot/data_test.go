@@ -376,14 +376,14 @@ func TestKPISourcesJob(t *testing.T) {
 	}))
 	defer srv.Close()
 	fetcher := sources.New(sources.Options{Allow: []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32")}})
-	f.svc = conversations.New(rhythm.Watch(f.st, f.st, nil), conversations.Options{Now: f.clock.now, Sources: fetcher})
+	f.svc = conversations.New(rhythm.Watch(f.st, f.st, nil), conversations.Options{Now: f.clock.Now, Sources: fetcher})
 	ada := testActor("ada")
 	f.must(ada, `/kpi create signups "Signups" higher target 50 every day`)
 	s := newFakeSender()
 	engines := []*engine{f.engine(s, engineOptions{}), f.engine(s, engineOptions{})}
 	tick := func(at time.Time) {
 		t.Helper()
-		f.clock.set(at)
+		f.clock.Set(at)
 		for _, en := range engines {
 			if _, err := en.run(bg, rhythm.JobKPISources, at, runOptions{MaxWait: 5 * time.Second}); err != nil {
 				t.Fatal(err)
@@ -452,14 +452,14 @@ func TestKPISourcesWithoutPlatform(t *testing.T) {
 	t.Run("engine", func(t *testing.T) {
 		f := newFixture(t)
 		fetcher := sources.New(sources.Options{Allow: []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32")}})
-		f.svc = conversations.New(rhythm.Watch(f.st, f.st, nil), conversations.Options{Now: f.clock.now, Sources: fetcher})
+		f.svc = conversations.New(rhythm.Watch(f.st, f.st, nil), conversations.Options{Now: f.clock.Now, Sources: fetcher})
 		ada := testActor("ada")
 		f.must(ada, `/kpi create signups "Signups" higher target 50 every day`, "/kpi source signups "+srv.URL+" json value")
 		none := newEngine(f.st, f.svc, map[domain.Platform]conversations.Sender{domain.Slack: nil, domain.Teams: nil}, engineOptions{})
 		// As the scheduler's tick plans it (the next-due index), and by hand.
 		for i, all := range []bool{false, true} {
 			at := friday.Add(time.Duration(i) * 24 * time.Hour)
-			f.clock.set(at)
+			f.clock.Set(at)
 			rep, err := none.run(bg, rhythm.JobKPISources, at, runOptions{All: all, MaxWait: time.Second})
 			if err != nil {
 				t.Fatal(err)
@@ -470,7 +470,7 @@ func TestKPISourcesWithoutPlatform(t *testing.T) {
 		}
 		failing.Store(true)
 		at := friday.Add(48 * time.Hour)
-		f.clock.set(at)
+		f.clock.Set(at)
 		rep, err := none.run(bg, rhythm.JobKPISources, at, runOptions{All: true, MaxWait: time.Second})
 		if err != nil {
 			t.Fatal(err)

@@ -16,6 +16,7 @@ import (
 	"github.com/okrbot/okrbot/conversations"
 	"github.com/okrbot/okrbot/conversations/rhythm"
 	"github.com/okrbot/okrbot/domain"
+	"github.com/okrbot/okrbot/internal/testclock"
 	"github.com/okrbot/okrbot/outbox"
 	"github.com/okrbot/okrbot/storage"
 	"github.com/okrbot/okrbot/storage/storagetest"
@@ -28,24 +29,6 @@ var bg = context.Background()
 
 // friday is Friday 20 November 2026, 15:00 UTC, in 2026-Q4.
 var friday = time.Date(2026, 11, 20, 15, 0, 0, 0, time.UTC)
-
-// testClock is the conversations' clock; tests set it between steps.
-type testClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *testClock) now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *testClock) set(t time.Time) {
-	c.mu.Lock()
-	c.t = t
-	c.mu.Unlock()
-}
 
 // fakeSender is a platform that records what arrives. fail, when set,
 // decides each attempt.
@@ -122,14 +105,14 @@ type fixture struct {
 	t     *testing.T
 	st    storage.Store
 	svc   *conversations.Service
-	clock *testClock
+	clock *testclock.Clock
 }
 
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
-	c := &testClock{t: friday}
+	c := testclock.New(friday)
 	st := storagetest.Open(t, nil)
-	return &fixture{t: t, st: st, clock: c, svc: conversations.New(rhythm.Watch(st, st, nil), conversations.Options{Now: c.now})}
+	return &fixture{t: t, st: st, clock: c, svc: conversations.New(rhythm.Watch(st, st, nil), conversations.Options{Now: c.Now})}
 }
 
 func testActor(user string) conversations.Actor {
@@ -175,7 +158,7 @@ func (f *fixture) engine(s conversations.Sender, opt engineOptions) *engine {
 // run runs a job by hand at at (the conversations' clock set there too).
 func (f *fixture) run(en *engine, job string, at time.Time) jobRun {
 	f.t.Helper()
-	f.clock.set(at)
+	f.clock.Set(at)
 	rep, err := en.run(bg, job, at, runOptions{All: true, MaxWait: 5 * time.Second})
 	if err != nil {
 		f.t.Fatal(err)
@@ -191,7 +174,7 @@ func TestPromptsGoOutAt15InEachPersonsTimeZone(t *testing.T) {
 	for _, day := range []time.Time{time.Date(2026, 10, 30, 0, 0, 0, 0, time.UTC), time.Date(2026, 11, 6, 0, 0, 0, 0, time.UTC)} {
 		t.Run(day.Format(time.DateOnly), func(t *testing.T) {
 			f := newFixture(t)
-			f.clock.set(day.Add(-48 * time.Hour))
+			f.clock.Set(day.Add(-48 * time.Hour))
 			f.team(map[string]string{"aki": "Asia/Tokyo", "lee": "America/Los_Angeles"})
 			s := newFakeSender()
 			en := f.engine(s, engineOptions{})
@@ -229,17 +212,17 @@ func TestPromptsGoOutAt15InEachPersonsTimeZone(t *testing.T) {
 
 func TestPromptsExactlyOnceAcrossRunsAndProcesses(t *testing.T) {
 	f := newFixture(t)
-	f.clock.set(friday.Add(-24 * time.Hour))
+	f.clock.Set(friday.Add(-24 * time.Hour))
 	zones := map[string]string{}
 	for i := range 12 {
 		zones[fmt.Sprintf("u%02d", i)] = "UTC"
 	}
 	f.team(zones)
 	f.must(testActor("u00"), "/okr away until 2026-12-24")
-	f.clock.set(friday.Add(-time.Hour))
+	f.clock.Set(friday.Add(-time.Hour))
 	f.must(testActor("u01"), "/okr update KR-2 3 confidence 7") // checked in early (u01 owns KR-2)
 	at := friday.Add(time.Hour)
-	f.clock.set(at)
+	f.clock.Set(at)
 
 	s := newFakeSender()
 	var wg sync.WaitGroup
@@ -277,7 +260,7 @@ func TestPromptsExactlyOnceAcrossRunsAndProcesses(t *testing.T) {
 
 func TestFailedSendsAreRetriedNotDropped(t *testing.T) {
 	f := newFixture(t)
-	f.clock.set(friday.Add(-24 * time.Hour))
+	f.clock.Set(friday.Add(-24 * time.Hour))
 	f.team(map[string]string{"a": "UTC", "b": "UTC", "c": "UTC"})
 	s := newFakeSender()
 	s.fail = func(d conversations.Delivery, try int) error {
@@ -299,7 +282,7 @@ func TestFailedSendsAreRetriedNotDropped(t *testing.T) {
 // counted as expired in okrbot_deliveries_total.
 func TestAlwaysFailingDeliveryExpiresAndIsCounted(t *testing.T) {
 	f := newFixture(t)
-	f.clock.set(friday.Add(-24 * time.Hour))
+	f.clock.Set(friday.Add(-24 * time.Hour))
 	f.team(map[string]string{"a": "UTC", "b": "UTC"})
 	s := newFakeSender()
 	s.fail = func(d conversations.Delivery, try int) error {
@@ -331,10 +314,10 @@ func TestAlwaysFailingDeliveryExpiresAndIsCounted(t *testing.T) {
 
 func TestInFlightSendIsCheckedBeforeResending(t *testing.T) {
 	f := newFixture(t)
-	f.clock.set(friday.Add(-24 * time.Hour))
+	f.clock.Set(friday.Add(-24 * time.Hour))
 	f.team(map[string]string{"a": "UTC", "b": "UTC"})
 	at := friday.Add(time.Hour)
-	f.clock.set(at)
+	f.clock.Set(at)
 	// Process A planned and claimed both prompts, sent a's, then died.
 	dead := f.engine(newFakeSender(), engineOptions{})
 	run, _ := dead.rh.Begin(rhythm.JobCheckInPrompts, at)
@@ -378,9 +361,9 @@ func TestInFlightSendIsCheckedBeforeResending(t *testing.T) {
 
 func TestRemindersOnlyToThoseMissing(t *testing.T) {
 	f := newFixture(t)
-	f.clock.set(friday.Add(-24 * time.Hour))
+	f.clock.Set(friday.Add(-24 * time.Hour))
 	f.team(map[string]string{"a": "UTC", "b": "UTC"})
-	f.clock.set(friday.Add(2 * time.Hour))
+	f.clock.Set(friday.Add(2 * time.Hour))
 	f.must(testActor("a"), "/okr update KR-1 4 confidence 8")
 	monday := time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)
 	s := newFakeSender()
@@ -404,7 +387,7 @@ func TestRemindersOnlyToThoseMissing(t *testing.T) {
 
 func TestDigestsGoToSubscribedChannelsOnce(t *testing.T) {
 	f := newFixture(t)
-	f.clock.set(friday.Add(-24 * time.Hour))
+	f.clock.Set(friday.Add(-24 * time.Hour))
 	f.team(map[string]string{"a": "UTC"})
 	admin := testActor("boss")
 	admin.Admin = true
@@ -428,7 +411,7 @@ func TestDigestsGoToSubscribedChannelsOnce(t *testing.T) {
 // the conversations says (issue 14, item 9).
 func TestADigestSpeaksOfTheRunsMoment(t *testing.T) {
 	f := newFixture(t)
-	f.clock.set(time.Date(2027, 2, 20, 9, 0, 0, 0, time.UTC))
+	f.clock.Set(time.Date(2027, 2, 20, 9, 0, 0, 0, time.UTC))
 	f.team(map[string]string{"a": "UTC"})
 	admin := testActor("boss")
 	admin.Admin = true
@@ -461,7 +444,7 @@ func TestKPIAlertOncePerChange(t *testing.T) {
 	step := func(value string) {
 		t.Helper()
 		at = at.Add(time.Hour)
-		f.clock.set(at)
+		f.clock.Set(at)
 		if value != "" {
 			f.must(ada, "/kpi set churn "+value)
 		}
@@ -501,9 +484,9 @@ func TestATeamsOwnCheckInDayCountsTheSameWeekEverywhere(t *testing.T) {
 	tm := testActor("tom")
 	tm.Channel = "C7"
 	monday := time.Date(2026, 11, 23, 9, 30, 0, 0, time.UTC)
-	f.clock.set(monday.Add(-72 * time.Hour))
+	f.clock.Set(monday.Add(-72 * time.Hour))
 	f.must(tm, "/okr create Team objective", "/okr kr add O-1 Increase deals from 0 to 10")
-	f.clock.set(monday)
+	f.clock.Set(monday)
 	f.must(testActor("tom"), "/okr update KR-1 3 confidence 6")
 	cs, _ := f.st.CheckIns(bg, "slack:T1", domain.CheckInFilter{User: "tom"})
 	if len(cs) != 1 || cs[0].Week != "2026-W48" {
@@ -517,7 +500,7 @@ func TestATeamsOwnCheckInDayCountsTheSameWeekEverywhere(t *testing.T) {
 
 func TestDigestsGoOutWithPromptsOff(t *testing.T) {
 	f := newFixture(t)
-	f.clock.set(friday.Add(-24 * time.Hour))
+	f.clock.Set(friday.Add(-24 * time.Hour))
 	f.team(map[string]string{"a": "UTC"})
 	admin := testActor("boss")
 	admin.Admin = true

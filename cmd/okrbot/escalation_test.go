@@ -15,7 +15,7 @@ import (
 // gets one DM, whatever runs again.
 func TestJobsRunEscalations(t *testing.T) {
 	f := newFixture(t)
-	f.clock.set(friday.AddDate(0, 0, -15)) // Thursday 5 November
+	f.clock.Set(friday.AddDate(0, 0, -15)) // Thursday 5 November
 	lea := testActor("lea")
 	lea.Channel = "C1"
 	f.must(lea, "/okr create Grow the European market", "/okr kr add O-1 Increase deals from 0 to 10 --owner @bob")

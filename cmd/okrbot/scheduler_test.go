@@ -20,7 +20,7 @@ import (
 func TestSchedulerTicksWithAFakeClock(t *testing.T) {
 	tokyo, _ := time.LoadLocation("Asia/Tokyo")
 	f := newFixture(t)
-	f.clock.set(time.Date(2026, 11, 18, 12, 0, 0, 0, tokyo))
+	f.clock.Set(time.Date(2026, 11, 18, 12, 0, 0, 0, tokyo))
 	f.team(map[string]string{"aki": "Asia/Tokyo"})
 	start := time.Date(2026, 11, 20, 14, 57, 30, 0, tokyo)
 	fc := clockwork.NewFakeClockAt(start)
@@ -36,11 +36,11 @@ func TestSchedulerTicksWithAFakeClock(t *testing.T) {
 		}
 		defer sc.Shutdown()
 	}
-	f.clock.set(start)
+	f.clock.Set(start)
 	for i := range 5 { // 14:58 … 15:02, one tick a minute
 		fc.BlockUntilContext(bg, 2*len(rhythm.Jobs)+2)
 		fc.Advance(time.Minute)
-		f.clock.set(fc.Now())
+		f.clock.Set(fc.Now())
 		time.Sleep(150 * time.Millisecond) // let the ticks run
 		n, _ := s.count(domain.KindCheckInPrompt)
 		if fc.Now().Before(time.Date(2026, 11, 20, 15, 0, 0, 0, tokyo)) && n != 0 {
@@ -57,7 +57,7 @@ func TestSchedulerTicksWithAFakeClock(t *testing.T) {
 		}
 		time.Sleep(200 * time.Millisecond)
 		fc.Advance(time.Minute)
-		f.clock.set(fc.Now())
+		f.clock.Set(fc.Now())
 	}
 	if n, dup := s.count(domain.KindCheckInPrompt); n != 1 || dup != 0 {
 		t.Fatalf("%d prompts (%d duplicates) from two replicas", n, dup)
@@ -200,7 +200,7 @@ func TestAPromptCostsConstantStoreCalls(t *testing.T) {
 		seedCompany(t, f.st, n, "slack:T1", "T1")
 		cs := newCountingStore(f.st)
 		en := newEngine(cs, f.svc, map[domain.Platform]conversations.Sender{domain.Slack: newFakeSender()}, engineOptions{})
-		f.clock.set(friday.Add(time.Hour))
+		f.clock.Set(friday.Add(time.Hour))
 		rep, err := en.run(bg, rhythm.JobCheckInPrompts, friday.Add(time.Hour), runOptions{All: true})
 		if err != nil || rep.Stats.Sent != n {
 			t.Fatalf("%d people: %s %v", n, rep, err)
@@ -252,7 +252,7 @@ func TestAnIdleTickReadsNobody(t *testing.T) {
 	}
 	// Friday 15:00 comes: the index says so, and the workspace is planned.
 	fc.Advance(friday.Add(time.Minute).Sub(fc.Now()))
-	f.clock.set(fc.Now())
+	f.clock.Set(fc.Now())
 	rep, err := sc.run(bg, rhythm.JobCheckInPrompts)
 	if err != nil || rep.Stats.Sent != 20 {
 		t.Fatalf("the Friday tick: %+v %v", rep.Stats, err)
@@ -286,8 +286,8 @@ func (r *checkInRecorder) CheckIns(ctx context.Context, ws string, f domain.Chec
 func TestATeamsDigestReadsOnlyItsTeam(t *testing.T) {
 	f := newFixture(t)
 	rec := &checkInRecorder{Store: rhythm.Watch(f.st, f.st, nil)}
-	f.svc = conversations.New(rec, conversations.Options{Now: f.clock.now})
-	f.clock.set(friday.Add(-48 * time.Hour))
+	f.svc = conversations.New(rec, conversations.Options{Now: f.clock.Now})
+	f.clock.Set(friday.Add(-48 * time.Hour))
 	for i, team := range []string{"CA", "CB"} {
 		lead := testActor(fmt.Sprintf("lead%d", i))
 		lead.Channel = team
