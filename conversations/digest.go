@@ -188,6 +188,7 @@ func (ss *session) digestData(scope DigestScope) (*digestData, error) {
 	}
 	d.groups = groupByKR(d.cs)
 	d.tl = newTimeline(d.cs, d.groups)
+	d.tl.since = since
 	return d, nil
 }
 
@@ -590,8 +591,9 @@ func (ss *session) trend(d *digestData, os []domain.Objective, cycle domain.Cycl
 // timeline answers "what was this key result's progress at t?" from its
 // check-ins and its KPI's values.
 type timeline struct {
-	byKR map[string][]mark // oldest first
-	kpi  map[string][]domain.KPIValue
+	byKR  map[string][]mark // oldest first
+	kpi   map[string][]domain.KPIValue
+	since time.Time // the check-ins' and the KPI values' read start from here
 }
 
 // mark is what a check-in tells of its key result's progress: a company's
@@ -662,7 +664,7 @@ func groupByKR(cs []domain.CheckIn) krGroups {
 
 // loadKPIs reads the values of the KPIs that os's key results follow, once each.
 func (tl *timeline) loadKPIs(ss *session, os []domain.Objective) error {
-	return ss.loadKPIValues(os, tl.kpi)
+	return ss.loadKPIValues(os, tl.since, tl.kpi)
 }
 
 // progressAt is kr's progress from what was recorded before t.

@@ -73,6 +73,7 @@ type KPIStore interface {
 	EditKPI(ctx context.Context, k domain.KPI, changes []domain.Change) error
 	AddKPIValue(ctx context.Context, v domain.KPIValue) (domain.KPI, error)
 	KPIValues(ctx context.Context, workspace, slug string, limit int) ([]domain.KPIValue, error)
+	KPIReadings(ctx context.Context, workspace string, slugs []string, since time.Time, limit int) (map[string][]domain.KPIValue, error)
 }
 
 // Deduper remembers keys so that a repeated request has one effect.

@@ -2,6 +2,7 @@ package conversations
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -119,22 +120,26 @@ type view struct {
 const kpiValuesRead = 1000
 
 // loadKPIValues reads, once each, the values of the KPIs that os's key
-// results follow into into (slug -> values, newest first).
-func (ss *session) loadKPIValues(os []domain.Objective, into map[string][]domain.KPIValue) error {
+// results follow into into (slug -> values, newest first): those since
+// since, and the last one before it, the value the KPI stood at then.
+func (ss *session) loadKPIValues(os []domain.Objective, since time.Time, into map[string][]domain.KPIValue) error {
+	var slugs []string
 	for _, o := range os {
 		for _, kr := range o.KeyResults {
-			if kr.KPI == "" {
-				continue
+			if _, ok := into[kr.KPI]; kr.KPI != "" && !ok && !slices.Contains(slugs, kr.KPI) {
+				slugs = append(slugs, kr.KPI)
 			}
-			if _, ok := into[kr.KPI]; ok {
-				continue
-			}
-			vals, err := ss.store.KPIValues(ss.ctx, ss.ws.ID, kr.KPI, kpiValuesRead)
-			if err != nil {
-				return err
-			}
-			into[kr.KPI] = vals
 		}
+	}
+	if len(slugs) == 0 {
+		return nil
+	}
+	vals, err := ss.store.KPIReadings(ss.ctx, ss.ws.ID, slugs, since, kpiValuesRead)
+	if err != nil {
+		return err
+	}
+	for _, slug := range slugs {
+		into[slug] = vals[slug]
 	}
 	return nil
 }
@@ -180,9 +185,6 @@ func (ss *session) newView(os []domain.Objective) *view {
 		}
 	}
 	v := &view{ss: ss, names: ss.names(dedupe(people)), channels: map[string]string{}, hist: map[string][]domain.Point{}, kpi: map[string][]domain.KPIValue{}}
-	if err := ss.loadKPIValues(os, v.kpi); err != nil {
-		ss.opt.Log.Warn("kpi values", "err", err)
-	}
 	for _, o := range os {
 		if _, ok := v.channels[o.Team]; !ok && o.Team != "" {
 			v.channels[o.Team] = ss.channelName(o.Team)
@@ -192,6 +194,9 @@ func (ss *session) newView(os []domain.Objective) *view {
 		start := ss.earliestStart(os)
 		if s, _ := os[0].Cycle.Bounds(ss.wsLoc); s.Before(start) {
 			start = s
+		}
+		if err := ss.loadKPIValues(os, start.AddDate(0, -1, 0), v.kpi); err != nil {
+			ss.opt.Log.Warn("kpi values", "err", err)
 		}
 		// Only the points of each key result's line: a fraction of the
 		// cost of reading its check-ins whole.

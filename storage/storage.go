@@ -164,6 +164,11 @@ type Store interface {
 	AddKPIValue(ctx context.Context, v domain.KPIValue) (domain.KPI, error)
 	// KPIValues returns a KPI's latest measurements, newest first, at most limit.
 	KPIValues(ctx context.Context, workspace, slug string, limit int) ([]domain.KPIValue, error)
+	// KPIReadings returns, for each of slugs, the KPI's values at or after
+	// since and the last one before it (the value it stood at then),
+	// newest first, at most limit each; only their slug, value and time
+	// are read. A status reads its KPIs this way.
+	KPIReadings(ctx context.Context, workspace string, slugs []string, since time.Time, limit int) (map[string][]domain.KPIValue, error)
 	// SetKPIHealth records that a KPI's alerted state moved from one health
 	// to another; of several callers making the same move exactly one gets
 	// true.

@@ -2,6 +2,7 @@ package conformance
 
 import (
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -111,6 +112,69 @@ func testTeamSettingsAndAdmins(t *testing.T, b Backend) {
 	}
 	if got, _ := st.TeamSettings(ctx, "slack:T2"); len(got) != 0 {
 		t.Errorf("another workspace sees %+v", got)
+	}
+}
+
+// testKPIReadings: a status reads a KPI's values since a moment and the
+// one before it (the value the KPI stood at then), never the whole history,
+// and never another workspace's.
+func testKPIReadings(t *testing.T, b Backend) {
+	st := b.Open(t, nil)
+	day := time.Date(2026, 10, 1, 9, 0, 0, 0, time.UTC)
+	for _, w := range []string{"slack:T1", "slack:T2"} {
+		for _, slug := range []string{"leads", "nps", "quiet"} {
+			must(t, st.CreateKPI(ctx, domain.KPI{WorkspaceID: w, Slug: slug, Name: slug, Direction: domain.HigherIsBetter, Cadence: domain.Daily, Owner: "U1"}))
+		}
+	}
+	add := func(w, slug string, v float64, at time.Time) {
+		t.Helper()
+		if _, err := st.AddKPIValue(ctx, domain.KPIValue{WorkspaceID: w, Slug: slug, Value: v, At: at, By: "U1", Note: "n"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i := range 10 { // leads: 0..9 on days 0..9
+		add("slack:T1", "leads", float64(i), day.AddDate(0, 0, i))
+	}
+	add("slack:T1", "leads", 99, day.AddDate(0, 0, 40)) // dated in the future of the others
+	add("slack:T2", "leads", -1, day.AddDate(0, 0, 8))
+	add("slack:T1", "nps", 30, day.AddDate(0, -6, 0)) // only long before since
+	since := day.AddDate(0, 0, 7)
+	got, err := st.KPIReadings(ctx, "slack:T1", []string{"leads", "nps", "quiet", "leads", "gone"}, since, 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	values := func(vs []domain.KPIValue) []float64 {
+		out := []float64{}
+		for _, v := range vs {
+			out = append(out, v.Value)
+		}
+		return out
+	}
+	if v := values(got["leads"]); !slices.Equal(v, []float64{99, 9, 8, 7, 6}) {
+		t.Errorf("leads since day 7 = %v, want [99 9 8 7 6] (newest first, and the one before since)", v)
+	}
+	if l := got["leads"]; len(l) > 0 && (!l[0].At.Equal(day.AddDate(0, 0, 40)) || l[0].Slug != "leads" || l[0].WorkspaceID != "slack:T1") {
+		t.Errorf("leads' newest reading = %+v", l[0])
+	}
+	if v := values(got["nps"]); !slices.Equal(v, []float64{30}) {
+		t.Errorf("nps = %v, want [30]: its last value before since is where it stands", v)
+	}
+	if len(got["quiet"]) != 0 || len(got["gone"]) != 0 {
+		t.Errorf("a KPI without values, an unknown slug: %v, %v", got["quiet"], got["gone"])
+	}
+	// A since that falls on a value keeps that value and the one before.
+	got, _ = st.KPIReadings(ctx, "slack:T1", []string{"leads"}, day.AddDate(0, 0, 9), 100)
+	if v := values(got["leads"]); !slices.Equal(v, []float64{99, 9, 8}) {
+		t.Errorf("leads since day 9 = %v, want [99 9 8]", v)
+	}
+	// At most limit each, the newest.
+	got, _ = st.KPIReadings(ctx, "slack:T1", []string{"leads"}, day, 3)
+	if v := values(got["leads"]); !slices.Equal(v, []float64{99, 9, 8}) {
+		t.Errorf("leads, at most 3 = %v", v)
+	}
+	got, _ = st.KPIReadings(ctx, "slack:T2", []string{"leads"}, day, 100)
+	if v := values(got["leads"]); !slices.Equal(v, []float64{-1}) {
+		t.Errorf("the other workspace's leads = %v", v)
 	}
 }
 

@@ -95,6 +95,7 @@ var tests = []test{
 	{"CheckInPoints", testCheckInPoints},
 	// KPIs.
 	{"KPIValuesAndLatest", testKPIValuesAndLatest},
+	{"KPIReadings", testKPIReadings},
 	{"EditKPIKeepsValuesAndHistory", testEditKPIKeepsValuesAndHistory},
 	// Data in and out: API tokens, idempotency keys, keyed values, sources, imports, exports.
 	{"APITokens", testAPITokens},

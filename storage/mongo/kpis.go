@@ -181,6 +181,45 @@ func (s *Store) KPIValues(ctx context.Context, workspace, slug string, limit int
 	return mapDocs(ds), nil
 }
 
+// KPIReadings returns, for each of slugs, the KPI's values at or after
+// since and the last one before it, newest first, at most limit each; only
+// their slug, value and time are read.
+func (s *Store) KPIReadings(ctx context.Context, workspace string, slugs []string, since time.Time, limit int) (map[string][]domain.KPIValue, error) {
+	const op = "mongo.KPIReadings"
+	newest := bson.D{{Key: "at", Value: -1}, {Key: "_id", Value: -1}}
+	out := make(map[string][]domain.KPIValue, len(slugs))
+	for _, slug := range slugs {
+		if _, ok := out[slug]; ok {
+			continue
+		}
+		from := since
+		var before struct {
+			At time.Time `bson:"at"`
+		}
+		q := and(ws(workspace), "slug", slug)
+		q["at"] = bson.M{"$lt": since}
+		switch err := s.c(colKPIValues).FindOne(ctx, q, options.FindOne().SetSort(newest).SetProjection(bson.M{"_id": 0, "at": 1})).Decode(&before); {
+		case err == nil:
+			from = before.At
+		case !errors.Is(err, mongo.ErrNoDocuments):
+			return nil, fail(ctx, op+": "+slug, err)
+		}
+		q = and(ws(workspace), "slug", slug)
+		q["at"] = bson.M{"$gte": from}
+		ds, err := findAll[kpiValueDoc](ctx, s.c(colKPIValues), q,
+			options.Find().SetSort(newest).SetLimit(int64(limit)).SetProjection(bson.M{"_id": 0, "value": 1, "at": 1}))
+		if err != nil {
+			return nil, fail(ctx, op+": "+slug, err)
+		}
+		vals := make([]domain.KPIValue, len(ds))
+		for i, d := range ds {
+			vals[i] = domain.KPIValue{WorkspaceID: workspace, Slug: slug, Value: d.Value, At: d.At}
+		}
+		out[slug] = vals
+	}
+	return out, nil
+}
+
 // SetKPIHealth records that a KPI's alerted state moved from one health to
 // another with one conditional update: only one caller wins a given change.
 func (s *Store) SetKPIHealth(ctx context.Context, workspace, slug string, from, to domain.Health, since time.Time) (bool, error) {

@@ -281,6 +281,7 @@ func hotQueriesUseIndexes(t *testing.T, s *Store) {
 		"a run's report":                                                   of(deliveriesOf(domain.OutboxQuery{Kinds: []string{"reminder"}, Workspaces: []string{"w"}}, []string{"2026-W48"})),
 		"workspaces due (the idle tick)":                                   {dueWorkspacesQuery, []any{`["w","v"]`, "reminder", time.Now().UnixNano()}},
 		"a KPI's latest values":                                            {`SELECT value FROM kpi_values WHERE workspace = ? AND slug = ? ORDER BY at DESC, id DESC LIMIT ?`, []any{"w", "leads", 20}},
+		"a KPI's values since a moment (status)":                           {kpiReadingsQuery, []any{"w", "leads", "w", "leads", 0, 0, 1000}},
 		"a key result by ref":                                              {`SELECT objective, ` + krCols + ` FROM key_results WHERE workspace = ? AND ref = ?`, []any{"w", "KR-1"}},
 		"the bot's chat with a person":                                     {`SELECT ` + refCols + ` FROM conversation_refs WHERE workspace = ? AND user = ? AND type = 'personal' ORDER BY updated_at DESC LIMIT 1`, []any{"w", "u"}},
 		"finished deliveries to clean up":                                  {strings.Replace(cleanupQuery, "DELETE", "SELECT id", 1), []any{0}},

@@ -300,6 +300,46 @@ func (s *Store) KPIValues(ctx context.Context, workspace, slug string, limit int
 	return out, nil
 }
 
+// kpiReadingsQuery is a KPI's values from the last one before a moment
+// (the value it stood at then) onwards, newest first: two ranges of the
+// kpi_values_latest index.
+const kpiReadingsQuery = `SELECT value, at FROM kpi_values WHERE workspace = ? AND slug = ? AND at >= coalesce(
+	(SELECT at FROM kpi_values WHERE workspace = ? AND slug = ? AND at < ? ORDER BY at DESC, id DESC LIMIT 1), ?)
+	ORDER BY at DESC, id DESC LIMIT ?`
+
+// KPIReadings returns, for each of slugs, the KPI's values at or after
+// since and the last one before it, newest first, at most limit each; only
+// their slug, value and time are read.
+func (s *Store) KPIReadings(ctx context.Context, workspace string, slugs []string, since time.Time, limit int) (map[string][]domain.KPIValue, error) {
+	ctx = lookup(ctx)
+	out := make(map[string][]domain.KPIValue, len(slugs))
+	err := s.read(ctx, "sqlite.KPIReadings", func(c *sql.Conn) error {
+		for _, slug := range slugs {
+			if _, ok := out[slug]; ok {
+				continue
+			}
+			at := since.UnixNano()
+			rows, err := c.QueryContext(ctx, kpiReadingsQuery, workspace, slug, workspace, slug, at, at, limit)
+			vals, err := collect(rows, err, func(r *sql.Rows) (domain.KPIValue, error) {
+				v := domain.KPIValue{WorkspaceID: workspace, Slug: slug}
+				var at int64
+				err := r.Scan(&v.Value, &at)
+				v.At = time.Unix(0, at).UTC()
+				return v, err
+			})
+			if err != nil {
+				return fmt.Errorf("%s: %w", slug, err)
+			}
+			out[slug] = vals
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // SetKPIHealth records a move of a KPI's alerted state; only the caller
 // that finds the state still at from gets true.
 func (s *Store) SetKPIHealth(ctx context.Context, workspace, slug string, from, to domain.Health, since time.Time) (bool, error) {
