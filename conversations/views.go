@@ -113,6 +113,7 @@ type view struct {
 	channels map[string]string            // team channel id -> name from the platform ("" unknown)
 	hist     map[string][]domain.Point    // key result ref -> check-in values
 	kpi      map[string][]domain.KPIValue // KPI slug -> values, newest first
+	judged   map[string]judged            // key result ref -> its assessment
 }
 
 // kpiValuesRead bounds the values read per KPI a key result follows: a
@@ -251,7 +252,25 @@ func dedupe(s []string) []string {
 
 // assess judges kr and returns it as judged (see judge).
 func (v *view) assess(o domain.Objective, kr domain.KeyResult) (domain.KeyResult, domain.Assessment) {
-	return v.ss.judge(o, kr, v.hist[kr.Ref], v.kpi[kr.KPI])
+	// An objective's roll-up and its key results' lines judge each key
+	// result: once, the first time (the view's objectives are the store's,
+	// so a ref is one key result as read).
+	if j, ok := v.judged[kr.Ref]; ok && j.objective == o.Ref {
+		return j.kr, j.a
+	}
+	kr, a := v.ss.judge(o, kr, v.hist[kr.Ref], v.kpi[kr.KPI])
+	if v.judged == nil {
+		v.judged = map[string]judged{}
+	}
+	v.judged[kr.Ref] = judged{o.Ref, kr, a}
+	return kr, a
+}
+
+// judged is a key result as a view judged it.
+type judged struct {
+	objective string
+	kr        domain.KeyResult
+	a         domain.Assessment
 }
 
 // objectiveAssessment rolls up its key results: the status is the weakest

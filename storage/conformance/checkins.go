@@ -1,6 +1,8 @@
 package conformance
 
 import (
+	"fmt"
+	"math/rand/v2"
 	"sync"
 	"testing"
 	"time"
@@ -270,4 +272,119 @@ func testCheckInPoints(t *testing.T, b Backend) {
 	if got, err := st.CheckInPoints(ctx, "slack:T1", nil, since); err != nil || len(got) != 0 {
 		t.Errorf("no key results: %v %v", got, err)
 	}
+}
+
+// testLinesFollowEveryWrite: whatever writes check-ins (a check-in, a
+// second answer the same week, someone else's answer, an import of
+// history, an import of a workspace) or removes them (a key result taken
+// out, an objective deleted), a key result's progress line is the weekly
+// points of its check-ins as they are then, exactly (a store may keep the
+// lines rather than draw them from the check-ins each time).
+func testLinesFollowEveryWrite(t *testing.T, b Backend) {
+	st := b.Open(t, nil)
+	mk := func(workspace string, n int) domain.Objective {
+		o := domain.Objective{WorkspaceID: workspace, Title: "o", Owner: "U1", Cycle: "2026-Q4", Commitment: domain.Committed, Status: domain.Active}
+		for i := range n {
+			o.KeyResults = append(o.KeyResults, domain.KeyResult{Title: fmt.Sprint("kr ", i), Kind: domain.Increase, Target: 100, Weight: 1, Owner: "U1"})
+		}
+		must(t, st.CreateObjective(ctx, &o))
+		return o
+	}
+	o, other := mk("slack:T1", 3), mk("slack:T1", 1)
+	weeks := []domain.Week{"2026-W44", "2026-W45", "2026-W46", "2026-W47", "2026-W48"}
+	monday := time.Date(2026, 10, 26, 9, 0, 0, 0, time.UTC) // of 2026-W44
+	r := rand.New(rand.NewPCG(7, 9))
+	ci := func(o domain.Objective) domain.CheckIn {
+		w := r.IntN(len(weeks))
+		c := checkIn(o, r.IntN(len(o.KeyResults)), []string{"U1", "U2", "U3"}[r.IntN(3)], weeks[w], float64(r.IntN(1000))/10+0.1, 1+r.IntN(10))
+		c.At = monday.AddDate(0, 0, 7*w).Add(time.Duration(r.IntN(5*24)) * time.Hour)
+		if r.IntN(4) == 0 {
+			c.At = c.At.Truncate(24 * time.Hour) // moments that tie
+		}
+		return c
+	}
+	check := func(step string, workspace string, os ...domain.Objective) {
+		t.Helper()
+		var krs []string
+		for _, o := range os {
+			for _, kr := range o.KeyResults {
+				krs = append(krs, kr.Ref)
+			}
+		}
+		for _, since := range []time.Time{{}, monday.AddDate(0, 0, 10)} {
+			got, err := st.CheckInPoints(ctx, workspace, krs, since)
+			must(t, err)
+			f := domain.CheckInFilter{KRs: krs}
+			if !since.IsZero() {
+				f.Since = since
+			}
+			cs, err := st.CheckIns(ctx, workspace, f)
+			must(t, err)
+			ps := make([]domain.CheckInPoint, len(cs))
+			for i, c := range cs {
+				ps[i] = domain.CheckInPoint{User: c.UserID, KR: c.KR, Week: c.Week, Point: domain.Point{At: c.At, Value: c.Value}}
+			}
+			want := domain.WeeklyPoints(ps)
+			if len(got) != len(want) {
+				t.Fatalf("%s (since %v): lines of %d key results, want %d:\n got %v\nwant %v", step, since, len(got), len(want), got, want)
+			}
+			for kr, w := range want {
+				g := got[kr]
+				if len(g) != len(w) {
+					t.Fatalf("%s (since %v): %s's line %v, want %v", step, since, kr, g, w)
+				}
+				for i := range w {
+					if !g[i].At.Equal(w[i].At) || g[i].Value != w[i].Value {
+						t.Fatalf("%s (since %v): %s's line %v, want %v", step, since, kr, g, w)
+					}
+				}
+			}
+		}
+	}
+	check("no check-ins", "slack:T1", o, other)
+	for i := range 12 {
+		cs := []domain.CheckIn{ci(o), ci(o)}
+		if cs[0].UserID == cs[1].UserID && cs[0].KR == cs[1].KR && cs[0].Week == cs[1].Week {
+			cs = cs[:1]
+		}
+		must(t, st.SaveCheckIns(ctx, cs, nil, domain.WeekNote{}))
+		check(fmt.Sprint("check-ins ", i), "slack:T1", o, other)
+	}
+	var history []domain.CheckIn
+	for range 20 {
+		history = append(history, ci(o), ci(other))
+	}
+	must(t, st.ImportCheckIns(ctx, history))
+	check("history imported", "slack:T1", o, other)
+	// An answer again, the same week, later: the week's value is the new one.
+	again := history[len(history)-2]
+	again.Value, again.At = again.Value+1, again.At.Add(time.Minute)
+	must(t, st.SaveCheckIns(ctx, []domain.CheckIn{again}, nil, domain.WeekNote{}))
+	check("answered again", "slack:T1", o, other)
+
+	o2, err := st.ModifyObjective(ctx, "slack:T1", o.Ref, func(x *domain.Objective) error {
+		x.KeyResults = x.KeyResults[1:]
+		return nil
+	})
+	must(t, err)
+	check("a key result taken out", "slack:T1", o, other) // its line goes with it
+	check("a key result taken out", "slack:T1", o2)
+	must(t, st.DeleteObjective(ctx, "slack:T1", other.Ref))
+	check("an objective deleted", "slack:T1", o2, other)
+
+	batch := domain.ImportBatch{
+		Workspace: &domain.Workspace{ID: "slack:T8", Platform: domain.Slack, ExternalID: "T8", Name: "Imported", Settings: domain.DefaultSettings("UTC")},
+		Objectives: []domain.Objective{{Ref: "O-1", Title: "Imported", Owner: "U1", Cycle: "2026-Q4", Commitment: domain.Committed, Status: domain.Active,
+			KeyResults: []domain.KeyResult{{Ref: "KR-1", Title: "a", Kind: domain.Increase, Target: 10, Weight: 1, Owner: "U1"}}}},
+	}
+	imported := batch.Objectives[0]
+	imported.WorkspaceID = "slack:T8"
+	for range 8 {
+		c := ci(imported)
+		c.WorkspaceID = ""
+		batch.CheckIns = append(batch.CheckIns, c)
+	}
+	must(t, st.ImportData(ctx, "slack:T8", batch))
+	check("a workspace imported", "slack:T8", imported)
+	check("the other workspace", "slack:T1", o2)
 }

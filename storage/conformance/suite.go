@@ -93,6 +93,7 @@ var tests = []test{
 	{"ImportCheckIns", testImportCheckIns},
 	{"CheckInFilters", testCheckInFilters},
 	{"CheckInPoints", testCheckInPoints},
+	{"LinesFollowEveryWrite", testLinesFollowEveryWrite},
 	// KPIs.
 	{"KPIValuesAndLatest", testKPIValuesAndLatest},
 	{"KPIReadings", testKPIReadings},

@@ -21,6 +21,7 @@ func (s *Store) SaveCheckIns(ctx context.Context, cs, skipped []domain.CheckIn, 
 	all := append(append([]domain.CheckIn(nil), cs...), skipped...)
 	err := s.tx(ctx, op, func(tx *sql.Tx) error {
 		touched := map[[2]string]bool{}
+		lines := pendingLines{}
 		for i, c := range all {
 			if c.At.IsZero() {
 				c.At = s.now()
@@ -32,7 +33,7 @@ func (s *Store) SaveCheckIns(ctx context.Context, cs, skipped []domain.CheckIn, 
 			c.Objective = oref
 			if i < len(cs) {
 				kr.Apply(c)
-				if err := upsertCheckIn(ctx, tx, c); err != nil {
+				if err := upsertCheckIn(ctx, tx, c, lines); err != nil {
 					return err
 				}
 			} else {
@@ -44,6 +45,9 @@ func (s *Store) SaveCheckIns(ctx context.Context, cs, skipped []domain.CheckIn, 
 				return err
 			}
 			touched[[2]string{c.WorkspaceID, oref}] = true
+		}
+		if err := lines.refresh(ctx, tx); err != nil {
+			return err
 		}
 		for k := range touched {
 			if _, err := tx.ExecContext(ctx, `UPDATE objectives SET version = version + 1, updated_at = ? WHERE workspace = ? AND ref = ?`,
@@ -83,7 +87,7 @@ func keyResultIn(ctx context.Context, q querier, workspace, ref string) (domain.
 
 // upsertCheckIn stores c, or replaces the week's check-in of its person and
 // key result with it, keeping when the week was first answered.
-func upsertCheckIn(ctx context.Context, tx *sql.Tx, c domain.CheckIn) error {
+func upsertCheckIn(ctx context.Context, tx *sql.Tx, c domain.CheckIn, lines pendingLines) error {
 	first := c.FirstAt
 	if first.IsZero() {
 		first = c.At
@@ -97,12 +101,16 @@ func upsertCheckIn(ctx context.Context, tx *sql.Tx, c domain.CheckIn) error {
 	if isForeignKey(err) {
 		return domain.NotFound("There is no key result %s.", c.KR)
 	}
+	if err == nil {
+		lines.mark(c.WorkspaceID, c.KR)
+	}
 	return err
 }
 
 // ImportCheckIns stores check-ins as history, in one transaction.
 func (s *Store) ImportCheckIns(ctx context.Context, cs []domain.CheckIn) error {
 	return s.tx(ctx, "sqlite.ImportCheckIns", func(tx *sql.Tx) error {
+		lines := pendingLines{}
 		for _, c := range cs {
 			if c.At.IsZero() {
 				c.At = s.now()
@@ -113,11 +121,11 @@ func (s *Store) ImportCheckIns(ctx context.Context, cs []domain.CheckIn) error {
 					return err
 				}
 			}
-			if err := upsertCheckIn(ctx, tx, c); err != nil {
+			if err := upsertCheckIn(ctx, tx, c, lines); err != nil {
 				return err
 			}
 		}
-		return nil
+		return lines.refresh(ctx, tx)
 	})
 }
 
@@ -286,39 +294,44 @@ func (s *Store) CheckIns(ctx context.Context, workspace string, f domain.CheckIn
 }
 
 // checkInPointsQuery reads only what the check_ins_kr index holds.
-const checkInPointsQuery = `SELECT user, kr, week, value, at FROM check_ins
-	WHERE workspace = ? AND kr IN (SELECT value FROM json_each(?)) AND at >= ?`
+// checkInPointsQuery reads key results' progress lines (lines.go): one
+// row each, by its primary key.
+const checkInPointsQuery = `SELECT ref, line FROM key_results
+	WHERE workspace = ? AND ref IN (SELECT value FROM json_each(?))`
 
 // CheckInPoints returns the progress lines of key results since a moment.
 func (s *Store) CheckInPoints(ctx context.Context, workspace string, krs []string, since time.Time) (map[string][]domain.Point, error) {
 	ctx = lookup(ctx)
+	out := make(map[string][]domain.Point, len(krs))
 	if len(krs) == 0 {
-		return map[string][]domain.Point{}, nil
+		return out, nil
 	}
-	// A quarter of weekly check-ins per key result, to start with.
-	ps := make([]domain.CheckInPoint, 0, 16*len(krs))
 	err := s.read(ctx, "sqlite.CheckInPoints", func(c *sql.Conn) error {
-		rows, err := c.QueryContext(ctx, checkInPointsQuery, workspace, list(krs), since.UnixNano())
+		rows, err := c.QueryContext(ctx, checkInPointsQuery, workspace, list(krs))
 		if err != nil {
 			return err
 		}
 		defer rows.Close()
 		for rows.Next() {
-			var p domain.CheckInPoint
-			var week string
-			var at int64
-			if err := rows.Scan(&p.User, &p.KR, &week, &p.Value, &at); err != nil {
+			var ref string
+			var line sql.RawBytes
+			if err := rows.Scan(&ref, &line); err != nil {
 				return err
 			}
-			p.Week, p.At = domain.Week(week), time.Unix(0, at).UTC()
-			ps = append(ps, p)
+			pts, err := decodeLine(line, since)
+			if err != nil {
+				return fmt.Errorf("%s: %w", ref, err)
+			}
+			if len(pts) > 0 {
+				out[ref] = pts
+			}
 		}
 		return rows.Err()
 	})
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", workspace, err)
 	}
-	return domain.WeeklyPoints(ps), nil
+	return out, nil
 }
 
 // WeekNotes returns the notes of a week by person.

@@ -97,6 +97,7 @@ func (s *Store) ImportData(ctx context.Context, workspace string, b domain.Impor
 				return fmt.Errorf("%s: %w", oref, err)
 			}
 		}
+		lines := pendingLines{}
 		for _, c := range b.CheckIns {
 			c.WorkspaceID = workspace
 			if c.At.IsZero() {
@@ -108,9 +109,12 @@ func (s *Store) ImportData(ctx context.Context, workspace string, b domain.Impor
 					return err
 				}
 			}
-			if err := upsertCheckIn(ctx, tx, c); err != nil {
+			if err := upsertCheckIn(ctx, tx, c, lines); err != nil {
 				return err
 			}
+		}
+		if err := lines.refresh(ctx, tx); err != nil {
+			return err
 		}
 		for _, n := range b.WeekNotes {
 			n.WorkspaceID = workspace

@@ -232,7 +232,7 @@ func copyFerretDB(ctx context.Context, st *Store, path string) (map[string]int, 
 				}
 			}
 		}
-		return nil
+		return rebuildLines(ctx, tx)
 	})
 	return counts, err
 }
@@ -285,7 +285,7 @@ var legacyCollections = []struct {
 		c := domain.CheckIn{WorkspaceID: d.str("workspace"), UserID: d.str("user"), KR: d.str("kr"), Objective: d.str("objective"),
 			Week: domain.Week(d.str("week")), Value: d.float("value"), Done: d.bool("done"), Confidence: int(d.int("confidence")),
 			Note: d.str("note"), At: d.time("at"), FirstAt: d.time("first_at"), By: d.str("by")}
-		err := upsertCheckIn(ctx, tx, c)
+		err := upsertCheckIn(ctx, tx, c, nil) // the lines are rebuilt at the end
 		if domain.ErrorCode(err) == domain.ENOTFOUND {
 			return false, nil // of a key result deleted since: nothing shows it
 		}

@@ -25,6 +25,12 @@ var migrations = []migration{
 	{4, "API tokens, idempotency keys, KPI sources, keyed KPI values, people's emails", execAll(schemaV4)},
 	{5, "escalation settings, team leads, away history", execAll(escalation)},
 	{6, "check-in values in the key result index", execAll(checkInsKRValue)},
+	{7, "key results' progress lines", func(ctx context.Context, tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `ALTER TABLE key_results ADD COLUMN line BLOB NOT NULL DEFAULT x''`); err != nil {
+			return err
+		}
+		return rebuildLines(ctx, tx)
+	}},
 }
 
 // SchemaVersion is the schema version this okrbot brings a store file to.
