@@ -253,6 +253,17 @@ func TestUpdatePhrasings(t *testing.T) {
 		{kr: "KR-10", args: "7/10 8", value: 7, confidence: 8},
 		{kr: "KR-10", args: "7.2 8/10", value: 7.2, confidence: 8},
 		{kr: "KR-10", args: "7.4/10 conf 6", value: 7.4, confidence: 6},
+		// The parts separated as in a sentence: commas, semicolons, dashes.
+		{kr: "KR-9", args: "35, conf 6, slow month", value: 35, confidence: 6, note: "slow month"},
+		{kr: "KR-9", args: "34, 7", value: 34, confidence: 7, note: "slow month"},
+		{kr: "KR-9", args: "33; confidence 8; webinar moved, again", value: 33, confidence: 8, note: "webinar moved, again"},
+		{kr: "KR-9", args: "32 - c7 - partner launch", value: 32, confidence: 7, note: "partner launch"},
+		{kr: "KR-9", args: "31 per day, 6/10 — holidays", value: 31, confidence: 6, note: "holidays"},
+		{kr: "KR-9", args: "30 | 5 | quiet week", value: 30, confidence: 5, note: "quiet week"},
+		{kr: "KR-2", args: "7,5 h, 7, fewer tickets", value: 7.5, confidence: 7, note: "fewer tickets"},
+		{kr: "KR-3", args: "done, 9, signed!", done: true, confidence: 9, note: "signed!"},
+		{kr: "KR-3", args: "not done, confidence 4, legal review", confidence: 4, note: "legal review"},
+		{kr: "KR-9", args: `29, conf 6, "2 webinars next week"`, value: 29, confidence: 6, note: "2 webinars next week"},
 		// An admin's update is that week's check-in of the owner's, not a second one.
 		{as: admin, kr: "KR-2", args: "5 6 by carol", value: 5, confidence: 6, note: "by carol"},
 
@@ -278,6 +289,9 @@ func TestUpdatePhrasings(t *testing.T) {
 		{kr: "KR-9", args: "31 per week 3", code: domain.EINVALID},
 		{kr: "KR-9", args: "32 visitors 2", code: domain.EINVALID},
 		{kr: "KR-9", args: "32 visitors 2/10", code: domain.EINVALID},
+		{kr: "KR-9", args: "32, 6, 7", code: domain.EINVALID},
+		{kr: "KR-9", args: "32, conf 6, conf 7", code: domain.EINVALID},
+		{kr: "KR-9", args: "- , ;", code: domain.EINVALID},
 		// Asked: which number is meant.
 		{kr: "KR-2", args: "1.200 7", code: domain.EAMBIGUOUS},
 		{kr: "KR-2", args: "12m 7", code: domain.EAMBIGUOUS},

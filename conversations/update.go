@@ -52,10 +52,27 @@ func isConfidenceWord(s string) bool {
 // parseUpdate splits the words after /okr update KR-n into a value, a
 // confidence and a note; unit is the key result's unit, whose words may
 // follow the value ("30 leads per day").
-func parseUpdate(toks []token, unit, title, kr string) (updateArgs, error) {
+func parseUpdate(typed []token, unit, title, kr string) (updateArgs, error) {
 	ex := func(e string) string { return "/okr update " + kr + " " + e }
 	var u updateArgs
+	// People separate the parts as they would in a sentence: "35, conf 6,
+	// slow month", "9; 7; fewer tickets", "8 hours - c7 - blocked". A comma
+	// or semicolon that ends a word, and a word that is only a separator,
+	// part the value, the confidence and the note; the note keeps what was
+	// typed (typed[i:]).
+	toks := make([]token, len(typed))
+	for j, t := range typed {
+		if !t.quoted && len(t.s) > 1 && strings.ContainsAny(t.s[len(t.s)-1:], ",;") {
+			t.s, t.raw = t.s[:len(t.s)-1], strings.TrimRight(t.raw, ",;")
+		}
+		toks[j] = t
+	}
 	i := 0
+	skipSeparators := func() {
+		for i < len(toks) && !toks[i].quoted && isSeparator(toks[i].s) {
+			i++
+		}
+	}
 	// skipOutOf10 reads "of 10" or "out of 10" after a confidence: "5 of 10".
 	skipOutOf10 := func() {
 		switch {
@@ -142,6 +159,10 @@ func parseUpdate(toks []token, unit, title, kr string) (updateArgs, error) {
 		return true
 	}
 	for slot := 0; slot < 3 && i < len(toks); slot++ {
+		skipSeparators()
+		if i == len(toks) {
+			break
+		}
 		if u.confidence == "" {
 			ok, err := readConf()
 			if err != nil {
@@ -154,6 +175,7 @@ func parseUpdate(toks []token, unit, title, kr string) (updateArgs, error) {
 		if u.value == "" {
 			if doneWord() || readValue() {
 				// A bare whole number right after the value is its confidence.
+				skipSeparators()
 				if u.confidence == "" && i < len(toks) && !toks[i].quoted && bareInt.MatchString(toks[i].s) {
 					u.confidence = toks[i].s
 					i++
@@ -175,6 +197,7 @@ func parseUpdate(toks []token, unit, title, kr string) (updateArgs, error) {
 			return u, domain.Invalid(ex("28 confidence 7"), "The confidence %q is not a whole number from 1 to 10.", clip(u.confidence, 20))
 		}
 	}
+	skipSeparators()
 	rest := toks[i:]
 	if len(rest) > 0 && !rest[0].quoted {
 		switch first := rest[0].s; {
@@ -192,8 +215,18 @@ func parseUpdate(toks []token, unit, title, kr string) (updateArgs, error) {
 				"Is %s after %q the confidence? Say confidence %s, or put a note that has a number in quotes.", rest[1].s, clip(rest[0].s, 20), strings.TrimSuffix(rest[1].s, "/10"))
 		}
 	}
-	u.note = rawText(rest)
+	u.note = rawText(typed[i:])
 	return u, nil
+}
+
+// isSeparator reports whether a word only parts others: "-", "–", ",", "|".
+// ("/" is not one: "7 / 10" is a confidence.)
+func isSeparator(s string) bool {
+	switch s {
+	case "-", "–", "—", ",", ";", "|", "·":
+		return true
+	}
+	return false
 }
 
 // unitWordsAfter returns the words after a value that are its unit: a unit
