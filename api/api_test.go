@@ -13,6 +13,7 @@ import (
 	vErrors "github.com/pb33f/libopenapi-validator/errors"
 
 	"github.com/okrbot/okrbot/api"
+	"github.com/okrbot/okrbot/conversations"
 )
 
 func openAPIValidator(t *testing.T) validator.Validator {
@@ -465,5 +466,22 @@ func TestErrorMessagesSayWhere(t *testing.T) {
 	r := e.do("GET", "/api/v1/objectives?cycle=2026-Q4", e.tokenA, nil)
 	if r.StatusCode != 200 || strings.Contains(string(r.body), "-0") {
 		t.Errorf("%d %s", r.StatusCode, r.body)
+	}
+	// A value far off the key result's scale (hours in minutes, a slip of
+	// a magnitude) is refused unless confirmed, as chat asks first.
+	for _, body := range []string{`{"key_result": "KR-3", "user": "UA", "value": 480, "confidence": 7}`, `{"key_result": "KR-3", "user": "UA", "value": 0.03, "confidence": 7}`} {
+		r = e.do("POST", "/api/v1/checkins", e.tokenA, body)
+		er, _ := r.json(t)["error"].(map[string]any)
+		msg, _ := er["message"].(string)
+		if r.StatusCode != 400 || !strings.Contains(msg, "far off KR-3's scale (it runs from 12 hours to 4 hours)") || !strings.Contains(msg, `"confirm": true`) {
+			t.Errorf("an off-scale value: %d %s", r.StatusCode, r.body)
+		}
+	}
+	if got := conversations.PlainText(e.command("TA", "UA", "/okr show KR-3").Message); strings.Contains(got, "480") {
+		t.Errorf("an off-scale value refused was saved:\n%s", got)
+	}
+	r = e.do("POST", "/api/v1/checkins", e.tokenA, `{"key_result": "KR-3", "user": "UA", "value": 480, "confidence": 7, "confirm": true}`)
+	if r.StatusCode != 200 || !strings.Contains(string(r.body), `"value":480`) {
+		t.Errorf("an off-scale value confirmed: %d %s", r.StatusCode, r.body)
 	}
 }

@@ -375,6 +375,7 @@ func (a *API) recordCheckIn(r *http.Request, c conversations.Caller) (int, any) 
 		Done       *bool    `json:"done"`
 		Confidence *int     `json:"confidence"`
 		Note       string   `json:"note"`
+		Confirm    bool     `json:"confirm"`
 	}
 	if err := decode(r, &in, exCheckIn); err != nil {
 		return 0, err
@@ -382,7 +383,7 @@ func (a *API) recordCheckIn(r *http.Request, c conversations.Caller) (int, any) 
 	if in.KeyResult == "" || in.User == "" {
 		return 0, domain.Invalid(exCheckIn, "Give key_result and user.")
 	}
-	ci := conversations.CheckInInput{KR: in.KeyResult, User: in.User, Value: in.Value, Done: in.Done, Note: in.Note}
+	ci := conversations.CheckInInput{KR: in.KeyResult, User: in.User, Value: in.Value, Done: in.Done, Note: in.Note, Confirm: in.Confirm}
 	if in.Confidence != nil {
 		if *in.Confidence < 1 || *in.Confidence > 10 {
 			return 0, domain.Invalid(exCheckIn, "confidence is a whole number from 1 to 10.")

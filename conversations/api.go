@@ -280,6 +280,9 @@ type CheckInInput struct {
 	Done       *bool
 	Confidence int // 0: keep the last one given
 	Note       string
+	// Confirm records a value far off the key result's scale, which is
+	// refused otherwise (in chat, okrbot asks first).
+	Confirm bool
 }
 
 // CheckedIn is the outcome of a check-in.
@@ -350,6 +353,14 @@ func (s *Service) RecordCheckIn(ctx context.Context, c Caller, in CheckInInput) 
 		// Only a confidence for a key result never measured: there is no
 		// check-in to return, and a check-in of 0 would be a guess.
 		return CheckedIn{}, domain.Invalid(exAPICheckIn, "%s has no value yet; give its first value with the confidence.", kr.Ref)
+	}
+	if ch.offScale && !in.Confirm {
+		// A slip of a magnitude or a unit in an integration ("3500" for
+		// 35) would move progress and status without anyone noticing.
+		v := strconv.FormatFloat(ch.Value, 'f', -1, 64)
+		return CheckedIn{}, domain.Invalid(fmt.Sprintf(`{"key_result": %q, "user": %q, "value": %s, "confidence": %d, "confirm": true}`, kr.Ref, in.User, v, max(ch.Confidence, 1)),
+			"%s is far off %s's scale (it %s): check the magnitude and the unit, or send it again with \"confirm\": true. Nothing was changed.",
+			domain.FormatValue(ch.Value, kr.Unit), kr.Ref, scaleOf(*kr))
 	}
 	if err := ss.saveCheckIns([]answer{ch}, domain.WeekNote{}); err != nil {
 		return CheckedIn{}, err
