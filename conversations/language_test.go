@@ -204,6 +204,8 @@ func TestUpdatePhrasings(t *testing.T) {
 		`/okr kr add O-1 Increase demos from 10 per week to 25 per week`, // KR-8
 		`/okr kr add O-1 Increase web signups from 22 to 35 per day`,     // KR-9
 		`/okr kr add O-1 Raise engagement score from 6.5/10 to 8/10`,     // KR-10
+		`/okr create Grow recurring revenue --cycle 2026-Q4`,             // O-3
+		`/okr kr add O-2 Increase MRR from $10k to $20k monthly`,         // KR-11
 	)
 	admin := "carol"
 	table := []updatePhrasing{
@@ -264,6 +266,11 @@ func TestUpdatePhrasings(t *testing.T) {
 		{kr: "KR-3", args: "done, 9, signed!", done: true, confidence: 9, note: "signed!"},
 		{kr: "KR-3", args: "not done, confidence 4, legal review", confidence: 4, note: "legal review"},
 		{kr: "KR-9", args: `29, conf 6, "2 webinars next week"`, value: 29, confidence: 6, note: "2 webinars next week"},
+		// A value in its key result's currency, its rate said or not.
+		{kr: "KR-11", args: "12k 7", value: 12000, confidence: 7},
+		{kr: "KR-11", args: "$13k 7", value: 13000, confidence: 7},
+		{kr: "KR-11", args: "$14k monthly 7", value: 14000, confidence: 7},
+		{kr: "KR-11", args: "$15k/mo conf 8", value: 15000, confidence: 8},
 		// An admin's update is that week's check-in of the owner's, not a second one.
 		{as: admin, kr: "KR-2", args: "5 6 by carol", value: 5, confidence: 6, note: "by carol"},
 
@@ -290,6 +297,8 @@ func TestUpdatePhrasings(t *testing.T) {
 		{kr: "KR-9", args: "32 visitors 2", code: domain.EINVALID},
 		{kr: "KR-9", args: "32 visitors 2/10", code: domain.EINVALID},
 		{kr: "KR-9", args: "32, 6, 7", code: domain.EINVALID},
+		{kr: "KR-11", args: "€16k 7", code: domain.EINVALID},
+		{kr: "KR-11", args: "$16k/week 7", code: domain.EINVALID},
 		{kr: "KR-9", args: "32, conf 6, conf 7", code: domain.EINVALID},
 		{kr: "KR-9", args: "- , ;", code: domain.EINVALID},
 		// Asked: which number is meant.
@@ -354,7 +363,7 @@ func TestUpdatePhrasings(t *testing.T) {
 	if saved < 30 {
 		t.Errorf("only %d update phrasings saved", saved)
 	}
-	f.assertNextRefs("O-2", "KR-11")
+	f.assertNextRefs("O-3", "KR-12")
 	t.Logf("%d update phrasings: %d saved, %d refused or asked", len(table), saved, len(table)-saved)
 }
 

@@ -57,6 +57,15 @@ func (a Amount) In(unit string) (float64, error) {
 	if a.Unit == "" || SameUnit(a.Unit, unit) {
 		return a.Value, nil
 	}
+	// "$13k" for a key result in $/month: the rate goes without saying, as
+	// for a number without a unit.
+	if ka, _ := unitKey(a.Unit); ka != "" {
+		if ku, _ := unitKey(unit); strings.HasPrefix(ku, ka+"/") && !strings.Contains(ku[len(ka)+1:], " ") {
+			if _, ok := periods[ku[len(ka)+1:]]; ok {
+				return a.Value, nil
+			}
+		}
+	}
 	if unit == "" {
 		return 0, Invalid(FormatNumber(a.Value), "%s has a unit (%s), but this is measured without one; give the number alone.", FormatValue(a.Value, a.Unit), a.Unit)
 	}

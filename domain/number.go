@@ -386,6 +386,8 @@ func unitAfter(s string) (string, int) {
 	return word, end
 }
 
+var adjectiveRE = regexp.MustCompile(`^\s+(\p{L}[\p{L}'-]*)`)
+
 var rateRE = regexp.MustCompile(`(?i)^(\s*/\s*|\s+(?:per|a|an|each|every|pro|par)\s+)(\p{L}+)|^\s+(daily|weekly|monthly|quarterly|yearly|annually)\b`)
 
 // rateAfter reads "/day", " per day", " a week", " monthly" after a number
@@ -396,6 +398,14 @@ func rateAfter(s string) (string, int) {
 		return "", 0
 	}
 	if m[6] >= 0 {
+		// "monthly" before a noun names what is counted ("10,000 monthly
+		// active users", "30 weekly demos"), not a rate of it.
+		if w := adjectiveRE.FindStringSubmatch(s[m[1]:]); w != nil {
+			lw := strings.ToLower(w[1])
+			if !stopWords[lw] && !unitStopWord[lw] && lw != "per" && lw != "a" && lw != "an" {
+				return "", 0
+			}
+		}
 		return " " + strings.ToLower(s[m[6]:m[7]]), m[1]
 	}
 	word := s[m[4]:m[5]]

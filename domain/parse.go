@@ -611,6 +611,14 @@ func (r *reader) readFromTo() (reading, bool) {
 			ub = trailingUnit(r.text[qb.end:])
 		}
 	}
+	// "from $10k to $20k monthly": the rate at one end is the other's too.
+	if ua != "" && ub != "" && !SameUnit(ua, ub) {
+		if p, ok := rateSuffix(ub[min(len(ua), len(ub)):]); ok && strings.HasPrefix(ub, ua) {
+			ua, ub = ua+"/"+p, ua+"/"+p
+		} else if p, ok := rateSuffix(ua[min(len(ua), len(ub)):]); ok && strings.HasPrefix(ua, ub) {
+			ua, ub = ub+"/"+p, ub+"/"+p
+		}
+	}
 	rd := reading{start: a, target: b, hasStart: true, hasTarget: true, startFrom: "text", unitKnown: qa.unitString() != "" || qb.unitString() != ""}
 	switch {
 	case ua == "" || ub == "" || SameUnit(ua, ub):
@@ -630,6 +638,27 @@ func (r *reader) readFromTo() (reading, bool) {
 		rd.err, rd.settledBy = magErr, magOpt // the option says the bare end is meant as written
 	}
 	return rd, true
+}
+
+// rateSuffix reads s, what one end's unit has more than the other's, as
+// only a rate ("monthly", " per day", "/day") and returns its period
+// ("month", "day").
+func rateSuffix(s string) (string, bool) {
+	for _, c := range []string{s, " " + s} {
+		u, n := rateAfter(c)
+		if u == "" || n != len(c) {
+			continue
+		}
+		f := strings.Fields(strings.ReplaceAll(u, "/", " "))
+		w := strings.ToLower(f[len(f)-1])
+		if p, ok := periods[w]; ok {
+			return p, true
+		}
+		if p, ok := periods[singular(w)]; ok {
+			return p, true
+		}
+	}
+	return "", false
 }
 
 // askMagnitude asks when one end of "from A to B" has a magnitude and the

@@ -1,6 +1,7 @@
 package domain
 
 import (
+	"regexp"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -81,7 +82,9 @@ func unitKey(u string) (key string, factor float64) {
 	if info, ok := unitWords[u]; ok {
 		return info.key, info.factor
 	}
-	// "per day", "a day", "/day", "each day", "leads per day", "leads/day".
+	// "per day", "a day", "/day", "each day", "leads per day", "leads/day",
+	// and with a currency, "$/month", "$ monthly", "$monthly".
+	u = currencyGlued.ReplaceAllString(u, "$1 $2")
 	words := strings.Fields(strings.NewReplacer("/", " / ").Replace(u))
 	var out []string
 	for i := 0; i < len(words); i++ {
@@ -104,6 +107,8 @@ func unitKey(u string) (key string, factor float64) {
 	}
 	return strings.Join(strings.Fields(strings.ReplaceAll(strings.Join(out, " "), " /", "/")), " "), 0
 }
+
+var currencyGlued = regexp.MustCompile(`^([$€£¥₹])(\p{L})`)
 
 // singular drops a plural "s" from a word longer than three letters.
 func singular(w string) string {

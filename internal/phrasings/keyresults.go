@@ -184,6 +184,14 @@ var KeyResults = []KeyResult{
 	{Text: "Book 20 demos per week", Kind: domain.Reach, Start: 0, Target: 20, Unit: "demos per week", From: "zero"},
 	{Text: "Reduce onboarding time from 3 weeks to 1 week", Kind: domain.Decrease, Start: 3, Target: 1, Unit: "week", From: "text"},
 	{Text: "Grow ARR from 120,000USD to 150,000USD", Kind: domain.Increase, Start: 120000, Target: 150000, Unit: "USD", From: "text"},
+	// A rate at one end is the other's too; "monthly" before a noun names
+	// what is counted, not a rate.
+	{Text: "Increase MRR from $10k to $20k monthly", Kind: domain.Increase, Start: 10000, Target: 20000, Unit: "$/month", From: "text"},
+	{Text: "Grow revenue from €20k to €50k per month by March", Kind: domain.Increase, Start: 20000, Target: 50000, Unit: "€/month", From: "text"},
+	{Text: "Increase MRR from $10k/month to $20k", Kind: domain.Increase, Start: 10000, Target: 20000, Unit: "$/month", From: "text"},
+	{Text: "Reach 10,000 monthly active users", Options: map[string]string{"start": "6000"}, Kind: domain.Reach, Start: 6000, Target: 10000, Unit: "monthly active users", From: "option"},
+	{Text: "Go from 12 to 30 weekly demos", Kind: domain.Increase, Start: 12, Target: 30, Unit: "weekly demos", From: "text"},
+	{Text: "Increase demos from 10 weekly to 30 weekly", Kind: domain.Increase, Start: 10, Target: 30, Unit: "weekly", From: "text"},
 	// A reach with no start (ask-start): counted from 0 only when what it
 	// counts are new things won or done in the cycle (a verb of doing or
 	// winning, or "new"); a level (NPS, MRR, a score, a rating, a time), a
