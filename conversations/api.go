@@ -2,6 +2,7 @@ package conversations
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"sort"
 	"strconv"
@@ -358,8 +359,13 @@ func (s *Service) RecordCheckIn(ctx context.Context, c Caller, in CheckInInput) 
 		// A slip of a magnitude or a unit in an integration ("3500" for
 		// 35) would move progress and status without anyone noticing.
 		v := strconv.FormatFloat(ch.Value, 'f', -1, 64)
-		return CheckedIn{}, domain.Invalid(fmt.Sprintf(`{"key_result": %q, "user": %q, "value": %s, "confidence": %d, "confirm": true}`, kr.Ref, in.User, v, max(ch.Confidence, 1)),
-			"%s is far off %s's scale (it %s): check the magnitude and the unit, or send it again with \"confirm\": true. Nothing was changed.",
+		ex := fmt.Sprintf(`{"key_result": %q, "user": %q, "value": %s, "confidence": %d`, kr.Ref, in.User, v, max(ch.Confidence, 1))
+		if in.Note != "" {
+			note, _ := json.Marshal(in.Note)
+			ex += `, "note": ` + string(note)
+		}
+		return CheckedIn{}, domain.Invalid(ex+`, "confirm": true}`,
+			"%s is far off %s's scale (it %s): check the magnitude and the unit, or send it again with \"confirm\": true (and a new Idempotency-Key, if you send one). Nothing was changed.",
 			domain.FormatValue(ch.Value, kr.Unit), kr.Ref, scaleOf(*kr))
 	}
 	if err := ss.saveCheckIns([]answer{ch}, domain.WeekNote{}); err != nil {

@@ -298,6 +298,13 @@ func TestUpdatePhrasings(t *testing.T) {
 		{kr: "KR-9", args: "32 visitors 2/10", code: domain.EINVALID},
 		{kr: "KR-9", args: "32, 6, 7", code: domain.EINVALID},
 		{kr: "KR-11", args: "€16k 7", code: domain.EINVALID},
+		// A dash before the value is no separator (nor a sign: "-12"), and a
+		// bare number after a dash may start a note: asked, never guessed.
+		{kr: "KR-9", args: "- 12, 7", code: domain.EINVALID},
+		{kr: "KR-9", args: "– 12 7", code: domain.EINVALID},
+		{kr: "KR-9", args: "— 12, conf 7", code: domain.EINVALID},
+		{kr: "KR-9", args: "30 - 5 new deals", code: domain.EINVALID},
+		{kr: "KR-2", args: "5 – 6", code: domain.EINVALID},
 		{kr: "KR-11", args: "$16k/week 7", code: domain.EINVALID},
 		{kr: "KR-9", args: "32, conf 6, conf 7", code: domain.EINVALID},
 		{kr: "KR-9", args: "- , ;", code: domain.EINVALID},

@@ -92,3 +92,30 @@ func TestKeyResultFedByItsKPIHasData(t *testing.T) {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// A key result planned ahead (created in July for 2026-Q4) counts every
+// week of its KPI since its creation, as its assessment does: the view
+// reads from the earliest creation when it is before the month ahead of the
+// cycle.
+func TestAKeyResultPlannedAheadCountsItsWeeksSinceCreation(t *testing.T) {
+	f := newFixture(t)
+	july := time.Date(2026, 7, 3, 15, 0, 0, 0, time.UTC) // a Friday
+	f.clock.t = july
+	f.must("ada",
+		`/kpi create uptime "Uptime" unit % higher target 99.9 every week`,
+		`/okr create Keep the platform up --cycle 2026-Q4`,
+		`/okr kr add O-1 Keep uptime above 99.9% --kpi uptime`,
+	)
+	weeks := 0
+	for at := july; !at.After(friday); at = at.AddDate(0, 0, 7) {
+		f.clock.t = at
+		f.must("ada", `/kpi set uptime 99.95`)
+		weeks++
+	}
+	f.clock.t = friday
+	for _, cmd := range []string{"/okr show KR-1"} {
+		if text := f.must("ada", cmd); !strings.Contains(text, fmt.Sprintf("held %d of %d weeks", weeks, weeks)) {
+			t.Errorf("%s: want held %d of %d weeks:\n%s", cmd, weeks, weeks, text)
+		}
+	}
+}

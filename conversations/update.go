@@ -68,10 +68,20 @@ func parseUpdate(typed []token, unit, title, kr string) (updateArgs, error) {
 		toks[j] = t
 	}
 	i := 0
-	skipSeparators := func() {
+	// skipSeparators passes the separators between two parts, and reports
+	// whether one was a dash: "30 - 5 new deals" may be a note that starts
+	// with a number, so a bare number after a dash is not taken for the
+	// confidence. Before the first part there is nothing to separate ("- 12"
+	// is a value whose sign is not read as one: refused, never +12).
+	skipSeparators := func() (dash bool) {
+		if i == 0 {
+			return false
+		}
 		for i < len(toks) && !toks[i].quoted && isSeparator(toks[i].s) {
+			dash = dash || strings.ContainsAny(toks[i].s, "-–—")
 			i++
 		}
+		return dash
 	}
 	// skipOutOf10 reads "of 10" or "out of 10" after a confidence: "5 of 10".
 	skipOutOf10 := func() {
@@ -175,8 +185,8 @@ func parseUpdate(typed []token, unit, title, kr string) (updateArgs, error) {
 		if u.value == "" {
 			if doneWord() || readValue() {
 				// A bare whole number right after the value is its confidence.
-				skipSeparators()
-				if u.confidence == "" && i < len(toks) && !toks[i].quoted && bareInt.MatchString(toks[i].s) {
+				dash := skipSeparators()
+				if u.confidence == "" && !dash && i < len(toks) && !toks[i].quoted && bareInt.MatchString(toks[i].s) {
 					u.confidence = toks[i].s
 					i++
 					skipOutOf10()

@@ -196,12 +196,23 @@ func (ss *session) newView(os []domain.Objective) *view {
 		if s, _ := os[0].Cycle.Bounds(ss.wsLoc); s.Before(start) {
 			start = s
 		}
-		if err := ss.loadKPIValues(os, start.AddDate(0, -1, 0), v.kpi); err != nil {
+		// From a month before the cycle, or from the earliest key result's
+		// creation if that is earlier (one planned ahead): an assessment
+		// counts a key result's points from its creation on.
+		since := start.AddDate(0, -1, 0)
+		for _, o := range os {
+			for _, kr := range o.KeyResults {
+				if !kr.CreatedAt.IsZero() && kr.CreatedAt.Before(since) {
+					since = kr.CreatedAt
+				}
+			}
+		}
+		if err := ss.loadKPIValues(os, since, v.kpi); err != nil {
 			ss.opt.Log.Warn("kpi values", "err", err)
 		}
 		// Only the points of each key result's line: a fraction of the
 		// cost of reading its check-ins whole.
-		if hist, err := ss.store.CheckInPoints(ss.ctx, ss.ws.ID, krs, start.AddDate(0, -1, 0)); err == nil {
+		if hist, err := ss.store.CheckInPoints(ss.ctx, ss.ws.ID, krs, since); err == nil {
 			v.hist = hist
 		}
 	}
