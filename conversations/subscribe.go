@@ -50,7 +50,15 @@ func (ss *session) subscribe(channel, name string, company bool) Reply {
 					Add(" Then subscribe again: ").AddCode(ss.cmd("okr")+" digest subscribe"+companyFlag(company)))}
 		}
 	}
-	if err := ss.store.Subscribe(ss.ctx, domain.Subscription{WorkspaceID: ss.ws.ID, Channel: channel, Name: name, Company: company, By: ss.actor.User, At: ss.now}); err != nil {
+	// Subscribing a channel again (another name, the company roll-up)
+	// keeps when it was first subscribed: a channel subscribed before this
+	// week's digest moment still gets this week's digest, however late the
+	// run that sends it.
+	since := ss.now
+	if subscribed && !existing.At.IsZero() && existing.At.Before(since) {
+		since = existing.At
+	}
+	if err := ss.store.Subscribe(ss.ctx, domain.Subscription{WorkspaceID: ss.ws.ID, Channel: channel, Name: name, Company: company, By: ss.actor.User, At: since}); err != nil {
 		return ss.fail(err, exDigest)
 	}
 	what := "this team's objectives"
@@ -65,7 +73,9 @@ func (ss *session) subscribe(channel, name string, company bool) Reply {
 	}
 	sch, loc := set.Digest, loadLocation(set.TimeZone)
 	when := fmt.Sprintf(" will get the weekly digest of %s every %s at %s (%s)", what, sch.Weekday, hhmm(sch.Minute), loc)
-	if first, _ := domain.NextDue(ss.now, loc, set, domain.KindDigest); !first.IsZero() {
+	if subscribed {
+		when += ", as it has since " + since.In(loc).Format("2 Jan 2006")
+	} else if first, _ := domain.NextDue(ss.now, loc, set, domain.KindDigest); !first.IsZero() {
 		when += ", the first on " + first.In(loc).Format("Monday 2 Jan")
 	}
 	m := Lines("Subscribed", Text{}.AddChannel(channel, name).Add(when+". ").

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/okrbot/okrbot/conversations"
 	"github.com/okrbot/okrbot/domain"
@@ -182,5 +183,37 @@ func TestOwnerLabelsAreNotTrusted(t *testing.T) {
 	f.svc.Command(ctx, plain, "okr", "kr add O-1 Hire a CTO --owner <@U0003|cto.spoofed>")
 	if u, err := f.st.User(ctx, "slack:T1", "U0003"); err == nil && strings.Contains(u.Name, "spoofed") {
 		t.Errorf("label stored: %+v", u)
+	}
+}
+
+// Subscribing a channel again (to rename it, or after a run that has not
+// yet sent this week's digest) keeps when it was first subscribed, so this
+// week's digest still goes to it; the reply says it goes on as before.
+func TestSubscribingAgainKeepsTheChannelsRhythm(t *testing.T) {
+	f := newFixture(t)
+	dir := &fakeDirectory{channels: map[string]string{"C0GROWTH": "growth"}, member: map[string]bool{"C0GROWTH": true}}
+	boss := actor("boss")
+	boss.Admin, boss.Directory = true, dir
+	first := time.Date(2026, 11, 2, 11, 0, 0, 0, time.UTC)
+	f.clock.t = first
+	if r := f.svc.Command(ctx, boss, "okr", "digest subscribe <#C0GROWTH>"); r.Failed() || !strings.Contains(conversations.PlainText(r.Message), "the first on Monday 9 Nov") {
+		t.Fatalf("%s: %s", r.Code, conversations.PlainText(r.Message))
+	}
+	f.clock.t = time.Date(2026, 11, 23, 9, 30, 0, 0, time.UTC) // after Monday's 09:00 digest moment
+	r := f.svc.Command(ctx, boss, "okr", "digest subscribe <#C0GROWTH|growth-team>")
+	if text := conversations.PlainText(r.Message); r.Failed() || !strings.Contains(text, "as it has since 2 Nov 2026") || strings.Contains(text, "the first on") {
+		t.Errorf("subscribed again: %s: %s", r.Code, text)
+	}
+	subs, _ := f.st.Subscriptions(ctx, "slack:T1")
+	if len(subs) != 1 || !subs[0].At.Equal(first) || subs[0].Name != "growth-team" {
+		t.Errorf("subscriptions: %+v", subs)
+	}
+	// Unsubscribed and subscribed again, it starts anew.
+	f.svc.Command(ctx, boss, "okr", "digest unsubscribe <#C0GROWTH>")
+	if r := f.svc.Command(ctx, boss, "okr", "digest subscribe <#C0GROWTH>"); r.Failed() || !strings.Contains(conversations.PlainText(r.Message), "the first on Monday 30 Nov") {
+		t.Errorf("subscribed anew: %s: %s", r.Code, conversations.PlainText(r.Message))
+	}
+	if subs, _ := f.st.Subscriptions(ctx, "slack:T1"); len(subs) != 1 || !subs[0].At.Equal(f.clock.t) {
+		t.Errorf("subscriptions after unsubscribing: %+v", subs)
 	}
 }
