@@ -146,6 +146,11 @@ func testFiftyCheckInsOfOneKeyResultAgree(t *testing.T, b Backend) {
 	if len(cs) != 1 || cs[0].Value != kr.Current || cs[0].Confidence != kr.Confidence {
 		t.Fatalf("the check-in %+v and the key result %+v disagree", cs, kr)
 	}
+	// Its progress line agrees too: one point, the check-in that stands.
+	if line, err := st.CheckInPoints(ctx, "slack:T1", []string{kr.Ref}, time.Time{}); err != nil || len(line[kr.Ref]) != 1 ||
+		line[kr.Ref][0].Value != cs[0].Value || !line[kr.Ref][0].At.Equal(cs[0].At) {
+		t.Fatalf("the progress line %v (%v) and the check-in %+v disagree", line, err, cs[0])
+	}
 	if got.Version != o.Version+50 {
 		t.Errorf("version %d after 50 check-ins, want %d", got.Version, o.Version+50)
 	}
