@@ -2,6 +2,8 @@ package sqlite
 
 import (
 	"context"
+	"fmt"
+	"log/slog"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -354,6 +356,36 @@ func hotQueriesUseIndexes(t *testing.T, s *Store) {
 				t.Errorf("%s reads more than it needs (%s):\n  %s", name, line, strings.Join(plan, "\n  "))
 				break
 			}
+		}
+	}
+}
+
+// TestUpgradesAreLogged: each migration applied to a store that had a
+// schema is logged with its version and name; a new file is created at the
+// latest schema without a line per migration.
+func TestUpgradesAreLogged(t *testing.T) {
+	var logs strings.Builder
+	log := slog.New(slog.NewTextHandler(&logs, nil))
+	path := filepath.Join(t.TempDir(), FileName)
+	s, err := open(ctx, path, Options{Log: log}, migrations[:len(migrations)-2])
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Close(ctx)
+	if logs.Len() != 0 {
+		t.Errorf("a new file logged:\n%s", logs.String())
+	}
+	if s, err = open(ctx, path, Options{Log: log}, migrations); err != nil {
+		t.Fatal(err)
+	}
+	s.Close(ctx)
+	got := strings.Split(strings.TrimSpace(logs.String()), "\n")
+	if len(got) != 2 {
+		t.Fatalf("two migrations applied, logged:\n%s", logs.String())
+	}
+	for i, m := range migrations[len(migrations)-2:] {
+		if !strings.Contains(got[i], "upgraded the store's schema") || !strings.Contains(got[i], fmt.Sprintf("version=%d", m.version)) || !strings.Contains(got[i], m.name) {
+			t.Errorf("line %d: %s", i, got[i])
 		}
 	}
 }

@@ -4,7 +4,9 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"log/slog"
 	"strings"
+	"time"
 )
 
 // A migration moves the schema from version-1 to version. Migrations run at
@@ -52,7 +54,9 @@ func execAll(script string) func(ctx context.Context, tx *sql.Tx) error {
 }
 
 // migrate applies the migrations of ms the file does not have yet.
-func (s *Store) migrate(ctx context.Context, ms []migration) error {
+// Each migration applied to a store that had a schema already is logged
+// (a new file is created at the latest one silently).
+func (s *Store) migrate(ctx context.Context, ms []migration, log *slog.Logger) error {
 	const op = "sqlite.migrate"
 	err := s.tx(ctx, op, func(tx *sql.Tx) error {
 		_, err := tx.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
@@ -73,6 +77,7 @@ func (s *Store) migrate(ctx context.Context, ms []migration) error {
 		return fmt.Errorf("%s was written by a newer okrbot (schema version %d; this okrbot knows up to %d): run that version, or restore a backup made by this one", s.path, v, known)
 	}
 	for _, m := range ms {
+		start, applied := time.Now(), false
 		err := s.tx(ctx, op, func(tx *sql.Tx) error {
 			var done bool
 			if err := tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM schema_migrations WHERE version = ?)`, m.version).Scan(&done); err != nil || done {
@@ -82,10 +87,14 @@ func (s *Store) migrate(ctx context.Context, ms []migration) error {
 				return err
 			}
 			_, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)`, m.version, m.name, s.now().UnixNano())
+			applied = err == nil
 			return err
 		})
 		if err != nil {
 			return fmt.Errorf("schema migration %d (%s): %w", m.version, m.name, err)
+		}
+		if applied && v > 0 && log != nil {
+			log.Info("upgraded the store's schema", "file", s.path, "version", m.version, "migration", m.name, "took", time.Since(start).Round(time.Millisecond).String())
 		}
 	}
 	return nil

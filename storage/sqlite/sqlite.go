@@ -180,7 +180,7 @@ func open(ctx context.Context, path string, opt Options, ms []migration) (*Store
 		return nil, err
 	}
 	s.k = k
-	if err := s.migrate(ctx, ms); err != nil {
+	if err := s.migrate(ctx, ms, opt.Log); err != nil {
 		s.Close(ctx)
 		return nil, err
 	}
