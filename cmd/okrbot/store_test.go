@@ -249,6 +249,10 @@ func TestKilledServeLosesNoCommittedWrite(t *testing.T) {
 		if cs[0].Value != kr.Current || cs[0].Confidence != kr.Confidence {
 			t.Errorf("%s: the check-in (%v, confidence %d) and the key result (%v, %d) disagree", kr.Ref, cs[0].Value, cs[0].Confidence, kr.Current, kr.Confidence)
 		}
+		// The key result's progress line, written in the same transaction.
+		if line, err := st.CheckInPoints(context.Background(), "slack:T0001", []string{kr.Ref}, time.Time{}); err != nil || len(line[kr.Ref]) != 1 || line[kr.Ref][0].Value != cs[0].Value {
+			t.Errorf("%s: the progress line %v (%v) and the check-in (%v) disagree", kr.Ref, line[kr.Ref], err, cs[0].Value)
+		}
 	}
 	t.Logf("killed after confirming %d, %d, %d, %d and %d updates", acked[0].Load(), acked[1].Load(), acked[2].Load(), acked[3].Load(), acked[4].Load())
 	cmd.Process.Signal(syscall.SIGTERM)
