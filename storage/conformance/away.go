@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/okrbot/okrbot/domain"
+	"github.com/okrbot/okrbot/internal/testclock"
 	"github.com/okrbot/okrbot/storage"
 )
 
@@ -13,11 +14,11 @@ import (
 // AwayPeriods reads the periods people were away, by person, scoped by
 // workspace.
 func testAwayHistory(t *testing.T, b Backend) {
-	c := newClock(time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC))
-	st := b.Open(t, c.now)
+	c := testclock.New(time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC))
+	st := b.Open(t, c.Now)
 	d := func(day int) time.Time { return time.Date(2026, 11, day, 0, 0, 0, 0, time.UTC) }
 	at := func(day, hour int) time.Time { return time.Date(2026, 11, day, hour, 0, 0, 0, time.UTC) }
-	to := func(day, hour int) { c.add(at(day, hour).Sub(c.now())) }
+	to := func(day, hour int) { c.Add(at(day, hour).Sub(c.Now())) }
 	// U1: away on the 2nd until the 20th, back early on the 10th, away
 	// again on the 16th until the 24th, extended on the 20th to the 30th.
 	must(t, st.SetAway(ctx, "slack:T1", "U1", d(20)))

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/okrbot/okrbot/domain"
+	"github.com/okrbot/okrbot/internal/testclock"
 )
 
 func testObjectivesAreScopedByWorkspace(t *testing.T, b Backend) {
@@ -77,10 +78,10 @@ func testCreateAssignsRefs(t *testing.T, b Backend) {
 }
 
 func testObjectiveFilters(t *testing.T, b Backend) {
-	c := newClock(time.Date(2026, 10, 1, 9, 0, 0, 0, time.UTC))
-	st := b.Open(t, c.now)
+	c := testclock.New(time.Date(2026, 10, 1, 9, 0, 0, 0, time.UTC))
+	st := b.Open(t, c.Now)
 	mk := func(owner, team, cycle string, status domain.ObjectiveStatus, krOwner, kpi string) domain.Objective {
-		c.add(time.Minute)
+		c.Add(time.Minute)
 		o := domain.Objective{WorkspaceID: "slack:T1", Title: "o", Owner: owner, Team: team, Cycle: domain.Cycle(cycle), Commitment: domain.Committed,
 			Status: status, KeyResults: []domain.KeyResult{{Title: "k", Kind: domain.Increase, Target: 10, Weight: 1, Owner: krOwner, KPI: kpi}}}
 		must(t, st.CreateObjective(ctx, &o))
@@ -121,8 +122,8 @@ func testObjectiveFilters(t *testing.T, b Backend) {
 		}
 	}
 	// Same creation moment: by ref number (O-10 after O-9), not as text.
-	c2 := newClock(time.Date(2026, 10, 1, 9, 0, 0, 0, time.UTC))
-	st2 := b.Open(t, c2.now)
+	c2 := testclock.New(time.Date(2026, 10, 1, 9, 0, 0, 0, time.UTC))
+	st2 := b.Open(t, c2.Now)
 	var want string
 	for range 11 {
 		o := objective(t, st2, "slack:T1", "U1")

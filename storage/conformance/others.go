@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/okrbot/okrbot/domain"
+	"github.com/okrbot/okrbot/internal/testclock"
 	"github.com/okrbot/okrbot/storage"
 )
 
@@ -283,8 +284,8 @@ func testConversationRefs(t *testing.T, b Backend) {
 }
 
 func testRemember(t *testing.T, b Backend) {
-	c := newClock(time.Date(2026, 11, 20, 12, 0, 0, 0, time.UTC))
-	st := b.Open(t, c.now)
+	c := testclock.New(time.Date(2026, 11, 20, 12, 0, 0, 0, time.UTC))
+	st := b.Open(t, c.Now)
 	if first, err := st.Remember(ctx, "k"); err != nil || !first {
 		t.Fatalf("first: %v %v", first, err)
 	}
@@ -295,9 +296,9 @@ func testRemember(t *testing.T, b Backend) {
 	if first, _ := st.Remember(ctx, "k"); !first {
 		t.Fatal("a forgotten key is not new")
 	}
-	c.add(time.Hour)
+	c.Add(time.Hour)
 	st.Remember(ctx, "later")
-	n, err := st.ForgetBefore(ctx, c.now().Add(-time.Minute))
+	n, err := st.ForgetBefore(ctx, c.Now().Add(-time.Minute))
 	if err != nil || n != 1 {
 		t.Fatalf("ForgetBefore removed %d, %v; want the 1 older key", n, err)
 	}

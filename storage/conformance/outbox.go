@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/okrbot/okrbot/domain"
+	"github.com/okrbot/okrbot/internal/testclock"
 	"github.com/okrbot/okrbot/outbox"
 	"github.com/okrbot/okrbot/outbox/outboxtest"
 )
@@ -65,8 +66,8 @@ func testPacesAreRemembered(t *testing.T, b Backend) {
 }
 
 func testLeaseHandsOverWhenItExpires(t *testing.T, b Backend) {
-	c := newClock(friday)
-	st := b.Open(t, c.now)
+	c := testclock.New(friday)
+	st := b.Open(t, c.Now)
 	a, ok, err := st.AcquireLease(ctx, "job/checkin-prompts", "A", time.Minute)
 	if err != nil || !ok || a.Generation != 1 || a.Holder != "A" {
 		t.Fatalf("A: %+v %v %v", a, ok, err)
@@ -74,14 +75,14 @@ func testLeaseHandsOverWhenItExpires(t *testing.T, b Backend) {
 	if l, ok, _ := st.AcquireLease(ctx, "job/checkin-prompts", "B", time.Minute); ok || l.Holder != "A" {
 		t.Fatalf("B took a held lease: %+v", l)
 	}
-	c.add(30 * time.Second)
+	c.Add(30 * time.Second)
 	if a2, ok, _ := st.AcquireLease(ctx, "job/checkin-prompts", "A", time.Minute); !ok || a2.Generation != 1 {
 		t.Fatalf("A re-acquiring its own lease: %+v %v", a2, ok)
 	}
-	if a, ok, _ = st.RenewLease(ctx, a, time.Minute); !ok || !a.Until.Equal(c.now().Add(time.Minute)) {
+	if a, ok, _ = st.RenewLease(ctx, a, time.Minute); !ok || !a.Until.Equal(c.Now().Add(time.Minute)) {
 		t.Fatalf("A could not renew: %+v", a)
 	}
-	c.add(61 * time.Second) // A died
+	c.Add(61 * time.Second) // A died
 	bl, ok, err := st.AcquireLease(ctx, "job/checkin-prompts", "B", time.Minute)
 	if err != nil || !ok || bl.Generation != 2 {
 		t.Fatalf("B after A's lease ran out: %+v %v %v", bl, ok, err)

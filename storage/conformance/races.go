@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/okrbot/okrbot/domain"
+	"github.com/okrbot/okrbot/internal/testclock"
 )
 
 // parallel runs f(i) for i in [0, n) at once and waits for all.
@@ -158,10 +159,10 @@ func testFiftyCheckInsOfOneKeyResultAgree(t *testing.T, b Backend) {
 
 func testLeaseHasOneWinner(t *testing.T, b Backend) {
 	b.require(t, true, false)
-	c := newClock(friday)
-	st := b.Open(t, c.now)
+	c := testclock.New(friday)
+	st := b.Open(t, c.Now)
 	st.AcquireLease(ctx, "job/checkin-prompts", "A", time.Minute)
-	c.add(61 * time.Second) // A died
+	c.Add(61 * time.Second) // A died
 	for round := range 2 {
 		var wins atomic.Int32
 		parallel(5, func(i int) {
@@ -174,7 +175,7 @@ func testLeaseHasOneWinner(t *testing.T, b Backend) {
 		if wins.Load() != 1 {
 			t.Fatalf("round %d: %d processes took the expired lease", round, wins.Load())
 		}
-		c.add(61 * time.Second)
+		c.Add(61 * time.Second)
 	}
 	// A lease nobody ever held, asked for by several at once.
 	var wins atomic.Int32

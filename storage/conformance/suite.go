@@ -11,7 +11,6 @@ package conformance
 
 import (
 	"context"
-	"sync"
 	"testing"
 	"time"
 
@@ -134,26 +133,6 @@ func Run(t *testing.T, b Backend) {
 			tc.run(t, b)
 		})
 	}
-}
-
-// clock is a settable clock for tests.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func newClock(t time.Time) *clock { return &clock{t: t} }
-
-func (c *clock) now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) add(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
 }
 
 // objective stores an objective of one key result in workspace, owned by owner.

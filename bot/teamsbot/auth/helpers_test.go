@@ -15,6 +15,8 @@ import (
 
 	"github.com/golang-jwt/jwt/v5"
 	"github.com/infracloudio/msbotbuilder-go/schema"
+
+	"github.com/okrbot/okrbot/internal/testclock"
 )
 
 const (
@@ -41,26 +43,6 @@ var testKeys = sync.OnceValue(func() [3]*rsa.PrivateKey {
 	}
 	return keys
 })
-
-// fakeClock is a settable clock for Config.Now.
-type fakeClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func newFakeClock() *fakeClock { return &fakeClock{now: t0} }
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
 
 // testJWK is one entry of the key set the fake Bot Framework serves.
 type testJWK struct {
@@ -183,7 +165,7 @@ func keyB() testJWK {
 }
 
 // newTestValidator returns a Validator that trusts bf and reads clock.
-func newTestValidator(t *testing.T, bf *botFramework, clock *fakeClock) *Validator {
+func newTestValidator(t *testing.T, bf *botFramework, clock *testclock.Clock) *Validator {
 	t.Helper()
 	v, err := NewValidator(Config{
 		AppID:       testAppID,

@@ -13,6 +13,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/okrbot/okrbot/internal/testclock"
 )
 
 // authenticate validates a token signed by testKeys()[i] under kid for a Teams activity.
@@ -33,19 +35,19 @@ func wantHits(t *testing.T, bf *botFramework, metadata, keys int64) {
 
 func TestKeysAreCached(t *testing.T) {
 	bf := newBotFramework(t, keyA())
-	clock := newFakeClock()
+	clock := testclock.New(t0)
 	v := newTestValidator(t, bf, clock)
 
 	for range 5 {
 		if err := authenticate(t, context.Background(), v, 0, kidA, clock.Now()); err != nil {
 			t.Fatal(err)
 		}
-		clock.Advance(time.Hour)
+		clock.Add(time.Hour)
 	}
 	wantHits(t, bf, 1, 1)
 
 	// Past the 24 h lifetime the set is fetched again.
-	clock.Advance(20 * time.Hour)
+	clock.Add(20 * time.Hour)
 	if err := authenticate(t, context.Background(), v, 0, kidA, clock.Now()); err != nil {
 		t.Fatal(err)
 	}
@@ -54,20 +56,20 @@ func TestKeysAreCached(t *testing.T) {
 
 func TestStaleKeysAreUsedWhenRefreshFails(t *testing.T) {
 	bf := newBotFramework(t, keyA())
-	clock := newFakeClock()
+	clock := testclock.New(t0)
 	v := newTestValidator(t, bf, clock)
 	if err := authenticate(t, context.Background(), v, 0, kidA, clock.Now()); err != nil {
 		t.Fatal(err)
 	}
 
 	bf.setStatus(http.StatusServiceUnavailable)
-	clock.Advance(keysTTL + time.Minute)
+	clock.Add(keysTTL + time.Minute)
 	if err := authenticate(t, context.Background(), v, 0, kidA, clock.Now()); err != nil {
 		t.Fatalf("with the refresh failing, a known key should still verify: %v", err)
 	}
 	wantHits(t, bf, 2, 1)
 	// Until the next refresh is allowed, the stale keys serve without fetches.
-	clock.Advance(time.Minute)
+	clock.Add(time.Minute)
 	if err := authenticate(t, context.Background(), v, 0, kidA, clock.Now()); err != nil {
 		t.Fatalf("stale key within the refetch interval: %v", err)
 	}
@@ -76,7 +78,7 @@ func TestStaleKeysAreUsedWhenRefreshFails(t *testing.T) {
 
 func TestUnknownKidRefetchIsRateLimited(t *testing.T) {
 	bf := newBotFramework(t, keyA())
-	clock := newFakeClock()
+	clock := testclock.New(t0)
 	v := newTestValidator(t, bf, clock)
 	if err := authenticate(t, context.Background(), v, 0, kidA, clock.Now()); err != nil {
 		t.Fatal(err)
@@ -95,7 +97,7 @@ func TestUnknownKidRefetchIsRateLimited(t *testing.T) {
 		{refetchInterval, 3},
 	}
 	for i, step := range steps {
-		clock.Advance(step.advance)
+		clock.Add(step.advance)
 		for range 10 {
 			err := authenticate(t, context.Background(), v, 0, "bogus-kid", clock.Now())
 			if !errors.Is(err, ErrUnauthorized) || !strings.Contains(err.Error(), "signing key not found") {
@@ -112,14 +114,14 @@ func TestUnknownKidRefetchIsRateLimited(t *testing.T) {
 
 func TestRotatedKeyIsPickedUp(t *testing.T) {
 	bf := newBotFramework(t, keyA())
-	clock := newFakeClock()
+	clock := testclock.New(t0)
 	v := newTestValidator(t, bf, clock)
 	if err := authenticate(t, context.Background(), v, 0, kidA, clock.Now()); err != nil {
 		t.Fatal(err)
 	}
 
 	bf.setKeys(keyA(), keyB())
-	clock.Advance(refetchInterval)
+	clock.Add(refetchInterval)
 	if err := authenticate(t, context.Background(), v, 1, kidB, clock.Now()); err != nil {
 		t.Fatalf("token signed by the rotated-in key: %v", err)
 	}
@@ -137,7 +139,7 @@ func TestRotatedKeyIsPickedUp(t *testing.T) {
 
 	// A key rotated out is refused once the set is refetched.
 	bf.setKeys(keyB())
-	clock.Advance(keysTTL)
+	clock.Add(keysTTL)
 	if err := authenticate(t, context.Background(), v, 0, kidA, clock.Now()); err == nil {
 		t.Fatal("token signed by a key rotated out was accepted")
 	}
@@ -156,13 +158,13 @@ func TestConcurrentUnknownKidsShareOneFetch(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			bf := newBotFramework(t, keyA())
-			clock := newFakeClock()
+			clock := testclock.New(t0)
 			v := newTestValidator(t, bf, clock)
 			if err := authenticate(t, context.Background(), v, 0, kidA, clock.Now()); err != nil {
 				t.Fatal(err)
 			}
 			bf.setKeys(keyA(), keyB())
-			clock.Advance(refetchInterval)
+			clock.Add(refetchInterval)
 			arrived, release := bf.gate()
 			t.Cleanup(release)
 
@@ -193,7 +195,7 @@ func TestConcurrentUnknownKidsShareOneFetch(t *testing.T) {
 
 func TestCallerGivingUpDoesNotCancelSharedFetch(t *testing.T) {
 	bf := newBotFramework(t, keyA())
-	clock := newFakeClock()
+	clock := testclock.New(t0)
 	v := newTestValidator(t, bf, clock)
 	arrived, release := bf.gate()
 	t.Cleanup(release)
@@ -223,7 +225,7 @@ func TestCallerGivingUpDoesNotCancelSharedFetch(t *testing.T) {
 func TestFailedFirstFetchIsRetriedSoon(t *testing.T) {
 	bf := newBotFramework(t, keyA())
 	bf.setStatus(http.StatusInternalServerError)
-	clock := newFakeClock()
+	clock := testclock.New(t0)
 	v := newTestValidator(t, bf, clock)
 
 	err := authenticate(t, context.Background(), v, 0, kidA, clock.Now())
@@ -232,13 +234,13 @@ func TestFailedFirstFetchIsRetriedSoon(t *testing.T) {
 	}
 	// Within the retry interval, requests fail fast without a fetch.
 	bf.setStatus(http.StatusOK)
-	clock.Advance(retryInterval - time.Second)
+	clock.Add(retryInterval - time.Second)
 	if err := authenticate(t, context.Background(), v, 0, kidA, clock.Now()); err == nil || !strings.Contains(err.Error(), "signing keys unavailable") {
 		t.Fatalf("error = %v; want signing keys unavailable", err)
 	}
 	wantHits(t, bf, 1, 0)
 
-	clock.Advance(time.Second)
+	clock.Add(time.Second)
 	if err := authenticate(t, context.Background(), v, 0, kidA, clock.Now()); err != nil {
 		t.Fatal(err)
 	}
@@ -274,7 +276,7 @@ func TestFetchRejectsBadDocuments(t *testing.T) {
 				}
 			}))
 			t.Cleanup(srv.Close)
-			ks := newKeySource(srv.URL+"/metadata", srv.Client(), newFakeClock().Now, nil)
+			ks := newKeySource(srv.URL+"/metadata", srv.Client(), testclock.New(t0).Now, nil)
 
 			_, err := ks.fetch(context.Background())
 			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
@@ -375,7 +377,7 @@ func (l *syncLog) String() string {
 func TestReadyUntilKeysLoad(t *testing.T) {
 	bf := newBotFramework(t, keyA())
 	bf.setStatus(http.StatusServiceUnavailable)
-	clock := newFakeClock()
+	clock := testclock.New(t0)
 	logs := &syncLog{}
 	v, err := NewValidator(Config{AppID: testAppID, MetadataURL: bf.URL + "/metadata",
 		HTTPClient: bf.Client(), Now: clock.Now, Log: slog.New(slog.NewTextHandler(logs, nil))})
@@ -397,12 +399,12 @@ func TestReadyUntilKeysLoad(t *testing.T) {
 	}
 	wantHits(t, bf, 1, 0)
 	bf.setStatus(http.StatusOK)
-	clock.Advance(retryInterval)
+	clock.Add(retryInterval)
 	if err := v.Ready(ctx); err != nil {
 		t.Fatalf("Ready once the keys are reachable = %v", err)
 	}
 	bf.setStatus(http.StatusServiceUnavailable)
-	clock.Advance(keysTTL + time.Minute)
+	clock.Add(keysTTL + time.Minute)
 	authenticate(t, ctx, v, 0, kidA, clock.Now()) // a refresh that fails
 	if err := v.Ready(ctx); err != nil {
 		t.Errorf("Ready with stale keys = %v", err)

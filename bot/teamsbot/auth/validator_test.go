@@ -15,6 +15,8 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 	"github.com/infracloudio/msbotbuilder-go/core"
 	"github.com/infracloudio/msbotbuilder-go/schema"
+
+	"github.com/okrbot/okrbot/internal/testclock"
 )
 
 func TestNewValidator(t *testing.T) {
@@ -275,7 +277,7 @@ func TestAuthenticateRequest(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			bf := newBotFramework(t, served...)
-			v := newTestValidator(t, bf, newFakeClock())
+			v := newTestValidator(t, bf, testclock.New(t0))
 			var token string
 			if tt.token != nil {
 				token = tt.token(t)
@@ -324,7 +326,7 @@ func TestAuthenticateRequest(t *testing.T) {
 
 func TestIdentityClaims(t *testing.T) {
 	bf := newBotFramework(t, keyA())
-	v := newTestValidator(t, bf, newFakeClock())
+	v := newTestValidator(t, bf, testclock.New(t0))
 	c := validClaims(t0)
 	c["tid"] = "tenant-1"
 	c["nested"] = map[string]any{"a": 1}
@@ -353,7 +355,7 @@ func TestIdentityClaims(t *testing.T) {
 // adapter and that ErrUnauthorized survives its error wrapping.
 func TestBotFrameworkAdapter(t *testing.T) {
 	bf := newBotFramework(t, keyA())
-	v := newTestValidator(t, bf, newFakeClock())
+	v := newTestValidator(t, bf, testclock.New(t0))
 	adapter := &core.BotFrameworkAdapter{
 		AdapterSetting: core.AdapterSetting{AppID: testAppID},
 		TokenValidator: v,
