@@ -293,7 +293,6 @@ func (s *Store) CheckIns(ctx context.Context, workspace string, f domain.CheckIn
 	return out, nil
 }
 
-// checkInPointsQuery reads only what the check_ins_kr index holds.
 // checkInPointsQuery reads key results' progress lines (lines.go): one
 // row each, by its primary key.
 const checkInPointsQuery = `SELECT ref, line FROM key_results

@@ -318,8 +318,8 @@ func (s *Store) KPIReadings(ctx context.Context, workspace string, slugs []strin
 			if _, ok := out[slug]; ok {
 				continue
 			}
-			at := since.UnixNano()
-			rows, err := c.QueryContext(ctx, kpiReadingsQuery, workspace, slug, workspace, slug, at, at, limit)
+			from := since.UnixNano()
+			rows, err := c.QueryContext(ctx, kpiReadingsQuery, workspace, slug, workspace, slug, from, from, limit)
 			vals, err := collect(rows, err, func(r *sql.Rows) (domain.KPIValue, error) {
 				v := domain.KPIValue{WorkspaceID: workspace, Slug: slug}
 				var at int64

@@ -54,48 +54,25 @@ func (p pendingLines) refresh(ctx context.Context, tx *sql.Tx) error {
 	return nil
 }
 
-// rebuildLines rewrites every key result's line from the check-ins, in one
-// pass over them: migration 7, and a store copied from the earlier one.
+// rebuildLines rewrites every key result's line from the check-ins:
+// migration 7, and a store copied from the earlier one.
 func rebuildLines(ctx context.Context, tx *sql.Tx) error {
 	if _, err := tx.ExecContext(ctx, `UPDATE key_results SET line = x''`); err != nil {
 		return err
 	}
-	rows, err := tx.QueryContext(ctx, `SELECT workspace, user, kr, week, value, at FROM check_ins ORDER BY workspace, kr`)
+	rows, err := tx.QueryContext(ctx, `SELECT DISTINCT workspace, kr FROM check_ins`)
+	krs, err := collect(rows, err, func(r *sql.Rows) ([2]string, error) {
+		var k [2]string
+		return k, r.Scan(&k[0], &k[1])
+	})
 	if err != nil {
 		return err
 	}
-	type krPoints struct {
-		workspace, kr string
-		ps            []domain.CheckInPoint
+	p := pendingLines{}
+	for _, k := range krs {
+		p.mark(k[0], k[1])
 	}
-	var all []krPoints
-	for rows.Next() {
-		var ws string
-		var p domain.CheckInPoint
-		var week string
-		var at int64
-		if err := rows.Scan(&ws, &p.User, &p.KR, &week, &p.Value, &at); err != nil {
-			rows.Close()
-			return err
-		}
-		p.Week, p.At = domain.Week(week), time.Unix(0, at).UTC()
-		if n := len(all); n == 0 || all[n-1].workspace != ws || all[n-1].kr != p.KR {
-			all = append(all, krPoints{workspace: ws, kr: p.KR})
-		}
-		all[len(all)-1].ps = append(all[len(all)-1].ps, p)
-	}
-	if err := rows.Close(); err != nil {
-		return err
-	}
-	if err := rows.Err(); err != nil {
-		return err
-	}
-	for _, k := range all {
-		if err := saveLine(ctx, tx, k.workspace, k.kr, domain.WeeklyPoints(k.ps)[k.kr]); err != nil {
-			return err
-		}
-	}
-	return nil
+	return p.refresh(ctx, tx)
 }
 
 func saveLine(ctx context.Context, tx *sql.Tx, workspace, kr string, pts []domain.Point) error {
