@@ -120,6 +120,16 @@ func (ss *session) readCheckIn(in checkInInput, week domain.Week) (answer, map[s
 			errs["value"] = domain.Invalid(ss.example(fmt.Sprintf("/okr update %s %s confidence 7", kr.Ref, domain.FormatValue(like, kr.Unit))), "%s is measured in %s; %s is not.", kr.Ref, orNoUnit(kr.Unit), a)
 			break
 		}
+		if lo, hi := kr.Scale(); a.SignedChange(lo, hi) {
+			like := kr.Start
+			if kr.Measured {
+				like = kr.Current
+			}
+			errs["value"] = domain.Invalid(ss.example(fmt.Sprintf("/okr update %s %s confidence 7", kr.Ref, domain.FormatValue(like+x, kr.Unit))),
+				"%q has a sign: give where %s stands now (%s), not how much it moved; if it moved by %s, that is %s.",
+				clip(v, 20), kr.Ref, domain.FormatValue(like, kr.Unit), domain.FormatValue(x, kr.Unit), domain.FormatValue(like+x, kr.Unit))
+			break
+		}
 		c.Value, c.Done = x, false // a number says where it stands, done or not
 		c.offScale = kr.OffScale(x)
 	}

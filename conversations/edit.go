@@ -530,7 +530,7 @@ func (ss *session) checkKREdit(o domain.Objective, kr domain.KeyResult, e krEdit
 			}
 			v, err := a.In(n.Unit)
 			if err != nil {
-				return 0, domain.Invalid(fmt.Sprintf("%s kr edit %s --%s %s", ss.cmd("okr"), kr.Ref, what, domain.FormatNumber(a.Value)), "%s is measured in %s; %s is not.", kr.Ref, orNoUnit(n.Unit), a)
+				return 0, domain.Invalid(fmt.Sprintf("%s kr edit %s --%s %s", ss.cmd("okr"), kr.Ref, what, domain.FormatNumber(a.InExample(n.Unit))), "%s is measured in %s; %s is not.", kr.Ref, orNoUnit(n.Unit), a)
 			}
 			return v, nil
 		}

@@ -2,6 +2,7 @@ package conversations
 
 import (
 	"fmt"
+	"math"
 	"slices"
 	"sort"
 	"strings"
@@ -198,6 +199,11 @@ func describeKPI(k domain.KPI) string {
 
 func (ss *session) kpiSet(args string) Reply {
 	toks := tokenize(args)
+	yes := false
+	if n := len(toks); n > 0 && !toks[n-1].quoted && strings.EqualFold(toks[n-1].s, "--yes") {
+		toks, yes = toks[:n-1], true // a value far off the KPI's scale, confirmed
+		args = rawText(toks)
+	}
 	if len(toks) < 2 {
 		return ss.fail(domain.Invalid(exKPISet, "Give the KPI and its value."), "")
 	}
@@ -230,7 +236,20 @@ func (ss *session) kpiSet(args string) Reply {
 	}
 	v, err := a.In(k.Unit)
 	if err != nil {
-		return ss.fail(domain.Invalid(ss.cmd("kpi")+" set "+slug+" "+domain.FormatNumber(a.Value), "%s is measured in %s; %s is not.", slug, orNoUnit(k.Unit), a), "")
+		return ss.fail(domain.Invalid(ss.cmd("kpi")+" set "+slug+" "+domain.FormatNumber(a.InExample(k.Unit)), "%s is measured in %s; %s is not.", slug, orNoUnit(k.Unit), a), "")
+	}
+	lo, hi, known := k.Scale()
+	if a.SignedChange(lo, hi) {
+		if k.Latest == nil {
+			return ss.fail(domain.Invalid(ss.cmd("kpi")+" set "+slug+" "+domain.FormatNumber(math.Abs(v)), "%q has a sign: give the value %s has now, not how much it moved.", clip(valueTok, 20), slug), "")
+		}
+		now := k.Latest.Value
+		return ss.fail(domain.Invalid(ss.cmd("kpi")+" set "+slug+" "+domain.FormatNumber(now+v),
+			"%q has a sign: give the value %s has now (its latest is %s), not how much it moved; if it moved by %s, that is %s.",
+			clip(valueTok, 20), slug, domain.FormatValue(now, k.Unit), domain.FormatValue(v, k.Unit), domain.FormatValue(now+v, k.Unit)), "")
+	}
+	if known && k.OffScale(v) && !yes {
+		return ss.confirmKPIOffScale(k, v, lo, hi, args)
 	}
 	at := ss.now
 	if i+1 < len(toks) && strings.EqualFold(toks[i].s, "on") {
@@ -242,6 +261,21 @@ func (ss *session) kpiSet(args string) Reply {
 			return ss.fail(err, "")
 		}
 		i += 2
+	} else if i < len(toks) && !toks[i].quoted {
+		// "yesterday" and "today" say the day; another word of a day
+		// ("last friday", "monday") is refused rather than kept as a note
+		// beside a value dated today.
+		switch w := strings.ToLower(strings.TrimRight(toks[i].s, ",;:")); {
+		case w == "today":
+			i++
+		case w == "yesterday":
+			y, m, d := ss.now.In(ss.loc).AddDate(0, 0, -1).Date()
+			at, i = time.Date(y, m, d, 12, 0, 0, 0, ss.loc), i+1
+		case dayWord(w):
+			day := ss.now.In(ss.loc).AddDate(0, 0, -1).Format(time.DateOnly)
+			return ss.fail(domain.Invalid(ss.cmd("kpi")+" set "+slug+" "+domain.FormatNumber(v)+" on "+day,
+				"%q reads as a day, but okrbot takes the day as on YYYY-MM-DD, or yesterday; nothing was recorded.", clip(rawTextFrom(toks, i)[1:], 30)), "")
+		}
 	}
 	note := rawText(toks[min(i, len(toks)):])
 	if err := domain.ValidateText("note", note, domain.MaxNoteLen, false); err != nil {
@@ -274,6 +308,36 @@ func (ss *session) kpiSet(args string) Reply {
 		m.Sections[0].Note = T(fmt.Sprintf("%d key result%s follow%s this KPI and moved with it.", linked, plural(linked), map[bool]string{true: "s", false: ""}[linked == 1]))
 	}
 	return Reply{Message: m}
+}
+
+// dayWord reports whether w names a day relative to today ("last",
+// "monday", "tomorrow"), which /kpi set does not read.
+func dayWord(w string) bool {
+	switch w {
+	case "last", "tomorrow", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday",
+		"mon", "tue", "wed", "thu", "fri", "sat", "sun":
+		return true
+	}
+	return false
+}
+
+// confirmKPIOffScale asks before recording a value far off what the KPI
+// has run between ("4800" for an NPS of 40 with a target of 60): its key
+// results would move with it, and its health and alerts.
+func (ss *session) confirmKPIOffScale(k domain.KPI, v, lo, hi float64, args string) Reply {
+	val := domain.FormatValue(v, k.Unit)
+	span := "is at " + domain.FormatValue(lo, k.Unit)
+	if lo != hi {
+		span = "has run between " + domain.FormatValue(lo, k.Unit) + " and " + domain.FormatValue(hi, k.Unit)
+	}
+	cmd := ss.cmd("kpi") + " set " + strings.TrimSpace(args) + " --yes"
+	return Reply{Message: &Message{Summary: "Record " + val + " for " + k.Slug + "?", Sections: []Section{{
+		Lines: []Text{Text{}.Add("Record ").AddB(val).Add(" for ").AddCode(k.Slug).Add(fmt.Sprintf("? It %s (its latest value, target and thresholds), so %s is far off: check the magnitude and the unit. Nothing is saved until you confirm.", span, val))},
+		Buttons: []Button{
+			{Label: "Record " + val, Action: ActionConfirm, Value: "kpi set " + strings.TrimSpace(args), Style: Primary, Command: cmd},
+			{Label: "Cancel", Action: ActionCancel, Value: k.Slug},
+		},
+	}}}}
 }
 
 // followKPI moves the key results linked to a KPI to its latest value, and

@@ -301,6 +301,12 @@ func TestUpdatePhrasings(t *testing.T) {
 		// A dash before the value is no separator (nor a sign: "-12"), and a
 		// bare number after a dash may start a note: asked, never guessed.
 		{kr: "KR-9", args: "- 12, 7", code: domain.EINVALID},
+		// A sign says a change, not where it stands: asked.
+		{kr: "KR-9", args: "+8 c7", code: domain.EINVALID},
+		{kr: "KR-9", args: "-3 conf 6", code: domain.EINVALID},
+		{kr: "KR-6", args: "−0.4% 7", code: domain.EINVALID},
+		// A number ending the note, with no confidence: asked, never the last kept.
+		{kr: "KR-9", args: "33 feeling good 7", code: domain.EINVALID},
 		{kr: "KR-9", args: "– 12 7", code: domain.EINVALID},
 		{kr: "KR-9", args: "— 12, conf 7", code: domain.EINVALID},
 		{kr: "KR-9", args: "30 - 5 new deals", code: domain.EINVALID},

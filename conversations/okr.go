@@ -48,7 +48,7 @@ func confirmable(cmd, args string) bool {
 		return true
 	case cmd == "okr" && verb == "kr" && strings.HasPrefix(rest, "edit "):
 		return true
-	case cmd == "kpi" && (verb == "edit" || verb == "archive"):
+	case cmd == "kpi" && (verb == "edit" || verb == "archive" || verb == "set"):
 		return true
 	}
 	return false

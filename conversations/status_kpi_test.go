@@ -2,6 +2,7 @@ package conversations_test
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -117,5 +118,54 @@ func TestAKeyResultPlannedAheadCountsItsWeeksSinceCreation(t *testing.T) {
 		if text := f.must("ada", cmd); !strings.Contains(text, fmt.Sprintf("held %d of %d weeks", weeks, weeks)) {
 			t.Errorf("%s: want held %d of %d weeks:\n%s", cmd, weeks, weeks, text)
 		}
+	}
+}
+
+// TestKPISetReadsWhatIsMeant: a value typed with a sign is a change, not
+// the KPI's value: refused with the value it would be; a value far off
+// what the KPI has run between asks first and is recorded once confirmed;
+// "yesterday" dates the value; another word of a day is refused rather
+// than kept as a note beside a value dated today; a value in another unit
+// is refused with its example in the KPI's unit.
+func TestKPISetReadsWhatIsMeant(t *testing.T) {
+	f := newFixture(t)
+	f.quarter() // web-leads: target 35, warn 25, alert 15; latest 22
+	f.must("ada", `/kpi create p95 "p95 latency" unit ms lower target 300 every day`)
+	latest := func(slug string) float64 {
+		k, err := f.st.KPI(ctx, "slack:T1", slug)
+		if err != nil || k.Latest == nil {
+			t.Fatalf("%s: %+v %v", slug, k, err)
+		}
+		return k.Latest.Value
+	}
+	for _, tt := range []struct{ line, says string }{
+		{"/kpi set web-leads +5", "that is 27/day. Example: /kpi set web-leads 27"},
+		{"/kpi set web-leads -2 slow week", "that is 20/day. Example: /kpi set web-leads 20"},
+		{"/kpi set web-leads 26 last friday", `"last friday" reads as a day`},
+		{"/kpi set p95 0.31s", "Example: /kpi set p95 310"},
+	} {
+		before := f.snapshot()
+		r, text := f.run("ada", tt.line)
+		if r.Code != domain.EINVALID || !strings.Contains(text, tt.says) || !strings.Contains(text, "Example:") {
+			t.Errorf("%s: %s %q", tt.line, r.Code, text)
+		}
+		if f.snapshot() != before {
+			t.Errorf("%s changed the store", tt.line)
+		}
+	}
+	r, text := f.run("ada", "/kpi set web-leads 2600")
+	if r.Failed() || !strings.Contains(text, "far off") || latest("web-leads") != 22 {
+		t.Fatalf("an off-scale value: %s %q, latest %v", r.Code, text, latest("web-leads"))
+	}
+	f.must("ada", "/kpi set web-leads 2600 --yes")
+	if latest("web-leads") != 2600 {
+		t.Errorf("confirmed: latest %v", latest("web-leads"))
+	}
+	f.must("ada", "/kpi set web-leads 27 yesterday")
+	k, _ := f.st.KPI(ctx, "slack:T1", "web-leads")
+	vals, _ := f.st.KPIValues(ctx, "slack:T1", "web-leads", 10)
+	if i := slices.IndexFunc(vals, func(v domain.KPIValue) bool { return v.Value == 27 }); i < 0 ||
+		vals[i].At.Format(time.DateOnly) != friday.AddDate(0, 0, -1).Format(time.DateOnly) || vals[i].Note != "" || k.Latest.Value != 2600 {
+		t.Errorf("yesterday's value: %+v", vals)
 	}
 }

@@ -225,6 +225,15 @@ func parseUpdate(typed []token, unit, title, kr string) (updateArgs, error) {
 				"Is %s after %q the confidence? Say confidence %s, or put a note that has a number in quotes.", rest[1].s, clip(rest[0].s, 20), strings.TrimSuffix(rest[1].s, "/10"))
 		}
 	}
+	// "42k feeling good 7": a whole number from 1 to 10 ending the note,
+	// with no confidence given, may be one. Ask rather than keep the last.
+	if n := len(rest); u.confidence == "" && u.value != "" && n > 1 && !rest[n-1].quoted && bareInt.MatchString(rest[n-1].s) {
+		if c, _ := strconv.Atoi(rest[n-1].s); c >= 1 && c <= 10 {
+			note := rawText(typed[i : i+n-1])
+			return u, domain.Invalid(ex(u.valueTok+" confidence "+rest[n-1].s+" "+note),
+				"Is %s at the end the confidence? Say confidence %s, or put a note that ends with a number in quotes.", rest[n-1].s, rest[n-1].s)
+		}
+	}
 	u.note = rawText(typed[i:])
 	return u, nil
 }
@@ -474,7 +483,10 @@ func (ss *session) savedSummary(kr domain.KeyResult, c answer, prev domain.Check
 		parts = append(parts, v+was)
 	}
 	conf := fmt.Sprintf("confidence %d/10", c.Confidence)
-	if kr.Confidence > 0 && kr.Confidence != c.Confidence {
+	switch {
+	case !c.confGiven && c.Confidence > 0:
+		conf += " (kept)"
+	case kr.Confidence > 0 && kr.Confidence != c.Confidence:
 		conf += fmt.Sprintf(" (was %d/10)", kr.Confidence)
 	}
 	parts = append(parts, conf)

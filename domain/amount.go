@@ -3,6 +3,7 @@ package domain
 import (
 	"math"
 	"strings"
+	"unicode/utf8"
 )
 
 // Amount is one value as a person typed it, with the unit they wrote with
@@ -10,6 +11,28 @@ import (
 type Amount struct {
 	Value float64
 	Unit  string
+	// Sign is '+' or '-' when the number was typed with one ("+8",
+	// "-0.4%"): people write a change that way, so a caller whose scale
+	// has no negative values asks rather than reads it as where it stands.
+	Sign rune
+}
+
+// SignedChange reports whether a reads as a change rather than a value on a
+// scale from lo to hi: a "+" always (nobody writes a level that way), a
+// "-" where the scale has no negative values.
+func (a Amount) SignedChange(lo, hi float64) bool {
+	return a.Sign == '+' || a.Sign == '-' && lo >= 0 && hi >= 0
+}
+
+// InExample is the amount in unit for an example that says how to write it:
+// converted when the conversion is exact (0.31 s is 310 ms), as typed
+// otherwise, so that an example never means another value than the one
+// typed.
+func (a Amount) InExample(unit string) float64 {
+	if v, ok := ConvertUnit(a.Value, a.Unit, unit); ok {
+		return v
+	}
+	return a.Value
 }
 
 // ParseAmount reads one value as people type it: "42", "1,200", "2,5",
@@ -46,7 +69,11 @@ func ParseAmount(s string) (Amount, error) {
 	if v != v || v > 1e15 || v < -1e15 {
 		return Amount{}, Invalid("42", "%q is not a number okrbot can use.", truncate(s, 30))
 	}
-	return Amount{Value: v, Unit: q.unitString()}, nil
+	var sign rune
+	if r, _ := utf8.DecodeRuneInString(strings.TrimLeft(t, "$€£¥₹ ")); r == '+' || r == '-' || r == '−' {
+		sign = map[rune]rune{'+': '+', '-': '-', '−': '-'}[r]
+	}
+	return Amount{Value: v, Unit: q.unitString(), Sign: sign}, nil
 }
 
 // In returns the amount as a value in unit: written without a unit, or

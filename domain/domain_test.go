@@ -399,6 +399,7 @@ func TestOffScale(t *testing.T) {
 	uptime := domain.KeyResult{Kind: domain.StayAbove, Target: 99.9, Unit: "%"}
 	latency := domain.KeyResult{Kind: domain.Decrease, Start: 800, Target: 200, Unit: "ms"}
 	ebitda := domain.KeyResult{Kind: domain.Increase, Start: -5, Target: 3, Unit: "%"}
+	churn := domain.KeyResult{Kind: domain.Decrease, Start: 3, Target: 2, Unit: "%"}
 	for _, tt := range []struct {
 		kr   domain.KeyResult
 		v    float64
@@ -411,9 +412,22 @@ func TestOffScale(t *testing.T) {
 		{latency, 180, false}, {latency, 1000, false}, {latency, 1.2, true},
 		{ebitda, 0, false}, {ebitda, -3, false}, {ebitda, 0.01, false}, {ebitda, 300, true},
 		{domain.KeyResult{Kind: domain.Milestone}, 1e9, false},
+		// A percentage given as a fraction ("0.026" for 2.6 %).
+		{churn, 0.026, true}, {churn, 2.6, false}, {churn, 1.8, false}, {domain.KeyResult{Kind: domain.Decrease, Start: 0.5, Target: 0.2, Unit: "%"}, 0.3, false},
 	} {
 		if got := tt.kr.OffScale(tt.v); got != tt.want {
 			t.Errorf("%s %v → %v: OffScale(%v) = %v, want %v", tt.kr.Kind, tt.kr.Start, tt.kr.Target, tt.v, got, tt.want)
 		}
+	}
+	// A KPI by its latest value, target and thresholds; none: no scale.
+	target, warn := 60.0, 45.0
+	nps := domain.KPI{Target: &target, Warn: &warn, Latest: &domain.KPIValue{Value: 40}}
+	for v, want := range map[float64]bool{48: false, 4800: true, 0.3: true, 75: false, -10: false} {
+		if got := nps.OffScale(v); got != want {
+			t.Errorf("KPI 40 (target 60, warn 45): OffScale(%v) = %v, want %v", v, got, want)
+		}
+	}
+	if (domain.KPI{}).OffScale(1e9) {
+		t.Error("a KPI with no value, target or threshold has no scale")
 	}
 }

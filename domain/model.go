@@ -399,3 +399,33 @@ type Subscription struct {
 	By          string
 	At          time.Time
 }
+
+// Scale is the range a KPI's values have run over as far as okrbot knows:
+// its latest value and its target and thresholds; ok is false when it has
+// none of them.
+func (k KPI) Scale() (lo, hi float64, ok bool) {
+	for _, v := range []*float64{k.Target, k.Warn, k.Alert} {
+		if v != nil {
+			lo, hi, ok = minMax(lo, hi, ok, *v)
+		}
+	}
+	if k.Latest != nil {
+		lo, hi, ok = minMax(lo, hi, ok, k.Latest.Value)
+	}
+	return lo, hi, ok
+}
+
+func minMax(lo, hi float64, ok bool, v float64) (float64, float64, bool) {
+	if !ok {
+		return v, v, true
+	}
+	return min(lo, v), max(hi, v), true
+}
+
+// OffScale reports whether v is so far from the KPI's scale that it is more
+// likely a slip than a measurement, by KeyResult.OffScale's rule over the
+// range of Scale; never when the KPI has no scale yet.
+func (k KPI) OffScale(v float64) bool {
+	lo, hi, ok := k.Scale()
+	return ok && KeyResult{Kind: Increase, Start: lo, Target: hi, Unit: k.Unit}.OffScale(v)
+}

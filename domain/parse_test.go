@@ -84,15 +84,22 @@ func TestAskedPhrasingsAnswerThemselves(t *testing.T) {
 }
 
 func TestAmounts(t *testing.T) {
-	good := map[string]domain.Amount{
+	type amount struct {
+		Value float64
+		Unit  string
+	}
+	good := map[string]amount{
 		"42": {42, ""}, "1,200": {1200, ""}, "2,5": {2.5, ""}, "2,5 %": {2.5, "%"}, "2.5%": {2.5, "%"},
 		"$40": {40, "$"}, "-3": {-3, ""}, ".5": {0.5, ""}, "12h": {12, "h"}, "10 hours": {10, "hours"},
 		"180 ms": {180, "ms"}, "27/day": {27, "/day"}, "$1.2M": {1.2e6, "$"}, "€10k": {1e4, "€"},
 		"2bn": {2e9, ""}, "1.2 million": {1.2e6, ""}, "10k€": {1e4, "€"}, "1.234,5": {1234.5, ""}, "1'000": {1000, ""},
 	}
+	good["+8"], good["−0.4%"], good["$-5"] = amount{8, ""}, amount{-0.4, "%"}, amount{-5, "$"}
+	// A sign typed with the number is kept: it may say a change.
+	signs := map[string]rune{"-3": '-', "+8": '+', "−0.4%": '-', "$-5": '-'}
 	for s, want := range good {
 		a, err := domain.ParseAmount(s)
-		if err != nil || !near(a.Value, want.Value) || a.Unit != want.Unit {
+		if err != nil || !near(a.Value, want.Value) || a.Unit != want.Unit || a.Sign != signs[s] {
 			t.Errorf("ParseAmount(%q) = %+v, %v; want %+v", s, a, err, want)
 		}
 	}

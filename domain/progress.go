@@ -223,21 +223,28 @@ func Succeeded(c Commitment, grade float64) bool {
 	return grade+1e-9 >= c.Expected()
 }
 
+// Scale is the range a key result's value runs over: from its start to its
+// target, or its line for a stay key result.
+func (kr KeyResult) Scale() (lo, hi float64) {
+	if kr.Kind == StayAbove || kr.Kind == StayBelow {
+		return kr.Target, kr.Target
+	}
+	return math.Min(kr.Start, kr.Target), math.Max(kr.Start, kr.Target)
+}
+
 // OffScale reports whether v is so far from a key result's scale that it is
 // more likely a slip than a measurement: more than ten times the distance
 // from its start to its target beyond either end ("50k" on a 2.5 % → 4 %
 // key result), or a hundredth of its smaller end or less while both ends
 // are on one side of zero ("1.5" on a €1.2M → €2M key result: the M was
 // left out). A key result that stays above or below a line measures its
-// scale by the line. Milestones have no scale.
+// scale by the line. A percentage from 1 % up given as a fraction below 1
+// ("0.026" for 2.6 %) is off its scale too. Milestones have no scale.
 func (kr KeyResult) OffScale(v float64) bool {
-	lo, hi := math.Min(kr.Start, kr.Target), math.Max(kr.Start, kr.Target)
-	switch kr.Kind {
-	case Milestone:
+	if kr.Kind == Milestone {
 		return false
-	case StayAbove, StayBelow:
-		lo, hi = kr.Target, kr.Target
 	}
+	lo, hi := kr.Scale()
 	span := hi - lo
 	if span == 0 {
 		span = math.Abs(hi)
@@ -246,6 +253,9 @@ func (kr KeyResult) OffScale(v float64) bool {
 		return false
 	}
 	if v > hi+10*span || v < lo-10*span {
+		return true
+	}
+	if lo >= 1 && v > 0 && v < 1 && SameUnit(kr.Unit, "%") {
 		return true
 	}
 	small := math.Min(math.Abs(lo), math.Abs(hi))
