@@ -138,7 +138,12 @@ func (ss *session) readCheckIn(in checkInInput, week domain.Week) (answer, map[s
 		c.Confidence = kr.Confidence
 	case conf == "" && c.skipped:
 	case conf == "":
-		errs["confidence"] = domain.Invalid(ss.example("/okr update "+kr.Ref+" 28 confidence 7"), "Give a confidence from 1 to 10 for %s.", kr.Ref)
+		// The example carries the value as typed: "done confidence 7".
+		typed := v
+		if typed == "" {
+			typed = map[bool]string{true: "done", false: "28"}[kr.Kind == domain.Milestone]
+		}
+		errs["confidence"] = domain.Invalid(ss.example("/okr update "+kr.Ref+" "+typed+" confidence 7"), "Give a confidence from 1 to 10 for %s.", kr.Ref)
 	default:
 		n, err := domain.ParseConfidence(conf)
 		if err != nil {

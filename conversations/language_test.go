@@ -264,6 +264,7 @@ func TestUpdatePhrasings(t *testing.T) {
 		{kr: "KR-9", args: "30 | 5 | quiet week", value: 30, confidence: 5, note: "quiet week"},
 		{kr: "KR-2", args: "7,5 h, 7, fewer tickets", value: 7.5, confidence: 7, note: "fewer tickets"},
 		{kr: "KR-3", args: "done, 9, signed!", done: true, confidence: 9, note: "signed!"},
+		{kr: "KR-3", args: "Done!! 9", done: true, confidence: 9, note: "signed!"},
 		{kr: "KR-3", args: "not done, confidence 4, legal review", confidence: 4, note: "legal review"},
 		{kr: "KR-9", args: `29, conf 6, "2 webinars next week"`, value: 29, confidence: 6, note: "2 webinars next week"},
 		// A value in its key result's currency, its rate said or not.

@@ -52,8 +52,13 @@ func isConfidenceWord(s string) bool {
 // parseUpdate splits the words after /okr update KR-n into a value, a
 // confidence and a note; unit is the key result's unit, whose words may
 // follow the value ("30 leads per day").
-func parseUpdate(typed []token, unit, title, kr string) (updateArgs, error) {
-	ex := func(e string) string { return "/okr update " + kr + " " + e }
+func parseUpdate(typed []token, unit, title, kr string, milestone bool) (updateArgs, error) {
+	ex := func(e string) string {
+		if milestone && strings.HasPrefix(e, "28 ") {
+			e = "done " + strings.TrimPrefix(e, "28 ") // a milestone is done or not, never a number
+		}
+		return "/okr update " + kr + " " + e
+	}
 	var u updateArgs
 	// People separate the parts as they would in a sentence: "35, conf 6,
 	// slow month", "9; 7; fewer tickets", "8 hours - c7 - blocked". A comma
@@ -129,7 +134,7 @@ func parseUpdate(typed []token, unit, title, kr string) (updateArgs, error) {
 		return false, nil
 	}
 	doneWord := func() bool {
-		switch strings.ToLower(toks[i].s) {
+		switch strings.TrimRight(strings.ToLower(toks[i].s), "!.") { // "done!!"
 		case "done", "yes", "complete", "completed", "achieved", "finished":
 			u.value, u.valueTok = "done", toks[i].raw
 			i++
@@ -379,7 +384,7 @@ func (ss *session) update(args string) Reply {
 	if err := ss.mayCheckIn(o, *kr); err != nil {
 		return ss.fail(err, "")
 	}
-	ua, err := parseUpdate(toks[1:], kr.Unit, kr.Title, krRef)
+	ua, err := parseUpdate(toks[1:], kr.Unit, kr.Title, krRef, kr.Kind == domain.Milestone)
 	if err != nil {
 		return ss.fail(err, exUpdate)
 	}
