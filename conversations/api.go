@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/okrbot/okrbot/conversations/csvio"
 	"github.com/okrbot/okrbot/domain"
 )
 
@@ -118,7 +119,7 @@ func (s *Service) RecordKPIValues(ctx context.Context, c Caller, slug string, in
 			y, m, d := at.Date()
 			at, err = ss.valueTime(time.Date(y, m, d, 0, 0, 0, 0, ss.loc), at.Format(time.DateOnly), exAPIValues)
 		default:
-			if at.After(ss.now.Add(5 * time.Minute)) { // a little clock skew is not the future
+			if at.After(ss.now.Add(csvio.FutureSkew)) { // a little clock skew is not the future
 				err = domain.Invalid(exAPIValues, "%s is in the future; values are recorded for now or earlier.", at.UTC().Format(time.RFC3339))
 			} else if at.Before(ss.now.AddDate(-5, 0, 0)) {
 				err = domain.Invalid(exAPIValues, "%s is more than five years ago.", at.UTC().Format(time.RFC3339))

@@ -307,7 +307,7 @@ func (ss *session) weekly(scope DigestScope, d *digestData) (*Message, error) {
 	case counted == 0:
 		head = fmt.Sprintf("Objectives (%d) · no key results yet", len(os))
 	case newOnes == measured:
-		head = fmt.Sprintf("Objectives (%d) · %d%% · new: pace from %s", len(os), pct(total), paceFrom.In(ss.loc).Format("2 Jan"))
+		head = fmt.Sprintf("Objectives (%d) · %d%% · %s", len(os), pct(total), ss.paceFrom(paceFrom))
 	case newOnes > 0:
 		head += fmt.Sprintf(" (%d new this week not counted yet)", newOnes)
 	}
@@ -440,7 +440,7 @@ func (ss *session) weekly(scope DigestScope, d *digestData) (*Message, error) {
 
 	paceSaid := fmt.Sprintf("pace %d%%", pct(pace))
 	if measured > 0 && newOnes == measured {
-		paceSaid = "new: pace from " + paceFrom.In(ss.loc).Format("2 Jan")
+		paceSaid = ss.paceFrom(paceFrom)
 	}
 	m.Summary = fmt.Sprintf("%s, %s: %d objectives at %d%% (%s), %d key results at risk, %d of %d checked in",
 		strings.TrimSuffix(d.title, " OKRs"), cycleWeek, len(os), pct(total), paceSaid, len(risky), done, len(people)-len(gone))

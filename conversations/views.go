@@ -296,8 +296,10 @@ func (v *view) objectiveAssessment(o domain.Objective) domain.ObjectiveAssessmen
 
 // paceFrom says when a new objective's or key result's pace starts to be
 // judged: "new: pace from 9 Dec".
-func (v *view) paceFrom(t time.Time) string {
-	return "new: pace from " + t.In(v.ss.loc).Format("2 Jan")
+func (v *view) paceFrom(t time.Time) string { return v.ss.paceFrom(t) }
+
+func (ss *session) paceFrom(t time.Time) string {
+	return "new: pace from " + t.In(ss.loc).Format("2 Jan")
 }
 
 func statusMark(s domain.Status) string {

@@ -276,19 +276,12 @@ func KPIPoints(vals []KPIValue, loc *time.Location, day time.Weekday) []Point {
 	if loc == nil {
 		loc = time.UTC
 	}
-	last := map[Week]KPIValue{}
-	for _, v := range vals {
-		w := CheckInWeek(v.At, loc, day)
-		if prev, ok := last[w]; !ok || v.At.After(prev.At) {
-			last[w] = v
-		}
+	// The weekly points of check-ins, the KPI's values standing for them.
+	ps := make([]CheckInPoint, len(vals))
+	for i, v := range vals {
+		ps[i] = CheckInPoint{Week: CheckInWeek(v.At, loc, day), Point: Point{At: v.At, Value: v.Value}}
 	}
-	out := make([]Point, 0, len(last))
-	for _, v := range last {
-		out = append(out, Point{At: v.At, Value: v.Value})
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].At.Before(out[j].At) })
-	return out
+	return WeeklyPoints(ps)[""]
 }
 
 // PaceOf is a key result's pace at p.Now: the fraction of its own span
