@@ -562,6 +562,8 @@ var (
 	sinceRE    = regexp.MustCompile(`(?:\(|,|;|\s[-–—])?\s*(?:up |down )?(?:from|currently|current|baseline:?|today:?|now:?|was|vs\.?|versus|compared to|compared with|from a baseline of)\s*(?:current(?:ly)?\s+|today'?s?\s+|a baseline of\s+)?$`)
 )
 
+var byBetweenRE = regexp.MustCompile(`(?:\bby|\bbetween|\bvon|\bde|\bfrom)\s*$`)
+
 // readFromTo: "from A to B", "A → B", "to B (from A)", "B, up from A".
 func (r *reader) readFromTo() (reading, bool) {
 	am := r.amounts()
@@ -572,7 +574,13 @@ func (r *reader) readFromTo() (reading, bool) {
 		between := r.lower[qa.end:qb.start]
 		if m := connectRE.FindStringSubmatch(between); m != nil {
 			arrow := strings.ContainsAny(between, "→⇒>")
-			if fromWordRE.MatchString(r.lower[:qa.start]) || arrow {
+			// "Increase signups 120 to 200": a bare "to" between two
+			// numbers, no "by" or "between" before the first and no words
+			// of what is counted after the second ("Hire 2 to 3 engineers"
+			// is a range), is from one to the other (echoed back like every
+			// reading).
+			bare := strings.TrimSpace(between) == "to" && !byBetweenRE.MatchString(r.lower[:qa.start]) && trailingUnit(r.text[qb.end:]) == ""
+			if fromWordRE.MatchString(r.lower[:qa.start]) || arrow || bare {
 				pairs = append(pairs, pair{am[x], am[x+1]})
 				x++
 				continue

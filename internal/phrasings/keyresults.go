@@ -192,6 +192,11 @@ var KeyResults = []KeyResult{
 	{Text: "Reach 10,000 monthly active users", Options: map[string]string{"start": "6000"}, Kind: domain.Reach, Start: 6000, Target: 10000, Unit: "monthly active users", From: "option"},
 	{Text: "Go from 12 to 30 weekly demos", Kind: domain.Increase, Start: 12, Target: 30, Unit: "weekly demos", From: "text"},
 	{Text: "Increase demos from 10 weekly to 30 weekly", Kind: domain.Increase, Start: 10, Target: 30, Unit: "weekly", From: "text"},
+	// "A to B" without "from", as people jot it down; a range of counted things is asked.
+	{Text: "grow weekly active teams 120 to 200", Kind: domain.Increase, Start: 120, Target: 200, From: "text"},
+	{Text: "Cut churn 3% to 2% by March", Kind: domain.Decrease, Start: 3, Target: 2, Unit: "%", From: "text"},
+	{Text: "Increase signups 120 to 200 per week", Kind: domain.Increase, Start: 120, Target: 200, Unit: "per week", From: "text"},
+	{Text: "Hire 2 to 3 engineers", Code: domain.EAMBIGUOUS},
 	// A reach with no start (ask-start): counted from 0 only when what it
 	// counts are new things won or done in the cycle (a verb of doing or
 	// winning, or "new"); a level (NPS, MRR, a score, a rating, a time), a
