@@ -625,3 +625,43 @@ func TestPlainChannelNamesAreLookedUp(t *testing.T) {
 		t.Errorf("%d conversations.list calls, want 2", n)
 	}
 }
+
+// TestARequestNotAdmittedCanBeSentAgain: a signed command that okrbot could
+// not admit for now (Slack's auth.test too slow to answer) gets 503, and the
+// same bytes sent again once Slack answers are handled, not dropped as a
+// replay.
+func TestARequestNotAdmittedCanBeSentAgain(t *testing.T) {
+	fake := fakeslack.New(t, fakeslack.Options{})
+	down := make([]fakeslack.Scripted, 40)
+	for i := range down {
+		down[i] = fakeslack.Scripted{Status: http.StatusInternalServerError}
+	}
+	fake.Script("auth.test", down...)
+	e := newEnvOn(t, fake, nil, nil)
+	body := []byte(e.fake.Command(team, "U0ADA", "C0GROWTH", "/okr", "create Grow the European market").Encode())
+	at := time.Now()
+	send := func() (int, string) {
+		return e.do(fakeslack.SignedRequestAt(secret, e.srv.URL+slackbot.PathCommands, fakeslack.Form, body, at))
+	}
+	if code, _ := send(); code != http.StatusServiceUnavailable {
+		t.Fatalf("with auth.test too slow: %d, want 503", code)
+	}
+	for range down { // Slack answers again: the rest of the script is used up
+		req, _ := http.NewRequest("POST", fake.APIURL+"auth.test", nil)
+		req.Header.Set("Authorization", "Bearer "+fake.Team(team).Token)
+		r, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r.Body.Close()
+		if r.StatusCode == 200 {
+			break
+		}
+	}
+	if code, answer := send(); code != 200 || !strings.Contains(answer, "O-1") {
+		t.Fatalf("sent again: %d %q", code, answer)
+	}
+	if code, answer := send(); code != 200 || answer != "" {
+		t.Errorf("a replay of the handled request: %d %q", code, answer)
+	}
+}

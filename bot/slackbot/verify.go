@@ -2,6 +2,7 @@ package slackbot
 
 import (
 	"bytes"
+	"context"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
@@ -123,8 +124,41 @@ func (b *Bot) verified(max int64, next func(w http.ResponseWriter, r *http.Reque
 		}
 		b.metrics.request(r.URL.Path, "verified")
 		r.Body = io.NopCloser(bytes.NewReader(body))
-		next(w, r, body)
+		sw := &statusWriter{ResponseWriter: w}
+		next(sw, r, body)
+		if sw.status == http.StatusServiceUnavailable {
+			// Not handled (okrbot could not admit the workspace for now):
+			// the same request sent again is a retry, not a replay.
+			b.store.Forget(context.WithoutCancel(r.Context()), replayKey(r))
+		}
 	})
+}
+
+// statusWriter notes the status a handler answered with.
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if w.status == 0 {
+		w.status = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	return w.ResponseWriter.Write(b)
+}
+
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// replayKey is the key a verified request is remembered by.
+func replayKey(r *http.Request) string {
+	return "slack/request/" + r.Header.Get("X-Slack-Request-Timestamp") + "/" + r.Header.Get("X-Slack-Signature")
 }
 
 // replayed reports whether a verified request's (timestamp, signature) was
@@ -140,8 +174,7 @@ func (b *Bot) replayed(r *http.Request) (bool, error) {
 	if r.URL.Path == PathEvents && r.Header.Get("X-Slack-Retry-Num") != "" {
 		return false, nil
 	}
-	key := "slack/request/" + r.Header.Get("X-Slack-Request-Timestamp") + "/" + r.Header.Get("X-Slack-Signature")
-	first, err := b.store.Remember(r.Context(), key)
+	first, err := b.store.Remember(r.Context(), replayKey(r))
 	if err != nil {
 		return false, err
 	}
