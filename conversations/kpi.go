@@ -219,7 +219,7 @@ func (ss *session) kpiSet(args string) Reply {
 		return ss.fail(err, "")
 	}
 	// The value, with its unit when one is written: "27", "27/day", "2,5 %", "1.2M".
-	valueTok, i := toks[1].s, 2
+	valueTok, i := strings.TrimRight(toks[1].s, ",;"), 2 // "310, deploy rolled back"
 	// Its unit after a space, in any spelling: "27 per day", "27 /day", "2,5 %".
 	_, units := unitWordsAfter(toks[i:], k.Unit, "")
 	for _, u := range units {

@@ -161,6 +161,10 @@ func TestKPISetReadsWhatIsMeant(t *testing.T) {
 	if latest("web-leads") != 2600 {
 		t.Errorf("confirmed: latest %v", latest("web-leads"))
 	}
+	f.must("ada", "/kpi set p95 310, deploy rolled back")
+	if k, _ := f.st.KPI(ctx, "slack:T1", "p95"); k.Latest == nil || k.Latest.Value != 310 || k.Latest.Note != "deploy rolled back" {
+		t.Errorf("a value and its note parted by a comma: %+v", k.Latest)
+	}
 	f.must("ada", "/kpi set web-leads 27 yesterday")
 	k, _ := f.st.KPI(ctx, "slack:T1", "web-leads")
 	vals, _ := f.st.KPIValues(ctx, "slack:T1", "web-leads", 10)

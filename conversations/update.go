@@ -37,7 +37,7 @@ type updateArgs struct {
 
 var (
 	confWordRE   = regexp.MustCompile(`(?i)^(?:confidence|conf\.?|c)(?:[:=](.*))?$`)
-	confGluedRE  = regexp.MustCompile(`(?i)^(?:confidence|conf|c)[:=]?(\d+)$`)
+	confGluedRE  = regexp.MustCompile(`(?i)^\(?(?:confidence|conf|c)[:=]?(\d+)(?:/10)?\)?$`)
 	confOutOfRE  = regexp.MustCompile(`^\(?(-?\d+(?:[.,]\d+)?)\s*/\s*10\)?$`)
 	numericStart = regexp.MustCompile(`^[-+−]?[$€£¥₹]?[.,]?\d`)
 	bareInt      = regexp.MustCompile(`^\d+$`)
@@ -127,6 +127,7 @@ func parseUpdate(typed []token, unit, title, kr string, milestone bool) (updateA
 				u.confidence = toks[i+2].s
 				i++
 			}
+			u.confidence = strings.TrimSuffix(u.confidence, "/10") // "confidence: 7/10"
 			i += 2
 			skipOutOf10()
 			return true, nil
